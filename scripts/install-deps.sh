@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The one list of Debian 12 packages vkgraph needs to build, test and run.
+# Installs what is missing with apt-get when run as root; otherwise prints the exact
+# command to run and exits 1.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config      # toolchain
+  clang clang-format                    # fuzzing/sanitizer builds, formatting
+  libvulkan-dev libvulkan-volk-dev      # Vulkan headers and loader, volk
+  glslc spirv-tools                     # shader compiler and validator
+  mesa-vulkan-drivers                   # lavapipe: the default device
+  vulkan-validationlayers               # VK_LAYER_KHRONOS_validation
+  chromium-common                       # SwiftShader: the second test device
+  vulkan-tools                          # vulkaninfo, for diagnosing machines
+  libjansson-dev                        # JSON graph files
+  libpng-dev                            # demo output
+  libcmocka-dev                         # unit tests
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "vkgraph needs these Debian packages: ${missing[*]}" >&2
+  echo "run:  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

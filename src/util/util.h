@@ -1,0 +1,105 @@
+/* Internal helpers shared by every module: host allocation through the user's hooks,
+ * logging that names the rule broken, handle pools, growable arrays. Pure: no Vulkan calls. */
+#ifndef VKG_UTIL_H_
+#define VKG_UTIL_H_
+
+#include "vkgraph.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#define VKG__PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define VKG__LIKELY(x) __builtin_expect(!!(x), 1)
+#define VKG__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define VKG__PRINTF(a, b)
+#define VKG__LIKELY(x) (x)
+#define VKG__UNLIKELY(x) (x)
+#endif
+
+#define VKG__ARRAY_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define VKG__MIN(a, b) ((a) < (b) ? (a) : (b))
+#define VKG__MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* Allocator and logger, resolved to their defaults once (vkg__host_init). */
+typedef struct vkg__host {
+    vkg_allocator allocator;
+    vkg_logger logger;
+} vkg__host;
+
+void vkg__host_init(vkg__host *host, const vkg_allocator *allocator, const vkg_logger *logger);
+
+void *vkg__alloc(const vkg__host *host, size_t size);
+void *vkg__calloc(const vkg__host *host, size_t count, size_t size);
+void *vkg__realloc(const vkg__host *host, void *ptr, size_t size);
+void vkg__free(const vkg__host *host, void *ptr);
+char *vkg__strdup(const vkg__host *host, const char *s);
+
+/* Grows *array (element size `elem`) so that it holds at least `need` elements, doubling.
+ * Returns false (array untouched) when the allocation fails or the size would overflow. */
+bool vkg__grow(const vkg__host *host, void **array, uint32_t *capacity, uint32_t need,
+               size_t elem);
+
+void vkg__log(const vkg__host *host, vkg_log_level level, const char *file, int line,
+              const char *fmt, ...) VKG__PRINTF(5, 6);
+void vkg__logv(const vkg__host *host, vkg_log_level level, const char *file, int line,
+               const char *fmt, va_list ap);
+
+#define VKG__ERROR(host, ...) vkg__log((host), VKG_LOG_ERROR, __FILE__, __LINE__, __VA_ARGS__)
+#define VKG__WARN(host, ...) vkg__log((host), VKG_LOG_WARN, __FILE__, __LINE__, __VA_ARGS__)
+#define VKG__INFO(host, ...) vkg__log((host), VKG_LOG_INFO, __FILE__, __LINE__, __VA_ARGS__)
+#define VKG__DEBUG(host, ...) vkg__log((host), VKG_LOG_DEBUG, __FILE__, __LINE__, __VA_ARGS__)
+
+/* User-input validation at the API boundary: on failure log the message (which must name
+ * the object, the rule and the fix) and return `err`. */
+#define VKG_CHECK(host, cond, err, ...)                                                          \
+    do {                                                                                         \
+        if (VKG__UNLIKELY(!(cond))) {                                                            \
+            VKG__ERROR((host), __VA_ARGS__);                                                     \
+            return (err);                                                                        \
+        }                                                                                        \
+    } while (0)
+
+/* Logs "out of host memory" naming what was being allocated and returns the error. */
+vkg_result vkg__oom(const vkg__host *host, const char *file, int line, const char *what);
+#define VKG__OOM(host, what) vkg__oom((host), __FILE__, __LINE__, (what))
+
+/* ------------------------------------------------------------------------------------------
+ * Handle pool: slots of fixed size, a free list and a generation per slot. A handle is
+ * (generation << VKG__HANDLE_INDEX_BITS) | (index + 1): never 0, and a destroyed slot's
+ * generation moves on so an old handle no longer matches. Generations skip 0, so a stale
+ * handle is detected until the same slot has been reused 4095 times.
+ * ---------------------------------------------------------------------------------------- */
+#define VKG__HANDLE_INDEX_BITS 20u
+#define VKG__HANDLE_INDEX_MASK ((1u << VKG__HANDLE_INDEX_BITS) - 1u)
+#define VKG__HANDLE_MAX_SLOTS (VKG__HANDLE_INDEX_MASK - 1u)
+
+/* Items live in chunks of VKG__POOL_CHUNK so their addresses never move: a pointer from
+ * vkg__pool_get stays valid until that slot is freed. Not thread-safe: the owner locks. */
+#define VKG__POOL_CHUNK 64u
+
+typedef struct vkg__pool {
+    uint8_t **chunks;
+    uint32_t chunk_count, chunk_capacity;
+    uint16_t *generation; /* per slot; the live generation, or the next one while free */
+    uint8_t *alive;       /* per slot */
+    uint32_t *free_list;  /* stack of free indices */
+    uint32_t free_count;
+    uint32_t slot_capacity; /* of generation/alive/free_list */
+    uint32_t used;          /* high-water mark of slots handed out */
+    uint32_t live;          /* slots in use */
+    uint32_t item_size;
+} vkg__pool;
+
+void vkg__pool_init(vkg__pool *pool, uint32_t item_size);
+void vkg__pool_destroy(const vkg__host *host, vkg__pool *pool);
+/* Reserves a slot; returns its zeroed item, or NULL when out of memory or slots. */
+void *vkg__pool_alloc(const vkg__host *host, vkg__pool *pool, uint32_t *out_id);
+/* The item for a live handle, NULL for 0, stale or out-of-range ids. */
+void *vkg__pool_get(const vkg__pool *pool, uint32_t id);
+void vkg__pool_free(vkg__pool *pool, uint32_t id);
+/* Iteration over live slots: index in [0, pool->used). */
+void *vkg__pool_at(const vkg__pool *pool, uint32_t index, uint32_t *out_id);
+
+#endif

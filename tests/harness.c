@@ -1,0 +1,153 @@
+#include "harness.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define VKGT_LOG_MAX 256
+static pthread_mutex_t vkgt_log_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *vkgt_log_msgs[VKGT_LOG_MAX];
+static unsigned vkgt_log_count;
+
+static void vkgt_log_fn(void *user, vkg_log_level level, const char *file, int line,
+                        const char *message)
+{
+    (void)user;
+    if (level >= VKG_LOG_WARN)
+        fprintf(stderr, "[%s] %s (%s:%d)\n", level == VKG_LOG_ERROR ? "error" : "warn", message,
+                file, line);
+    pthread_mutex_lock(&vkgt_log_lock);
+    unsigned slot = vkgt_log_count++ % VKGT_LOG_MAX;
+    free(vkgt_log_msgs[slot]);
+    vkgt_log_msgs[slot] = strdup(message);
+    pthread_mutex_unlock(&vkgt_log_lock);
+}
+
+vkg_logger vkgt_logger(void)
+{
+    return (vkg_logger){.fn = vkgt_log_fn, .min_level = VKG_LOG_DEBUG};
+}
+
+bool vkgt_log_has(const char *first, ...)
+{
+    bool found = false;
+    pthread_mutex_lock(&vkgt_log_lock);
+    unsigned n = vkgt_log_count < VKGT_LOG_MAX ? vkgt_log_count : VKGT_LOG_MAX;
+    for (unsigned i = 0; i < n && !found; i++) {
+        const char *m = vkgt_log_msgs[i];
+        if (!m) continue;
+        bool all = strstr(m, first) != NULL;
+        va_list ap;
+        va_start(ap, first);
+        for (const char *s = va_arg(ap, const char *); s && all; s = va_arg(ap, const char *))
+            all = strstr(m, s) != NULL;
+        va_end(ap);
+        found = all;
+    }
+    pthread_mutex_unlock(&vkgt_log_lock);
+    return found;
+}
+
+bool vkgt_log_contains(const char *needle)
+{
+    return vkgt_log_has(needle, (const char *)NULL);
+}
+
+void vkgt_log_clear(void)
+{
+    pthread_mutex_lock(&vkgt_log_lock);
+    for (unsigned i = 0; i < VKGT_LOG_MAX; i++) {
+        free(vkgt_log_msgs[i]);
+        vkgt_log_msgs[i] = NULL;
+    }
+    vkgt_log_count = 0;
+    pthread_mutex_unlock(&vkgt_log_lock);
+}
+
+void vkgt_log_dump(void)
+{
+    pthread_mutex_lock(&vkgt_log_lock);
+    for (unsigned i = 0; i < VKGT_LOG_MAX; i++)
+        if (vkgt_log_msgs[i]) fprintf(stderr, "  log: %s\n", vkgt_log_msgs[i]);
+    pthread_mutex_unlock(&vkgt_log_lock);
+}
+
+const char *vkgt_device_want(void)
+{
+    const char *want = getenv("VKG_TEST_DEVICE");
+    return want && want[0] ? want : NULL;
+}
+
+vkg_device *vkgt_device_open(const vkg_device_desc *desc_in)
+{
+    const char *icd = getenv("VK_DRIVER_FILES");
+    if (icd && icd[0] && access(icd, R_OK) != 0) {
+        fprintf(stderr, "skip: Vulkan driver manifest %s is not installed\n", icd);
+        exit(VKGT_SKIP);
+    }
+    vkg_device_desc desc = desc_in ? *desc_in : (vkg_device_desc){0};
+    desc.logger = vkgt_logger();
+    desc.validation = true;
+    if (!desc.device_name) desc.device_name = vkgt_device_want();
+    if (!desc.app_name) desc.app_name = "vkgraph-test";
+    vkg_device *dev = NULL;
+    vkg_result r = vkg_device_create(&desc, &dev);
+    if (r == VKG_ERROR_NO_DEVICE || r == VKG_ERROR_LOADER) {
+        fprintf(stderr, "skip: no usable Vulkan device \"%s\" (%s)\n",
+                desc.device_name ? desc.device_name : "any", vkg_result_name(r));
+        exit(VKGT_SKIP);
+    }
+    if (r != VKG_SUCCESS) {
+        fprintf(stderr, "vkg_device_create failed: %s\n", vkg_result_name(r));
+        exit(1);
+    }
+    return dev;
+}
+
+void vkgt_device_close(vkg_device *dev)
+{
+    uint32_t n = vkg_device_validation_count(dev);
+    vkg_device_destroy(dev);
+    if (n) {
+        fprintf(stderr, "FAIL: %u validation message(s) (see above)\n", n);
+        fail_msg("%u validation messages", n);
+    }
+}
+
+static void *vkgt_count_alloc(void *user, size_t size)
+{
+    vkgt_alloc_counter *c = user;
+    if (++c->calls == c->fail_at) {
+        c->failures++;
+        return NULL;
+    }
+    void *p = malloc(size);
+    if (p) c->live++;
+    return p;
+}
+
+static void *vkgt_count_realloc(void *user, void *ptr, size_t size)
+{
+    vkgt_alloc_counter *c = user;
+    if (++c->calls == c->fail_at) {
+        c->failures++;
+        return NULL;
+    }
+    void *p = realloc(ptr, size);
+    if (p && !ptr) c->live++;
+    return p;
+}
+
+static void vkgt_count_free(void *user, void *ptr)
+{
+    vkgt_alloc_counter *c = user;
+    if (ptr) c->live--;
+    free(ptr);
+}
+
+vkg_allocator vkgt_counting_allocator(vkgt_alloc_counter *counter)
+{
+    return (vkg_allocator){vkgt_count_alloc, vkgt_count_realloc, vkgt_count_free, counter};
+}

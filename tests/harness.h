@@ -1,0 +1,43 @@
+/* Test harness shared by every test: a capturing logger, a device opened the way CTest
+ * asks for (VKG_TEST_DEVICE / VK_DRIVER_FILES) under validation, and a counting allocator
+ * that can fail the N-th allocation. */
+#ifndef VKG_TEST_HARNESS_H_
+#define VKG_TEST_HARNESS_H_
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "vkgraph.h"
+
+#define VKGT_SKIP 77
+
+/* Logger that keeps every message (and echoes WARN and ERROR to stderr). */
+vkg_logger vkgt_logger(void);
+bool vkgt_log_contains(const char *needle);
+/* All substrings must appear in one message. NULL-terminated list. */
+bool vkgt_log_has(const char *first, ...);
+void vkgt_log_clear(void);
+void vkgt_log_dump(void);
+
+/* Opens the device the test run asks for, with validation + synchronization validation.
+ * Exits 77 when that device is not installed here. `desc` may be NULL; its logger is
+ * replaced by the capturing one. */
+vkg_device *vkgt_device_open(const vkg_device_desc *desc);
+/* Fails the test if any validation message was seen, then destroys the device. */
+void vkgt_device_close(vkg_device *dev);
+const char *vkgt_device_want(void);
+
+/* Counting allocator: counts calls and live blocks; returns NULL on call number fail_at
+ * (1-based; 0 = never). */
+typedef struct vkgt_alloc_counter {
+    uint64_t calls;
+    int64_t live;
+    uint64_t fail_at;
+    uint64_t failures;
+} vkgt_alloc_counter;
+vkg_allocator vkgt_counting_allocator(vkgt_alloc_counter *counter);
+
+#endif
