@@ -170,6 +170,8 @@ static uint32_t vkg__block_slot(vkg__memory *mem)
     if (!vkg__grow(mem->host, (void **)&mem->blocks, &mem->block_capacity, mem->block_count + 1,
                    sizeof(vkg__mem_block)))
         return VKG__MEM_NONE;
+    /* the slot counts from now on even if the block's creation then fails: mark it free */
+    mem->blocks[mem->block_count].in_use = false;
     return mem->block_count++;
 }
 
