@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "device/memory.h"
+#include "model_device.h"
 
 static uint64_t state = 0x243F6A8885A308D3ull;
 static uint64_t rnd(void)
@@ -60,20 +60,7 @@ int main(void)
 {
     const char *s = getenv("VKG_BENCH_SHORT");
     const uint32_t ops = s && s[0] == '1' ? 10000 : 1000000;
-    vkg__memory_config cfg = {.memory_type_count = 4, .memory_heap_count = 3,
-                              .buffer_image_granularity = 1024, .non_coherent_atom_size = 64};
-    cfg.memory_heaps[0] = (vkg_memory_heap_caps){8ull << 30, VK_MEMORY_HEAP_DEVICE_LOCAL_BIT};
-    cfg.memory_heaps[1] = (vkg_memory_heap_caps){8ull << 30, 0};
-    cfg.memory_heaps[2] = (vkg_memory_heap_caps){8ull << 30, VK_MEMORY_HEAP_DEVICE_LOCAL_BIT};
-    cfg.memory_types[0] = (vkg_memory_type_caps){VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, 0};
-    cfg.memory_types[1] = (vkg_memory_type_caps){
-        VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT, 1};
-    cfg.memory_types[2] = (vkg_memory_type_caps){
-        VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_CACHED_BIT, 1};
-    cfg.memory_types[3] = (vkg_memory_type_caps){VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT |
-                                                     VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
-                                                     VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
-                                                 2};
+    vkg__memory_config cfg = vkgt_model_memory_config(8ull << 30);
     vkg__host host;
     vkg_logger quiet = {.min_level = VKG_LOG_ERROR + 1};
     vkg__host_init(&host, NULL, &quiet);

@@ -185,7 +185,8 @@ typedef struct vkg_caps {
     bool descriptor_indexing; /* update-after-bind, partially bound, variable count, non-uniform */
     bool push_descriptors;    /* VK_KHR_push_descriptor */
     bool maintenance4;
-    bool host_image_copy; /* VK_EXT_host_image_copy */
+    /* the driver offers VK_EXT_host_image_copy (the uploader will enable and use it) */
+    bool host_image_copy;
 } vkg_caps;
 
 /* ------------------------------------------------------------------------------------------

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "device/memory.h"
+#include "model_device.h"
 
-#define GRAN 1024u
-#define ATOM 64u
+#define GRAN VKGT_MODEL_GRANULARITY
+#define ATOM VKGT_MODEL_ATOM
 #define MAX_BLOCKS 4096
 
 typedef struct mock_block {
@@ -72,25 +72,7 @@ static void mock_release(void *user, uint32_t type, VkDeviceMemory memory, void 
 
 static vkg__memory_config model_config(void)
 {
-    vkg__memory_config c = {
-        .memory_type_count = 4,
-        .memory_heap_count = 3,
-        .buffer_image_granularity = GRAN,
-        .non_coherent_atom_size = ATOM,
-    };
-    c.memory_heaps[0] = (vkg_memory_heap_caps){8ull << 30, VK_MEMORY_HEAP_DEVICE_LOCAL_BIT};
-    c.memory_heaps[1] = (vkg_memory_heap_caps){8ull << 30, 0};
-    c.memory_heaps[2] = (vkg_memory_heap_caps){256ull << 20, VK_MEMORY_HEAP_DEVICE_LOCAL_BIT};
-    c.memory_types[0] = (vkg_memory_type_caps){VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, 0};
-    c.memory_types[1] = (vkg_memory_type_caps){
-        VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT, 1};
-    c.memory_types[2] = (vkg_memory_type_caps){
-        VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_CACHED_BIT, 1};
-    c.memory_types[3] = (vkg_memory_type_caps){VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT |
-                                                   VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
-                                                   VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
-                                               2};
-    return c;
+    return vkgt_model_memory_config(256ull << 20); /* a small BAR heap: smaller blocks */
 }
 
 typedef struct live_alloc {
