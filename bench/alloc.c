@@ -19,10 +19,7 @@
 static uint64_t state = 0x243F6A8885A308D3ull;
 static uint64_t rnd(void)
 {
-    state ^= state >> 12;
-    state ^= state << 25;
-    state ^= state >> 27;
-    return state * 2685821657736338717ull;
+    return vkgt_xorshift64(&state);
 }
 
 static uint64_t handles;

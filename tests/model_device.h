@@ -33,4 +33,13 @@ static inline vkg__memory_config vkgt_model_memory_config(VkDeviceSize bar_heap_
     return c;
 }
 
+/* xorshift64*: a deterministic stream, the same on every run and machine. */
+static inline uint64_t vkgt_xorshift64(uint64_t *state)
+{
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    return *state * 2685821657736338717ull;
+}
+
 #endif

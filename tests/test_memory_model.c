@@ -87,11 +87,7 @@ typedef struct live_alloc {
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 static uint64_t rnd(void)
 {
-    /* xorshift64*: deterministic across runs */
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 2685821657736338717ull;
+    return vkgt_xorshift64(&rng_state);
 }
 
 static VkDeviceSize random_size(void)
