@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <vulkan/vulkan.h>
 
 #ifdef __cplusplus
@@ -123,6 +124,7 @@ typedef struct vkg_device vkg_device;
 #define VKG_MAX_QUEUE_FAMILIES 16
 #define VKG_MAX_MEMORY_TYPES 32
 #define VKG_MAX_MEMORY_HEAPS 16
+#define VKG_MAX_CAPS_FORMATS 96
 
 typedef enum vkg_queue_role {
     VKG_QUEUE_GRAPHICS = 0, /* graphics + compute + transfer: always present */
@@ -187,7 +189,25 @@ typedef struct vkg_caps {
     bool maintenance4;
     /* the driver offers VK_EXT_host_image_copy (the uploader will enable and use it) */
     bool host_image_copy;
+
+    /* Optimal-tiling features of the formats vkgraph knows (vkg_format_from_name). With
+     * format_count == 0 format support is unknown and the compiler does not check it. */
+    uint32_t format_count;
+    struct {
+        VkFormat format;
+        VkFormatFeatureFlags features;
+    } formats[VKG_MAX_CAPS_FORMATS];
 } vkg_caps;
+
+/* The device vkgraph assumes when none is given (`vkgraph plan` without --device): a
+ * typical discrete GPU with three queue families (graphics+compute+transfer, async compute,
+ * transfer), a 8 GiB device-local heap, bufferImageGranularity 1024, storage support on the
+ * usual uncompressed color formats but not on sRGB, BGRA or depth formats. Any thread. */
+void vkg_caps_default(vkg_caps *out);
+
+/* The optimal-tiling features `caps` lists for `format`; 0 when the format is not listed,
+ * ~0 when caps lists no formats at all (support unknown). Any thread. */
+VkFormatFeatureFlags vkg_caps_format_features(const vkg_caps *caps, VkFormat format);
 
 /* ------------------------------------------------------------------------------------------
  * Device
@@ -458,6 +478,421 @@ VKG_MUST_CHECK vkg_result vkg_view_get_vk(vkg_device *device, vkg_view view, VkI
 
 /* Aspect bits of a format (color, depth, stencil). Any thread. */
 VkImageAspectFlags vkg_format_aspect(VkFormat format);
+
+/* ------------------------------------------------------------------------------------------
+ * Formats. vkgraph knows the common uncompressed, depth and BC formats by name (the VkFormat
+ * name without "VK_FORMAT_", as graph files spell them). Any thread.
+ * ---------------------------------------------------------------------------------------- */
+
+/* false when the name is not a format vkgraph knows. */
+bool vkg_format_from_name(const char *name, VkFormat *out);
+/* "R8G8B8A8_UNORM"; NULL for formats vkgraph does not know. */
+const char *vkg_format_name(VkFormat format);
+/* Bytes per texel (per 4x4 block for block-compressed formats); 0 when unknown. */
+uint32_t vkg_format_texel_bytes(VkFormat format);
+
+/* ------------------------------------------------------------------------------------------
+ * Accesses: how a pass uses a resource. One row of synchronization2 state per kind (the
+ * idea of THSVS): the compiler derives every barrier from these rows and nothing else.
+ *
+ * X(ENUM, name, stage, access, image layout, write, resource kinds, aspect, queue roles).
+ * Layout choices: sampled reads and depth_read share VK_IMAGE_LAYOUT_READ_ONLY_OPTIMAL so a
+ * pass may depth-test against and sample the same depth image; storage uses GENERAL;
+ * attachments ATTACHMENT_OPTIMAL. `color_write` and `depth_write` are pure writes (load op
+ * CLEAR or DONT_CARE); a pass that loads the old contents declares `*_read_write`.
+ * `present` must be an image's last use in a graph.
+ * ---------------------------------------------------------------------------------------- */
+
+#define VKG_ACCESS_KIND_BUFFER 1u
+#define VKG_ACCESS_KIND_IMAGE 2u
+#define VKG_ACCESS_ROLE_GRAPHICS (1u << VKG_QUEUE_GRAPHICS)
+#define VKG_ACCESS_ROLE_COMPUTE (1u << VKG_QUEUE_COMPUTE)
+#define VKG_ACCESS_ROLE_TRANSFER (1u << VKG_QUEUE_TRANSFER)
+
+#define VKG__S2(x) VK_PIPELINE_STAGE_2_##x
+#define VKG__A2(x) VK_ACCESS_2_##x
+#define VKG__L(x) VK_IMAGE_LAYOUT_##x
+#define VKG__KB VKG_ACCESS_KIND_BUFFER
+#define VKG__KI VKG_ACCESS_KIND_IMAGE
+#define VKG__KBI (VKG_ACCESS_KIND_BUFFER | VKG_ACCESS_KIND_IMAGE)
+#define VKG__RG VKG_ACCESS_ROLE_GRAPHICS
+#define VKG__RGC (VKG_ACCESS_ROLE_GRAPHICS | VKG_ACCESS_ROLE_COMPUTE)
+#define VKG__RALL (VKG_ACCESS_ROLE_GRAPHICS | VKG_ACCESS_ROLE_COMPUTE | VKG_ACCESS_ROLE_TRANSFER)
+#define VKG__SHADER_ACCESSES(X, P, PN, STAGE, ROLES)                                             \
+    X(P##_UNIFORM_READ, PN "_uniform_read", STAGE, VKG__A2(UNIFORM_READ_BIT), VKG__L(UNDEFINED),  \
+      0, VKG__KB, 0, ROLES)                                                                      \
+    X(P##_SAMPLED_READ, PN "_sampled_read", STAGE, VKG__A2(SHADER_SAMPLED_READ_BIT),             \
+      VKG__L(READ_ONLY_OPTIMAL), 0, VKG__KBI, 0, ROLES)                                          \
+    X(P##_STORAGE_READ, PN "_storage_read", STAGE, VKG__A2(SHADER_STORAGE_READ_BIT),             \
+      VKG__L(GENERAL), 0, VKG__KBI, 0, ROLES)                                                    \
+    X(P##_STORAGE_WRITE, PN "_storage_write", STAGE, VKG__A2(SHADER_STORAGE_WRITE_BIT),          \
+      VKG__L(GENERAL), 1, VKG__KBI, 0, ROLES)                                                    \
+    X(P##_STORAGE_READ_WRITE, PN "_storage_read_write", STAGE,                                   \
+      VKG__A2(SHADER_STORAGE_READ_BIT) | VKG__A2(SHADER_STORAGE_WRITE_BIT), VKG__L(GENERAL), 1,  \
+      VKG__KBI, 0, ROLES)
+
+#define VKG_ACCESS_TABLE(X)                                                                      \
+    X(INDIRECT_READ, "indirect_read", VKG__S2(DRAW_INDIRECT_BIT),                                \
+      VKG__A2(INDIRECT_COMMAND_READ_BIT), VKG__L(UNDEFINED), 0, VKG__KB, 0, VKG__RGC)            \
+    X(INDEX_READ, "index_read", VKG__S2(INDEX_INPUT_BIT), VKG__A2(INDEX_READ_BIT),               \
+      VKG__L(UNDEFINED), 0, VKG__KB, 0, VKG__RG)                                                 \
+    X(VERTEX_READ, "vertex_read", VKG__S2(VERTEX_ATTRIBUTE_INPUT_BIT),                           \
+      VKG__A2(VERTEX_ATTRIBUTE_READ_BIT), VKG__L(UNDEFINED), 0, VKG__KB, 0, VKG__RG)             \
+    VKG__SHADER_ACCESSES(X, VERTEX, "vertex", VKG__S2(VERTEX_SHADER_BIT), VKG__RG)               \
+    VKG__SHADER_ACCESSES(X, FRAGMENT, "fragment", VKG__S2(FRAGMENT_SHADER_BIT), VKG__RG)         \
+    VKG__SHADER_ACCESSES(X, COMPUTE, "compute", VKG__S2(COMPUTE_SHADER_BIT), VKG__RGC)           \
+    X(COLOR_READ, "color_read", VKG__S2(COLOR_ATTACHMENT_OUTPUT_BIT),                            \
+      VKG__A2(COLOR_ATTACHMENT_READ_BIT), VKG__L(ATTACHMENT_OPTIMAL), 0, VKG__KI,                \
+      VK_IMAGE_ASPECT_COLOR_BIT, VKG__RG)                                                        \
+    X(COLOR_WRITE, "color_write", VKG__S2(COLOR_ATTACHMENT_OUTPUT_BIT),                          \
+      VKG__A2(COLOR_ATTACHMENT_WRITE_BIT), VKG__L(ATTACHMENT_OPTIMAL), 1, VKG__KI,               \
+      VK_IMAGE_ASPECT_COLOR_BIT, VKG__RG)                                                        \
+    X(COLOR_READ_WRITE, "color_read_write", VKG__S2(COLOR_ATTACHMENT_OUTPUT_BIT),                \
+      VKG__A2(COLOR_ATTACHMENT_READ_BIT) | VKG__A2(COLOR_ATTACHMENT_WRITE_BIT),                  \
+      VKG__L(ATTACHMENT_OPTIMAL), 1, VKG__KI, VK_IMAGE_ASPECT_COLOR_BIT, VKG__RG)                \
+    X(DEPTH_READ, "depth_read",                                                                  \
+      VKG__S2(EARLY_FRAGMENT_TESTS_BIT) | VKG__S2(LATE_FRAGMENT_TESTS_BIT),                      \
+      VKG__A2(DEPTH_STENCIL_ATTACHMENT_READ_BIT), VKG__L(READ_ONLY_OPTIMAL), 0, VKG__KI,         \
+      VK_IMAGE_ASPECT_DEPTH_BIT, VKG__RG)                                                        \
+    X(DEPTH_WRITE, "depth_write",                                                                \
+      VKG__S2(EARLY_FRAGMENT_TESTS_BIT) | VKG__S2(LATE_FRAGMENT_TESTS_BIT),                      \
+      VKG__A2(DEPTH_STENCIL_ATTACHMENT_WRITE_BIT), VKG__L(ATTACHMENT_OPTIMAL), 1, VKG__KI,       \
+      VK_IMAGE_ASPECT_DEPTH_BIT, VKG__RG)                                                        \
+    X(DEPTH_READ_WRITE, "depth_read_write",                                                      \
+      VKG__S2(EARLY_FRAGMENT_TESTS_BIT) | VKG__S2(LATE_FRAGMENT_TESTS_BIT),                      \
+      VKG__A2(DEPTH_STENCIL_ATTACHMENT_READ_BIT) | VKG__A2(DEPTH_STENCIL_ATTACHMENT_WRITE_BIT),  \
+      VKG__L(ATTACHMENT_OPTIMAL), 1, VKG__KI, VK_IMAGE_ASPECT_DEPTH_BIT, VKG__RG)                \
+    X(TRANSFER_READ, "transfer_read", VKG__S2(ALL_TRANSFER_BIT), VKG__A2(TRANSFER_READ_BIT),     \
+      VKG__L(TRANSFER_SRC_OPTIMAL), 0, VKG__KBI, 0, VKG__RALL)                                   \
+    X(TRANSFER_WRITE, "transfer_write", VKG__S2(ALL_TRANSFER_BIT), VKG__A2(TRANSFER_WRITE_BIT),  \
+      VKG__L(TRANSFER_DST_OPTIMAL), 1, VKG__KBI, 0, VKG__RALL)                                   \
+    X(HOST_READ, "host_read", VKG__S2(HOST_BIT), VKG__A2(HOST_READ_BIT), VKG__L(GENERAL), 0,     \
+      VKG__KBI, 0, VKG__RALL)                                                                    \
+    X(HOST_WRITE, "host_write", VKG__S2(HOST_BIT), VKG__A2(HOST_WRITE_BIT), VKG__L(GENERAL), 1,  \
+      VKG__KBI, 0, VKG__RALL)                                                                    \
+    X(PRESENT, "present", VKG__S2(NONE), VKG__A2(NONE), VKG__L(PRESENT_SRC_KHR), 0, VKG__KI,     \
+      VK_IMAGE_ASPECT_COLOR_BIT, VKG__RG)
+
+typedef enum vkg_access {
+    VKG_ACCESS_NONE = 0, /* no access: an imported resource whose contents do not matter */
+#define VKG__ACCESS_ENUM(e, ...) VKG_ACCESS_##e,
+    VKG_ACCESS_TABLE(VKG__ACCESS_ENUM)
+#undef VKG__ACCESS_ENUM
+    VKG_ACCESS_COUNT
+} vkg_access;
+
+typedef struct vkg_access_info {
+    const char *name;
+    VkPipelineStageFlags2 stage;
+    VkAccessFlags2 access;
+    VkImageLayout layout; /* images; UNDEFINED for buffer-only rows */
+    bool write;
+    uint32_t kinds;            /* VKG_ACCESS_KIND_* it applies to */
+    VkImageAspectFlags aspect; /* 0: any; COLOR or DEPTH: formats with that aspect only */
+    uint32_t roles;            /* VKG_ACCESS_ROLE_*: queue roles that can run it */
+} vkg_access_info;
+
+/* The row for `access` (NULL out of range). Any thread. */
+const vkg_access_info *vkg_access_get(vkg_access access);
+/* "color_write" -> VKG_ACCESS_COLOR_WRITE; false for unknown names. Any thread. */
+bool vkg_access_from_name(const char *name, vkg_access *out);
+/* false for unknown names ("graphics", "compute", "transfer"). Any thread. */
+bool vkg_queue_role_from_name(const char *name, vkg_queue_role *out);
+
+/* ------------------------------------------------------------------------------------------
+ * Render graph. A vkg_graph is a description: resources, passes and how each pass uses each
+ * resource. It has no device. vkg_compile turns it into an immutable vkg_plan.
+ *
+ * Threading: a graph is externally synchronized (one thread at a time per graph; different
+ * graphs on different threads freely). A plan is immutable: any number of threads may read
+ * it at once; vkg_plan_destroy is externally synchronized with those readers.
+ *
+ * Errors: every builder call validates its input at once and returns a vkg_result; the
+ * logger gets a message naming the pass, the resource, the subresource, the rule and the
+ * fix. Rules that need the whole graph (a transient read before any write) are checked by
+ * vkg_compile.
+ * ---------------------------------------------------------------------------------------- */
+
+typedef struct vkg_graph vkg_graph;
+typedef struct vkg_plan vkg_plan;
+/* Graph-local handles: 0 is invalid; valid for the graph that made them. */
+typedef struct vkg_resource { uint32_t id; } vkg_resource;
+typedef struct vkg_pass { uint32_t id; } vkg_pass;
+
+/* The recording context a pass's callback receives (command buffer, resolved handles);
+ * defined by the executor. */
+typedef struct vkg_pass_context vkg_pass_context;
+typedef void (*vkg_record_fn)(const vkg_pass_context *ctx, void *user);
+
+#define VKG_COMPILE_SPLIT_BARRIERS 1u /* events where work sits between producer and consumer */
+
+typedef struct vkg_graph_desc {
+    const char *name;
+    vkg_allocator allocator;
+    vkg_logger logger;
+    uint32_t compile_flags; /* VKG_COMPILE_* */
+} vkg_graph_desc;
+
+/* Any thread. */
+VKG_MUST_CHECK vkg_result vkg_graph_create(const vkg_graph_desc *desc, vkg_graph **out);
+/* Destroying a graph does not affect plans compiled from it. */
+void vkg_graph_destroy(vkg_graph *graph);
+
+/* State of an imported resource when the plan starts: the last access and the queue role
+ * that made it. VKG_ACCESS_NONE: the contents do not matter (first use discards). The
+ * executor replaces this with the resource's tracked state at submit time. */
+typedef struct vkg_import_state {
+    vkg_access access;
+    vkg_queue_role queue;
+} vkg_import_state;
+
+typedef struct vkg_graph_buffer_desc {
+    const char *name; /* unique in the graph; required */
+    VkDeviceSize size;
+    bool imported;          /* owned outside the plan; its state is carried across plans */
+    vkg_import_state state; /* imported only */
+    bool output; /* contents matter after the graph: a culling root, never aliased */
+} vkg_graph_buffer_desc;
+
+typedef struct vkg_graph_image_desc {
+    const char *name;
+    VkFormat format;
+    uint32_t width, height;
+    uint32_t depth;  /* 0 or 1: 2D */
+    uint32_t mips;   /* 0: 1 */
+    uint32_t layers; /* 0: 1 */
+    VkSampleCountFlagBits samples; /* 0: 1 */
+    bool imported;
+    vkg_import_state state;
+    bool output;
+} vkg_graph_image_desc;
+
+/* Externally synchronized on `graph`. */
+VKG_MUST_CHECK vkg_result vkg_graph_buffer(vkg_graph *graph, const vkg_graph_buffer_desc *desc,
+                                           vkg_resource *out);
+VKG_MUST_CHECK vkg_result vkg_graph_image(vkg_graph *graph, const vkg_graph_image_desc *desc,
+                                          vkg_resource *out);
+
+/* One use of a resource by a pass. Images: mips [base_mip, base_mip + mip_count) x layers
+ * [base_layer, base_layer + layer_count), count 0 meaning "all remaining". Buffers: bytes
+ * [offset, offset + size), size 0 meaning "to the end". */
+typedef struct vkg_use {
+    vkg_resource resource;
+    vkg_access access;
+    uint32_t base_mip, mip_count;
+    uint32_t base_layer, layer_count;
+    VkDeviceSize offset, size;
+} vkg_use;
+
+typedef struct vkg_pass_desc {
+    const char *name; /* unique in the graph; required */
+    vkg_queue_role queue;
+    const vkg_use *uses; /* copied */
+    uint32_t use_count;
+    vkg_record_fn record;
+    void *user;
+    bool side_effects; /* keep even when nothing reads what it writes */
+} vkg_pass_desc;
+
+/* Adds a pass after the ones already added: declaration order is submission order.
+ * Externally synchronized on `graph`. */
+VKG_MUST_CHECK vkg_result vkg_graph_pass(vkg_graph *graph, const vkg_pass_desc *desc,
+                                         vkg_pass *out);
+
+/* Marks a resource as an output (same as desc.output). Externally synchronized. */
+VKG_MUST_CHECK vkg_result vkg_graph_output(vkg_graph *graph, vkg_resource resource);
+
+/* Looks a resource or pass up by name; {0} when there is none. */
+vkg_resource vkg_graph_find_resource(const vkg_graph *graph, const char *name);
+vkg_pass vkg_graph_find_pass(const vkg_graph *graph, const char *name);
+
+/* Loads a graph file (shared/DESIGN.md, "Graph files"). Errors name the file, line and
+ * column and what was expected there; they are logged and, when `error` is not NULL, also
+ * written to it (at most error_size bytes). `frames` (may be NULL) receives the file's
+ * "frames". Any thread. */
+VKG_MUST_CHECK vkg_result vkg_graph_load_json(const char *path, const vkg_graph_desc *desc,
+                                              vkg_graph **out, uint32_t *frames, char *error,
+                                              size_t error_size);
+/* The same from a string; `name` stands for the file in messages. */
+VKG_MUST_CHECK vkg_result vkg_graph_load_json_string(const char *text, const char *name,
+                                                     const vkg_graph_desc *desc,
+                                                     vkg_graph **out, uint32_t *frames,
+                                                     char *error, size_t error_size);
+
+/* ------------------------------------------------------------------------------------------
+ * Compile: validate the whole graph, cull, order, track state per buffer range and per image
+ * mip x layer, derive synchronization2 barriers (at most one batch per pass boundary),
+ * queue-family ownership transfers and timeline-semaphore waits, and place transient
+ * resources into aliased heaps. Pure: reads only `caps`.
+ *
+ * `*plan` NULL: a new plan. `*plan` an earlier plan of this graph that nobody uses any more:
+ * it is recompiled in place, reusing its memory, so recompiling every frame allocates
+ * nothing once the arenas have grown. On failure *plan is destroyed and set to NULL.
+ * Externally synchronized on `graph`.
+ * ---------------------------------------------------------------------------------------- */
+
+/* Memory requirements of a transient resource; the executor answers with the device's
+ * (vkGetDevice*MemoryRequirements). Without it the compiler estimates: linear size, 256-byte
+ * alignment for buffers, 4 KiB for images, every device-local memory type. */
+typedef struct vkg_resource_requirements_query {
+    bool is_image;
+    VkBufferCreateInfo buffer; /* is_image false */
+    VkImageCreateInfo image;   /* is_image true */
+} vkg_resource_requirements_query;
+typedef bool (*vkg_requirements_fn)(void *user, const vkg_resource_requirements_query *query,
+                                    VkMemoryRequirements *out);
+
+typedef struct vkg_compile_desc {
+    const vkg_caps *caps; /* required */
+    uint32_t flags;       /* VKG_COMPILE_*, OR-ed with the graph's compile_flags */
+    vkg_requirements_fn requirements;
+    void *requirements_user;
+} vkg_compile_desc;
+
+VKG_MUST_CHECK vkg_result vkg_compile(vkg_graph *graph, const vkg_caps *caps, vkg_plan **plan);
+VKG_MUST_CHECK vkg_result vkg_compile_ex(vkg_graph *graph, const vkg_compile_desc *desc,
+                                         vkg_plan **plan);
+void vkg_plan_destroy(vkg_plan *plan);
+
+/* --- the compiled plan: plain arrays, indices into each other ----------------------------- */
+
+#define VKG_BARRIER_SPLIT 1u    /* signalled by vkCmdSetEvent2 after plan event `event`'s pass */
+#define VKG_BARRIER_RELEASE 2u  /* queue-family release (recorded after a pass, `post`) */
+#define VKG_BARRIER_ACQUIRE 4u  /* queue-family acquire */
+#define VKG_BARRIER_ALIAS 8u    /* first use of memory that an earlier transient used */
+#define VKG_BARRIER_IMPORTED 16u /* first use of an imported resource: src side patched at
+                                    execute time from the resource's tracked state */
+#define VKG_BARRIER_DISCARD 32u /* old layout UNDEFINED: contents are not preserved */
+
+typedef struct vkg_plan_barrier {
+    uint32_t resource; /* index into vkg_plan_info.resources */
+    uint32_t base_mip, mip_count, base_layer, layer_count; /* images */
+    VkDeviceSize offset, size;                             /* buffers */
+    VkPipelineStageFlags2 src_stage, dst_stage;
+    VkAccessFlags2 src_access, dst_access;
+    VkImageLayout old_layout, new_layout;
+    uint32_t src_family, dst_family; /* VK_QUEUE_FAMILY_IGNORED without an ownership transfer */
+    uint32_t flags;                  /* VKG_BARRIER_* */
+    uint32_t event;                  /* VKG_BARRIER_SPLIT: index into vkg_plan_info.events */
+} vkg_plan_barrier;
+
+/* A timeline-semaphore wait: before this submission, wait until submission `submission` of
+ * plan queue `queue` has completed, blocking `stage` of this submission. */
+typedef struct vkg_plan_wait {
+    uint32_t queue, submission;
+    VkPipelineStageFlags2 stage;
+} vkg_plan_wait;
+
+typedef struct vkg_plan_pass {
+    const char *name;
+    uint32_t graph_pass; /* declaration index */
+    vkg_queue_role role;
+    uint32_t queue;      /* index into vkg_plan_info.queues */
+    uint32_t submission; /* index into vkg_plan_info.submissions */
+    /* one vkCmdPipelineBarrier2 (and one vkCmdWaitEvents2 for split ones) before the pass */
+    uint32_t first_barrier, barrier_count;
+    /* after the pass: releases to other families (one vkCmdPipelineBarrier2) */
+    uint32_t first_post, post_count;
+    /* vkCmdSetEvent2 after the pass for these plan events */
+    uint32_t first_set_event, set_event_count;
+    vkg_record_fn record;
+    void *user;
+} vkg_plan_pass;
+
+typedef struct vkg_plan_event {
+    uint32_t set_pass, wait_pass; /* indices into vkg_plan_info.passes */
+    uint32_t first_barrier, barrier_count; /* the dependency both sides give */
+} vkg_plan_event;
+
+typedef struct vkg_plan_submission {
+    uint32_t queue;
+    uint32_t index; /* n-th submission of its queue */
+    uint32_t first_pass, pass_count; /* consecutive in the queue's pass list */
+    uint32_t first_wait, wait_count;
+    /* releases of imported resources owned by this queue at plan start, recorded before
+     * the first pass (the queue's first submission only) */
+    uint32_t first_prologue, prologue_count;
+} vkg_plan_submission;
+
+typedef struct vkg_plan_queue {
+    vkg_queue_role role; /* the first role mapped to this family */
+    uint32_t family;
+    uint32_t first_pass, pass_count; /* into vkg_plan_info.queue_passes */
+    uint32_t submission_count;
+} vkg_plan_queue;
+
+typedef struct vkg_plan_resource {
+    const char *name;
+    bool is_image, imported, output;
+    bool used; /* by a pass that survived culling */
+    VkFormat format;
+    uint32_t width, height, depth, mips, layers;
+    VkSampleCountFlagBits samples;
+    VkDeviceSize size;              /* buffers: bytes */
+    VkImageUsageFlags image_usage;  /* union over the uses */
+    VkBufferUsageFlags buffer_usage;
+    uint32_t first_pass, last_pass; /* plan pass indices; UINT32_MAX when unused */
+    /* transient placement */
+    uint32_t heap;                  /* UINT32_MAX: not placed (imported or unused) */
+    VkDeviceSize offset, memory_size, alignment;
+    uint32_t memory_type_bits;
+    vkg_import_state state; /* imported: assumed initial state */
+} vkg_plan_resource;
+
+typedef struct vkg_plan_heap {
+    uint32_t memory_type;
+    VkDeviceSize size;
+    uint32_t resource_count;
+} vkg_plan_heap;
+
+typedef struct vkg_plan_stats {
+    uint32_t passes, culled;
+    uint32_t barrier_batches;
+    uint32_t image_barriers, buffer_barriers, memory_barriers;
+    uint32_t layout_transitions, queue_transfers;
+    uint32_t semaphores; /* timeline-semaphore waits */
+    uint32_t submissions, events;
+    uint64_t transient_bytes; /* sum of all transient resources' memory sizes */
+    uint64_t aliased_bytes;   /* what the plan's heaps really take */
+    uint64_t compile_us;
+} vkg_plan_stats;
+
+typedef struct vkg_plan_info {
+    const char *name;
+    const vkg_plan_pass *passes; /* submission order (declaration order of live passes) */
+    uint32_t pass_count;
+    const char *const *culled; /* names of culled passes, declaration order */
+    uint32_t culled_count;
+    const vkg_plan_barrier *barriers;
+    uint32_t barrier_count;
+    const vkg_plan_wait *waits;
+    uint32_t wait_count;
+    const vkg_plan_event *events;
+    uint32_t event_count;
+    const vkg_plan_submission *submissions; /* grouped by queue, in order */
+    uint32_t submission_count;
+    const vkg_plan_queue *queues;
+    uint32_t queue_count;
+    const uint32_t *queue_passes; /* pass indices per queue */
+    const vkg_plan_resource *resources; /* graph declaration order */
+    uint32_t resource_count;
+    const vkg_plan_heap *heaps;
+    uint32_t heap_count;
+    vkg_plan_stats stats;
+} vkg_plan_info;
+
+/* Any thread. Pointers live as long as the plan. */
+void vkg_plan_get_info(const vkg_plan *plan, vkg_plan_info *out);
+
+/* Writes the plan as JSON (shared/DESIGN.md, "CLI contract") or Graphviz DOT. Any thread. */
+VKG_MUST_CHECK vkg_result vkg_plan_write_json(const vkg_plan *plan, FILE *out);
+VKG_MUST_CHECK vkg_result vkg_plan_write_dot(const vkg_plan *plan, FILE *out);
+
+/* Names for printing: "COLOR_ATTACHMENT_OUTPUT|FRAGMENT_SHADER", "TRANSFER_DST_OPTIMAL".
+ * Write at most `size` bytes; return `buf`. Any thread. */
+const char *vkg_stage_mask_string(VkPipelineStageFlags2 stages, char *buf, size_t size);
+const char *vkg_access_mask_string(VkAccessFlags2 access, char *buf, size_t size);
+const char *vkg_layout_name(VkImageLayout layout);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,1484 @@
+/* The graph compiler: validate, cull, track state per buffer range and per image mip x
+ * layer, derive synchronization2 barriers, queue-family ownership transfers, timeline
+ * semaphore waits and split barriers, and place transient resources into aliased heaps.
+ *
+ * Pure: reads the graph and a vkg_caps; all working memory comes from the graph's scratch
+ * arena (reset per compile) and the plan's arena (reused by in-place recompiles), so a
+ * steady stream of compiles allocates nothing.
+ *
+ * The synchronization model, per subresource (see docs/compiler.md for the long form):
+ *  - Every subresource is owned by one queue at a time (resources are VK_SHARING_MODE_
+ *    EXCLUSIVE). Accesses since the last ownership change all happened on that queue.
+ *  - `w_*` is the last write (or the anchor of the last layout transition / acquire, with
+ *    w_access 0 because transitions are made available automatically); `r_stage` the stages
+ *    that read since; `visible` the access rows the write has been made visible to.
+ *  - A write or layout change waits for the reads since the last write (execution
+ *    dependency only: write-after-read needs no memory dependency) or, with no reads, for
+ *    the write itself (memory dependency). A read waits for the write unless it is already
+ *    visible to that row; read-after-read in the same layout gets nothing.
+ *  - Another queue touching defined contents takes ownership: release after the owner's
+ *    last use, timeline-semaphore wait, acquire before the new use. Undefined contents
+ *    (a transient's first use) move queues with a semaphore wait alone.
+ */
+#include "graph.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define NOQ 0xffu
+#define MULTI (UINT32_MAX - 1u)
+
+#define VKG__WRITE_ACCESS                                                                        \
+    (VK_ACCESS_2_SHADER_WRITE_BIT | VK_ACCESS_2_COLOR_ATTACHMENT_WRITE_BIT |                     \
+     VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_WRITE_BIT | VK_ACCESS_2_TRANSFER_WRITE_BIT |           \
+     VK_ACCESS_2_HOST_WRITE_BIT | VK_ACCESS_2_MEMORY_WRITE_BIT |                                 \
+     VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT)
+
+typedef struct vkg__sub {
+    VkPipelineStageFlags2 w_stage, r_stage, p_stage;
+    VkAccessFlags2 w_access, p_access;
+    uint32_t visible; /* rows the last write is visible to (on the owner queue) */
+    uint32_t p_rows;  /* read rows of the pending pass */
+    uint32_t w_pass, r_pass; /* plan passes that are the source of w / r (split barriers) */
+    uint32_t last_pass;      /* last plan pass on the owner queue that touched it */
+    uint32_t stamp;          /* plan pass index + 1 that last accumulated into p_* */
+    uint32_t layout, p_layout;
+    uint8_t owner, defined, has_w, init, p_write, from_import, from_alias;
+} vkg__sub;
+
+typedef struct vkg__seg {
+    VkDeviceSize lo, hi;
+    vkg__sub s;
+} vkg__seg;
+
+typedef struct vkg__rws {
+    vkg__sub *subs; /* images: mips * layers */
+    vkg__seg *segs; /* buffers */
+    uint32_t seg_count, seg_cap;
+    uint32_t first, last; /* plan pass indices, NO_INDEX when unused; last: placement end */
+    uint32_t last_real;   /* last plan pass that uses it */
+    uint32_t last_queue;
+    uint32_t first_queue;
+    uint32_t *preds; /* alias predecessors */
+    uint32_t pred_count;
+    bool summary_done, live_use;
+    VkPipelineStageFlags2 sum_stage;
+    VkAccessFlags2 sum_access;
+    uint8_t sum_queue;
+    VkImageUsageFlags iu;
+    VkBufferUsageFlags bu;
+    VkMemoryRequirements req;
+    uint32_t heap;
+    VkDeviceSize offset;
+} vkg__rws;
+
+typedef struct vkg__touch {
+    uint32_t res, index;
+} vkg__touch;
+
+/* Barrier slots: pre(k) = 2k, post(k) = 2k + 1, prologue(q) = 2n + q, event(e) = 2n + 3 + e */
+typedef struct vkg__pbar {
+    vkg_plan_barrier b;
+    uint32_t slot;
+} vkg__pbar;
+
+typedef struct vkg__pwait {
+    uint32_t pass; /* consumer plan pass */
+    uint32_t queue, point; /* producer queue; producer plan pass or NO_INDEX (prologue) */
+    VkPipelineStageFlags2 stage;
+} vkg__pwait;
+
+typedef struct vkg__ctx {
+    vkg_graph *g;
+    const vkg_caps *caps;
+    uint32_t flags;
+    vkg__arena *A;
+    vkg__rws *rws;
+    /* live passes */
+    uint32_t n;
+    uint32_t *order;   /* plan pass -> graph pass */
+    uint8_t *pqueue;   /* plan pass -> queue index */
+    uint32_t *qpos;    /* plan pass -> position within its queue */
+    uint8_t *signal;   /* plan pass -> another queue waits for it */
+    uint8_t *has_wait; /* plan pass -> starts with semaphore waits */
+    /* queues */
+    uint32_t nq;
+    uint32_t q_family[VKG_QUEUE_ROLE_COUNT];
+    vkg_queue_role q_role[VKG_QUEUE_ROLE_COUNT];
+    uint8_t role_queue[VKG_QUEUE_ROLE_COUNT];
+    uint32_t q_len[VKG_QUEUE_ROLE_COUNT];
+    uint8_t q_prologue[VKG_QUEUE_ROLE_COUNT];
+    uint32_t last_wait_point[VKG_QUEUE_ROLE_COUNT][VKG_QUEUE_ROLE_COUNT];
+    VkPipelineStageFlags2 last_wait_stage[VKG_QUEUE_ROLE_COUNT][VKG_QUEUE_ROLE_COUNT];
+    /* outputs of the sync sweep */
+    vkg__pbar *bars;
+    uint32_t bar_count, bar_cap;
+    vkg__pwait *waits;
+    uint32_t wait_count, wait_cap;
+    vkg_plan_event *events;
+    uint32_t event_count, event_cap;
+    uint32_t first_event_of_pass; /* events of the pass being processed start here */
+    vkg__touch *touched;
+    uint32_t touch_count, touch_cap;
+    bool oom;
+} vkg__ctx;
+
+/* Growable arrays inside the scratch arena: grow by copying (the arena is reset anyway). */
+static bool vkg__agrow(vkg__ctx *c, void **arr, uint32_t *cap, uint32_t need, size_t elem)
+{
+    if (need <= *cap) return true;
+    uint32_t nc = *cap ? *cap * 2 : 64;
+    while (nc < need) nc *= 2;
+    void *p = vkg__arena_alloc(c->A, (size_t)nc * elem, 16);
+    if (!p) {
+        c->oom = true;
+        return false;
+    }
+    if (*cap) memcpy(p, *arr, (size_t)*cap * elem);
+    *arr = p;
+    *cap = nc;
+    return true;
+}
+
+static const vkg__gpass *vkg__gp(const vkg__ctx *c, uint32_t k)
+{
+    return &c->g->passes[c->order[k]];
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Whole-graph validation (rules that need caps or every pass)
+ * ---------------------------------------------------------------------------------------- */
+static const struct {
+    VkAccessFlags2 access;
+    VkFormatFeatureFlags feature;
+    const char *what;
+} vkg__format_needs[] = {
+    {VK_ACCESS_2_SHADER_STORAGE_READ_BIT | VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT,
+     VK_FORMAT_FEATURE_STORAGE_IMAGE_BIT, "storage image"},
+    {VK_ACCESS_2_SHADER_SAMPLED_READ_BIT, VK_FORMAT_FEATURE_SAMPLED_IMAGE_BIT, "sampled image"},
+    {VK_ACCESS_2_COLOR_ATTACHMENT_READ_BIT | VK_ACCESS_2_COLOR_ATTACHMENT_WRITE_BIT,
+     VK_FORMAT_FEATURE_COLOR_ATTACHMENT_BIT, "color attachment"},
+    {VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_READ_BIT | VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_WRITE_BIT,
+     VK_FORMAT_FEATURE_DEPTH_STENCIL_ATTACHMENT_BIT, "depth attachment"},
+};
+
+static vkg_result vkg__validate_formats(vkg__ctx *c)
+{
+    vkg_graph *g = c->g;
+    for (uint32_t p = 0; p < g->pass_count; p++) {
+        const vkg__gpass *gp = &g->passes[p];
+        for (uint32_t i = 0; i < gp->use_count; i++) {
+            const vkg__guse *u = &g->uses[gp->first_use + i];
+            const vkg__gres *r = &g->res[u->resource];
+            if (!r->is_image) continue;
+            const vkg_access_info *a = vkg_access_get(u->access);
+            VkFormatFeatureFlags have = vkg_caps_format_features(c->caps, r->format);
+            for (size_t j = 0; j < VKG__ARRAY_COUNT(vkg__format_needs); j++) {
+                if (!(a->access & vkg__format_needs[j].access)) continue;
+                VKG_CHECK(&g->host, have & vkg__format_needs[j].feature,
+                          VKG_ERROR_FEATURE_NOT_PRESENT,
+                          "pass \"%s\" uses image \"%s\" as \"%s\", but device \"%s\" has no %s "
+                          "support for format %s: pick a format the device supports for that "
+                          "use (vkgraph devices lists the device)",
+                          gp->name, r->name, a->name, c->caps->device_name,
+                          vkg__format_needs[j].what, vkg_format_name(r->format));
+            }
+        }
+    }
+    return VKG_SUCCESS;
+}
+
+/* Interval list helpers for buffers: sorted, disjoint, merged [lo, hi) ranges. */
+typedef struct vkg__ranges {
+    VkDeviceSize *v; /* lo, hi pairs */
+    uint32_t count, cap;
+} vkg__ranges;
+
+static bool vkg__ranges_cover(const vkg__ranges *r, VkDeviceSize lo, VkDeviceSize hi)
+{
+    for (uint32_t i = 0; i < r->count; i++)
+        if (r->v[2 * i] <= lo && hi <= r->v[2 * i + 1]) return true;
+    return false;
+}
+
+static bool vkg__ranges_overlap(const vkg__ranges *r, VkDeviceSize lo, VkDeviceSize hi)
+{
+    for (uint32_t i = 0; i < r->count; i++)
+        if (r->v[2 * i] < hi && lo < r->v[2 * i + 1]) return true;
+    return false;
+}
+
+static void vkg__ranges_add(vkg__ctx *c, vkg__ranges *r, VkDeviceSize lo, VkDeviceSize hi)
+{
+    /* merge every range touching [lo, hi) into it, keep the rest in order */
+    uint32_t w = 0;
+    for (uint32_t i = 0; i < r->count; i++) {
+        VkDeviceSize a = r->v[2 * i], b = r->v[2 * i + 1];
+        if (b < lo || a > hi) {
+            r->v[2 * w] = a;
+            r->v[2 * w + 1] = b;
+            w++;
+        } else {
+            lo = VKG__MIN(lo, a);
+            hi = VKG__MAX(hi, b);
+        }
+    }
+    r->count = w;
+    uint32_t cap2 = r->cap;
+    if (!vkg__agrow(c, (void **)&r->v, &cap2, 2 * (w + 1), sizeof(VkDeviceSize))) return;
+    r->cap = cap2;
+    uint32_t at = 0;
+    while (at < w && r->v[2 * at] < lo) at++;
+    memmove(&r->v[2 * (at + 1)], &r->v[2 * at], sizeof(VkDeviceSize) * 2 * (w - at));
+    r->v[2 * at] = lo;
+    r->v[2 * at + 1] = hi;
+    r->count = w + 1;
+}
+
+/* Per-resource bit or range sets over subresources, for the two whole-graph sweeps. */
+typedef struct vkg__subset {
+    uint8_t *bits; /* images: one byte per subresource */
+    vkg__ranges ranges;
+} vkg__subset;
+
+static vkg__subset *vkg__subsets_new(vkg__ctx *c)
+{
+    vkg_graph *g = c->g;
+    vkg__subset *s = vkg__arena_calloc(c->A, g->res_count ? g->res_count : 1, sizeof *s);
+    if (!s) {
+        c->oom = true;
+        return NULL;
+    }
+    for (uint32_t i = 0; i < g->res_count; i++) {
+        if (!g->res[i].is_image) continue;
+        s[i].bits = vkg__arena_calloc(c->A, (size_t)g->res[i].mips * g->res[i].layers, 1);
+        if (!s[i].bits) {
+            c->oom = true;
+            return NULL;
+        }
+    }
+    return s;
+}
+
+/* A transient subresource must be written before it is read (declaration order, all
+ * passes, before culling: the rule is about the graph as written). */
+static vkg_result vkg__validate_reads(vkg__ctx *c)
+{
+    vkg_graph *g = c->g;
+    vkg__subset *written = vkg__subsets_new(c);
+    if (!written) return VKG__OOM(&g->host, "compile scratch");
+    uint32_t *present_pass = vkg__arena_alloc(c->A, sizeof(uint32_t) * (g->res_count + 1), 4);
+    if (!present_pass) return VKG__OOM(&g->host, "compile scratch");
+    for (uint32_t i = 0; i < g->res_count; i++) present_pass[i] = VKG__NO_INDEX;
+    for (uint32_t p = 0; p < g->pass_count; p++) {
+        const vkg__gpass *gp = &g->passes[p];
+        for (uint32_t i = 0; i < gp->use_count; i++) {
+            const vkg__guse *u = &g->uses[gp->first_use + i];
+            const vkg__gres *r = &g->res[u->resource];
+            const vkg_access_info *a = vkg_access_get(u->access);
+            char sub[192];
+            if (present_pass[u->resource] != VKG__NO_INDEX &&
+                present_pass[u->resource] != p) {
+                VKG__ERROR(&g->host,
+                           "pass \"%s\" uses %s after pass \"%s\" presented it: present must be "
+                           "an image's last use in a graph: move the present to the end",
+                           gp->name, vkg__use_subresource(r, u, sub, sizeof sub),
+                           g->passes[present_pass[u->resource]].name);
+                return VKG_ERROR_INVALID_ARGUMENT;
+            }
+            if (u->access == VKG_ACCESS_PRESENT) present_pass[u->resource] = p;
+            if (r->imported) continue;
+            /* a read is any access that is not a pure write (read-write reads too) */
+            bool reads = !a->write || (a->access & ~VKG__WRITE_ACCESS);
+            if (!reads) continue;
+            bool ok = true;
+            if (r->is_image) {
+                for (uint32_t m = u->base_mip; ok && m < u->base_mip + u->mip_count; m++)
+                    for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++)
+                        if (!written[u->resource].bits[m * r->layers + l]) {
+                            ok = false;
+                            break;
+                        }
+            } else {
+                ok = vkg__ranges_cover(&written[u->resource].ranges, u->offset,
+                                       u->offset + u->size);
+            }
+            if (!ok) {
+                VKG__ERROR(&g->host,
+                           "pass \"%s\" reads %s as \"%s\", but no earlier pass writes it "
+                           "(transient resources start undefined): write it in an earlier pass, "
+                           "or import it",
+                           gp->name, vkg__use_subresource(r, u, sub, sizeof sub), a->name);
+                return VKG_ERROR_INVALID_ARGUMENT;
+            }
+        }
+        for (uint32_t i = 0; i < gp->use_count; i++) {
+            const vkg__guse *u = &g->uses[gp->first_use + i];
+            const vkg__gres *r = &g->res[u->resource];
+            if (r->imported || !vkg_access_get(u->access)->write) continue;
+            if (r->is_image) {
+                for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
+                    memset(&written[u->resource].bits[m * r->layers + u->base_layer], 1,
+                           u->layer_count);
+            } else {
+                vkg__ranges_add(c, &written[u->resource].ranges, u->offset, u->offset + u->size);
+            }
+        }
+        if (c->oom) return VKG__OOM(&g->host, "compile scratch");
+    }
+    return VKG_SUCCESS;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Culling: a backward sweep. A pass lives when it has side effects, writes an imported or
+ * output resource, presents or hands data to the host, or writes a subresource that a later
+ * live pass reads. Writes do not kill earlier writes (a storage write may be partial).
+ * ---------------------------------------------------------------------------------------- */
+static vkg_result vkg__cull(vkg__ctx *c, uint8_t *live)
+{
+    vkg_graph *g = c->g;
+    vkg__subset *needed = vkg__subsets_new(c);
+    if (!needed) return VKG__OOM(&g->host, "compile scratch");
+    for (uint32_t p = g->pass_count; p-- > 0;) {
+        const vkg__gpass *gp = &g->passes[p];
+        bool keep = gp->side_effects;
+        for (uint32_t i = 0; i < gp->use_count && !keep; i++) {
+            const vkg__guse *u = &g->uses[gp->first_use + i];
+            const vkg__gres *r = &g->res[u->resource];
+            const vkg_access_info *a = vkg_access_get(u->access);
+            if (u->access == VKG_ACCESS_PRESENT || u->access == VKG_ACCESS_HOST_READ) keep = true;
+            if (!a->write) continue;
+            if (r->imported || r->output) {
+                keep = true;
+            } else if (r->is_image) {
+                for (uint32_t m = u->base_mip; !keep && m < u->base_mip + u->mip_count; m++)
+                    for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++)
+                        if (needed[u->resource].bits[m * r->layers + l]) {
+                            keep = true;
+                            break;
+                        }
+            } else {
+                keep = vkg__ranges_overlap(&needed[u->resource].ranges, u->offset,
+                                           u->offset + u->size);
+            }
+        }
+        live[p] = keep;
+        if (!keep) continue;
+        for (uint32_t i = 0; i < gp->use_count; i++) {
+            const vkg__guse *u = &g->uses[gp->first_use + i];
+            const vkg__gres *r = &g->res[u->resource];
+            const vkg_access_info *a = vkg_access_get(u->access);
+            bool reads = !a->write || (a->access & ~VKG__WRITE_ACCESS);
+            if (!reads) continue;
+            if (r->is_image) {
+                for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
+                    memset(&needed[u->resource].bits[m * r->layers + u->base_layer], 1,
+                           u->layer_count);
+            } else {
+                vkg__ranges_add(c, &needed[u->resource].ranges, u->offset, u->offset + u->size);
+            }
+        }
+        if (c->oom) return VKG__OOM(&g->host, "compile scratch");
+    }
+    return VKG_SUCCESS;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Queues
+ * ---------------------------------------------------------------------------------------- */
+static vkg_result vkg__map_queues(vkg__ctx *c)
+{
+    const vkg_caps *caps = c->caps;
+    c->nq = 0;
+    for (uint32_t role = 0; role < VKG_QUEUE_ROLE_COUNT; role++) {
+        uint32_t fam = caps->role_family[role];
+        VKG_CHECK(&c->g->host, fam < caps->queue_family_count && fam < VKG_MAX_QUEUE_FAMILIES,
+                  VKG_ERROR_INVALID_ARGUMENT,
+                  "caps of \"%s\": the %s role maps to queue family %u, but there are %u "
+                  "families: fill role_family from the device (vkg_device_caps)",
+                  caps->device_name, vkg_queue_role_name((vkg_queue_role)role), fam,
+                  caps->queue_family_count);
+        uint32_t q = 0;
+        while (q < c->nq && c->q_family[q] != fam) q++;
+        if (q == c->nq) {
+            c->q_family[q] = fam;
+            c->q_role[q] = (vkg_queue_role)role;
+            c->nq++;
+        }
+        c->role_queue[role] = (uint8_t)q;
+    }
+    return VKG_SUCCESS;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Transient memory: usage, requirements, placement
+ * ---------------------------------------------------------------------------------------- */
+static const struct {
+    VkAccessFlags2 access;
+    VkImageUsageFlags image;
+    VkBufferUsageFlags buffer;
+} vkg__usage_of[] = {
+    {VK_ACCESS_2_INDIRECT_COMMAND_READ_BIT, 0, VK_BUFFER_USAGE_INDIRECT_BUFFER_BIT},
+    {VK_ACCESS_2_INDEX_READ_BIT, 0, VK_BUFFER_USAGE_INDEX_BUFFER_BIT},
+    {VK_ACCESS_2_VERTEX_ATTRIBUTE_READ_BIT, 0, VK_BUFFER_USAGE_VERTEX_BUFFER_BIT},
+    {VK_ACCESS_2_UNIFORM_READ_BIT, 0, VK_BUFFER_USAGE_UNIFORM_BUFFER_BIT},
+    {VK_ACCESS_2_SHADER_SAMPLED_READ_BIT, VK_IMAGE_USAGE_SAMPLED_BIT,
+     VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT},
+    {VK_ACCESS_2_SHADER_STORAGE_READ_BIT | VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT,
+     VK_IMAGE_USAGE_STORAGE_BIT, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT},
+    {VK_ACCESS_2_COLOR_ATTACHMENT_READ_BIT | VK_ACCESS_2_COLOR_ATTACHMENT_WRITE_BIT,
+     VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT, 0},
+    {VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_READ_BIT | VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_WRITE_BIT,
+     VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT, 0},
+    {VK_ACCESS_2_TRANSFER_READ_BIT, VK_IMAGE_USAGE_TRANSFER_SRC_BIT,
+     VK_BUFFER_USAGE_TRANSFER_SRC_BIT},
+    {VK_ACCESS_2_TRANSFER_WRITE_BIT, VK_IMAGE_USAGE_TRANSFER_DST_BIT,
+     VK_BUFFER_USAGE_TRANSFER_DST_BIT},
+};
+
+static VkDeviceSize vkg__align_up(VkDeviceSize v, VkDeviceSize a)
+{
+    return a > 1 ? (v + a - 1) / a * a : v;
+}
+
+static VkDeviceSize vkg__image_bytes(const vkg__gres *r)
+{
+    uint32_t tb = vkg_format_texel_bytes(r->format);
+    bool block = vkg__format_is_block(r->format);
+    VkDeviceSize total = 0;
+    for (uint32_t m = 0; m < r->mips; m++) {
+        VkDeviceSize w = VKG__MAX(1u, r->width >> m), h = VKG__MAX(1u, r->height >> m);
+        VkDeviceSize d = VKG__MAX(1u, r->depth >> m);
+        if (block) {
+            w = (w + 3) / 4;
+            h = (h + 3) / 4;
+        }
+        total += w * h * d * tb;
+    }
+    return total * r->layers * (VkDeviceSize)r->samples;
+}
+
+static uint32_t vkg__device_local_types(const vkg_caps *caps)
+{
+    uint32_t bits = 0;
+    for (uint32_t i = 0; i < caps->memory_type_count && i < VKG_MAX_MEMORY_TYPES; i++)
+        if (caps->memory_types[i].flags & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT) bits |= 1u << i;
+    if (!bits && caps->memory_type_count)
+        bits = (caps->memory_type_count >= 32) ? ~0u : (1u << caps->memory_type_count) - 1u;
+    return bits ? bits : 1u;
+}
+
+static vkg_result vkg__requirements(vkg__ctx *c, const vkg_compile_desc *cd, uint32_t ri)
+{
+    const vkg__gres *r = &c->g->res[ri];
+    vkg__rws *w = &c->rws[ri];
+    uint32_t local = vkg__device_local_types(c->caps);
+    if (cd->requirements) {
+        vkg_resource_requirements_query q = {.is_image = r->is_image};
+        if (r->is_image) {
+            q.image = (VkImageCreateInfo){
+                .sType = VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO,
+                .imageType = r->depth > 1 ? VK_IMAGE_TYPE_3D : VK_IMAGE_TYPE_2D,
+                .format = r->format,
+                .extent = {r->width, r->height, r->depth},
+                .mipLevels = r->mips,
+                .arrayLayers = r->layers,
+                .samples = r->samples,
+                .tiling = VK_IMAGE_TILING_OPTIMAL,
+                .usage = w->iu,
+                .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
+                .initialLayout = VK_IMAGE_LAYOUT_UNDEFINED};
+        } else {
+            q.buffer = (VkBufferCreateInfo){.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+                                            .size = r->size,
+                                            .usage = w->bu,
+                                            .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
+        }
+        VKG_CHECK(&c->g->host, cd->requirements(cd->requirements_user, &q, &w->req),
+                  VKG_ERROR_VULKAN, "%s \"%s\": the device could not give memory requirements",
+                  vkg__res_kind(r), r->name);
+        uint32_t bits = w->req.memoryTypeBits & local;
+        if (bits) w->req.memoryTypeBits = bits;
+    } else if (r->is_image) {
+        w->req = (VkMemoryRequirements){vkg__align_up(vkg__image_bytes(r), 4096), 4096, local};
+    } else {
+        w->req = (VkMemoryRequirements){vkg__align_up(r->size, 256), 256, local};
+    }
+    /* Buffers and optimal images share heaps: keep them bufferImageGranularity apart by
+     * rounding both ends of every placement to it (spec: "Buffer-Image Granularity"). */
+    VkDeviceSize gran = c->caps->buffer_image_granularity;
+    if (gran > w->req.alignment) w->req.alignment = gran;
+    w->req.size = vkg__align_up(w->req.size, gran);
+    if (!w->req.alignment) w->req.alignment = 1;
+    return VKG_SUCCESS;
+}
+
+typedef struct vkg__free_block {
+    VkDeviceSize lo, hi;
+    uint32_t *occ; /* resources that last used this memory */
+    uint32_t occ_count;
+} vkg__free_block;
+
+typedef struct vkg__heap_ws {
+    uint32_t type;
+    VkDeviceSize top;
+    vkg__free_block *free;
+    uint32_t free_count, free_cap;
+    uint32_t resource_count;
+} vkg__heap_ws;
+
+static int vkg__cmp_first(const void *a, const void *b, void *ctx)
+{
+    const vkg__rws *rws = ctx;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    if (rws[x].first != rws[y].first) return rws[x].first < rws[y].first ? -1 : 1;
+    if (rws[x].req.size != rws[y].req.size) return rws[x].req.size > rws[y].req.size ? -1 : 1;
+    return x < y ? -1 : (x > y);
+}
+
+static int vkg__cmp_last(const void *a, const void *b, void *ctx)
+{
+    const vkg__rws *rws = ctx;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    if (rws[x].last != rws[y].last) return rws[x].last < rws[y].last ? -1 : 1;
+    return x < y ? -1 : (x > y);
+}
+
+static bool vkg__heap_free(vkg__ctx *c, vkg__heap_ws *h, uint32_t ri)
+{
+    vkg__rws *w = &c->rws[ri];
+    VkDeviceSize lo = w->offset, hi = w->offset + w->req.size;
+    uint32_t *occ = vkg__arena_alloc(c->A, sizeof(uint32_t), 4);
+    if (!occ) return false;
+    occ[0] = ri;
+    vkg__free_block nb = {lo, hi, occ, 1};
+    /* merge with neighbours touching it */
+    uint32_t at = 0;
+    while (at < h->free_count && h->free[at].hi <= lo) at++;
+    bool merge_prev = at > 0 && h->free[at - 1].hi == lo;
+    bool merge_next = at < h->free_count && h->free[at].lo == hi;
+    uint32_t extra = (merge_prev ? h->free[at - 1].occ_count : 0) +
+                     (merge_next ? h->free[at].occ_count : 0);
+    if (extra) {
+        uint32_t *all = vkg__arena_alloc(c->A, sizeof(uint32_t) * (extra + 1), 4);
+        if (!all) return false;
+        uint32_t n = 0;
+        if (merge_prev)
+            for (uint32_t i = 0; i < h->free[at - 1].occ_count; i++) all[n++] = h->free[at - 1].occ[i];
+        all[n++] = ri;
+        if (merge_next)
+            for (uint32_t i = 0; i < h->free[at].occ_count; i++) all[n++] = h->free[at].occ[i];
+        nb.occ = all;
+        nb.occ_count = n;
+    }
+    if (merge_prev) {
+        nb.lo = h->free[at - 1].lo;
+        at--;
+    }
+    if (merge_next) nb.hi = h->free[at + (merge_prev ? 1 : 0)].hi;
+    uint32_t remove = (merge_prev ? 1u : 0u) + (merge_next ? 1u : 0u);
+    if (remove == 0) {
+        if (!vkg__agrow(c, (void **)&h->free, &h->free_cap, h->free_count + 1, sizeof *h->free))
+            return false;
+        memmove(&h->free[at + 1], &h->free[at], sizeof *h->free * (h->free_count - at));
+        h->free_count++;
+    } else if (remove == 2) {
+        memmove(&h->free[at + 1], &h->free[at + 2], sizeof *h->free * (h->free_count - at - 2));
+        h->free_count--;
+    }
+    h->free[at] = nb;
+    return true;
+}
+
+/* Can `ri` take memory last used by these resources? Only when they ended on the queue
+ * where `ri` starts: then the aliasing dependency is a plain barrier there (see header). */
+static bool vkg__block_ok(const vkg__ctx *c, const vkg__free_block *b, uint32_t ri)
+{
+    for (uint32_t i = 0; i < b->occ_count; i++)
+        if (c->rws[b->occ[i]].last_queue != c->rws[ri].first_queue) return false;
+    return true;
+}
+
+/* Best fit over the free blocks of a linear sweep in plan order (interval-graph placement:
+ * resources enter at their first pass and leave after their last; a freed range keeps the
+ * names of its last users so the next occupant can wait for them). */
+static bool vkg__heap_place(vkg__ctx *c, vkg__heap_ws *h, uint32_t ri)
+{
+    vkg__rws *w = &c->rws[ri];
+    VkDeviceSize size = w->req.size, al = w->req.alignment;
+    uint32_t best = VKG__NO_INDEX;
+    VkDeviceSize best_waste = ~(VkDeviceSize)0, best_off = 0;
+    for (uint32_t i = 0; i < h->free_count; i++) {
+        const vkg__free_block *b = &h->free[i];
+        VkDeviceSize off = vkg__align_up(b->lo, al);
+        if (off >= b->hi || b->hi - off < size) continue;
+        VkDeviceSize waste = (b->hi - b->lo) - size;
+        if (waste >= best_waste || !vkg__block_ok(c, b, ri)) continue;
+        best = i;
+        best_waste = waste;
+        best_off = off;
+    }
+    if (best == VKG__NO_INDEX) {
+        w->offset = vkg__align_up(h->top, al);
+        h->top = w->offset + size;
+        w->pred_count = 0;
+        return true;
+    }
+    vkg__free_block b = h->free[best];
+    w->offset = best_off;
+    /* predecessors: last users overlapping the taken range */
+    w->preds = vkg__arena_alloc(c->A, sizeof(uint32_t) * (b.occ_count ? b.occ_count : 1), 4);
+    if (!w->preds) return false;
+    w->pred_count = 0;
+    for (uint32_t i = 0; i < b.occ_count; i++) {
+        const vkg__rws *o = &c->rws[b.occ[i]];
+        if (o->offset < best_off + size && best_off < o->offset + o->req.size)
+            w->preds[w->pred_count++] = b.occ[i];
+    }
+    /* the block shrinks to what is left on either side */
+    vkg__free_block left = {b.lo, best_off, b.occ, b.occ_count};
+    vkg__free_block right = {best_off + size, b.hi, b.occ, b.occ_count};
+    uint32_t n = (left.hi > left.lo) + (right.hi > right.lo);
+    if (n == 0) {
+        memmove(&h->free[best], &h->free[best + 1], sizeof *h->free * (h->free_count - best - 1));
+        h->free_count--;
+    } else if (n == 1) {
+        h->free[best] = left.hi > left.lo ? left : right;
+    } else {
+        if (!vkg__agrow(c, (void **)&h->free, &h->free_cap, h->free_count + 1, sizeof *h->free))
+            return false;
+        memmove(&h->free[best + 2], &h->free[best + 1],
+                sizeof *h->free * (h->free_count - best - 1));
+        h->free[best] = left;
+        h->free[best + 1] = right;
+        h->free_count++;
+    }
+    return true;
+}
+
+static vkg_result vkg__place_transients(vkg__ctx *c, const vkg_compile_desc *cd,
+                                        vkg__heap_ws **out_heaps, uint32_t *out_count)
+{
+    vkg_graph *g = c->g;
+    uint32_t *list = vkg__arena_alloc(c->A, sizeof(uint32_t) * (g->res_count + 1), 4);
+    uint32_t *by_last = vkg__arena_alloc(c->A, sizeof(uint32_t) * (g->res_count + 1), 4);
+    vkg__heap_ws *heaps = vkg__arena_calloc(c->A, VKG_MAX_MEMORY_TYPES, sizeof *heaps);
+    if (!list || !by_last || !heaps) return VKG__OOM(&g->host, "compile scratch");
+    uint32_t n = 0, nh = 0;
+    for (uint32_t i = 0; i < g->res_count; i++) {
+        c->rws[i].heap = VKG__NO_INDEX;
+        if (g->res[i].imported || c->rws[i].first == VKG__NO_INDEX) continue;
+        vkg_result r = vkg__requirements(c, cd, i);
+        if (r != VKG_SUCCESS) return r;
+        if (g->res[i].output) c->rws[i].last = UINT32_MAX - 2; /* lives to the end */
+        list[n++] = i;
+    }
+    /* heap per memory type: the lowest device-local type each resource accepts */
+    for (uint32_t i = 0; i < n; i++) {
+        vkg__rws *w = &c->rws[list[i]];
+        uint32_t type = (uint32_t)__builtin_ctz(w->req.memoryTypeBits ? w->req.memoryTypeBits : 1);
+        uint32_t h = 0;
+        while (h < nh && heaps[h].type != type) h++;
+        if (h == nh) heaps[nh++].type = type;
+        w->heap = h;
+        heaps[h].resource_count++;
+    }
+    memcpy(by_last, list, sizeof(uint32_t) * n);
+    qsort_r(list, n, sizeof(uint32_t), vkg__cmp_first, c->rws);
+    qsort_r(by_last, n, sizeof(uint32_t), vkg__cmp_last, c->rws);
+    uint32_t j = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ri = list[i];
+        while (j < n && c->rws[by_last[j]].last < c->rws[ri].first) {
+            uint32_t d = by_last[j++];
+            if (!vkg__heap_free(c, &heaps[c->rws[d].heap], d))
+                return VKG__OOM(&g->host, "compile scratch");
+        }
+        if (!vkg__heap_place(c, &heaps[c->rws[ri].heap], ri))
+            return VKG__OOM(&g->host, "compile scratch");
+    }
+    *out_heaps = heaps;
+    *out_count = nh;
+    return VKG_SUCCESS;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Synchronization sweep
+ * ---------------------------------------------------------------------------------------- */
+static void vkg__push_bar(vkg__ctx *c, uint32_t slot, const vkg_plan_barrier *b)
+{
+    if (!vkg__agrow(c, (void **)&c->bars, &c->bar_cap, c->bar_count + 1, sizeof *c->bars)) return;
+    c->bars[c->bar_count].b = *b;
+    c->bars[c->bar_count].slot = slot;
+    c->bar_count++;
+}
+
+static void vkg__push_wait(vkg__ctx *c, uint32_t k, uint32_t qa, uint32_t point,
+                           VkPipelineStageFlags2 stage)
+{
+    uint32_t qc = c->pqueue[k];
+    /* Points are producer pass + 1, the prologue 0. A wait on a later point of the same queue
+     * with a stage mask that covers ours already orders us: semaphore waits cover every later
+     * command of the waiting queue in those stages. */
+    uint32_t pt = point == VKG__NO_INDEX ? 0 : point + 1;
+    uint32_t lp = c->last_wait_point[qc][qa];
+    if (lp != VKG__NO_INDEX && pt <= lp && (stage & ~c->last_wait_stage[qc][qa]) == 0) return;
+    if (!vkg__agrow(c, (void **)&c->waits, &c->wait_cap, c->wait_count + 1, sizeof *c->waits))
+        return;
+    c->waits[c->wait_count++] = (vkg__pwait){k, qa, point, stage};
+    c->has_wait[k] = 1;
+    if (point != VKG__NO_INDEX) c->signal[point] = 1;
+    else c->q_prologue[qa] = 1;
+    if (lp == VKG__NO_INDEX || pt > lp) {
+        c->last_wait_point[qc][qa] = pt;
+        c->last_wait_stage[qc][qa] = stage;
+    } else if (pt == lp) {
+        c->last_wait_stage[qc][qa] |= stage;
+    }
+}
+
+static uint32_t vkg__event_for(vkg__ctx *c, uint32_t set_pass, uint32_t wait_pass)
+{
+    for (uint32_t e = c->first_event_of_pass; e < c->event_count; e++)
+        if (c->events[e].set_pass == set_pass) return e;
+    if (!vkg__agrow(c, (void **)&c->events, &c->event_cap, c->event_count + 1, sizeof *c->events))
+        return 0;
+    c->events[c->event_count] = (vkg_plan_event){set_pass, wait_pass, 0, 0};
+    return c->event_count++;
+}
+
+/* Summary of an alias predecessor's final state: what the next occupant must wait for. */
+static void vkg__summarize(vkg__ctx *c, uint32_t ri)
+{
+    vkg__rws *w = &c->rws[ri];
+    if (w->summary_done) return;
+    const vkg__gres *r = &c->g->res[ri];
+    VkPipelineStageFlags2 st = 0;
+    VkAccessFlags2 ac = 0;
+    uint32_t count = r->is_image ? r->mips * r->layers : w->seg_count;
+    for (uint32_t i = 0; i < count; i++) {
+        const vkg__sub *s = r->is_image ? &w->subs[i] : &w->segs[i].s;
+        if (!s->init) continue;
+        if (s->r_stage) {
+            st |= s->r_stage;
+        } else if (s->has_w) {
+            st |= s->w_stage;
+            ac |= s->w_access;
+        }
+    }
+    w->sum_stage = st;
+    w->sum_access = ac;
+    w->sum_queue = (uint8_t)w->last_queue;
+    w->summary_done = true;
+}
+
+static void vkg__init_sub(vkg__ctx *c, uint32_t ri, vkg__sub *s)
+{
+    const vkg__gres *r = &c->g->res[ri];
+    vkg__rws *w = &c->rws[ri];
+    memset(s, 0, sizeof *s);
+    s->init = 1;
+    s->owner = NOQ;
+    s->layout = VK_IMAGE_LAYOUT_UNDEFINED;
+    s->w_pass = s->r_pass = s->last_pass = VKG__NO_INDEX;
+    if (r->imported) {
+        const vkg_access_info *a = vkg_access_get(r->state.access);
+        if (r->state.access == VKG_ACCESS_NONE) return;
+        s->from_import = 1;
+        s->owner = c->role_queue[r->state.queue];
+        s->defined = 1;
+        s->has_w = 1;
+        s->layout = r->is_image ? a->layout : VK_IMAGE_LAYOUT_UNDEFINED;
+        s->w_stage = a->stage;
+        if (a->write) {
+            s->w_access = a->access & VKG__WRITE_ACCESS;
+        } else {
+            s->r_stage = a->stage;
+            s->visible = vkg__rows_covered(a->stage, a->access);
+        }
+        return;
+    }
+    for (uint32_t i = 0; i < w->pred_count; i++) {
+        vkg__summarize(c, w->preds[i]);
+        const vkg__rws *p = &c->rws[w->preds[i]];
+        if (!p->sum_stage && !p->sum_access) continue;
+        s->has_w = 1;
+        s->from_alias = 1;
+        s->owner = p->sum_queue;
+        if (s->last_pass == VKG__NO_INDEX || p->last_real > s->last_pass)
+            s->last_pass = p->last_real;
+        s->w_stage |= p->sum_stage;
+        s->w_access |= p->sum_access;
+    }
+}
+
+static void vkg__accumulate(vkg__ctx *c, uint32_t k, uint32_t ri, uint32_t index, vkg__sub *s,
+                            const vkg_access_info *a)
+{
+    if (!s->init) vkg__init_sub(c, ri, s);
+    if (s->stamp != k + 1) {
+        s->stamp = k + 1;
+        s->p_stage = 0;
+        s->p_access = 0;
+        s->p_rows = 0;
+        s->p_write = 0;
+        s->p_layout = a->layout;
+        if (!vkg__agrow(c, (void **)&c->touched, &c->touch_cap, c->touch_count + 1,
+                        sizeof *c->touched))
+            return;
+        c->touched[c->touch_count++] = (vkg__touch){ri, index};
+    }
+    s->p_stage |= a->stage;
+    s->p_access |= a->access;
+    if (a->write) s->p_write = 1;
+    else s->p_rows |= 1u << (uint32_t)(a - vkg_access_get(VKG_ACCESS_NONE));
+}
+
+static void vkg__sync_sub(vkg__ctx *c, uint32_t k, const vkg__touch *t, vkg__sub *s)
+{
+    const vkg__gres *r = &c->g->res[t->res];
+    uint32_t q = c->pqueue[k];
+    VkPipelineStageFlags2 ds = s->p_stage;
+    VkAccessFlags2 da = s->p_access;
+    VkImageLayout nl = r->is_image ? (VkImageLayout)s->p_layout : VK_IMAGE_LAYOUT_UNDEFINED;
+    VkImageLayout ol = r->is_image ? (VkImageLayout)s->layout : VK_IMAGE_LAYOUT_UNDEFINED;
+    bool relayout = r->is_image && ol != nl;
+    bool wr = s->p_write;
+    bool modifies = wr || relayout;
+
+    vkg_plan_barrier b = {.resource = t->res,
+                          .src_family = VK_QUEUE_FAMILY_IGNORED,
+                          .dst_family = VK_QUEUE_FAMILY_IGNORED,
+                          .old_layout = ol,
+                          .new_layout = nl,
+                          .dst_stage = ds,
+                          .dst_access = da};
+    if (r->is_image) {
+        b.base_mip = t->index / r->layers;
+        b.mip_count = 1;
+        b.base_layer = t->index % r->layers;
+        b.layer_count = 1;
+    } else {
+        const vkg__seg *sg = &c->rws[t->res].segs[t->index];
+        b.offset = sg->lo;
+        b.size = sg->hi - sg->lo;
+    }
+    uint32_t flags = (s->from_import ? VKG_BARRIER_IMPORTED : 0) |
+                     (s->from_alias ? VKG_BARRIER_ALIAS : 0);
+    if (r->is_image && ol == VK_IMAGE_LAYOUT_UNDEFINED && relayout) flags |= VKG_BARRIER_DISCARD;
+
+    if (s->owner != NOQ && s->owner != q) {
+        if (s->defined) {
+            /* queue-family ownership transfer: release after the owner's last use, wait on
+             * its timeline, acquire here (spec: "Queue Family Ownership Transfer") */
+            vkg_plan_barrier rel = b;
+            rel.src_stage = s->w_stage | s->r_stage;
+            rel.src_access = s->w_access;
+            rel.dst_stage = VK_PIPELINE_STAGE_2_NONE;
+            rel.dst_access = VK_ACCESS_2_NONE;
+            rel.src_family = c->q_family[s->owner];
+            rel.dst_family = c->q_family[q];
+            rel.flags = flags | VKG_BARRIER_RELEASE;
+            uint32_t slot = s->last_pass == VKG__NO_INDEX ? 2 * c->n + s->owner
+                                                          : 2 * s->last_pass + 1;
+            vkg__push_bar(c, slot, &rel);
+            vkg__push_wait(c, k, s->owner, s->last_pass, ds);
+            b.src_stage = ds; /* chains with the semaphore wait's stage mask */
+            b.src_access = VK_ACCESS_2_NONE;
+            b.src_family = rel.src_family;
+            b.dst_family = rel.dst_family;
+            b.flags = flags | VKG_BARRIER_ACQUIRE;
+            vkg__push_bar(c, 2 * k, &b);
+        } else {
+            /* undefined contents: no transfer; order after the other queue's accesses */
+            bool waited = false;
+            if ((s->has_w || s->r_stage) && s->last_pass != VKG__NO_INDEX) {
+                vkg__push_wait(c, k, s->owner, s->last_pass, ds);
+                waited = true;
+            }
+            if (relayout) {
+                b.old_layout = VK_IMAGE_LAYOUT_UNDEFINED;
+                b.src_stage = waited ? ds : VK_PIPELINE_STAGE_2_NONE;
+                b.flags = flags | VKG_BARRIER_DISCARD;
+                vkg__push_bar(c, 2 * k, &b);
+            }
+        }
+        s->owner = (uint8_t)q;
+        s->has_w = 1;
+        s->w_stage = ds;
+        s->w_access = wr ? (da & VKG__WRITE_ACCESS) : 0;
+        s->w_pass = k;
+        s->r_stage = wr ? 0 : ds;
+        s->r_pass = wr ? VKG__NO_INDEX : k;
+        s->visible = wr ? 0 : vkg__rows_covered(ds, da);
+    } else {
+        bool need = false;
+        uint32_t src_pass = VKG__NO_INDEX;
+        if (modifies) {
+            if (s->r_stage) {
+                b.src_stage = s->r_stage; /* write-after-read: execution dependency only */
+                src_pass = s->r_pass;
+            } else if (s->has_w) {
+                b.src_stage = s->w_stage;
+                b.src_access = s->w_access;
+                src_pass = s->w_pass;
+            }
+            need = b.src_stage != 0 || b.src_access != 0 || relayout;
+        } else if (s->has_w && (s->p_rows & ~s->visible)) {
+            b.src_stage = s->w_stage;
+            b.src_access = s->w_access;
+            src_pass = s->w_pass;
+            need = true;
+        }
+        if (need) {
+            b.flags = flags;
+            uint32_t slot = 2 * k;
+            if ((c->flags & VKG_COMPILE_SPLIT_BARRIERS) && src_pass < c->n && src_pass != k &&
+                !(flags & (VKG_BARRIER_IMPORTED | VKG_BARRIER_ALIAS)) &&
+                c->qpos[k] - c->qpos[src_pass] > 1) {
+                uint32_t e = vkg__event_for(c, src_pass, k);
+                b.flags |= VKG_BARRIER_SPLIT;
+                b.event = e;
+                slot = 2 * c->n + VKG_QUEUE_ROLE_COUNT + e;
+            }
+            vkg__push_bar(c, slot, &b);
+        }
+        if (modifies) {
+            s->has_w = 1;
+            s->w_stage = ds;
+            s->w_access = wr ? (da & VKG__WRITE_ACCESS) : 0;
+            s->w_pass = k;
+            s->r_stage = wr ? 0 : ds;
+            s->r_pass = wr ? VKG__NO_INDEX : k;
+            s->visible = wr ? 0 : vkg__rows_covered(ds, da);
+        } else {
+            if (need) s->visible |= vkg__rows_covered(ds, da);
+            s->r_pass = s->r_stage == 0 || s->r_pass == k ? k : MULTI;
+            s->r_stage |= ds;
+        }
+        s->owner = (uint8_t)q;
+    }
+    if (wr) s->defined = 1;
+    s->layout = nl;
+    s->last_pass = k;
+    s->from_import = 0;
+    s->from_alias = 0;
+}
+
+/* Splits buffer segments so that [lo, hi) starts and ends on segment boundaries. */
+static bool vkg__seg_split(vkg__ctx *c, vkg__rws *w, VkDeviceSize at)
+{
+    for (uint32_t i = 0; i < w->seg_count; i++) {
+        vkg__seg *sg = &w->segs[i];
+        if (at <= sg->lo || at >= sg->hi) continue;
+        if (!vkg__agrow(c, (void **)&w->segs, &w->seg_cap, w->seg_count + 1, sizeof *w->segs))
+            return false;
+        sg = &w->segs[i];
+        memmove(&w->segs[i + 1], &w->segs[i], sizeof *w->segs * (w->seg_count - i));
+        w->segs[i].hi = at;
+        w->segs[i + 1].lo = at;
+        w->seg_count++;
+        return true;
+    }
+    return true;
+}
+
+static vkg_result vkg__sync_sweep(vkg__ctx *c)
+{
+    vkg_graph *g = c->g;
+    for (uint32_t k = 0; k < c->n; k++) {
+        const vkg__gpass *gp = vkg__gp(c, k);
+        c->touch_count = 0;
+        c->first_event_of_pass = c->event_count;
+        /* phase 1: buffer segment boundaries, so indices stay stable below */
+        for (uint32_t i = 0; i < gp->use_count; i++) {
+            const vkg__guse *u = &g->uses[gp->first_use + i];
+            if (g->res[u->resource].is_image) continue;
+            vkg__rws *w = &c->rws[u->resource];
+            if (!vkg__seg_split(c, w, u->offset) || !vkg__seg_split(c, w, u->offset + u->size))
+                return VKG__OOM(&g->host, "compile scratch");
+        }
+        /* phase 2: what this pass does to each subresource */
+        for (uint32_t i = 0; i < gp->use_count; i++) {
+            const vkg__guse *u = &g->uses[gp->first_use + i];
+            const vkg__gres *r = &g->res[u->resource];
+            const vkg_access_info *a = vkg_access_get(u->access);
+            vkg__rws *w = &c->rws[u->resource];
+            if (r->is_image) {
+                for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
+                    for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++) {
+                        uint32_t idx = m * r->layers + l;
+                        vkg__accumulate(c, k, u->resource, idx, &w->subs[idx], a);
+                    }
+            } else {
+                for (uint32_t s = 0; s < w->seg_count; s++) {
+                    vkg__seg *sg = &w->segs[s];
+                    if (sg->hi <= u->offset || sg->lo >= u->offset + u->size) continue;
+                    vkg__accumulate(c, k, u->resource, s, &sg->s, a);
+                }
+            }
+        }
+        /* phase 3: barriers, transfers, waits */
+        for (uint32_t i = 0; i < c->touch_count; i++) {
+            const vkg__touch *t = &c->touched[i];
+            const vkg__gres *r = &g->res[t->res];
+            vkg__rws *w = &c->rws[t->res];
+            vkg__sub *s = r->is_image ? &w->subs[t->index] : &w->segs[t->index].s;
+            vkg__sync_sub(c, k, t, s);
+        }
+        if (c->oom) return VKG__OOM(&g->host, "compile scratch");
+    }
+    return VKG_SUCCESS;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Plan assembly
+ * ---------------------------------------------------------------------------------------- */
+static bool vkg__same_params(const vkg_plan_barrier *a, const vkg_plan_barrier *b)
+{
+    return a->resource == b->resource && a->src_stage == b->src_stage &&
+           a->dst_stage == b->dst_stage && a->src_access == b->src_access &&
+           a->dst_access == b->dst_access && a->old_layout == b->old_layout &&
+           a->new_layout == b->new_layout && a->src_family == b->src_family &&
+           a->dst_family == b->dst_family && a->flags == b->flags && a->event == b->event;
+}
+
+/* Merges a slot's barriers: adjacent layers of one mip, then equal layer spans of adjacent
+ * mips, then adjacent buffer ranges. Input order is use -> mip -> layer, so greedy is
+ * enough for the rectangles passes declare. Returns the new count. */
+static uint32_t vkg__merge(vkg_plan_barrier *v, uint32_t n, const vkg__gres *res)
+{
+    if (n < 2) return n;
+    uint32_t o = 0;
+    for (uint32_t i = 1; i < n; i++) {
+        vkg_plan_barrier *a = &v[o], *b = &v[i];
+        bool merged = false;
+        if (vkg__same_params(a, b)) {
+            if (res[a->resource].is_image) {
+                merged = a->mip_count == 1 && b->mip_count == 1 && a->base_mip == b->base_mip &&
+                         b->base_layer == a->base_layer + a->layer_count;
+                if (merged) a->layer_count += b->layer_count;
+            } else {
+                merged = b->offset == a->offset + a->size;
+                if (merged) a->size += b->size;
+            }
+        }
+        if (!merged) v[++o] = *b;
+    }
+    n = o + 1;
+    o = 0;
+    for (uint32_t i = 1; i < n; i++) {
+        vkg_plan_barrier *a = &v[o], *b = &v[i];
+        bool merged = res[a->resource].is_image && vkg__same_params(a, b) &&
+                      a->base_layer == b->base_layer && a->layer_count == b->layer_count &&
+                      b->base_mip == a->base_mip + a->mip_count;
+        if (merged) a->mip_count += b->mip_count;
+        else v[++o] = *b;
+    }
+    return o + 1;
+}
+
+static uint64_t vkg__now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static vkg_result vkg__assemble(vkg__ctx *c, vkg_plan *plan, const uint8_t *live,
+                                const vkg__heap_ws *heaps, uint32_t nh)
+{
+    vkg_graph *g = c->g;
+    vkg__arena *P = &plan->arena;
+    vkg_plan_info *info = &plan->info;
+    uint32_t n = c->n;
+    memset(info, 0, sizeof *info);
+    info->name = vkg__arena_strdup(P, g->name);
+
+    /* barriers: stable counting sort by slot, then merge within each slot */
+    uint32_t nslots = 2 * n + VKG_QUEUE_ROLE_COUNT + c->event_count;
+    uint32_t *start = vkg__arena_calloc(c->A, nslots + 1, sizeof(uint32_t));
+    vkg_plan_barrier *sorted = VKG__ARENA_NEW(c->A, vkg_plan_barrier, c->bar_count + 1);
+    if (!start || !sorted || !info->name) return VKG__OOM(&g->host, "the plan");
+    for (uint32_t i = 0; i < c->bar_count; i++) start[c->bars[i].slot + 1]++;
+    for (uint32_t s = 0; s < nslots; s++) start[s + 1] += start[s];
+    {
+        uint32_t *fill = vkg__arena_alloc(c->A, sizeof(uint32_t) * (nslots + 1), 4);
+        if (!fill) return VKG__OOM(&g->host, "compile scratch");
+        memcpy(fill, start, sizeof(uint32_t) * (nslots + 1));
+        for (uint32_t i = 0; i < c->bar_count; i++) sorted[fill[c->bars[i].slot]++] = c->bars[i].b;
+    }
+    vkg_plan_barrier *bars = VKG__ARENA_NEW(P, vkg_plan_barrier, c->bar_count + 1);
+    uint32_t *slot_first = vkg__arena_alloc(c->A, sizeof(uint32_t) * (nslots + 1), 4);
+    uint32_t *slot_count = vkg__arena_alloc(c->A, sizeof(uint32_t) * (nslots + 1), 4);
+    if (!bars || !slot_first || !slot_count) return VKG__OOM(&g->host, "the plan");
+    uint32_t nb = 0;
+    for (uint32_t s = 0; s < nslots; s++) {
+        uint32_t cnt = start[s + 1] - start[s];
+        memcpy(&bars[nb], &sorted[start[s]], sizeof *bars * cnt);
+        cnt = vkg__merge(&bars[nb], cnt, g->res);
+        slot_first[s] = nb;
+        slot_count[s] = cnt;
+        nb += cnt;
+    }
+    info->barriers = bars;
+    info->barrier_count = nb;
+
+    /* queues and submissions */
+    uint32_t qmap[VKG_QUEUE_ROLE_COUNT], nq = 0;
+    for (uint32_t q = 0; q < c->nq; q++) {
+        qmap[q] = VKG__NO_INDEX;
+        if (c->q_len[q] || c->q_prologue[q]) qmap[q] = nq++;
+    }
+    vkg_plan_queue *queues = VKG__ARENA_NEW(P, vkg_plan_queue, nq + 1);
+    uint32_t *queue_passes = VKG__ARENA_NEW(P, uint32_t, n + 1);
+    vkg_plan_pass *passes = VKG__ARENA_NEW(P, vkg_plan_pass, n + 1);
+    uint32_t *sub_of = vkg__arena_alloc(c->A, sizeof(uint32_t) * (n + 1), 4);
+    /* at most one submission per pass plus one prologue per queue */
+    vkg_plan_submission *subs = VKG__ARENA_NEW(P, vkg_plan_submission, n + VKG_QUEUE_ROLE_COUNT);
+    vkg_plan_wait *waits = VKG__ARENA_NEW(P, vkg_plan_wait, c->wait_count + 1);
+    if (!queues || !queue_passes || !passes || !sub_of || !subs || !waits)
+        return VKG__OOM(&g->host, "the plan");
+    uint32_t qp = 0, ns = 0;
+    uint32_t q_first_sub[VKG_QUEUE_ROLE_COUNT] = {0};
+    for (uint32_t q = 0; q < c->nq; q++) {
+        if (qmap[q] == VKG__NO_INDEX) continue;
+        vkg_plan_queue *pq = &queues[qmap[q]];
+        *pq = (vkg_plan_queue){.role = c->q_role[q], .family = c->q_family[q], .first_pass = qp};
+        q_first_sub[q] = ns;
+        uint32_t prologue_slot = 2 * n + q;
+        if (c->q_prologue[q] || slot_count[prologue_slot]) {
+            subs[ns] = (vkg_plan_submission){.queue = qmap[q],
+                                             .index = 0,
+                                             .first_pass = qp,
+                                             .first_prologue = slot_first[prologue_slot],
+                                             .prologue_count = slot_count[prologue_slot]};
+            ns++;
+        }
+        bool open = false;
+        for (uint32_t k = 0; k < n; k++) {
+            if (c->pqueue[k] != q) continue;
+            if (!open || c->has_wait[k]) {
+                subs[ns] = (vkg_plan_submission){.queue = qmap[q],
+                                                 .index = ns - q_first_sub[q],
+                                                 .first_pass = qp};
+                ns++;
+                open = true;
+            }
+            subs[ns - 1].pass_count++;
+            sub_of[k] = ns - 1;
+            queue_passes[qp++] = k;
+            pq->pass_count++;
+            if (c->signal[k]) open = false;
+        }
+        pq->submission_count = ns - q_first_sub[q];
+    }
+    /* waits: per consuming submission, one per producer queue (latest point, all stages) */
+    uint32_t nw = 0;
+    for (uint32_t i = 0; i < c->wait_count; i++) {
+        const vkg__pwait *w = &c->waits[i];
+        uint32_t s = sub_of[w->pass];
+        uint32_t pq = qmap[w->queue];
+        uint32_t psub = w->point == VKG__NO_INDEX ? 0 : sub_of[w->point] - q_first_sub[w->queue];
+        if (subs[s].wait_count == 0) subs[s].first_wait = nw;
+        uint32_t j = subs[s].first_wait;
+        while (j < nw && waits[j].queue != pq) j++;
+        if (j < nw) {
+            if (psub > waits[j].submission) waits[j].submission = psub;
+            waits[j].stage |= w->stage;
+        } else {
+            waits[nw++] = (vkg_plan_wait){pq, psub, w->stage};
+            subs[s].wait_count++;
+        }
+    }
+    /* waits were appended in pass order, and passes of one submission are consecutive in
+     * plan order per queue, so each submission's waits are contiguous */
+    for (uint32_t k = 0; k < n; k++) {
+        const vkg__gpass *gp = vkg__gp(c, k);
+        vkg_plan_pass *pp = &passes[k];
+        *pp = (vkg_plan_pass){.name = vkg__arena_strdup(P, gp->name),
+                              .graph_pass = c->order[k],
+                              .role = gp->role,
+                              .queue = qmap[c->pqueue[k]],
+                              .submission = sub_of[k],
+                              .first_barrier = slot_first[2 * k],
+                              .barrier_count = slot_count[2 * k],
+                              .first_post = slot_first[2 * k + 1],
+                              .post_count = slot_count[2 * k + 1],
+                              .record = gp->record,
+                              .user = gp->user};
+        if (!pp->name) return VKG__OOM(&g->host, "the plan");
+    }
+    /* events: set after their source pass; the plan lists them per setting pass */
+    vkg_plan_event *events = VKG__ARENA_NEW(P, vkg_plan_event, c->event_count + 1);
+    if (!events) return VKG__OOM(&g->host, "the plan");
+    {
+        uint32_t ne = 0;
+        for (uint32_t k = 0; k < n; k++) {
+            passes[k].first_set_event = ne;
+            for (uint32_t e = 0; e < c->event_count; e++) {
+                if (c->events[e].set_pass != k) continue;
+                uint32_t slot = 2 * n + VKG_QUEUE_ROLE_COUNT + e;
+                events[ne] = c->events[e];
+                events[ne].first_barrier = slot_first[slot];
+                events[ne].barrier_count = slot_count[slot];
+                for (uint32_t i = 0; i < slot_count[slot]; i++)
+                    bars[slot_first[slot] + i].event = ne;
+                ne++;
+            }
+            passes[k].set_event_count = ne - passes[k].first_set_event;
+        }
+    }
+    /* events sorted by set pass: O(n * events) above is fine for the sizes where splitting
+     * is enabled; a map would be the next step */
+
+    info->passes = passes;
+    info->pass_count = n;
+    info->queues = queues;
+    info->queue_count = nq;
+    info->queue_passes = queue_passes;
+    info->submissions = subs;
+    info->submission_count = ns;
+    info->waits = waits;
+    info->wait_count = nw;
+    info->events = events;
+    info->event_count = c->event_count;
+
+    /* culled */
+    const char **culled = VKG__ARENA_NEW(P, const char *, g->pass_count - n + 1);
+    if (!culled) return VKG__OOM(&g->host, "the plan");
+    uint32_t nc = 0;
+    for (uint32_t p = 0; p < g->pass_count; p++) {
+        if (live[p]) continue;
+        culled[nc] = vkg__arena_strdup(P, g->passes[p].name);
+        if (!culled[nc++]) return VKG__OOM(&g->host, "the plan");
+    }
+    info->culled = culled;
+    info->culled_count = nc;
+
+    /* resources and heaps */
+    vkg_plan_resource *res = VKG__ARENA_NEW(P, vkg_plan_resource, g->res_count + 1);
+    vkg_plan_heap *hp = VKG__ARENA_NEW(P, vkg_plan_heap, nh + 1);
+    VkImageAspectFlags *aspects = VKG__ARENA_NEW(P, VkImageAspectFlags, g->res_count + 1);
+    if (!res || !hp || !aspects) return VKG__OOM(&g->host, "the plan");
+    uint64_t transient_bytes = 0, heap_bytes = 0;
+    for (uint32_t h = 0; h < nh; h++) {
+        hp[h] = (vkg_plan_heap){heaps[h].type, heaps[h].top, heaps[h].resource_count};
+        heap_bytes += heaps[h].top;
+    }
+    for (uint32_t i = 0; i < g->res_count; i++) {
+        const vkg__gres *r = &g->res[i];
+        const vkg__rws *w = &c->rws[i];
+        aspects[i] = r->aspect;
+        res[i] = (vkg_plan_resource){.name = vkg__arena_strdup(P, r->name),
+                                     .is_image = r->is_image,
+                                     .imported = r->imported,
+                                     .output = r->output,
+                                     .used = w->first != VKG__NO_INDEX,
+                                     .format = r->format,
+                                     .width = r->width,
+                                     .height = r->height,
+                                     .depth = r->depth,
+                                     .mips = r->mips,
+                                     .layers = r->layers,
+                                     .samples = r->samples,
+                                     .size = r->size,
+                                     .image_usage = w->iu,
+                                     .buffer_usage = w->bu,
+                                     .first_pass = w->first,
+                                     .last_pass = w->first == VKG__NO_INDEX ? VKG__NO_INDEX
+                                                                            : w->last_real,
+                                     .heap = w->heap,
+                                     .offset = w->heap == VKG__NO_INDEX ? 0 : w->offset,
+                                     .memory_size = w->heap == VKG__NO_INDEX ? 0 : w->req.size,
+                                     .alignment = w->heap == VKG__NO_INDEX ? 0 : w->req.alignment,
+                                     .memory_type_bits =
+                                         w->heap == VKG__NO_INDEX ? 0 : w->req.memoryTypeBits,
+                                     .state = r->state};
+        if (!res[i].name) return VKG__OOM(&g->host, "the plan");
+        if (w->heap != VKG__NO_INDEX) transient_bytes += w->req.size;
+    }
+    info->resources = res;
+    info->resource_count = g->res_count;
+    info->heaps = hp;
+    info->heap_count = nh;
+    plan->aspects = aspects;
+
+    vkg_plan_stats *st = &info->stats;
+    st->passes = n;
+    st->culled = nc;
+    st->submissions = ns;
+    st->events = c->event_count;
+    st->semaphores = nw;
+    st->transient_bytes = transient_bytes;
+    st->aliased_bytes = heap_bytes;
+    for (uint32_t i = 0; i < nb; i++) {
+        const vkg_plan_barrier *b = &bars[i];
+        if (res[b->resource].is_image) st->image_barriers++;
+        else st->buffer_barriers++;
+        if (res[b->resource].is_image && b->old_layout != b->new_layout &&
+            !(b->flags & VKG_BARRIER_RELEASE))
+            st->layout_transitions++;
+        if (b->flags & VKG_BARRIER_ACQUIRE) st->queue_transfers++;
+    }
+    for (uint32_t s = 0; s < 2 * n + VKG_QUEUE_ROLE_COUNT; s++) {
+        if (!slot_count[s]) continue;
+        if (s < 2 * n && (s & 1) == 0) {
+            /* pre slot: a pipeline barrier unless every barrier in it is split */
+            bool plain = false;
+            for (uint32_t i = 0; i < slot_count[s]; i++)
+                if (!(bars[slot_first[s] + i].flags & VKG_BARRIER_SPLIT)) plain = true;
+            if (plain) st->barrier_batches++;
+        } else {
+            st->barrier_batches++;
+        }
+    }
+    return VKG_SUCCESS;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Entry points
+ * ---------------------------------------------------------------------------------------- */
+vkg_result vkg_compile(vkg_graph *graph, const vkg_caps *caps, vkg_plan **plan)
+{
+    return vkg_compile_ex(graph, &(vkg_compile_desc){.caps = caps}, plan);
+}
+
+void vkg_plan_destroy(vkg_plan *plan)
+{
+    if (!plan) return;
+    vkg__host host = plan->host;
+    vkg__arena_destroy(&plan->arena);
+    vkg__free(&host, plan);
+}
+
+void vkg_plan_get_info(const vkg_plan *plan, vkg_plan_info *out)
+{
+    if (!out) return;
+    if (!plan) {
+        memset(out, 0, sizeof *out);
+        return;
+    }
+    *out = plan->info;
+}
+
+static vkg_result vkg__compile(vkg_graph *g, const vkg_compile_desc *cd, vkg_plan *plan)
+{
+    uint64_t t0 = vkg__now_us();
+    vkg__ctx ctx = {.g = g, .caps = cd->caps, .flags = cd->flags | g->compile_flags, .A = &g->scratch};
+    vkg__ctx *c = &ctx;
+    vkg__arena_reset(&g->scratch);
+    vkg__arena_reset(&plan->arena);
+    plan->graph = g;
+
+    vkg_result r = vkg__map_queues(c);
+    if (r == VKG_SUCCESS) r = vkg__validate_formats(c);
+    if (r == VKG_SUCCESS) r = vkg__validate_reads(c);
+    if (r != VKG_SUCCESS) return r;
+
+    uint8_t *live = vkg__arena_calloc(c->A, g->pass_count + 1, 1);
+    if (!live) return VKG__OOM(&g->host, "compile scratch");
+    r = vkg__cull(c, live);
+    if (r != VKG_SUCCESS) return r;
+
+    uint32_t n = 0;
+    for (uint32_t p = 0; p < g->pass_count; p++) n += live[p];
+    c->n = n;
+    c->order = vkg__arena_alloc(c->A, sizeof(uint32_t) * (n + 1), 4);
+    c->pqueue = vkg__arena_calloc(c->A, n + 1, 1);
+    c->qpos = vkg__arena_alloc(c->A, sizeof(uint32_t) * (n + 1), 4);
+    c->signal = vkg__arena_calloc(c->A, n + 1, 1);
+    c->has_wait = vkg__arena_calloc(c->A, n + 1, 1);
+    c->rws = vkg__arena_calloc(c->A, g->res_count + 1, sizeof *c->rws);
+    if (!c->order || !c->pqueue || !c->qpos || !c->signal || !c->has_wait || !c->rws)
+        return VKG__OOM(&g->host, "compile scratch");
+    for (uint32_t a = 0; a < VKG_QUEUE_ROLE_COUNT; a++)
+        for (uint32_t b = 0; b < VKG_QUEUE_ROLE_COUNT; b++) c->last_wait_point[a][b] = VKG__NO_INDEX;
+    for (uint32_t i = 0; i < g->res_count; i++) {
+        vkg__rws *w = &c->rws[i];
+        const vkg__gres *res = &g->res[i];
+        w->first = w->last = VKG__NO_INDEX;
+        if (res->is_image) {
+            w->subs = vkg__arena_calloc(c->A, (size_t)res->mips * res->layers, sizeof(vkg__sub));
+            if (!w->subs) return VKG__OOM(&g->host, "compile scratch");
+        } else {
+            w->segs = vkg__arena_calloc(c->A, 4, sizeof(vkg__seg));
+            if (!w->segs) return VKG__OOM(&g->host, "compile scratch");
+            w->seg_cap = 4;
+            w->seg_count = 1;
+            w->segs[0].lo = 0;
+            w->segs[0].hi = res->size;
+        }
+    }
+    /* order, queues, lifetimes, usage */
+    uint32_t k = 0;
+    for (uint32_t p = 0; p < g->pass_count; p++) {
+        if (!live[p]) continue;
+        const vkg__gpass *gp = &g->passes[p];
+        uint32_t q = c->role_queue[gp->role];
+        c->order[k] = p;
+        c->pqueue[k] = (uint8_t)q;
+        c->qpos[k] = c->q_len[q]++;
+        for (uint32_t i = 0; i < gp->use_count; i++) {
+            const vkg__guse *u = &g->uses[gp->first_use + i];
+            vkg__rws *w = &c->rws[u->resource];
+            const vkg_access_info *a = vkg_access_get(u->access);
+            if (w->first == VKG__NO_INDEX) {
+                w->first = k;
+                w->first_queue = q;
+            }
+            w->last = k;
+            w->last_real = k;
+            w->last_queue = q;
+            for (size_t j = 0; j < VKG__ARRAY_COUNT(vkg__usage_of); j++) {
+                if (!(a->access & vkg__usage_of[j].access)) continue;
+                w->iu |= vkg__usage_of[j].image;
+                w->bu |= vkg__usage_of[j].buffer;
+            }
+        }
+        k++;
+    }
+    vkg__heap_ws *heaps = NULL;
+    uint32_t nh = 0;
+    r = vkg__place_transients(c, cd, &heaps, &nh);
+    if (r != VKG_SUCCESS) return r;
+    r = vkg__sync_sweep(c);
+    if (r != VKG_SUCCESS) return r;
+    r = vkg__assemble(c, plan, live, heaps, nh);
+    if (r != VKG_SUCCESS) return r;
+    plan->info.stats.compile_us = vkg__now_us() - t0;
+    return VKG_SUCCESS;
+}
+
+vkg_result vkg_compile_ex(vkg_graph *g, const vkg_compile_desc *cd, vkg_plan **plan)
+{
+    if (!g) return VKG_ERROR_INVALID_ARGUMENT;
+    VKG_CHECK(&g->host, cd && cd->caps && plan, VKG_ERROR_INVALID_ARGUMENT,
+              "vkg_compile(\"%s\"): caps and plan must not be NULL (vkg_caps_default or "
+              "vkg_device_caps give caps)",
+              g->name);
+    vkg_plan *p = *plan;
+    if (p && p->graph != g) {
+        VKG__ERROR(&g->host,
+                   "vkg_compile(\"%s\"): *plan was compiled from another graph: pass NULL for "
+                   "a new plan or a plan of this graph to recompile in place",
+                   g->name);
+        return VKG_ERROR_INVALID_ARGUMENT;
+    }
+    if (!p) {
+        p = vkg__calloc(&g->host, 1, sizeof *p);
+        if (!p) return VKG__OOM(&g->host, "a plan");
+        p->host = g->host;
+        vkg__arena_init(&p->arena, &p->host, 16 * 1024);
+    }
+    vkg_result r = vkg__compile(g, cd, p);
+    if (r != VKG_SUCCESS) {
+        vkg_plan_destroy(p);
+        *plan = NULL;
+        return r;
+    }
+    *plan = p;
+    return VKG_SUCCESS;
+}

@@ -1,0 +1,439 @@
+/* Graph builder: resources, passes, uses; every input is validated here, at the API
+ * boundary, with a message naming the pass, the resource, the subresource and the fix. */
+#include "graph.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+#define VKG__GCHECK(g, cond, ...) VKG_CHECK(&(g)->host, cond, VKG_ERROR_INVALID_ARGUMENT, __VA_ARGS__)
+
+/* ------------------------------------------------------------------------------------------
+ * Name tables
+ * ---------------------------------------------------------------------------------------- */
+static uint32_t vkg__hash(const char *s)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *s; s++) h = (h ^ (uint8_t)*s) * 16777619u;
+    return h;
+}
+
+static const char *vkg__name_at(const vkg_graph *g, bool is_pass, uint32_t index)
+{
+    return is_pass ? g->passes[index].name : g->res[index].name;
+}
+
+uint32_t vkg__names_find(const vkg_graph *g, const vkg__names *t, bool is_pass, const char *name)
+{
+    if (!t->capacity || !name) return VKG__NO_INDEX;
+    uint32_t mask = t->capacity - 1;
+    for (uint32_t i = vkg__hash(name) & mask;; i = (i + 1) & mask) {
+        uint32_t slot = t->slots[i];
+        if (!slot) return VKG__NO_INDEX;
+        if (strcmp(vkg__name_at(g, is_pass, slot - 1), name) == 0) return slot - 1;
+    }
+}
+
+static bool vkg__names_insert(vkg_graph *g, vkg__names *t, bool is_pass, uint32_t index)
+{
+    if ((t->count + 1) * 2 > t->capacity) {
+        uint32_t cap = t->capacity ? t->capacity * 2 : 64;
+        uint32_t *slots = vkg__calloc(&g->host, cap, sizeof *slots);
+        if (!slots) return false;
+        for (uint32_t i = 0; i < t->capacity; i++) {
+            uint32_t slot = t->slots[i];
+            if (!slot) continue;
+            uint32_t j = vkg__hash(vkg__name_at(g, is_pass, slot - 1)) & (cap - 1);
+            while (slots[j]) j = (j + 1) & (cap - 1);
+            slots[j] = slot;
+        }
+        vkg__free(&g->host, t->slots);
+        t->slots = slots;
+        t->capacity = cap;
+    }
+    uint32_t mask = t->capacity - 1;
+    uint32_t i = vkg__hash(vkg__name_at(g, is_pass, index)) & mask;
+    while (t->slots[i]) i = (i + 1) & mask;
+    t->slots[i] = index + 1;
+    t->count++;
+    return true;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Graph
+ * ---------------------------------------------------------------------------------------- */
+vkg_result vkg_graph_create(const vkg_graph_desc *desc, vkg_graph **out)
+{
+    vkg_graph_desc d = desc ? *desc : (vkg_graph_desc){0};
+    vkg__host host;
+    vkg__host_init(&host, &d.allocator, &d.logger);
+    VKG_CHECK(&host, out, VKG_ERROR_INVALID_ARGUMENT, "vkg_graph_create: out must not be NULL");
+    *out = NULL;
+    vkg_graph *g = vkg__calloc(&host, 1, sizeof *g);
+    if (!g) return VKG__OOM(&host, "a graph");
+    g->host = host;
+    g->compile_flags = d.compile_flags;
+    vkg__arena_init(&g->strings, &g->host, 4096);
+    vkg__arena_init(&g->scratch, &g->host, 64 * 1024);
+    g->name = vkg__arena_strdup(&g->strings, d.name && d.name[0] ? d.name : "graph");
+    if (!g->name) {
+        vkg_graph_destroy(g);
+        return VKG__OOM(&host, "a graph name");
+    }
+    *out = g;
+    return VKG_SUCCESS;
+}
+
+void vkg_graph_destroy(vkg_graph *g)
+{
+    if (!g) return;
+    vkg__host host = g->host;
+    vkg__arena_destroy(&g->strings);
+    vkg__arena_destroy(&g->scratch);
+    vkg__free(&host, g->res);
+    vkg__free(&host, g->passes);
+    vkg__free(&host, g->uses);
+    vkg__free(&host, g->res_names.slots);
+    vkg__free(&host, g->pass_names.slots);
+    vkg__free(&host, g);
+}
+
+const char *vkg__res_kind(const vkg__gres *r)
+{
+    return r->is_image ? "image" : "buffer";
+}
+
+static vkg_result vkg__check_import_state(vkg_graph *g, const vkg__gres *r)
+{
+    if (!r->imported) {
+        VKG__GCHECK(g, r->state.access == VKG_ACCESS_NONE,
+                    "%s \"%s\": an initial state is given but the resource is not imported "
+                    "(transient resources start undefined): set imported or drop the state",
+                    vkg__res_kind(r), r->name);
+        return VKG_SUCCESS;
+    }
+    const vkg_access_info *a = vkg_access_get(r->state.access);
+    VKG__GCHECK(g, a, "%s \"%s\": initial state access %d is not a vkg_access",
+                vkg__res_kind(r), r->name, (int)r->state.access);
+    VKG__GCHECK(g, (unsigned)r->state.queue < VKG_QUEUE_ROLE_COUNT,
+                "%s \"%s\": initial state queue %d is not a vkg_queue_role", vkg__res_kind(r),
+                r->name, (int)r->state.queue);
+    VKG__GCHECK(g, a->kinds & (r->is_image ? VKG_ACCESS_KIND_IMAGE : VKG_ACCESS_KIND_BUFFER),
+                "%s \"%s\": initial state \"%s\" does not apply to %ss", vkg__res_kind(r),
+                r->name, a->name, vkg__res_kind(r));
+    VKG__GCHECK(g, a->roles & (1u << r->state.queue),
+                "%s \"%s\": initial state \"%s\" cannot happen on the %s queue",
+                vkg__res_kind(r), r->name, a->name, vkg_queue_role_name(r->state.queue));
+    return VKG_SUCCESS;
+}
+
+static vkg_result vkg__add_resource(vkg_graph *g, vkg__gres *r, vkg_resource *out)
+{
+    VKG__GCHECK(g, r->name && r->name[0], "vkg_graph_%s: every resource needs a name",
+                vkg__res_kind(r));
+    VKG__GCHECK(g, vkg__names_find(g, &g->res_names, false, r->name) == VKG__NO_INDEX,
+                "%s \"%s\": the name is already taken by another resource of graph \"%s\": "
+                "names must be unique",
+                vkg__res_kind(r), r->name, g->name);
+    VKG_CHECK(&g->host, g->res_count < VKG__HANDLE_INDEX_MASK, VKG_ERROR_LIMIT,
+              "%s \"%s\": graph \"%s\" already has %u resources", vkg__res_kind(r), r->name,
+              g->name, g->res_count);
+    vkg_result vr = vkg__check_import_state(g, r);
+    if (vr != VKG_SUCCESS) return vr;
+    if (!vkg__grow(&g->host, (void **)&g->res, &g->res_capacity, g->res_count + 1, sizeof *g->res))
+        return VKG__OOM(&g->host, "a graph resource");
+    r->name = vkg__arena_strdup(&g->strings, r->name);
+    if (!r->name) return VKG__OOM(&g->host, "a resource name");
+    g->res[g->res_count] = *r;
+    if (!vkg__names_insert(g, &g->res_names, false, g->res_count))
+        return VKG__OOM(&g->host, "the resource name table");
+    g->res_count++;
+    if (out) out->id = g->res_count;
+    return VKG_SUCCESS;
+}
+
+vkg_result vkg_graph_buffer(vkg_graph *g, const vkg_graph_buffer_desc *desc, vkg_resource *out)
+{
+    if (out) out->id = 0;
+    if (!g) return VKG_ERROR_INVALID_ARGUMENT;
+    VKG__GCHECK(g, desc, "vkg_graph_buffer: desc must not be NULL");
+    const char *name = desc->name ? desc->name : "(unnamed)";
+    VKG__GCHECK(g, desc->size > 0,
+                "buffer \"%s\": size is 0: give the buffer a size in bytes (zero-sized "
+                "resources are not allowed)",
+                name);
+    vkg__gres r = {.name = desc->name,
+                   .is_image = false,
+                   .imported = desc->imported,
+                   .output = desc->output,
+                   .size = desc->size,
+                   .state = desc->state,
+                   .mips = 1,
+                   .layers = 1};
+    return vkg__add_resource(g, &r, out);
+}
+
+static uint32_t vkg__max_mips(uint32_t w, uint32_t h, uint32_t d)
+{
+    uint32_t m = VKG__MAX(w, VKG__MAX(h, d)), n = 1;
+    while (m > 1) {
+        m >>= 1;
+        n++;
+    }
+    return n;
+}
+
+vkg_result vkg_graph_image(vkg_graph *g, const vkg_graph_image_desc *desc, vkg_resource *out)
+{
+    if (out) out->id = 0;
+    if (!g) return VKG_ERROR_INVALID_ARGUMENT;
+    VKG__GCHECK(g, desc, "vkg_graph_image: desc must not be NULL");
+    const char *name = desc->name ? desc->name : "(unnamed)";
+    const char *fmt = vkg_format_name(desc->format);
+    VKG__GCHECK(g, desc->format != VK_FORMAT_UNDEFINED,
+                "image \"%s\": format is VK_FORMAT_UNDEFINED: give the image a format", name);
+    VKG__GCHECK(g, fmt,
+                "image \"%s\": format %d is not one vkgraph knows: use one listed by "
+                "vkg_format_name (e.g. R8G8B8A8_UNORM)",
+                name, (int)desc->format);
+    VKG__GCHECK(g, desc->width > 0 && desc->height > 0,
+                "image \"%s\": size %ux%u has a zero dimension: give it a width and height", name,
+                desc->width, desc->height);
+    uint32_t depth = desc->depth ? desc->depth : 1;
+    uint32_t mips = desc->mips ? desc->mips : 1;
+    uint32_t layers = desc->layers ? desc->layers : 1;
+    uint32_t samples = desc->samples ? (uint32_t)desc->samples : 1;
+    uint32_t max_mips = vkg__max_mips(desc->width, desc->height, depth);
+    VKG__GCHECK(g, mips <= max_mips, "image \"%s\": %u mips, but a %ux%ux%u image has at most %u",
+                name, mips, desc->width, desc->height, depth, max_mips);
+    VKG__GCHECK(g, depth == 1 || layers == 1,
+                "image \"%s\": a 3D image (depth %u) cannot have %u array layers", name, depth,
+                layers);
+    VKG__GCHECK(g, samples <= 64 && (samples & (samples - 1)) == 0,
+                "image \"%s\": samples %u is not a power of two up to 64", name, samples);
+    VKG__GCHECK(g, samples == 1 || mips == 1,
+                "image \"%s\": a multisampled image (%u samples) must have 1 mip, not %u", name,
+                samples, mips);
+    VKG__GCHECK(g, (uint64_t)mips * layers <= (1u << 16),
+                "image \"%s\": %u mips x %u layers is more subresources than vkgraph tracks "
+                "(65536)",
+                name, mips, layers);
+    vkg__gres r = {.name = desc->name,
+                   .is_image = true,
+                   .imported = desc->imported,
+                   .output = desc->output,
+                   .format = desc->format,
+                   .aspect = vkg_format_aspect(desc->format),
+                   .width = desc->width,
+                   .height = desc->height,
+                   .depth = depth,
+                   .mips = mips,
+                   .layers = layers,
+                   .samples = (VkSampleCountFlagBits)samples,
+                   .state = desc->state};
+    if (r.imported && r.state.access != VKG_ACCESS_NONE) {
+        const vkg_access_info *a = vkg_access_get(r.state.access);
+        VKG__GCHECK(g, !a || !a->aspect || (a->aspect & r.aspect),
+                    "image \"%s\": initial state \"%s\" needs a %s format, but %s is not", name,
+                    a->name, a->aspect == VK_IMAGE_ASPECT_DEPTH_BIT ? "depth" : "color", fmt);
+    }
+    return vkg__add_resource(g, &r, out);
+}
+
+vkg_result vkg_graph_output(vkg_graph *g, vkg_resource res)
+{
+    if (!g) return VKG_ERROR_INVALID_ARGUMENT;
+    VKG_CHECK(&g->host, res.id && res.id <= g->res_count, VKG_ERROR_INVALID_HANDLE,
+              "vkg_graph_output: resource handle %u is not a resource of graph \"%s\"", res.id,
+              g->name);
+    g->res[res.id - 1].output = true;
+    return VKG_SUCCESS;
+}
+
+vkg_resource vkg_graph_find_resource(const vkg_graph *g, const char *name)
+{
+    uint32_t i = g ? vkg__names_find(g, &g->res_names, false, name) : VKG__NO_INDEX;
+    return (vkg_resource){i == VKG__NO_INDEX ? 0 : i + 1};
+}
+
+vkg_pass vkg_graph_find_pass(const vkg_graph *g, const char *name)
+{
+    uint32_t i = g ? vkg__names_find(g, &g->pass_names, true, name) : VKG__NO_INDEX;
+    return (vkg_pass){i == VKG__NO_INDEX ? 0 : i + 1};
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Passes and uses
+ * ---------------------------------------------------------------------------------------- */
+const char *vkg__use_subresource(const vkg__gres *r, const vkg__guse *u, char *buf, size_t size)
+{
+    if (r->is_image) {
+        char mips[32], layers[32];
+        if (u->mip_count == 1) snprintf(mips, sizeof mips, "mip %u", u->base_mip);
+        else snprintf(mips, sizeof mips, "mips [%u,%u)", u->base_mip, u->base_mip + u->mip_count);
+        if (u->layer_count == 1) snprintf(layers, sizeof layers, "layer %u", u->base_layer);
+        else snprintf(layers, sizeof layers, "layers [%u,%u)", u->base_layer,
+                      u->base_layer + u->layer_count);
+        snprintf(buf, size, "image \"%s\" %s %s", r->name, mips, layers);
+    } else {
+        snprintf(buf, size, "buffer \"%s\" bytes [%" PRIu64 ",%" PRIu64 ")", r->name,
+                 (uint64_t)u->offset, (uint64_t)(u->offset + u->size));
+    }
+    return buf;
+}
+
+static bool vkg__uses_overlap(const vkg__gres *r, const vkg__guse *a, const vkg__guse *b)
+{
+    if (a->resource != b->resource) return false;
+    if (!r->is_image) return a->offset < b->offset + b->size && b->offset < a->offset + a->size;
+    return a->base_mip < b->base_mip + b->mip_count && b->base_mip < a->base_mip + a->mip_count &&
+           a->base_layer < b->base_layer + b->layer_count &&
+           b->base_layer < a->base_layer + a->layer_count;
+}
+
+static vkg_result vkg__resolve_use(vkg_graph *g, const char *pass, vkg_queue_role role,
+                                   uint32_t index, const vkg_use *in, vkg__guse *out)
+{
+    VKG_CHECK(&g->host, in->resource.id && in->resource.id <= g->res_count,
+              VKG_ERROR_INVALID_HANDLE,
+              "pass \"%s\" use %u: resource handle %u is not a resource of graph \"%s\": create "
+              "it with vkg_graph_buffer or vkg_graph_image first",
+              pass, index, in->resource.id, g->name);
+    const vkg__gres *r = &g->res[in->resource.id - 1];
+    const vkg_access_info *a = vkg_access_get(in->access);
+    VKG__GCHECK(g, a && in->access != VKG_ACCESS_NONE,
+                "pass \"%s\" uses %s \"%s\" with access %d, which is not a vkg_access", pass,
+                vkg__res_kind(r), r->name, (int)in->access);
+    VKG__GCHECK(g, a->kinds & (r->is_image ? VKG_ACCESS_KIND_IMAGE : VKG_ACCESS_KIND_BUFFER),
+                "pass \"%s\" uses %s \"%s\" as \"%s\", which only applies to %s: use a %s "
+                "access or a%s resource",
+                pass, vkg__res_kind(r), r->name, a->name,
+                r->is_image ? "buffers" : "images", r->is_image ? "image" : "buffer",
+                r->is_image ? " buffer" : "n image");
+    if (r->is_image && a->aspect) {
+        bool depth_fmt = (r->aspect & VK_IMAGE_ASPECT_DEPTH_BIT) != 0;
+        VKG__GCHECK(g, !(a->aspect == VK_IMAGE_ASPECT_COLOR_BIT && depth_fmt),
+                    "pass \"%s\" uses image \"%s\" as \"%s\", but its format %s is a depth "
+                    "format: use depth_read/depth_write/depth_read_write",
+                    pass, r->name, a->name, vkg_format_name(r->format));
+        VKG__GCHECK(g, !(a->aspect == VK_IMAGE_ASPECT_DEPTH_BIT && !depth_fmt),
+                    "pass \"%s\" uses image \"%s\" as \"%s\", but its format %s has no depth: "
+                    "use a depth format (e.g. D32_SFLOAT) or a color access",
+                    pass, r->name, a->name, vkg_format_name(r->format));
+    }
+    VKG__GCHECK(g, a->roles & (1u << role),
+                "pass \"%s\" runs on the %s queue, which cannot perform \"%s\" on %s \"%s\": "
+                "move the pass to the %s queue",
+                pass, vkg_queue_role_name(role), a->name, vkg__res_kind(r), r->name,
+                (a->roles & VKG_ACCESS_ROLE_GRAPHICS) && !(a->roles & VKG_ACCESS_ROLE_COMPUTE)
+                    ? "graphics"
+                    : "graphics or compute");
+    *out = (vkg__guse){.resource = in->resource.id - 1, .access = in->access};
+    if (r->is_image) {
+        VKG__GCHECK(g, in->offset == 0 && in->size == 0,
+                    "pass \"%s\" gives a byte range for image \"%s\": images take mips and "
+                    "layers",
+                    pass, r->name);
+        VKG__GCHECK(g, in->base_mip < r->mips,
+                    "pass \"%s\" uses image \"%s\" mip %u, but it has %u mip%s (0..%u)", pass,
+                    r->name, in->base_mip, r->mips, r->mips == 1 ? "" : "s", r->mips - 1);
+        uint32_t mc = in->mip_count ? in->mip_count : r->mips - in->base_mip;
+        VKG__GCHECK(g, mc <= r->mips - in->base_mip,
+                    "pass \"%s\" uses image \"%s\" mips [%u,%u), but it has %u mip%s", pass,
+                    r->name, in->base_mip, in->base_mip + mc, r->mips, r->mips == 1 ? "" : "s");
+        VKG__GCHECK(g, in->base_layer < r->layers,
+                    "pass \"%s\" uses image \"%s\" layer %u, but it has %u layer%s (0..%u)", pass,
+                    r->name, in->base_layer, r->layers, r->layers == 1 ? "" : "s", r->layers - 1);
+        uint32_t lc = in->layer_count ? in->layer_count : r->layers - in->base_layer;
+        VKG__GCHECK(g, lc <= r->layers - in->base_layer,
+                    "pass \"%s\" uses image \"%s\" layers [%u,%u), but it has %u layer%s", pass,
+                    r->name, in->base_layer, in->base_layer + lc, r->layers,
+                    r->layers == 1 ? "" : "s");
+        out->base_mip = in->base_mip;
+        out->mip_count = mc;
+        out->base_layer = in->base_layer;
+        out->layer_count = lc;
+        out->size = 0;
+    } else {
+        VKG__GCHECK(g, in->base_mip == 0 && in->mip_count == 0 && in->base_layer == 0 &&
+                           in->layer_count == 0,
+                    "pass \"%s\" gives mips or layers for buffer \"%s\": buffers take a byte "
+                    "range",
+                    pass, r->name);
+        VKG__GCHECK(g, in->offset < r->size,
+                    "pass \"%s\" uses buffer \"%s\" from byte %" PRIu64 ", but it is %" PRIu64
+                    " bytes long",
+                    pass, r->name, (uint64_t)in->offset, (uint64_t)r->size);
+        VkDeviceSize size = in->size ? in->size : r->size - in->offset;
+        VKG__GCHECK(g, size <= r->size - in->offset,
+                    "pass \"%s\" uses buffer \"%s\" bytes [%" PRIu64 ",%" PRIu64
+                    "), past its end (%" PRIu64 " bytes)",
+                    pass, r->name, (uint64_t)in->offset, (uint64_t)(in->offset + size),
+                    (uint64_t)r->size);
+        out->offset = in->offset;
+        out->size = size;
+        out->mip_count = out->layer_count = 1;
+    }
+    return VKG_SUCCESS;
+}
+
+vkg_result vkg_graph_pass(vkg_graph *g, const vkg_pass_desc *desc, vkg_pass *out)
+{
+    if (out) out->id = 0;
+    if (!g) return VKG_ERROR_INVALID_ARGUMENT;
+    VKG__GCHECK(g, desc, "vkg_graph_pass: desc must not be NULL");
+    VKG__GCHECK(g, desc->name && desc->name[0], "vkg_graph_pass: every pass needs a name");
+    const char *name = desc->name;
+    VKG__GCHECK(g, vkg__names_find(g, &g->pass_names, true, name) == VKG__NO_INDEX,
+                "pass \"%s\": the name is already taken by another pass of graph \"%s\": pass "
+                "names must be unique",
+                name, g->name);
+    VKG__GCHECK(g, (unsigned)desc->queue < VKG_QUEUE_ROLE_COUNT,
+                "pass \"%s\": queue %d is not a vkg_queue_role (graphics, compute, transfer)", name,
+                (int)desc->queue);
+    VKG__GCHECK(g, desc->use_count == 0 || desc->uses,
+                "pass \"%s\": use_count is %u but uses is NULL", name, desc->use_count);
+    VKG_CHECK(&g->host, g->pass_count < VKG__HANDLE_INDEX_MASK, VKG_ERROR_LIMIT,
+              "pass \"%s\": graph \"%s\" already has %u passes", name, g->name, g->pass_count);
+    if (!vkg__grow(&g->host, (void **)&g->uses, &g->use_capacity, g->use_count + desc->use_count,
+                   sizeof *g->uses) ||
+        !vkg__grow(&g->host, (void **)&g->passes, &g->pass_capacity, g->pass_count + 1,
+                   sizeof *g->passes))
+        return VKG__OOM(&g->host, "a graph pass");
+    vkg__guse *uses = g->uses + g->use_count;
+    for (uint32_t i = 0; i < desc->use_count; i++) {
+        vkg_result r = vkg__resolve_use(g, name, desc->queue, i, &desc->uses[i], &uses[i]);
+        if (r != VKG_SUCCESS) return r;
+    }
+    /* One pass sees one layout per subresource: two uses that overlap must agree. */
+    for (uint32_t i = 0; i < desc->use_count; i++) {
+        const vkg__gres *r = &g->res[uses[i].resource];
+        if (!r->is_image) continue;
+        const vkg_access_info *ai = vkg_access_get(uses[i].access);
+        for (uint32_t j = i + 1; j < desc->use_count; j++) {
+            if (!vkg__uses_overlap(r, &uses[i], &uses[j])) continue;
+            const vkg_access_info *aj = vkg_access_get(uses[j].access);
+            char sub[160];
+            VKG__GCHECK(g, ai->layout == aj->layout,
+                        "pass \"%s\" uses %s as \"%s\" (layout %s) and as \"%s\" (layout %s) at "
+                        "once: one pass sees one layout per subresource: use different mips or "
+                        "layers, or split the pass",
+                        name, vkg__use_subresource(r, &uses[j], sub, sizeof sub), ai->name,
+                        vkg_layout_name(ai->layout), aj->name, vkg_layout_name(aj->layout));
+        }
+    }
+    const char *copy = vkg__arena_strdup(&g->strings, name);
+    if (!copy) return VKG__OOM(&g->host, "a pass name");
+    g->passes[g->pass_count] = (vkg__gpass){.name = copy,
+                                            .role = desc->queue,
+                                            .first_use = g->use_count,
+                                            .use_count = desc->use_count,
+                                            .record = desc->record,
+                                            .user = desc->user,
+                                            .side_effects = desc->side_effects};
+    if (!vkg__names_insert(g, &g->pass_names, true, g->pass_count))
+        return VKG__OOM(&g->host, "the pass name table");
+    g->use_count += desc->use_count;
+    g->pass_count++;
+    if (out) out->id = g->pass_count;
+    return VKG_SUCCESS;
+}

@@ -1,0 +1,82 @@
+/* Render graph: private structures shared by the builder, the compiler and the exporters.
+ * Pure module: libc and Vulkan *types* only. */
+#ifndef VKG_GRAPH_H_
+#define VKG_GRAPH_H_
+
+#include "../util/util.h"
+
+/* Short names for the access table in vkgraph.h */
+#define VKG__NO_INDEX UINT32_MAX
+
+typedef struct vkg__gres {
+    const char *name;
+    bool is_image, imported, output;
+    VkFormat format;
+    VkImageAspectFlags aspect;
+    uint32_t width, height, depth, mips, layers;
+    VkSampleCountFlagBits samples;
+    VkDeviceSize size; /* buffers */
+    vkg_import_state state;
+} vkg__gres;
+
+typedef struct vkg__guse {
+    uint32_t resource; /* index */
+    vkg_access access;
+    uint32_t base_mip, mip_count, base_layer, layer_count; /* resolved: never 0 counts */
+    VkDeviceSize offset, size;                             /* resolved: never 0 size */
+} vkg__guse;
+
+typedef struct vkg__gpass {
+    const char *name;
+    vkg_queue_role role;
+    uint32_t first_use, use_count;
+    vkg_record_fn record;
+    void *user;
+    bool side_effects;
+} vkg__gpass;
+
+/* Open-addressing name table: slot holds index + 1, 0 = empty. */
+typedef struct vkg__names {
+    uint32_t *slots;
+    uint32_t capacity; /* power of two */
+    uint32_t count;
+} vkg__names;
+
+struct vkg_graph {
+    vkg__host host;
+    const char *name;
+    uint32_t compile_flags;
+    vkg__arena strings;   /* names: live as long as the graph */
+    vkg__arena scratch;   /* compile workspace: reset per compile */
+    vkg__gres *res;
+    uint32_t res_count, res_capacity;
+    vkg__gpass *passes;
+    uint32_t pass_count, pass_capacity;
+    vkg__guse *uses;
+    uint32_t use_count, use_capacity;
+    vkg__names res_names, pass_names;
+    uint64_t compile_count; /* plans remember which graph compile made them */
+};
+
+struct vkg_plan {
+    vkg__host host;
+    vkg__arena arena;
+    const vkg_graph *graph; /* identity only: for in-place recompiles */
+    vkg_plan_info info;
+    /* per resource: image aspect, for exporters */
+    const VkImageAspectFlags *aspects;
+};
+
+/* tables.c */
+uint32_t vkg__format_count(void);
+VkFormat vkg__format_at(uint32_t index);
+bool vkg__format_is_block(VkFormat format);
+uint32_t vkg__rows_covered(VkPipelineStageFlags2 stages, VkAccessFlags2 access);
+
+/* graph.c */
+uint32_t vkg__names_find(const vkg_graph *g, const vkg__names *t, bool is_pass, const char *name);
+/* "image \"hdr\" mips [0,1) layers [0,1)" or "buffer \"p\" bytes [0,256)" */
+const char *vkg__use_subresource(const vkg__gres *r, const vkg__guse *u, char *buf, size_t size);
+const char *vkg__res_kind(const vkg__gres *r);
+
+#endif
