@@ -749,6 +749,11 @@ typedef struct vkg_compile_desc {
     void *requirements_user;
 } vkg_compile_desc;
 
+/* A vkg_requirements_fn answering from a vkg_device (pass the device as `user`): the
+ * device's real sizes, alignments and memory types, without creating anything. Any thread. */
+bool vkg_device_requirements(void *device, const vkg_resource_requirements_query *query,
+                             VkMemoryRequirements *out);
+
 VKG_MUST_CHECK vkg_result vkg_compile(vkg_graph *graph, const vkg_caps *caps, vkg_plan **plan);
 VKG_MUST_CHECK vkg_result vkg_compile_ex(vkg_graph *graph, const vkg_compile_desc *desc,
                                          vkg_plan **plan);
@@ -795,9 +800,18 @@ typedef struct vkg_plan_pass {
     uint32_t first_post, post_count;
     /* vkCmdSetEvent2 after the pass for these plan events */
     uint32_t first_set_event, set_event_count;
+    /* what the pass declared, resolved (counts never 0) */
+    uint32_t first_use, use_count;
     vkg_record_fn record;
     void *user;
 } vkg_plan_pass;
+
+typedef struct vkg_plan_use {
+    uint32_t resource; /* index into vkg_plan_info.resources */
+    vkg_access access;
+    uint32_t base_mip, mip_count, base_layer, layer_count;
+    VkDeviceSize offset, size;
+} vkg_plan_use;
 
 typedef struct vkg_plan_event {
     uint32_t set_pass, wait_pass; /* indices into vkg_plan_info.passes */
@@ -863,6 +877,8 @@ typedef struct vkg_plan_info {
     uint32_t pass_count;
     const char *const *culled; /* names of culled passes, declaration order */
     uint32_t culled_count;
+    const vkg_plan_use *uses;
+    uint32_t use_count;
     const vkg_plan_barrier *barriers;
     uint32_t barrier_count;
     const vkg_plan_wait *waits;

@@ -1,6 +1,7 @@
 /* vkgraph command-line tool. Exit status: 0 success, 1 run failure, 2 bad input. */
 #include "vkgraph.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,13 @@ static void usage(FILE *f)
             "commands:\n"
             "  devices [--device NAME]   list Vulkan devices, their queue families and the\n"
             "                            features vkgraph uses; mark the one it would pick\n"
+            "  plan FILE.json [--json] [--device NAME] [--split]\n"
+            "                            compile a graph file and print the plan: order,\n"
+            "                            culled passes, barriers, queue transfers, semaphores,\n"
+            "                            memory aliasing. Without --device the documented\n"
+            "                            default device (vkg_caps_default) is assumed\n"
+            "  dot FILE.json [--device NAME] [--split]\n"
+            "                            write the compiled graph as Graphviz DOT\n"
             "  version                   print the version\n"
             "\n"
             "environment: VKG_DEVICE=NAME picks the first device whose name contains NAME;\n"
@@ -122,6 +130,235 @@ static int cmd_devices(int argc, char **argv)
     return 0;
 }
 
+/* ------------------------------------------------------------------------------------------
+ * plan / dot
+ * ---------------------------------------------------------------------------------------- */
+typedef struct plan_opts {
+    const char *file;
+    const char *device;
+    bool json, split;
+} plan_opts;
+
+/* 0 ok, 2 bad usage */
+static int parse_plan_opts(const char *cmd, int argc, char **argv, plan_opts *o, bool allow_json)
+{
+    memset(o, 0, sizeof *o);
+    for (int i = 0; i < argc; i++) {
+        if (allow_json && strcmp(argv[i], "--json") == 0) {
+            o->json = true;
+        } else if (strcmp(argv[i], "--split") == 0) {
+            o->split = true;
+        } else if (strcmp(argv[i], "--device") == 0 && i + 1 < argc) {
+            o->device = argv[++i];
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "vkgraph %s: unknown option \"%s\"\n", cmd, argv[i]);
+            return 2;
+        } else if (!o->file) {
+            o->file = argv[i];
+        } else {
+            fprintf(stderr, "vkgraph %s: one graph file at a time (got \"%s\" and \"%s\")\n", cmd,
+                    o->file, argv[i]);
+            return 2;
+        }
+    }
+    if (!o->file) {
+        fprintf(stderr, "vkgraph %s: which graph file? usage: vkgraph %s FILE.json%s\n", cmd, cmd,
+                allow_json ? " [--json]" : "");
+        return 2;
+    }
+    return 0;
+}
+
+static int exit_for(vkg_result r)
+{
+    switch (r) {
+    case VKG_SUCCESS:
+        return 0;
+    case VKG_ERROR_INVALID_ARGUMENT:
+    case VKG_ERROR_INVALID_HANDLE:
+    case VKG_ERROR_PARSE:
+    case VKG_ERROR_IO:
+    case VKG_ERROR_LIMIT:
+    case VKG_ERROR_FEATURE_NOT_PRESENT:
+        return 2; /* bad input: the message names the file position or the pass and rule */
+    default:
+        return 1;
+    }
+}
+
+/* Loads and compiles; the device (when named) gives caps and real memory requirements. */
+static int load_and_compile(const char *cmd, const plan_opts *o, vkg_graph **g, vkg_plan **plan,
+                            vkg_device **dev)
+{
+    vkg_graph_desc gd = {.compile_flags = o->split ? VKG_COMPILE_SPLIT_BARRIERS : 0};
+    char err[1024];
+    vkg_result r = vkg_graph_load_json(o->file, &gd, g, NULL, err, sizeof err);
+    if (r != VKG_SUCCESS) return exit_for(r);
+    vkg_caps caps;
+    vkg_compile_desc cd = {.caps = &caps};
+    const char *want = o->device ? o->device : NULL;
+    if (want) {
+        r = vkg_device_create(&(vkg_device_desc){.app_name = "vkgraph", .device_name = want}, dev);
+        if (r != VKG_SUCCESS) {
+            fprintf(stderr, "vkgraph %s: no usable device matches \"%s\" (%s)\n", cmd, want,
+                    vkg_result_name(r));
+            return 1;
+        }
+        caps = *vkg_device_caps(*dev);
+        cd.requirements = vkg_device_requirements;
+        cd.requirements_user = *dev;
+    } else {
+        vkg_caps_default(&caps);
+    }
+    r = vkg_compile_ex(*g, &cd, plan);
+    if (r != VKG_SUCCESS) {
+        fprintf(stderr, "vkgraph %s: %s: the graph does not compile (%s)\n", cmd, o->file,
+                vkg_result_name(r));
+        return exit_for(r);
+    }
+    return 0;
+}
+
+static const char *human_bytes(uint64_t b, char *buf, size_t n)
+{
+    if (b >= (1ull << 30)) snprintf(buf, n, "%.2f GiB", (double)b / (1ull << 30));
+    else if (b >= (1ull << 20)) snprintf(buf, n, "%.2f MiB", (double)b / (1ull << 20));
+    else if (b >= 1024) snprintf(buf, n, "%.1f KiB", (double)b / 1024);
+    else snprintf(buf, n, "%" PRIu64 " B", b);
+    return buf;
+}
+
+static void print_barrier(const vkg_plan_info *in, const vkg_plan_barrier *b, const char *what)
+{
+    const vkg_plan_resource *r = &in->resources[b->resource];
+    char s1[200], s2[200], a1[200], a2[200], where[96];
+    if (r->is_image)
+        snprintf(where, sizeof where, "mips [%u,%u) layers [%u,%u)", b->base_mip,
+                 b->base_mip + b->mip_count, b->base_layer, b->base_layer + b->layer_count);
+    else
+        snprintf(where, sizeof where, "bytes [%" PRIu64 ",%" PRIu64 ")", (uint64_t)b->offset,
+                 (uint64_t)(b->offset + b->size));
+    printf("      %-8s %s \"%s\" %s\n", what, r->is_image ? "image" : "buffer", r->name, where);
+    printf("               %s / %s -> %s / %s\n",
+           vkg_stage_mask_string(b->src_stage, s1, sizeof s1),
+           vkg_access_mask_string(b->src_access, a1, sizeof a1),
+           vkg_stage_mask_string(b->dst_stage, s2, sizeof s2),
+           vkg_access_mask_string(b->dst_access, a2, sizeof a2));
+    if (r->is_image && b->old_layout != b->new_layout)
+        printf("               layout %s -> %s\n", vkg_layout_name(b->old_layout),
+               vkg_layout_name(b->new_layout));
+    if (b->src_family != VK_QUEUE_FAMILY_IGNORED)
+        printf("               queue family %u -> %u\n", b->src_family, b->dst_family);
+    if (b->flags & (VKG_BARRIER_ALIAS | VKG_BARRIER_IMPORTED | VKG_BARRIER_DISCARD |
+                    VKG_BARRIER_SPLIT))
+        printf("               %s%s%s%s\n", (b->flags & VKG_BARRIER_SPLIT) ? "[split: event] " : "",
+               (b->flags & VKG_BARRIER_ALIAS) ? "[aliased memory] " : "",
+               (b->flags & VKG_BARRIER_IMPORTED) ? "[imported: patched at submit] " : "",
+               (b->flags & VKG_BARRIER_DISCARD) ? "[discard contents]" : "");
+}
+
+static void print_plan(const vkg_plan_info *in, const char *device)
+{
+    char b1[64], b2[64], st[200];
+    printf("plan \"%s\" on %s\n", in->name, device);
+    printf("  %u passes, %u culled", in->pass_count, in->culled_count);
+    for (uint32_t i = 0; i < in->culled_count; i++)
+        printf("%s\"%s\"", i ? ", " : ": ", in->culled[i]);
+    printf("\n");
+    for (uint32_t q = 0; q < in->queue_count; q++)
+        printf("  queue %-8s family %u: %u passes in %u submission%s\n",
+               vkg_queue_role_name(in->queues[q].role), in->queues[q].family,
+               in->queues[q].pass_count, in->queues[q].submission_count,
+               in->queues[q].submission_count == 1 ? "" : "s");
+    for (uint32_t s = 0; s < in->submission_count; s++) {
+        const vkg_plan_submission *sub = &in->submissions[s];
+        if (!sub->prologue_count) continue;
+        printf("\n  prologue on %s (submission 0)\n",
+               vkg_queue_role_name(in->queues[sub->queue].role));
+        for (uint32_t i = 0; i < sub->prologue_count; i++)
+            print_barrier(in, &in->barriers[sub->first_prologue + i], "release");
+    }
+    for (uint32_t k = 0; k < in->pass_count; k++) {
+        const vkg_plan_pass *p = &in->passes[k];
+        const vkg_plan_submission *sub = &in->submissions[p->submission];
+        bool first = in->queue_passes[sub->first_pass] == k;
+        printf("\n  #%u %s  [%s queue, submission %u]\n", k, p->name,
+               vkg_queue_role_name(in->queues[p->queue].role), sub->index);
+        if (first)
+            for (uint32_t i = 0; i < sub->wait_count; i++) {
+                const vkg_plan_wait *w = &in->waits[sub->first_wait + i];
+                printf("      wait     %s submission %u before %s\n",
+                       vkg_queue_role_name(in->queues[w->queue].role), w->submission,
+                       vkg_stage_mask_string(w->stage, st, sizeof st));
+            }
+        for (uint32_t i = 0; i < p->use_count; i++) {
+            const vkg_plan_use *u = &in->uses[p->first_use + i];
+            printf("      uses     %s \"%s\" as %s\n",
+                   in->resources[u->resource].is_image ? "image" : "buffer",
+                   in->resources[u->resource].name, vkg_access_get(u->access)->name);
+        }
+        for (uint32_t i = 0; i < p->barrier_count; i++) {
+            const vkg_plan_barrier *b = &in->barriers[p->first_barrier + i];
+            print_barrier(in, b, (b->flags & VKG_BARRIER_ACQUIRE) ? "acquire" : "barrier");
+        }
+        for (uint32_t i = 0; i < p->post_count; i++)
+            print_barrier(in, &in->barriers[p->first_post + i], "release");
+        for (uint32_t e = 0; e < p->set_event_count; e++)
+            printf("      set      event %u (waited before #%u %s)\n", p->first_set_event + e,
+                   in->events[p->first_set_event + e].wait_pass,
+                   in->passes[in->events[p->first_set_event + e].wait_pass].name);
+    }
+    const vkg_plan_stats *s = &in->stats;
+    printf("\n  %u barrier batches: %u image, %u buffer, %u memory barriers; %u layout "
+           "transitions; %u queue transfers; %u semaphore waits; %u submissions; %u events\n",
+           s->barrier_batches, s->image_barriers, s->buffer_barriers, s->memory_barriers,
+           s->layout_transitions, s->queue_transfers, s->semaphores, s->submissions, s->events);
+    uint32_t placed = 0;
+    for (uint32_t i = 0; i < in->resource_count; i++) placed += in->resources[i].heap != UINT32_MAX;
+    printf("  transient memory: %s in %u resources -> %s in %u heap%s",
+           human_bytes(s->transient_bytes, b1, sizeof b1), placed, human_bytes(s->aliased_bytes, b2, sizeof b2), in->heap_count, in->heap_count == 1 ? "" : "s");
+    if (s->transient_bytes && s->aliased_bytes < s->transient_bytes)
+        printf(" (%.0f%% saved by aliasing)",
+               100.0 * (double)(s->transient_bytes - s->aliased_bytes) / (double)s->transient_bytes);
+    else if (s->transient_bytes)
+        printf(" (no lifetimes end before others begin: nothing to alias)");
+    printf("\n  compiled in %" PRIu64 " us\n", s->compile_us);
+}
+
+static int cmd_plan(int argc, char **argv, bool dot)
+{
+    const char *cmd = dot ? "dot" : "plan";
+    plan_opts o;
+    int rc = parse_plan_opts(cmd, argc, argv, &o, !dot);
+    if (rc) return rc;
+    vkg_graph *g = NULL;
+    vkg_plan *plan = NULL;
+    vkg_device *dev = NULL;
+    rc = load_and_compile(cmd, &o, &g, &plan, &dev);
+    if (rc == 0) {
+        vkg_result r;
+        if (dot) {
+            r = vkg_plan_write_dot(plan, stdout);
+        } else if (o.json) {
+            r = vkg_plan_write_json(plan, stdout);
+        } else {
+            vkg_plan_info info;
+            vkg_plan_get_info(plan, &info);
+            print_plan(&info, dev ? vkg_device_caps(dev)->device_name
+                                  : "the default device (vkg_caps_default: 3 queue families)");
+            r = VKG_SUCCESS;
+        }
+        if (r != VKG_SUCCESS || fflush(stdout) != 0) {
+            fprintf(stderr, "vkgraph %s: cannot write the output\n", cmd);
+            rc = 1;
+        }
+    }
+    vkg_plan_destroy(plan);
+    vkg_graph_destroy(g);
+    vkg_device_destroy(dev);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -130,6 +367,8 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "devices") == 0) return cmd_devices(argc - 2, argv + 2);
+    if (strcmp(cmd, "plan") == 0) return cmd_plan(argc - 2, argv + 2, false);
+    if (strcmp(cmd, "dot") == 0) return cmd_plan(argc - 2, argv + 2, true);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("vkgraph %d.%d.%d\n", VKG_VERSION_MAJOR, VKG_VERSION_MINOR, VKG_VERSION_PATCH);
         return 0;

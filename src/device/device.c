@@ -1,5 +1,6 @@
 /* Instance and device creation or import, capabilities, queue roles, validation. */
 #include "device.h"
+#include "../graph/graph.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -184,6 +185,13 @@ bool vkg__query_caps(const vkg__instance_table *vki, VkPhysicalDevice pd, vkg_ca
     for (uint32_t i = 0; i < caps->memory_heap_count; i++) {
         caps->memory_heaps[i].size = mp.memoryHeaps[i].size;
         caps->memory_heaps[i].flags = mp.memoryHeaps[i].flags;
+    }
+    caps->format_count = vkg__format_count();
+    for (uint32_t i = 0; i < caps->format_count; i++) {
+        VkFormatProperties fp;
+        caps->formats[i].format = vkg__format_at(i);
+        vki->vkGetPhysicalDeviceFormatProperties(pd, caps->formats[i].format, &fp);
+        caps->formats[i].features = fp.optimalTilingFeatures;
     }
 
     why[0] = 0;

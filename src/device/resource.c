@@ -614,3 +614,28 @@ void vkg__resources_destroy_all(vkg_device *dev)
         vkg__buffer_release(dev, b);
     }
 }
+
+/* ------------------------------------------------------------------------------------------
+ * Memory requirements without creating objects (Vulkan 1.3 core: vkGetDevice*Memory
+ * Requirements), shaped as the compiler's vkg_requirements_fn.
+ * ---------------------------------------------------------------------------------------- */
+bool vkg_device_requirements(void *device, const vkg_resource_requirements_query *query,
+                             VkMemoryRequirements *out)
+{
+    vkg_device *dev = device;
+    if (!dev || !query || !out || atomic_load(&dev->lost)) return false;
+    VkMemoryRequirements2 req = {.sType = VK_STRUCTURE_TYPE_MEMORY_REQUIREMENTS_2};
+    if (query->is_image) {
+        VkDeviceImageMemoryRequirements info = {
+            .sType = VK_STRUCTURE_TYPE_DEVICE_IMAGE_MEMORY_REQUIREMENTS,
+            .pCreateInfo = &query->image};
+        dev->vk.vkGetDeviceImageMemoryRequirements(dev->device, &info, &req);
+    } else {
+        VkDeviceBufferMemoryRequirements info = {
+            .sType = VK_STRUCTURE_TYPE_DEVICE_BUFFER_MEMORY_REQUIREMENTS,
+            .pCreateInfo = &query->buffer};
+        dev->vk.vkGetDeviceBufferMemoryRequirements(dev->device, &info, &req);
+    }
+    *out = req.memoryRequirements;
+    return out->size > 0;
+}

@@ -729,8 +729,7 @@ static void vkg__push_wait(vkg__ctx *c, uint32_t k, uint32_t qa, uint32_t point,
         return;
     c->waits[c->wait_count++] = (vkg__pwait){k, qa, point, stage};
     c->has_wait[k] = 1;
-    if (point != VKG__NO_INDEX) c->signal[point] = 1;
-    else c->q_prologue[qa] = 1;
+    if (point == VKG__NO_INDEX) c->q_prologue[qa] = 1;
     if (lp == VKG__NO_INDEX || pt > lp) {
         c->last_wait_point[qc][qa] = pt;
         c->last_wait_stage[qc][qa] = stage;
@@ -985,6 +984,34 @@ static bool vkg__seg_split(vkg__ctx *c, vkg__rws *w, VkDeviceSize at)
     return true;
 }
 
+/* One wait per (consumer pass, producer queue) on the latest point needed: a timeline
+ * value covers every earlier submission of its queue. Only those points signal, so
+ * producers are split into as few submissions as the dependencies allow. */
+static void vkg__consolidate_waits(vkg__ctx *c)
+{
+    uint32_t o = 0;
+    for (uint32_t i = 0; i < c->wait_count; i++) {
+        vkg__pwait w = c->waits[i];
+        uint32_t j = o;
+        while (j > 0 && c->waits[j - 1].pass == w.pass) {
+            if (c->waits[j - 1].queue == w.queue) break;
+            j--;
+        }
+        if (j > 0 && c->waits[j - 1].pass == w.pass && c->waits[j - 1].queue == w.queue) {
+            vkg__pwait *m = &c->waits[j - 1];
+            uint32_t a = m->point == VKG__NO_INDEX ? 0 : m->point + 1;
+            uint32_t b = w.point == VKG__NO_INDEX ? 0 : w.point + 1;
+            if (b > a) m->point = w.point;
+            m->stage |= w.stage;
+        } else {
+            c->waits[o++] = w;
+        }
+    }
+    c->wait_count = o;
+    for (uint32_t i = 0; i < o; i++)
+        if (c->waits[i].point != VKG__NO_INDEX) c->signal[c->waits[i].point] = 1;
+}
+
 static vkg_result vkg__sync_sweep(vkg__ctx *c)
 {
     vkg_graph *g = c->g;
@@ -1030,6 +1057,7 @@ static vkg_result vkg__sync_sweep(vkg__ctx *c)
         }
         if (c->oom) return VKG__OOM(&g->host, "compile scratch");
     }
+    vkg__consolidate_waits(c);
     return VKG_SUCCESS;
 }
 
@@ -1211,6 +1239,24 @@ static vkg_result vkg__assemble(vkg__ctx *c, vkg_plan *plan, const uint8_t *live
                               .user = gp->user};
         if (!pp->name) return VKG__OOM(&g->host, "the plan");
     }
+    /* uses, resolved */
+    uint32_t total_uses = 0;
+    for (uint32_t k = 0; k < n; k++) total_uses += vkg__gp(c, k)->use_count;
+    vkg_plan_use *uses = VKG__ARENA_NEW(P, vkg_plan_use, total_uses + 1);
+    if (!uses) return VKG__OOM(&g->host, "the plan");
+    total_uses = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        const vkg__gpass *gp = vkg__gp(c, k);
+        passes[k].first_use = total_uses;
+        passes[k].use_count = gp->use_count;
+        for (uint32_t i = 0; i < gp->use_count; i++) {
+            const vkg__guse *u = &g->uses[gp->first_use + i];
+            uses[total_uses++] = (vkg_plan_use){u->resource, u->access, u->base_mip, u->mip_count,
+                                                u->base_layer, u->layer_count, u->offset, u->size};
+        }
+    }
+    info->uses = uses;
+    info->use_count = total_uses;
     /* events: set after their source pass; the plan lists them per setting pass */
     vkg_plan_event *events = VKG__ARENA_NEW(P, vkg_plan_event, c->event_count + 1);
     if (!events) return VKG__OOM(&g->host, "the plan");
