@@ -798,8 +798,10 @@ typedef struct vkg_plan_pass {
     uint32_t first_barrier, barrier_count;
     /* after the pass: releases to other families (one vkCmdPipelineBarrier2) */
     uint32_t first_post, post_count;
-    /* vkCmdSetEvent2 after the pass for these plan events */
+    /* vkCmdSetEvent2 after the pass for events [first_set_event, +set_event_count) */
     uint32_t first_set_event, set_event_count;
+    /* vkCmdWaitEvents2 before the pass for events wait_events[first_wait_event, +count) */
+    uint32_t first_wait_event, wait_event_count;
     /* what the pass declared, resolved (counts never 0) */
     uint32_t first_use, use_count;
     vkg_record_fn record;
@@ -883,8 +885,9 @@ typedef struct vkg_plan_info {
     uint32_t barrier_count;
     const vkg_plan_wait *waits;
     uint32_t wait_count;
-    const vkg_plan_event *events;
+    const vkg_plan_event *events; /* ordered by set_pass */
     uint32_t event_count;
+    const uint32_t *wait_events; /* event indices ordered by wait_pass */
     const vkg_plan_submission *submissions; /* grouped by queue, in order */
     uint32_t submission_count;
     const vkg_plan_queue *queues;

@@ -301,6 +301,13 @@ static void print_plan(const vkg_plan_info *in, const char *device)
             const vkg_plan_barrier *b = &in->barriers[p->first_barrier + i];
             print_barrier(in, b, (b->flags & VKG_BARRIER_ACQUIRE) ? "acquire" : "barrier");
         }
+        for (uint32_t we = 0; we < p->wait_event_count; we++) {
+            uint32_t e = in->wait_events[p->first_wait_event + we];
+            printf("      wait     event %u (set after #%u %s)\n", e, in->events[e].set_pass,
+                   in->passes[in->events[e].set_pass].name);
+            for (uint32_t i = 0; i < in->events[e].barrier_count; i++)
+                print_barrier(in, &in->barriers[in->events[e].first_barrier + i], "split");
+        }
         for (uint32_t i = 0; i < p->post_count; i++)
             print_barrier(in, &in->barriers[p->first_post + i], "release");
         for (uint32_t e = 0; e < p->set_event_count; e++)

@@ -904,14 +904,18 @@ static void vkg__sync_sub(vkg__ctx *c, uint32_t k, const vkg__touch *t, vkg__sub
                 vkg__push_bar(c, 2 * k, &b);
             }
         }
+        /* The acquire (or a layout transition) is the new write-like anchor on this queue;
+         * undefined contents taken over without either leave nothing to wait for but the
+         * reads made here. */
+        bool anchor = s->defined || relayout || wr;
         s->owner = (uint8_t)q;
-        s->has_w = 1;
-        s->w_stage = ds;
+        s->has_w = anchor;
+        s->w_stage = anchor ? ds : 0;
         s->w_access = wr ? (da & VKG__WRITE_ACCESS) : 0;
         s->w_pass = k;
         s->r_stage = wr ? 0 : ds;
         s->r_pass = wr ? VKG__NO_INDEX : k;
-        s->visible = wr ? 0 : vkg__rows_covered(ds, da);
+        s->visible = wr || !anchor ? 0 : vkg__rows_covered(ds, da);
     } else {
         bool need = false;
         uint32_t src_pass = VKG__NO_INDEX;
@@ -1257,28 +1261,35 @@ static vkg_result vkg__assemble(vkg__ctx *c, vkg_plan *plan, const uint8_t *live
     }
     info->uses = uses;
     info->use_count = total_uses;
-    /* events: set after their source pass; the plan lists them per setting pass */
+    /* events: ordered by the pass that sets them (counting sort), plus an index by the
+     * pass that waits */
     vkg_plan_event *events = VKG__ARENA_NEW(P, vkg_plan_event, c->event_count + 1);
-    if (!events) return VKG__OOM(&g->host, "the plan");
-    {
-        uint32_t ne = 0;
-        for (uint32_t k = 0; k < n; k++) {
-            passes[k].first_set_event = ne;
-            for (uint32_t e = 0; e < c->event_count; e++) {
-                if (c->events[e].set_pass != k) continue;
-                uint32_t slot = 2 * n + VKG_QUEUE_ROLE_COUNT + e;
-                events[ne] = c->events[e];
-                events[ne].first_barrier = slot_first[slot];
-                events[ne].barrier_count = slot_count[slot];
-                for (uint32_t i = 0; i < slot_count[slot]; i++)
-                    bars[slot_first[slot] + i].event = ne;
-                ne++;
-            }
-            passes[k].set_event_count = ne - passes[k].first_set_event;
-        }
+    uint32_t *wait_events = VKG__ARENA_NEW(P, uint32_t, c->event_count + 1);
+    uint32_t *cnt = vkg__arena_calloc(c->A, n + 1, sizeof(uint32_t));
+    uint32_t *newidx = vkg__arena_alloc(c->A, sizeof(uint32_t) * (c->event_count + 1), 4);
+    if (!events || !wait_events || !cnt || !newidx) return VKG__OOM(&g->host, "the plan");
+    for (uint32_t e = 0; e < c->event_count; e++) cnt[c->events[e].set_pass + 1]++;
+    for (uint32_t k = 0; k < n; k++) cnt[k + 1] += cnt[k];
+    for (uint32_t k = 0; k < n; k++) {
+        passes[k].first_set_event = cnt[k];
+        passes[k].set_event_count = cnt[k + 1] - cnt[k];
     }
-    /* events sorted by set pass: O(n * events) above is fine for the sizes where splitting
-     * is enabled; a map would be the next step */
+    for (uint32_t e = 0; e < c->event_count; e++) {
+        uint32_t ne = cnt[c->events[e].set_pass]++;
+        uint32_t slot = 2 * n + VKG_QUEUE_ROLE_COUNT + e;
+        newidx[e] = ne;
+        events[ne] = c->events[e];
+        events[ne].first_barrier = slot_first[slot];
+        events[ne].barrier_count = slot_count[slot];
+        for (uint32_t i = 0; i < slot_count[slot]; i++) bars[slot_first[slot] + i].event = ne;
+    }
+    /* events were created while processing their waiting pass, in pass order */
+    for (uint32_t e = 0, k = 0; k <= n; k++) {
+        if (k < n) passes[k].first_wait_event = e;
+        while (e < c->event_count && c->events[e].wait_pass == k) wait_events[e] = newidx[e], e++;
+        if (k < n) passes[k].wait_event_count = e - passes[k].first_wait_event;
+    }
+    info->wait_events = wait_events;
 
     info->passes = passes;
     info->pass_count = n;

@@ -117,6 +117,13 @@ vkg_result vkg_plan_write_json(const vkg_plan *plan, FILE *f)
             fputs(nb ? ",\n      " : "\n      ", f);
             vkg__json_barrier(f, in, &in->barriers[p->first_barrier + i], "before");
         }
+        for (uint32_t we = 0; we < p->wait_event_count; we++) {
+            const vkg_plan_event *ev = &in->events[in->wait_events[p->first_wait_event + we]];
+            for (uint32_t i = 0; i < ev->barrier_count; i++, nb++) {
+                fputs(nb ? ",\n      " : "\n      ", f);
+                vkg__json_barrier(f, in, &in->barriers[ev->first_barrier + i], "before");
+            }
+        }
         for (uint32_t i = 0; i < p->post_count; i++, nb++) {
             fputs(nb ? ",\n      " : "\n      ", f);
             vkg__json_barrier(f, in, &in->barriers[p->first_post + i], "after");
@@ -177,6 +184,12 @@ static const vkg_plan_barrier *vkg__barrier_for(const vkg_plan_info *in, uint32_
     for (uint32_t i = 0; i < p->barrier_count; i++)
         if (in->barriers[p->first_barrier + i].resource == res)
             return &in->barriers[p->first_barrier + i];
+    for (uint32_t we = 0; we < p->wait_event_count; we++) {
+        const vkg_plan_event *ev = &in->events[in->wait_events[p->first_wait_event + we]];
+        for (uint32_t i = 0; i < ev->barrier_count; i++)
+            if (in->barriers[ev->first_barrier + i].resource == res)
+                return &in->barriers[ev->first_barrier + i];
+    }
     return NULL;
 }
 

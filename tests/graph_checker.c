@@ -1,0 +1,659 @@
+#include "graph_checker.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAXQ 3
+#define MAXVIS 24
+#define MAXREADS 48
+
+typedef struct rec {
+    int queue, sub; /* sub -1: before the plan */
+    uint64_t stage, access;
+    bool write, avail;
+    uint64_t exec[MAXQ];
+    int exec_sub[MAXQ]; /* submission of that queue where the chain into it began */
+    uint64_t exec_bar[MAXQ]; /* the part of exec made by barriers of that queue only */
+    int nvis[MAXQ];
+    uint64_t vis_stage[MAXQ][MAXVIS], vis_access[MAXQ][MAXVIS];
+    bool vis_sem[MAXQ][MAXVIS]; /* made visible by a semaphore wait */
+} rec;
+
+typedef struct unit {
+    bool has_w;
+    rec w;
+    int nreads;
+    rec reads[MAXREADS];
+    VkImageLayout layout;
+    int owner; /* queue index owning defined contents, -1 none */
+    int released_to; /* -1 none */
+    bool release_ordered[MAXQ];
+    rec release; /* marker of the release for ordering */
+    bool defined;
+} unit;
+
+typedef struct checker {
+    const vkg_plan_info *in;
+    unit **units;          /* per resource */
+    uint32_t *unit_count;  /* per resource */
+    uint64_t *unit_bytes;  /* buffers: bytes per unit */
+    char *why;
+    size_t why_size;
+    bool failed;
+    /* split barriers: records captured at set time, per event, per barrier, per unit */
+    bool **captured; /* [barrier index] -> flags per (unit, record slot) */
+} checker;
+
+static bool fail(checker *c, const char *fmt, ...)
+{
+    if (c->failed) return false;
+    c->failed = true;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->why, c->why_size, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+static uint64_t gcd64(uint64_t a, uint64_t b)
+{
+    while (b) {
+        uint64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+static int queue_of_family(const vkg_plan_info *in, uint32_t family)
+{
+    for (uint32_t q = 0; q < in->queue_count; q++)
+        if (in->queues[q].family == family) return (int)q;
+    return -1;
+}
+
+/* the units a barrier or use covers: [first, last) ranges are enumerated by callback */
+typedef struct range {
+    uint32_t res;
+    uint32_t m0, mc, l0, lc;
+    uint64_t off, size;
+} range;
+
+#define FOR_UNITS(c, rg, idx)                                                                    \
+    for (uint32_t idx##_i = 0, idx##_n = units_in(c, rg, NULL, 0); idx##_i < idx##_n; idx##_i++) \
+        for (uint32_t idx = unit_at(c, rg, idx##_i), idx##_once = 1; idx##_once; idx##_once = 0)
+
+static uint32_t units_in(checker *c, const range *rg, uint32_t *out, uint32_t cap)
+{
+    (void)out;
+    (void)cap;
+    const vkg_plan_resource *r = &c->in->resources[rg->res];
+    if (r->is_image) return rg->mc * rg->lc;
+    return (uint32_t)(rg->size / c->unit_bytes[rg->res]);
+}
+
+static uint32_t unit_at(checker *c, const range *rg, uint32_t i)
+{
+    const vkg_plan_resource *r = &c->in->resources[rg->res];
+    if (r->is_image) return (rg->m0 + i / rg->lc) * r->layers + rg->l0 + i % rg->lc;
+    return (uint32_t)(rg->off / c->unit_bytes[rg->res]) + i;
+}
+
+static void chain(rec *r, int q, int sub, uint64_t stages, bool by_barrier)
+{
+    if (!stages) return;
+    if (by_barrier) r->exec_bar[q] |= stages;
+    if (!r->exec[q] || sub < r->exec_sub[q]) r->exec_sub[q] = sub;
+    r->exec[q] |= stages;
+}
+
+static bool in_src_scope(const rec *r, int q, uint64_t src_stage)
+{
+    if (r->queue == q && (r->stage & src_stage)) return true;
+    if (r->queue == q && r->stage == 0 && src_stage) return true; /* a NONE-stage access */
+    return (r->exec[q] & src_stage) != 0;
+}
+
+static void add_vis(rec *r, int q, uint64_t stage, uint64_t access, bool sem)
+{
+    if (r->nvis[q] < MAXVIS) {
+        r->vis_sem[q][r->nvis[q]] = sem;
+        r->vis_stage[q][r->nvis[q]] = stage;
+        r->vis_access[q][r->nvis[q]] = access;
+        r->nvis[q]++;
+    } else {
+        /* saturate conservatively: widen the last scope only when it is a superset */
+        r->vis_stage[q][MAXVIS - 1] &= stage;
+        r->vis_access[q][MAXVIS - 1] &= access;
+    }
+}
+
+/* `local`: for an access on the record's own queue, credit only that queue's barriers (the
+ * rules the compiler follows), not a round trip through another queue's semaphores */
+static bool visible(const rec *r, int q, uint64_t stage, uint64_t access, bool local)
+{
+    for (int sb = 0; sb < 64; sb++) {
+        uint64_t s = 1ull << sb;
+        if (!(stage & s)) continue;
+        for (int ab = 0; ab < 64; ab++) {
+            uint64_t a = 1ull << ab;
+            if (!(access & a)) continue;
+            bool ok = false;
+            for (int i = 0; i < r->nvis[q] && !ok; i++)
+                ok = (r->vis_stage[q][i] & s) && (r->vis_access[q][i] & a) &&
+                     !(local && r->queue == q && r->vis_sem[q][i]);
+            if (!ok) return false;
+        }
+    }
+    return true;
+}
+
+static bool ordered(const rec *r, int q, uint64_t stage, bool local)
+{
+    if (stage == 0) return true; /* NONE: orders nothing, needs nothing */
+    return (stage & ~(local && r->queue == q ? r->exec_bar[q] : r->exec[q])) == 0;
+}
+
+static const uint64_t WRITE_BITS =
+    VK_ACCESS_2_SHADER_WRITE_BIT | VK_ACCESS_2_COLOR_ATTACHMENT_WRITE_BIT |
+    VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_WRITE_BIT | VK_ACCESS_2_TRANSFER_WRITE_BIT |
+    VK_ACCESS_2_HOST_WRITE_BIT | VK_ACCESS_2_MEMORY_WRITE_BIT |
+    VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT;
+
+/* would this access be safe in the current state? (no side effects) */
+static bool access_ok(const unit *u, int q, uint64_t stage, uint64_t access, bool write,
+                      bool local, const char **why)
+{
+    uint64_t rd = access & ~WRITE_BITS, wr = access & WRITE_BITS;
+    if (u->has_w && rd) {
+        if (!ordered(&u->w, q, stage, local)) return *why = "read-after-write not ordered", false;
+        if (!u->w.avail || !visible(&u->w, q, stage, rd, local))
+            return *why = "read-after-write not visible", false;
+    }
+    if (write) {
+        for (int i = 0; i < u->nreads; i++)
+            if (!ordered(&u->reads[i], q, stage, local)) return *why = "write-after-read not ordered", false;
+        if (u->nreads == 0 && u->has_w) {
+            if (!ordered(&u->w, q, stage, local)) return *why = "write-after-write not ordered", false;
+            if (!u->w.avail || !visible(&u->w, q, stage, wr ? wr : access, local))
+                return *why = "write-after-write without a memory dependency", false;
+        }
+    }
+    return true;
+}
+
+static void init_rec(rec *r, int q, int sub, uint64_t stage, uint64_t access, bool write)
+{
+    memset(r, 0, sizeof *r);
+    r->queue = q;
+    r->sub = sub;
+    r->stage = stage;
+    r->access = access;
+    r->write = write;
+}
+
+/* every live record of a unit, for scope updates */
+#define FOR_RECS(u, rp)                                                                          \
+    for (int rp##_i = -1; rp##_i < (u)->nreads; rp##_i++)                                        \
+        for (rec *rp = rp##_i < 0 ? ((u)->has_w ? &(u)->w : NULL) : &(u)->reads[rp##_i]; rp;     \
+             rp = NULL)
+
+static void apply_semaphore(checker *c, int qc, int sc, int qa, int sa, uint64_t wait_stage)
+{
+    for (uint32_t ri = 0; ri < c->in->resource_count; ri++)
+        for (uint32_t i = 0; i < c->unit_count[ri]; i++) {
+            unit *u = &c->units[ri][i];
+            FOR_RECS(u, r) {
+                bool covered = (r->queue == qa && r->sub <= sa) ||
+                               (r->exec[qa] != 0 && r->exec_sub[qa] <= sa);
+                if (!covered) continue;
+                chain(r, qc, sc, wait_stage, false);
+                if (r->write) {
+                    r->avail = true;
+                    add_vis(r, qc, wait_stage, ~0ull, true);
+                }
+            }
+            if (u->released_to >= 0 && u->release.queue == qa && u->release.sub <= sa)
+                u->release_ordered[qc] = true;
+        }
+}
+
+static const char *rname(checker *c, uint32_t res)
+{
+    return c->in->resources[res].name;
+}
+
+/* a plain (or acquire / split-wait) barrier on queue q for one unit; `scope` limits the
+ * source scope to captured records (split barriers), NULL for all */
+static bool apply_barrier_unit(checker *c, unit *u, int q, int sub, const vkg_plan_barrier *b,
+                               const bool *scope, uint32_t res, uint32_t ui)
+{
+    const vkg_plan_resource *r = &c->in->resources[res];
+    bool acquire = (b->flags & VKG_BARRIER_ACQUIRE) != 0;
+    if (acquire) {
+        int src_q = queue_of_family(c->in, b->src_family);
+        if (u->released_to != q || u->owner != src_q)
+            return fail(c, "acquire of %s \"%s\" unit %u on queue %d without a matching release",
+                        r->is_image ? "image" : "buffer", rname(c, res), ui, q);
+        if (!u->release_ordered[q])
+            return fail(c, "acquire of \"%s\" unit %u is not ordered after its release by a "
+                        "semaphore", rname(c, res), ui);
+        u->owner = q;
+        u->released_to = -1;
+        memset(u->release_ordered, 0, sizeof u->release_ordered);
+    }
+    bool in[MAXREADS + 1];
+    int slot = 0;
+    FOR_RECS(u, rp) {
+        in[slot] = scope ? scope[slot] : in_src_scope(rp, q, b->src_stage);
+        slot++;
+    }
+    slot = 0;
+    FOR_RECS(u, rp) {
+        if (!in[slot++]) continue;
+        if (rp->write && (rp->access & b->src_access)) rp->avail = true;
+        chain(rp, q, sub, b->dst_stage, true);
+        if (rp->write && rp->avail) add_vis(rp, q, b->dst_stage, b->dst_access, false);
+    }
+    if (acquire) {
+        /* The acquire operation happens at this barrier and before its destination scope
+         * only: later accesses must be ordered after it like after a layout transition. */
+        rec t;
+        init_rec(&t, q, sub, 0, 0, true);
+        t.avail = true;
+        chain(&t, q, sub, b->dst_stage, true);
+        add_vis(&t, q, b->dst_stage, b->dst_access, false);
+        u->w = t;
+        u->has_w = true;
+        u->nreads = 0;
+        return true;
+    }
+    if (r->is_image && b->old_layout != b->new_layout) {
+        if (b->old_layout != VK_IMAGE_LAYOUT_UNDEFINED && b->old_layout != u->layout)
+            return fail(c, "barrier on \"%s\" unit %u says old layout %s but it is in %s",
+                        rname(c, res), ui, vkg_layout_name(b->old_layout),
+                        vkg_layout_name(u->layout));
+        /* the transition is a write: everything live must be in the source scope */
+        slot = 0;
+        FOR_RECS(u, rp) {
+            if (!in[slot++])
+                return fail(c, "layout transition of \"%s\" unit %u is not ordered after an "
+                            "earlier access (queue %d stage 0x%llx)",
+                            rname(c, res), ui, rp->queue, (unsigned long long)rp->stage);
+            if (rp->write && !rp->avail)
+                return fail(c, "layout transition of \"%s\" unit %u before the last write is "
+                            "available", rname(c, res), ui);
+        }
+        if (b->old_layout == VK_IMAGE_LAYOUT_UNDEFINED && u->defined)
+            return fail(c, "barrier discards the defined contents of \"%s\" unit %u",
+                        rname(c, res), ui);
+        rec t;
+        init_rec(&t, q, sub, 0, 0, true);
+        t.avail = true;
+        chain(&t, q, sub, b->dst_stage, true);
+        add_vis(&t, q, b->dst_stage, b->dst_access, false);
+        u->w = t;
+        u->has_w = true;
+        u->nreads = 0;
+        u->layout = b->new_layout;
+    }
+    return true;
+}
+
+static bool apply_release_unit(checker *c, unit *u, int q, const vkg_plan_barrier *b, int sub,
+                               uint32_t res, uint32_t ui)
+{
+    const vkg_plan_resource *r = &c->in->resources[res];
+    int dst_q = queue_of_family(c->in, b->dst_family);
+    if (u->owner != q && u->defined)
+        return fail(c, "release of \"%s\" unit %u from queue %d which does not own it",
+                    rname(c, res), ui, q);
+    FOR_RECS(u, rp) {
+        if (!in_src_scope(rp, q, b->src_stage))
+            return fail(c, "release of \"%s\" unit %u does not cover an earlier access (stage "
+                        "0x%llx)", rname(c, res), ui, (unsigned long long)rp->stage);
+        if (rp->write && (rp->access & b->src_access)) rp->avail = true;
+        if (rp->write && !rp->avail)
+            return fail(c, "release of \"%s\" unit %u leaves a write unavailable", rname(c, res), ui);
+    }
+    if (r->is_image && b->old_layout != b->new_layout) {
+        if (b->old_layout != u->layout)
+            return fail(c, "release of \"%s\" unit %u: old layout %s but it is in %s",
+                        rname(c, res), ui, vkg_layout_name(b->old_layout),
+                        vkg_layout_name(u->layout));
+        rec t;
+        init_rec(&t, q, sub, 0, 0, true);
+        t.avail = true;
+        u->w = t;
+        u->has_w = true;
+        u->nreads = 0;
+        u->layout = b->new_layout;
+    }
+    if (u->owner < 0) u->owner = q;
+    u->released_to = dst_q;
+    init_rec(&u->release, q, sub, 0, 0, false);
+    memset(u->release_ordered, 0, sizeof u->release_ordered);
+    return true;
+}
+
+static range barrier_range(const vkg_plan_barrier *b)
+{
+    return (range){b->resource, b->base_mip, b->mip_count, b->base_layer, b->layer_count,
+                   b->offset, b->size};
+}
+
+/* A barrier is needed when, without it, the pass after it would be unsafe on one of its
+ * units (or it changes a layout or ownership). */
+static bool barrier_needed(checker *c, const vkg_plan_pass *p, const vkg_plan_barrier *b, int q)
+{
+    const vkg_plan_resource *r = &c->in->resources[b->resource];
+    if (b->flags & (VKG_BARRIER_ACQUIRE | VKG_BARRIER_RELEASE | VKG_BARRIER_ALIAS)) return true;
+    if (r->is_image && b->old_layout != b->new_layout) return true;
+    range rg = barrier_range(b);
+    FOR_UNITS(c, &rg, ui) {
+        unit *u = &c->units[b->resource][ui];
+        for (uint32_t i = 0; i < p->use_count; i++) {
+            const vkg_plan_use *use = &c->in->uses[p->first_use + i];
+            if (use->resource != b->resource) continue;
+            range ur = {use->resource, use->base_mip, use->mip_count, use->base_layer,
+                        use->layer_count, use->offset, use->size};
+            bool covers = false;
+            FOR_UNITS(c, &ur, uj) covers |= uj == ui;
+            if (!covers) continue;
+            const vkg_access_info *a = vkg_access_get(use->access);
+            const char *why;
+            if (!access_ok(u, q, a->stage, a->access, a->write, true, &why)) return true;
+        }
+    }
+    return false;
+}
+
+bool vkgt_check_plan(const vkg_plan *plan, char *why, size_t why_size)
+{
+    vkg_plan_info info;
+    vkg_plan_get_info(plan, &info);
+    const vkg_plan_info *in = &info;
+    checker cc = {.in = in, .why = why, .why_size = why_size}, *c = &cc;
+    why[0] = 0;
+    c->units = calloc(in->resource_count + 1, sizeof *c->units);
+    c->unit_count = calloc(in->resource_count + 1, sizeof *c->unit_count);
+    c->unit_bytes = calloc(in->resource_count + 1, sizeof *c->unit_bytes);
+    /* buffer units: the gcd of every offset and size the plan mentions */
+    for (uint32_t ri = 0; ri < in->resource_count; ri++) {
+        const vkg_plan_resource *r = &in->resources[ri];
+        if (r->is_image) {
+            c->unit_count[ri] = r->mips * r->layers;
+            continue;
+        }
+        uint64_t g = r->size;
+        for (uint32_t i = 0; i < in->use_count; i++)
+            if (in->uses[i].resource == ri)
+                g = gcd64(gcd64(g, in->uses[i].offset), in->uses[i].size);
+        for (uint32_t i = 0; i < in->barrier_count; i++)
+            if (in->barriers[i].resource == ri)
+                g = gcd64(gcd64(g, in->barriers[i].offset), in->barriers[i].size);
+        c->unit_bytes[ri] = g ? g : 1;
+        c->unit_count[ri] = (uint32_t)(r->size / c->unit_bytes[ri]);
+    }
+    for (uint32_t ri = 0; ri < in->resource_count; ri++) {
+        const vkg_plan_resource *r = &in->resources[ri];
+        c->units[ri] = calloc(c->unit_count[ri] + 1, sizeof(unit));
+        for (uint32_t i = 0; i < c->unit_count[ri]; i++) {
+            unit *u = &c->units[ri][i];
+            u->owner = -1;
+            u->released_to = -1;
+            u->layout = VK_IMAGE_LAYOUT_UNDEFINED;
+            if (!r->imported || r->state.access == VKG_ACCESS_NONE) continue;
+            /* the assumed state before the plan: an earlier access on that role's queue */
+            const vkg_access_info *a = vkg_access_get(r->state.access);
+            int q = -1;
+            for (uint32_t k = 0; k < in->queue_count; k++)
+                if (in->queues[k].role == r->state.queue) q = (int)k;
+            for (uint32_t s = 0; q < 0 && s < in->submission_count; s++)
+                for (uint32_t j = 0; j < in->submissions[s].prologue_count; j++)
+                    if (in->barriers[in->submissions[s].first_prologue + j].resource == ri)
+                        q = (int)in->submissions[s].queue;
+            for (uint32_t k = 0; q < 0 && k < in->pass_count; k++)
+                if (in->passes[k].role == r->state.queue) q = (int)in->passes[k].queue;
+            if (q < 0 && r->first_pass != UINT32_MAX) q = (int)in->passes[r->first_pass].queue;
+            if (q < 0) q = 0;
+            u->defined = true;
+            u->owner = q;
+            u->layout = r->is_image ? a->layout : VK_IMAGE_LAYOUT_UNDEFINED;
+            u->has_w = true;
+            init_rec(&u->w, q, -1, a->stage, a->write ? (a->access & WRITE_BITS) : 0, true);
+            if (!a->write) {
+                /* the write was made visible to that access on that queue: a chain into
+                 * that queue at that stage (later commands included) */
+                u->w.avail = true;
+                chain(&u->w, q, -1, a->stage, true);
+                add_vis(&u->w, q, a->stage, a->access, false);
+                init_rec(&u->reads[0], q, -1, a->stage, a->access, false);
+                u->nreads = 1;
+            }
+        }
+    }
+    /* split barriers: source scope captured when the event is set */
+    bool **captured = calloc(in->barrier_count + 1, sizeof *captured);
+
+    /* prologues */
+    for (uint32_t s = 0; s < in->submission_count && !c->failed; s++) {
+        const vkg_plan_submission *sub = &in->submissions[s];
+        for (uint32_t i = 0; i < sub->prologue_count && !c->failed; i++) {
+            const vkg_plan_barrier *b = &in->barriers[sub->first_prologue + i];
+            range rg = barrier_range(b);
+            FOR_UNITS(c, &rg, ui)
+            apply_release_unit(c, &c->units[b->resource][ui], (int)sub->queue, b, 0, b->resource, ui);
+        }
+    }
+    for (uint32_t k = 0; k < in->pass_count && !c->failed; k++) {
+        const vkg_plan_pass *p = &in->passes[k];
+        const vkg_plan_submission *sub = &in->submissions[p->submission];
+        int q = (int)p->queue, sidx = (int)sub->index;
+        if (in->queue_passes[sub->first_pass] == k)
+            for (uint32_t i = 0; i < sub->wait_count; i++) {
+                const vkg_plan_wait *w = &in->waits[sub->first_wait + i];
+                apply_semaphore(c, q, sidx, (int)w->queue, (int)w->submission, w->stage);
+            }
+        /* barriers before the pass: the pipeline barrier, then the event waits */
+        uint32_t nbar = p->barrier_count;
+        for (uint32_t we = 0; we < p->wait_event_count; we++)
+            nbar += in->events[in->wait_events[p->first_wait_event + we]].barrier_count;
+        uint32_t *order = calloc(nbar + 1, sizeof *order);
+        uint32_t no = 0;
+        for (uint32_t i = 0; i < p->barrier_count; i++) order[no++] = p->first_barrier + i;
+        for (uint32_t we = 0; we < p->wait_event_count; we++) {
+            const vkg_plan_event *ev = &in->events[in->wait_events[p->first_wait_event + we]];
+            if (ev->wait_pass != k) fail(c, "event %u waited by the wrong pass", in->wait_events[p->first_wait_event + we]);
+            for (uint32_t i = 0; i < ev->barrier_count; i++) order[no++] = ev->first_barrier + i;
+        }
+        for (uint32_t i = 0; i < nbar && !c->failed; i++) {
+            uint32_t bi = order[i];
+            const vkg_plan_barrier *b = &in->barriers[bi];
+            if (!(b->flags & VKG_BARRIER_ACQUIRE) && b->src_access &&
+                !(b->flags & VKG_BARRIER_ALIAS)) {
+                bool transition = in->resources[b->resource].is_image && b->old_layout != b->new_layout;
+                range rg = barrier_range(b);
+                FOR_UNITS(c, &rg, ui) {
+                    unit *u = &c->units[b->resource][ui];
+                    bool writes = transition;
+                    for (uint32_t j = 0; j < p->use_count && !writes; j++) {
+                        const vkg_plan_use *use = &in->uses[p->first_use + j];
+                        if (use->resource != b->resource || !vkg_access_get(use->access)->write)
+                            continue;
+                        range ur = {use->resource, use->base_mip, use->mip_count, use->base_layer,
+                                    use->layer_count, use->offset, use->size};
+                        FOR_UNITS(c, &ur, uj) writes |= uj == ui;
+                    }
+                    if (writes && u->nreads > 0)
+                        fail(c, "pass \"%s\": barrier on \"%s\" after reads carries a memory "
+                             "dependency (src_access 0x%llx): write-after-read needs execution "
+                             "only", p->name, rname(c, b->resource),
+                             (unsigned long long)b->src_access);
+                }
+            }
+            if (!(b->flags & VKG_BARRIER_SPLIT) && !barrier_needed(c, p, b, q) &&
+                !(b->flags & VKG_BARRIER_IMPORTED) && !c->failed)
+                fail(c, "pass \"%s\": barrier on \"%s\" is redundant (the pass is safe without it)",
+                     p->name, rname(c, b->resource));
+            range rg = barrier_range(b);
+            uint32_t n = 0;
+            FOR_UNITS(c, &rg, ui) {
+                const bool *scope = NULL;
+                if ((b->flags & VKG_BARRIER_SPLIT) && captured[bi])
+                    scope = &captured[bi][(size_t)n * (MAXREADS + 1)];
+                else if (b->flags & VKG_BARRIER_SPLIT)
+                    fail(c, "pass \"%s\": split barrier waited before its event was set", p->name);
+                if (!c->failed)
+                    apply_barrier_unit(c, &c->units[b->resource][ui], q, sidx, b, scope, b->resource, ui);
+                n++;
+            }
+        }
+        free(order);
+        /* the uses: checked against the state before the pass, then recorded */
+        for (uint32_t i = 0; i < p->use_count && !c->failed; i++) {
+            const vkg_plan_use *use = &in->uses[p->first_use + i];
+            const vkg_access_info *a = vkg_access_get(use->access);
+            const vkg_plan_resource *r = &in->resources[use->resource];
+            range ur = {use->resource, use->base_mip, use->mip_count, use->base_layer,
+                        use->layer_count, use->offset, use->size};
+            FOR_UNITS(c, &ur, ui) {
+                unit *u = &c->units[use->resource][ui];
+                const char *w;
+                if (r->is_image && u->layout != a->layout)
+                    fail(c, "pass \"%s\" uses \"%s\" unit %u as %s in layout %s, not %s", p->name,
+                         r->name, ui, a->name, vkg_layout_name(u->layout), vkg_layout_name(a->layout));
+                else if (u->defined && u->owner != q)
+                    fail(c, "pass \"%s\" uses \"%s\" unit %u on queue %d, but queue %d owns it",
+                         p->name, r->name, ui, q, u->owner);
+                else if (u->released_to >= 0)
+                    fail(c, "pass \"%s\" uses \"%s\" unit %u after it was released", p->name, r->name, ui);
+                else if (!access_ok(u, q, a->stage, a->access, a->write, false, &w))
+                    fail(c, "pass \"%s\" uses \"%s\" unit %u as %s: %s", p->name, r->name, ui,
+                         a->name, w);
+                if (c->failed) break;
+            }
+        }
+        /* record the pass's accesses per unit: a write replaces, reads accumulate */
+        for (uint32_t ri = 0; ri < in->resource_count && !c->failed; ri++) {
+            uint64_t *st = NULL;
+            bool any = false;
+            for (uint32_t i = 0; i < p->use_count; i++) any |= in->uses[p->first_use + i].resource == ri;
+            if (!any) continue;
+            st = calloc(c->unit_count[ri] * 3 + 1, sizeof *st);
+            for (uint32_t i = 0; i < p->use_count; i++) {
+                const vkg_plan_use *use = &in->uses[p->first_use + i];
+                if (use->resource != ri) continue;
+                const vkg_access_info *a = vkg_access_get(use->access);
+                range ur = {use->resource, use->base_mip, use->mip_count, use->base_layer,
+                            use->layer_count, use->offset, use->size};
+                FOR_UNITS(c, &ur, ui) {
+                    st[3 * ui] |= a->stage;
+                    st[3 * ui + 1] |= a->access;
+                    st[3 * ui + 2] |= a->write;
+                    st[3 * ui + 2] |= 2; /* touched */
+                }
+            }
+            for (uint32_t ui = 0; ui < c->unit_count[ri]; ui++) {
+                if (!(st[3 * ui + 2] & 2)) continue;
+                unit *u = &c->units[ri][ui];
+                bool wr = st[3 * ui + 2] & 1;
+                rec nr;
+                init_rec(&nr, q, sidx, st[3 * ui], wr ? (st[3 * ui + 1] & WRITE_BITS) : st[3 * ui + 1], wr);
+                if (wr) {
+                    u->w = nr;
+                    u->has_w = true;
+                    u->nreads = 0;
+                    u->defined = true;
+                } else if (u->nreads < MAXREADS) {
+                    u->reads[u->nreads++] = nr;
+                } else {
+                    fail(c, "checker limit: too many reads of \"%s\"", rname(c, ri));
+                }
+                u->owner = q;
+            }
+            free(st);
+        }
+        /* after the pass: releases, then events */
+        for (uint32_t i = 0; i < p->post_count && !c->failed; i++) {
+            const vkg_plan_barrier *b = &in->barriers[p->first_post + i];
+            range rg = barrier_range(b);
+            FOR_UNITS(c, &rg, ui)
+            if (!c->failed) apply_release_unit(c, &c->units[b->resource][ui], q, b, sidx, b->resource, ui);
+        }
+        for (uint32_t e = 0; e < p->set_event_count && !c->failed; e++) {
+            const vkg_plan_event *ev = &in->events[p->first_set_event + e];
+            for (uint32_t i = 0; i < ev->barrier_count; i++) {
+                uint32_t bi = ev->first_barrier + i;
+                const vkg_plan_barrier *b = &in->barriers[bi];
+                range rg = barrier_range(b);
+                uint32_t n = units_in(c, &rg, NULL, 0);
+                captured[bi] = calloc((size_t)n * (MAXREADS + 1) + 1, 1);
+                uint32_t j = 0;
+                FOR_UNITS(c, &rg, ui) {
+                    unit *u = &c->units[b->resource][ui];
+                    int slot = 0;
+                    FOR_RECS(u, rp) captured[bi][(size_t)j * (MAXREADS + 1) + slot++] =
+                        in_src_scope(rp, q, b->src_stage);
+                    j++;
+                }
+            }
+        }
+    }
+    /* aliasing: resources sharing heap memory must not be alive at once */
+    for (uint32_t a = 0; a < in->resource_count && !c->failed; a++)
+        for (uint32_t b = a + 1; b < in->resource_count && !c->failed; b++) {
+            const vkg_plan_resource *x = &in->resources[a], *y = &in->resources[b];
+            if (x->heap == UINT32_MAX || x->heap != y->heap) continue;
+            if (x->offset >= y->offset + y->memory_size || y->offset >= x->offset + x->memory_size)
+                continue;
+            uint32_t xl = x->output ? UINT32_MAX : x->last_pass, yl = y->output ? UINT32_MAX : y->last_pass;
+            if (!(xl < y->first_pass || yl < x->first_pass)) {
+                fail(c, "\"%s\" and \"%s\" share memory but are alive at once", x->name, y->name);
+                break;
+            }
+            /* the later one's first pass waits for the earlier one's last accesses, unless a
+             * resource that lived in between covers the shared bytes (then the wait chains
+             * through that one's own aliasing barrier) */
+            const vkg_plan_resource *e = xl < y->first_pass ? x : y, *l = e == x ? y : x;
+            uint32_t ei = e == x ? a : b, li = e == x ? b : a;
+            VkDeviceSize lo = e->offset > l->offset ? e->offset : l->offset;
+            VkDeviceSize hi = e->offset + e->memory_size < l->offset + l->memory_size
+                                  ? e->offset + e->memory_size
+                                  : l->offset + l->memory_size;
+            bool between = false;
+            for (uint32_t m = 0; m < in->resource_count && !between; m++) {
+                const vkg_plan_resource *z = &in->resources[m];
+                if (z->heap != e->heap || m == a || m == b || z->output) continue;
+                between = z->first_pass > e->last_pass && z->last_pass < l->first_pass &&
+                          z->offset <= lo && z->offset + z->memory_size >= hi;
+            }
+            if (between) continue;
+            uint64_t need = 0;
+            const vkg_plan_pass *ep = &in->passes[e->last_pass], *lp = &in->passes[l->first_pass];
+            for (uint32_t i = 0; i < ep->use_count; i++)
+                if (in->uses[ep->first_use + i].resource == ei)
+                    need |= vkg_access_get(in->uses[ep->first_use + i].access)->stage;
+            bool found = false;
+            for (uint32_t i = 0; i < lp->barrier_count; i++) {
+                const vkg_plan_barrier *bb = &in->barriers[lp->first_barrier + i];
+                if (bb->resource == li && (bb->flags & VKG_BARRIER_ALIAS) &&
+                    (need & ~bb->src_stage) == 0)
+                    found = true;
+            }
+            if (ep->queue != lp->queue)
+                fail(c, "\"%s\" reuses the memory of \"%s\" on another queue", l->name, e->name);
+            else if (!found)
+                fail(c, "\"%s\" reuses the memory of \"%s\" without an aliasing barrier "
+                     "waiting for its last use", l->name, e->name);
+        }
+    for (uint32_t i = 0; i < in->barrier_count; i++) free(captured[i]);
+    free(captured);
+    for (uint32_t ri = 0; ri < in->resource_count; ri++) free(c->units[ri]);
+    free(c->units);
+    free(c->unit_count);
+    free(c->unit_bytes);
+    return !c->failed;
+}
