@@ -374,7 +374,11 @@ bool vkgt_check_plan(const vkg_plan *plan, char *why, size_t why_size)
 {
     vkg_plan_info info;
     vkg_plan_get_info(plan, &info);
-    const vkg_plan_info *in = &info;
+    return vkgt_check_plan_info(&info, why, why_size);
+}
+
+bool vkgt_check_plan_info(const vkg_plan_info *in, char *why, size_t why_size)
+{
     checker cc = {.in = in, .why = why, .why_size = why_size}, *c = &cc;
     why[0] = 0;
     c->units = calloc(in->resource_count + 1, sizeof *c->units);

@@ -18,5 +18,7 @@
 
 /* true when the plan is correct; otherwise false with the reason in `why`. */
 bool vkgt_check_plan(const vkg_plan *plan, char *why, size_t why_size);
+/* The same on plain plan data, so a test can hand it a damaged copy. */
+bool vkgt_check_plan_info(const vkg_plan_info *info, char *why, size_t why_size);
 
 #endif
