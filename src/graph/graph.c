@@ -304,10 +304,10 @@ static vkg_result vkg__resolve_use(vkg_graph *g, const char *pass, vkg_queue_rol
                 "pass \"%s\" uses %s \"%s\" with access %d, which is not a vkg_access", pass,
                 vkg__res_kind(r), r->name, (int)in->access);
     VKG__GCHECK(g, a->kinds & (r->is_image ? VKG_ACCESS_KIND_IMAGE : VKG_ACCESS_KIND_BUFFER),
-                "pass \"%s\" uses %s \"%s\" as \"%s\", which only applies to %s: use a %s "
+                "pass \"%s\" uses %s \"%s\" as \"%s\", which only applies to %s: use %s "
                 "access or a%s resource",
                 pass, vkg__res_kind(r), r->name, a->name,
-                r->is_image ? "buffers" : "images", r->is_image ? "image" : "buffer",
+                r->is_image ? "buffers" : "images", r->is_image ? "an image" : "a buffer",
                 r->is_image ? " buffer" : "n image");
     if (r->is_image && a->aspect) {
         bool depth_fmt = (r->aspect & VK_IMAGE_ASPECT_DEPTH_BIT) != 0;

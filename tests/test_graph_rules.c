@@ -1,0 +1,334 @@
+/* One test per validation rule: the call fails with the right vkg_result, and the message
+ * names the pass, the resource (and subresource) and the fix. Also the JSON loader's
+ * file:line:column errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+static vkg_graph *new_graph(void)
+{
+    vkg_graph *g = NULL;
+    assert_int_equal(vkg_graph_create(&(vkg_graph_desc){.name = "rules", .logger = vkgt_logger()}, &g),
+                     VKG_SUCCESS);
+    vkgt_log_clear();
+    return g;
+}
+
+static vkg_resource image(vkg_graph *g, const char *name, VkFormat f, uint32_t mips, uint32_t layers)
+{
+    vkg_resource r;
+    assert_int_equal(vkg_graph_image(g, &(vkg_graph_image_desc){.name = name, .format = f,
+        .width = 64, .height = 64, .mips = mips, .layers = layers}, &r), VKG_SUCCESS);
+    return r;
+}
+
+static vkg_resource buffer(vkg_graph *g, const char *name, VkDeviceSize size)
+{
+    vkg_resource r;
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = name, .size = size}, &r),
+                     VKG_SUCCESS);
+    return r;
+}
+
+static vkg_result pass1(vkg_graph *g, const char *name, vkg_queue_role q, vkg_use u)
+{
+    return vkg_graph_pass(g, &(vkg_pass_desc){.name = name, .queue = q, .uses = &u, .use_count = 1},
+                          NULL);
+}
+
+#define EXPECT_LOG(...)                                                                          \
+    do {                                                                                         \
+        if (!vkgt_log_has(__VA_ARGS__, NULL)) {                                                  \
+            vkgt_log_dump();                                                                     \
+            fail_msg("the message does not name everything it should");                         \
+        }                                                                                        \
+    } while (0)
+
+static void test_duplicate_names(void **state)
+{
+    (void)state;
+    vkg_graph *g = new_graph();
+    buffer(g, "params", 256);
+    vkg_resource r;
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "params", .size = 16}, &r),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    assert_int_equal(r.id, 0);
+    EXPECT_LOG("buffer \"params\"", "already taken", "unique");
+    vkg_resource hdr = image(g, "hdr", VK_FORMAT_R16G16B16A16_SFLOAT, 1, 1);
+    vkgt_log_clear();
+    assert_int_equal(pass1(g, "scene", 0, (vkg_use){hdr, VKG_ACCESS_COLOR_WRITE}), VKG_SUCCESS);
+    assert_int_equal(pass1(g, "scene", 0, (vkg_use){hdr, VKG_ACCESS_COLOR_WRITE}),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"scene\"", "already taken", "unique");
+    vkg_graph_destroy(g);
+}
+
+static void test_unknown_resource_handle(void **state)
+{
+    (void)state;
+    vkg_graph *g = new_graph();
+    assert_int_equal(pass1(g, "blur", 0, (vkg_use){{42}, VKG_ACCESS_COLOR_WRITE}),
+                     VKG_ERROR_INVALID_HANDLE);
+    EXPECT_LOG("pass \"blur\"", "handle 42", "graph \"rules\"");
+    vkg_graph_destroy(g);
+}
+
+static void test_access_kind(void **state)
+{
+    (void)state;
+    vkg_graph *g = new_graph();
+    vkg_resource b = buffer(g, "lights", 1024);
+    vkg_resource i = image(g, "albedo", VK_FORMAT_R8G8B8A8_UNORM, 1, 1);
+    assert_int_equal(pass1(g, "gbuffer", 0, (vkg_use){b, VKG_ACCESS_COLOR_WRITE}),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"gbuffer\"", "buffer \"lights\"", "color_write", "only applies to images");
+    vkgt_log_clear();
+    assert_int_equal(pass1(g, "draw", 0, (vkg_use){i, VKG_ACCESS_INDEX_READ}),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"draw\"", "image \"albedo\"", "index_read", "only applies to buffers");
+    vkg_graph_destroy(g);
+}
+
+static void test_color_on_depth_and_depth_on_color(void **state)
+{
+    (void)state;
+    vkg_graph *g = new_graph();
+    vkg_resource d = image(g, "depth", VK_FORMAT_D32_SFLOAT, 1, 1);
+    vkg_resource c = image(g, "color", VK_FORMAT_R8G8B8A8_UNORM, 1, 1);
+    assert_int_equal(pass1(g, "prepass", 0, (vkg_use){d, VKG_ACCESS_COLOR_WRITE}),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"prepass\"", "image \"depth\"", "D32_SFLOAT", "depth format", "depth_write");
+    vkgt_log_clear();
+    assert_int_equal(pass1(g, "main", 0, (vkg_use){c, VKG_ACCESS_DEPTH_WRITE}),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"main\"", "image \"color\"", "R8G8B8A8_UNORM", "no depth");
+    vkg_graph_destroy(g);
+}
+
+static void test_storage_without_format_support(void **state)
+{
+    (void)state;
+    vkg_graph *g = new_graph();
+    vkg_resource s = image(g, "swapchain_copy", VK_FORMAT_B8G8R8A8_SRGB, 1, 1);
+    assert_int_equal(pass1(g, "post", VKG_QUEUE_COMPUTE,
+                           (vkg_use){s, VKG_ACCESS_COMPUTE_STORAGE_WRITE}), VKG_SUCCESS);
+    vkg_caps caps;
+    vkg_caps_default(&caps); /* no storage on sRGB/BGRA formats */
+    vkg_plan *plan = NULL;
+    vkgt_log_clear();
+    assert_int_equal(vkg_graph_output(g, s), VKG_SUCCESS);
+    assert_int_equal(vkg_compile(g, &caps, &plan), VKG_ERROR_FEATURE_NOT_PRESENT);
+    assert_null(plan);
+    EXPECT_LOG("pass \"post\"", "image \"swapchain_copy\"", "storage image", "B8G8R8A8_SRGB");
+    vkg_graph_destroy(g);
+}
+
+static void test_mip_layer_range_bounds(void **state)
+{
+    (void)state;
+    vkg_graph *g = new_graph();
+    vkg_resource i = image(g, "bloom", VK_FORMAT_R16G16B16A16_SFLOAT, 5, 1);
+    vkg_resource b = buffer(g, "params", 256);
+    assert_int_equal(pass1(g, "down5", 0, (vkg_use){i, VKG_ACCESS_COLOR_WRITE, .base_mip = 5}),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"down5\"", "image \"bloom\" mip 5", "5 mips");
+    vkgt_log_clear();
+    assert_int_equal(pass1(g, "down4", 0, (vkg_use){i, VKG_ACCESS_COLOR_WRITE, .base_mip = 3,
+                                                    .mip_count = 3}), VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"down4\"", "image \"bloom\" mips [3,6)");
+    vkgt_log_clear();
+    assert_int_equal(pass1(g, "layer", 0, (vkg_use){i, VKG_ACCESS_COLOR_WRITE, .base_layer = 1}),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"layer\"", "image \"bloom\" layer 1", "1 layer");
+    vkgt_log_clear();
+    assert_int_equal(pass1(g, "upload", VKG_QUEUE_TRANSFER,
+                           (vkg_use){b, VKG_ACCESS_TRANSFER_WRITE, .offset = 128, .size = 256}),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"upload\"", "buffer \"params\" bytes [128,384)", "past its end");
+    vkg_graph_destroy(g);
+}
+
+static void test_zero_sizes(void **state)
+{
+    (void)state;
+    vkg_graph *g = new_graph();
+    vkg_resource r;
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "empty"}, &r),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("buffer \"empty\"", "size is 0");
+    vkgt_log_clear();
+    assert_int_equal(vkg_graph_image(g, &(vkg_graph_image_desc){.name = "flat",
+        .format = VK_FORMAT_R8G8B8A8_UNORM, .width = 64}, &r), VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("image \"flat\"", "64x0", "zero dimension");
+    vkg_graph_destroy(g);
+}
+
+static void test_transient_read_before_write(void **state)
+{
+    (void)state;
+    vkg_graph *g = new_graph();
+    vkg_resource i = image(g, "bloom", VK_FORMAT_R16G16B16A16_SFLOAT, 4, 1);
+    vkg_resource out = image(g, "out", VK_FORMAT_R8G8B8A8_UNORM, 1, 1);
+    assert_int_equal(vkg_graph_output(g, out), VKG_SUCCESS);
+    assert_int_equal(pass1(g, "bright", 0, (vkg_use){i, VKG_ACCESS_COLOR_WRITE, .mip_count = 1}),
+                     VKG_SUCCESS);
+    vkg_use uses[2] = {{i, VKG_ACCESS_FRAGMENT_SAMPLED_READ, .base_mip = 3, .mip_count = 1},
+                       {out, VKG_ACCESS_COLOR_WRITE}};
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "bloom.down3", .uses = uses,
+        .use_count = 2}, NULL), VKG_SUCCESS);
+    vkg_caps caps;
+    vkg_caps_default(&caps);
+    vkg_plan *plan = NULL;
+    assert_int_equal(vkg_compile(g, &caps, &plan), VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"bloom.down3\"", "image \"bloom\" mip 3", "no earlier pass writes it",
+               "import it");
+    vkg_graph_destroy(g);
+}
+
+static void test_two_layouts_in_one_pass(void **state)
+{
+    (void)state;
+    vkg_graph *g = new_graph();
+    vkg_resource d = image(g, "depth", VK_FORMAT_D32_SFLOAT, 1, 1);
+    vkg_use uses[2] = {{d, VKG_ACCESS_DEPTH_WRITE}, {d, VKG_ACCESS_FRAGMENT_SAMPLED_READ}};
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "feedback", .uses = uses,
+        .use_count = 2}, NULL), VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"feedback\"", "image \"depth\" mip 0 layer 0", "ATTACHMENT_OPTIMAL",
+               "READ_ONLY_OPTIMAL", "one layout");
+    /* depth_read + sampled read share READ_ONLY_OPTIMAL: allowed */
+    vkg_use ok[2] = {{d, VKG_ACCESS_DEPTH_READ}, {d, VKG_ACCESS_FRAGMENT_SAMPLED_READ}};
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "decals", .uses = ok,
+        .use_count = 2}, NULL), VKG_SUCCESS);
+    vkg_graph_destroy(g);
+}
+
+static void test_queue_cannot_run_access(void **state)
+{
+    (void)state;
+    vkg_graph *g = new_graph();
+    vkg_resource c = image(g, "hdr", VK_FORMAT_R16G16B16A16_SFLOAT, 1, 1);
+    assert_int_equal(pass1(g, "copy_pass", VKG_QUEUE_TRANSFER, (vkg_use){c, VKG_ACCESS_COLOR_WRITE}),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"copy_pass\"", "transfer queue", "color_write", "image \"hdr\"",
+               "graphics queue");
+    vkgt_log_clear();
+    assert_int_equal(pass1(g, "async", VKG_QUEUE_COMPUTE,
+                           (vkg_use){c, VKG_ACCESS_FRAGMENT_SAMPLED_READ}), VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"async\"", "compute queue", "fragment_sampled_read");
+    vkg_graph_destroy(g);
+}
+
+static void test_present_must_be_last(void **state)
+{
+    (void)state;
+    vkg_graph *g = new_graph();
+    vkg_resource sc;
+    assert_int_equal(vkg_graph_image(g, &(vkg_graph_image_desc){.name = "swapchain",
+        .format = VK_FORMAT_B8G8R8A8_UNORM, .width = 64, .height = 64, .imported = true}, &sc),
+        VKG_SUCCESS);
+    assert_int_equal(pass1(g, "draw", 0, (vkg_use){sc, VKG_ACCESS_COLOR_WRITE}), VKG_SUCCESS);
+    assert_int_equal(pass1(g, "present", 0, (vkg_use){sc, VKG_ACCESS_PRESENT}), VKG_SUCCESS);
+    assert_int_equal(pass1(g, "overlay", 0, (vkg_use){sc, VKG_ACCESS_COLOR_READ_WRITE}), VKG_SUCCESS);
+    vkg_caps caps;
+    vkg_caps_default(&caps);
+    vkg_plan *plan = NULL;
+    vkgt_log_clear();
+    assert_int_equal(vkg_compile(g, &caps, &plan), VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"overlay\"", "image \"swapchain\"", "pass \"present\"", "last use");
+    vkg_graph_destroy(g);
+}
+
+static void test_unknown_format_and_import_state(void **state)
+{
+    (void)state;
+    vkg_graph *g = new_graph();
+    vkg_resource r;
+    assert_int_equal(vkg_graph_image(g, &(vkg_graph_image_desc){.name = "odd",
+        .format = VK_FORMAT_G8_B8_R8_3PLANE_420_UNORM, .width = 4, .height = 4}, &r),
+        VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("image \"odd\"", "not one vkgraph knows");
+    vkgt_log_clear();
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "history", .size = 64,
+        .state = {VKG_ACCESS_TRANSFER_WRITE}}, &r), VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("buffer \"history\"", "not imported");
+    vkg_graph_destroy(g);
+}
+
+/* --- JSON --------------------------------------------------------------------------------- */
+static vkg_result load(const char *text, char *err, size_t n)
+{
+    vkg_graph *g = NULL;
+    vkg_result r = vkg_graph_load_json_string(text, "test.json",
+        &(vkg_graph_desc){.logger = vkgt_logger()}, &g, NULL, err, n);
+    vkg_graph_destroy(g);
+    return r;
+}
+
+static void test_json_errors_name_position(void **state)
+{
+    (void)state;
+    char err[1024];
+    /* syntax error: jansson's position */
+    assert_int_equal(load("{\"vkgraph\": 1,\n \"resources\": [,]}", err, sizeof err), VKG_ERROR_PARSE);
+    assert_non_null(strstr(err, "test.json:2:"));
+    /* unknown access, on line 4 */
+    const char *bad_access =
+        "{\"vkgraph\": 1,\n"
+        " \"resources\": [{\"name\": \"a\", \"image\": {\"format\": \"R8G8B8A8_UNORM\", \"size\": [4, 4]}}],\n"
+        " \"passes\": [\n"
+        "  {\"name\": \"p\", \"uses\": [{\"resource\": \"a\", \"access\": \"colour_write\"}]}]}\n";
+    assert_int_equal(load(bad_access, err, sizeof err), VKG_ERROR_PARSE);
+    assert_non_null(strstr(err, "test.json:4:"));
+    assert_non_null(strstr(err, "passes[0].uses[0].access"));
+    assert_non_null(strstr(err, "unknown access \"colour_write\""));
+    assert_non_null(strstr(err, "color_write")); /* the expected names are listed */
+    /* unknown format, unknown queue, unknown resource, zero count, unknown key */
+    const char *cases[][2] = {
+        {"{\"vkgraph\": 1, \"resources\": [{\"name\": \"a\", \"image\": {\"format\": \"RGBA8\", \"size\": [4, 4]}}], \"passes\": []}",
+         "unknown format \"RGBA8\""},
+        {"{\"vkgraph\": 1, \"resources\": [], \"passes\": [{\"name\": \"p\", \"queue\": \"async\"}]}",
+         "unknown queue \"async\""},
+        {"{\"vkgraph\": 1, \"resources\": [], \"passes\": [{\"name\": \"p\", \"uses\": [{\"resource\": \"ghost\", \"access\": \"color_write\"}]}]}",
+         "unknown resource \"ghost\""},
+        {"{\"vkgraph\": 1, \"resources\": [{\"name\": \"a\", \"image\": {\"format\": \"R8G8B8A8_UNORM\", \"size\": [4, 4], \"mips\": 2}}], \"passes\": [{\"name\": \"p\", \"uses\": [{\"resource\": \"a\", \"access\": \"color_write\", \"mips\": [0, 0]}]}]}",
+         "the count must be at least 1"},
+        {"{\"vkgraph\": 1, \"resources\": [{\"name\": \"b\", \"buffer\": {\"size\": 0}}], \"passes\": []}",
+         "greater than 0"},
+        {"{\"vkgraph\": 1, \"resources\": [], \"passes\": [], \"pases\": []}",
+         "unknown key \"pases\""},
+        {"{\"vkgraph\": 2, \"resources\": [], \"passes\": []}", "out of range"},
+        {"{\"vkgraph\": 1, \"resources\": [{\"name\": \"x\", \"buffer\": {\"size\": 4}}, {\"name\": \"x\", \"buffer\": {\"size\": 4}}], \"passes\": []}",
+         "resources[1]: buffer \"x\": the name is already taken"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        vkg_result r = load(cases[i][0], err, sizeof err);
+        if (r == VKG_SUCCESS || !strstr(err, cases[i][1]) || !strstr(err, "test.json:1:"))
+            fail_msg("case %zu: got \"%s\", want \"%s\"", i, err, cases[i][1]);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_duplicate_names),
+        cmocka_unit_test(test_unknown_resource_handle),
+        cmocka_unit_test(test_access_kind),
+        cmocka_unit_test(test_color_on_depth_and_depth_on_color),
+        cmocka_unit_test(test_storage_without_format_support),
+        cmocka_unit_test(test_mip_layer_range_bounds),
+        cmocka_unit_test(test_zero_sizes),
+        cmocka_unit_test(test_transient_read_before_write),
+        cmocka_unit_test(test_two_layouts_in_one_pass),
+        cmocka_unit_test(test_queue_cannot_run_access),
+        cmocka_unit_test(test_present_must_be_last),
+        cmocka_unit_test(test_unknown_format_and_import_state),
+        cmocka_unit_test(test_json_errors_name_position),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
