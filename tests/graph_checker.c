@@ -112,7 +112,8 @@ static void chain(rec *r, int q, int sub, uint64_t stages, bool by_barrier)
 static bool in_src_scope(const rec *r, int q, uint64_t src_stage)
 {
     if (r->queue == q && (r->stage & src_stage)) return true;
-    if (r->queue == q && r->stage == 0 && src_stage) return true; /* a NONE-stage access */
+    if (r->stage == 0 && r->sub < 0)
+        return true; /* a NONE-stage state before the plan (present): nothing executes */
     return (r->exec[q] & src_stage) != 0;
 }
 
