@@ -11,6 +11,7 @@ typedef struct vkgt_random_graph_desc {
     bool exact;
     bool allow_imported;
     uint32_t max_mips, max_layers;
+    bool valid; /* never read a transient before writing it (every graph compiles) */
 } vkgt_random_graph_desc;
 
 static void vkgt_quiet_log(void *user, vkg_log_level level, const char *file, int line,
@@ -138,7 +139,7 @@ static void vkgt_random_graph(vkg_graph *g, uint64_t *s, const vkgt_random_graph
                     hi = lo + (uint32_t)(x->size / 16);
                     for (uint32_t q = lo; q < hi; q++) all &= written[ri][q] != 0;
                 }
-                if (reads && !all && !imported_r[ri] && vkgt_rand(s, 5)) {
+                if (reads && !all && !imported_r[ri] && (d->valid || vkgt_rand(s, 5))) {
                     vkg_access wa;
                     bool found = false;
                     for (int t = 0; t < 16 && !found; t++)
