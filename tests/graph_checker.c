@@ -195,6 +195,20 @@ static void init_rec(rec *r, int q, int sub, uint64_t stage, uint64_t access, bo
     r->write = write;
 }
 
+/* A write-like event at a barrier (layout transition, acquire, release) becomes the unit's
+ * only live record: available, and ordered before / visible to the barrier's destination. */
+static void set_anchor(unit *u, int q, int sub, uint64_t dst_stage, uint64_t dst_access)
+{
+    rec t;
+    init_rec(&t, q, sub, 0, 0, true);
+    t.avail = true;
+    chain(&t, q, sub, dst_stage, true);
+    if (dst_stage) add_vis(&t, q, dst_stage, dst_access, false);
+    u->w = t;
+    u->has_w = true;
+    u->nreads = 0;
+}
+
 /* every live record of a unit, for scope updates */
 #define FOR_RECS(u, rp)                                                                          \
     for (int rp##_i = -1; rp##_i < (u)->nreads; rp##_i++)                                        \
@@ -261,14 +275,7 @@ static bool apply_barrier_unit(checker *c, unit *u, int q, int sub, const vkg_pl
     if (acquire) {
         /* The acquire operation happens at this barrier and before its destination scope
          * only: later accesses must be ordered after it like after a layout transition. */
-        rec t;
-        init_rec(&t, q, sub, 0, 0, true);
-        t.avail = true;
-        chain(&t, q, sub, b->dst_stage, true);
-        add_vis(&t, q, b->dst_stage, b->dst_access, false);
-        u->w = t;
-        u->has_w = true;
-        u->nreads = 0;
+        set_anchor(u, q, sub, b->dst_stage, b->dst_access);
         return true;
     }
     if (r->is_image && b->old_layout != b->new_layout) {
@@ -290,14 +297,7 @@ static bool apply_barrier_unit(checker *c, unit *u, int q, int sub, const vkg_pl
         if (b->old_layout == VK_IMAGE_LAYOUT_UNDEFINED && u->defined)
             return fail(c, "barrier discards the defined contents of \"%s\" unit %u",
                         rname(c, res), ui);
-        rec t;
-        init_rec(&t, q, sub, 0, 0, true);
-        t.avail = true;
-        chain(&t, q, sub, b->dst_stage, true);
-        add_vis(&t, q, b->dst_stage, b->dst_access, false);
-        u->w = t;
-        u->has_w = true;
-        u->nreads = 0;
+        set_anchor(u, q, sub, b->dst_stage, b->dst_access);
         u->layout = b->new_layout;
     }
     return true;
@@ -324,12 +324,7 @@ static bool apply_release_unit(checker *c, unit *u, int q, const vkg_plan_barrie
             return fail(c, "release of \"%s\" unit %u: old layout %s but it is in %s",
                         rname(c, res), ui, vkg_layout_name(b->old_layout),
                         vkg_layout_name(u->layout));
-        rec t;
-        init_rec(&t, q, sub, 0, 0, true);
-        t.avail = true;
-        u->w = t;
-        u->has_w = true;
-        u->nreads = 0;
+        set_anchor(u, q, sub, 0, 0); /* the release's destination scope is empty */
         u->layout = b->new_layout;
     }
     if (u->owner < 0) u->owner = q;

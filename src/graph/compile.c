@@ -262,6 +262,23 @@ static vkg__subset *vkg__subsets_new(vkg__ctx *c)
     return s;
 }
 
+/* A use reads when it is not a pure write (read-write accesses read too). */
+static bool vkg__access_reads(const vkg_access_info *a)
+{
+    return !a->write || (a->access & ~VKG__WRITE_ACCESS);
+}
+
+/* Adds every subresource (or byte range) of `u` to `set`. */
+static void vkg__subset_mark(vkg__ctx *c, vkg__subset *set, const vkg__gres *r, const vkg__guse *u)
+{
+    if (r->is_image) {
+        for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
+            memset(&set->bits[m * r->layers + u->base_layer], 1, u->layer_count);
+    } else {
+        vkg__ranges_add(c, &set->ranges, u->offset, u->offset + u->size);
+    }
+}
+
 /* A transient subresource must be written before it is read (declaration order, all
  * passes, before culling: the rule is about the graph as written). */
 static vkg_result vkg__validate_reads(vkg__ctx *c)
@@ -290,9 +307,7 @@ static vkg_result vkg__validate_reads(vkg__ctx *c)
             }
             if (u->access == VKG_ACCESS_PRESENT) present_pass[u->resource] = p;
             if (r->imported) continue;
-            /* a read is any access that is not a pure write (read-write reads too) */
-            bool reads = !a->write || (a->access & ~VKG__WRITE_ACCESS);
-            if (!reads) continue;
+            if (!vkg__access_reads(a)) continue;
             bool ok = true;
             if (r->is_image) {
                 for (uint32_t m = u->base_mip; ok && m < u->base_mip + u->mip_count; m++)
@@ -318,13 +333,7 @@ static vkg_result vkg__validate_reads(vkg__ctx *c)
             const vkg__guse *u = &g->uses[gp->first_use + i];
             const vkg__gres *r = &g->res[u->resource];
             if (r->imported || !vkg_access_get(u->access)->write) continue;
-            if (r->is_image) {
-                for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
-                    memset(&written[u->resource].bits[m * r->layers + u->base_layer], 1,
-                           u->layer_count);
-            } else {
-                vkg__ranges_add(c, &written[u->resource].ranges, u->offset, u->offset + u->size);
-            }
+            vkg__subset_mark(c, &written[u->resource], r, u);
         }
         if (c->oom) return VKG__OOM(&g->host, "compile scratch");
     }
@@ -369,16 +378,8 @@ static vkg_result vkg__cull(vkg__ctx *c, uint8_t *live)
         for (uint32_t i = 0; i < gp->use_count; i++) {
             const vkg__guse *u = &g->uses[gp->first_use + i];
             const vkg__gres *r = &g->res[u->resource];
-            const vkg_access_info *a = vkg_access_get(u->access);
-            bool reads = !a->write || (a->access & ~VKG__WRITE_ACCESS);
-            if (!reads) continue;
-            if (r->is_image) {
-                for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
-                    memset(&needed[u->resource].bits[m * r->layers + u->base_layer], 1,
-                           u->layer_count);
-            } else {
-                vkg__ranges_add(c, &needed[u->resource].ranges, u->offset, u->offset + u->size);
-            }
+            if (!vkg__access_reads(vkg_access_get(u->access))) continue;
+            vkg__subset_mark(c, &needed[u->resource], r, u);
         }
         if (c->oom) return VKG__OOM(&g->host, "compile scratch");
     }
