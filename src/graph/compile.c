@@ -129,7 +129,7 @@ typedef struct vkg__ctx {
 static bool vkg__agrow(vkg__ctx *c, void **arr, uint32_t *cap, uint32_t need, size_t elem)
 {
     if (need <= *cap) return true;
-    uint32_t nc = *cap ? *cap * 2 : 64;
+    uint32_t nc = *cap ? *cap * 2 : 4;
     while (nc < need) nc *= 2;
     void *p = vkg__arena_alloc(c->A, (size_t)nc * elem, 16);
     if (!p) {
@@ -247,18 +247,13 @@ static vkg__subset *vkg__subsets_new(vkg__ctx *c)
 {
     vkg_graph *g = c->g;
     vkg__subset *s = vkg__arena_calloc(c->A, g->res_count ? g->res_count : 1, sizeof *s);
-    if (!s) {
+    uint8_t *bits = vkg__arena_calloc(c->A, g->sub_count ? g->sub_count : 1, 1);
+    if (!s || !bits) {
         c->oom = true;
         return NULL;
     }
-    for (uint32_t i = 0; i < g->res_count; i++) {
-        if (!g->res[i].is_image) continue;
-        s[i].bits = vkg__arena_calloc(c->A, (size_t)g->res[i].mips * g->res[i].layers, 1);
-        if (!s[i].bits) {
-            c->oom = true;
-            return NULL;
-        }
-    }
+    for (uint32_t i = 0; i < g->res_count; i++)
+        if (g->res[i].is_image) s[i].bits = bits + g->res[i].sub_first;
     return s;
 }
 
@@ -439,26 +434,13 @@ static const struct {
      VK_BUFFER_USAGE_TRANSFER_DST_BIT},
 };
 
+/* Vulkan alignments are powers of two (VkMemoryRequirements::alignment, and in practice
+ * bufferImageGranularity); anything else still rounds correctly, by division. */
 static VkDeviceSize vkg__align_up(VkDeviceSize v, VkDeviceSize a)
 {
-    return a > 1 ? (v + a - 1) / a * a : v;
-}
-
-static VkDeviceSize vkg__image_bytes(const vkg__gres *r)
-{
-    uint32_t tb = vkg_format_texel_bytes(r->format);
-    bool block = vkg__format_is_block(r->format);
-    VkDeviceSize total = 0;
-    for (uint32_t m = 0; m < r->mips; m++) {
-        VkDeviceSize w = VKG__MAX(1u, r->width >> m), h = VKG__MAX(1u, r->height >> m);
-        VkDeviceSize d = VKG__MAX(1u, r->depth >> m);
-        if (block) {
-            w = (w + 3) / 4;
-            h = (h + 3) / 4;
-        }
-        total += w * h * d * tb;
-    }
-    return total * r->layers * (VkDeviceSize)r->samples;
+    if (a <= 1) return v;
+    if (!(a & (a - 1))) return (v + a - 1) & ~(a - 1);
+    return (v + a - 1) / a * a;
 }
 
 static uint32_t vkg__device_local_types(const vkg_caps *caps)
@@ -503,7 +485,7 @@ static vkg_result vkg__requirements(vkg__ctx *c, const vkg_compile_desc *cd, uin
         uint32_t bits = w->req.memoryTypeBits & local;
         if (bits) w->req.memoryTypeBits = bits;
     } else if (r->is_image) {
-        w->req = (VkMemoryRequirements){vkg__align_up(vkg__image_bytes(r), 4096), 4096, local};
+        w->req = (VkMemoryRequirements){vkg__align_up(r->est_bytes, 4096), 4096, local};
     } else {
         w->req = (VkMemoryRequirements){vkg__align_up(r->size, 256), 256, local};
     }
@@ -520,6 +502,7 @@ typedef struct vkg__free_block {
     VkDeviceSize lo, hi;
     uint32_t *occ; /* resources that last used this memory */
     uint32_t occ_count;
+    uint32_t queue; /* the queue every one of them ended on, or MULTI */
 } vkg__free_block;
 
 typedef struct vkg__heap_ws {
@@ -530,21 +513,32 @@ typedef struct vkg__heap_ws {
     uint32_t resource_count;
 } vkg__heap_ws;
 
-static int vkg__cmp_first(const void *a, const void *b, void *ctx)
+/* Larger first, then index order. */
+static int vkg__cmp_size(const void *a, const void *b, void *ctx)
 {
     const vkg__rws *rws = ctx;
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    if (rws[x].first != rws[y].first) return rws[x].first < rws[y].first ? -1 : 1;
     if (rws[x].req.size != rws[y].req.size) return rws[x].req.size > rws[y].req.size ? -1 : 1;
     return x < y ? -1 : (x > y);
 }
 
-static int vkg__cmp_last(const void *a, const void *b, void *ctx)
+/* Stable counting sort of resource indices by a plan-pass key in [0, n]: linear, where a
+ * comparison sort would make placement O(r log r). `out` and `in` must differ. */
+static bool vkg__sort_by_pass(vkg__ctx *c, const uint32_t *in, uint32_t count, uint32_t *out,
+                              bool by_last)
 {
-    const vkg__rws *rws = ctx;
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    if (rws[x].last != rws[y].last) return rws[x].last < rws[y].last ? -1 : 1;
-    return x < y ? -1 : (x > y);
+    uint32_t *start = vkg__arena_calloc(c->A, (size_t)c->n + 2, sizeof(uint32_t));
+    if (!start) return false;
+    for (uint32_t i = 0; i < count; i++) {
+        const vkg__rws *w = &c->rws[in[i]];
+        start[VKG__MIN(by_last ? w->last : w->first, c->n) + 1]++;
+    }
+    for (uint32_t k = 0; k <= c->n; k++) start[k + 1] += start[k];
+    for (uint32_t i = 0; i < count; i++) {
+        const vkg__rws *w = &c->rws[in[i]];
+        out[start[VKG__MIN(by_last ? w->last : w->first, c->n)]++] = in[i];
+    }
+    return true;
 }
 
 static bool vkg__heap_free(vkg__ctx *c, vkg__heap_ws *h, uint32_t ri)
@@ -554,7 +548,7 @@ static bool vkg__heap_free(vkg__ctx *c, vkg__heap_ws *h, uint32_t ri)
     uint32_t *occ = vkg__arena_alloc(c->A, sizeof(uint32_t), 4);
     if (!occ) return false;
     occ[0] = ri;
-    vkg__free_block nb = {lo, hi, occ, 1};
+    vkg__free_block nb = {lo, hi, occ, 1, w->last_queue};
     /* merge with neighbours touching it */
     uint32_t at = 0;
     while (at < h->free_count && h->free[at].hi <= lo) at++;
@@ -573,6 +567,8 @@ static bool vkg__heap_free(vkg__ctx *c, vkg__heap_ws *h, uint32_t ri)
             for (uint32_t i = 0; i < h->free[at].occ_count; i++) all[n++] = h->free[at].occ[i];
         nb.occ = all;
         nb.occ_count = n;
+        if (merge_prev && h->free[at - 1].queue != nb.queue) nb.queue = MULTI;
+        if (merge_next && h->free[at].queue != nb.queue) nb.queue = MULTI;
     }
     if (merge_prev) {
         nb.lo = h->free[at - 1].lo;
@@ -597,8 +593,26 @@ static bool vkg__heap_free(vkg__ctx *c, vkg__heap_ws *h, uint32_t ri)
  * where `ri` starts: then the aliasing dependency is a plain barrier there (see header). */
 static bool vkg__block_ok(const vkg__ctx *c, const vkg__free_block *b, uint32_t ri)
 {
-    for (uint32_t i = 0; i < b->occ_count; i++)
-        if (c->rws[b->occ[i]].last_queue != c->rws[ri].first_queue) return false;
+    return b->queue == c->rws[ri].first_queue;
+}
+
+/* Keeps only the last users that overlap the block (after a split), so occupant lists stay
+ * as short as the memory they describe and the queue test stays exact. */
+static bool vkg__block_prune(vkg__ctx *c, vkg__free_block *b)
+{
+    if (b->occ_count <= 1) return true;
+    uint32_t *keep = vkg__arena_alloc(c->A, sizeof(uint32_t) * b->occ_count, 4);
+    if (!keep) return false;
+    uint32_t n = 0, queue = NOQ;
+    for (uint32_t i = 0; i < b->occ_count; i++) {
+        const vkg__rws *o = &c->rws[b->occ[i]];
+        if (o->offset >= b->hi || b->lo >= o->offset + o->req.size) continue;
+        keep[n++] = b->occ[i];
+        queue = queue == NOQ || queue == o->last_queue ? o->last_queue : MULTI;
+    }
+    b->occ = keep;
+    b->occ_count = n;
+    b->queue = queue;
     return true;
 }
 
@@ -620,6 +634,7 @@ static bool vkg__heap_place(vkg__ctx *c, vkg__heap_ws *h, uint32_t ri)
         best = i;
         best_waste = waste;
         best_off = off;
+        if (waste == 0) break; /* an exact fit: nothing is better */
     }
     if (best == VKG__NO_INDEX) {
         w->offset = vkg__align_up(h->top, al);
@@ -639,8 +654,11 @@ static bool vkg__heap_place(vkg__ctx *c, vkg__heap_ws *h, uint32_t ri)
             w->preds[w->pred_count++] = b.occ[i];
     }
     /* the block shrinks to what is left on either side */
-    vkg__free_block left = {b.lo, best_off, b.occ, b.occ_count};
-    vkg__free_block right = {best_off + size, b.hi, b.occ, b.occ_count};
+    vkg__free_block left = {b.lo, best_off, b.occ, b.occ_count, b.queue};
+    vkg__free_block right = {best_off + size, b.hi, b.occ, b.occ_count, b.queue};
+    if ((left.hi > left.lo && !vkg__block_prune(c, &left)) ||
+        (right.hi > right.lo && !vkg__block_prune(c, &right)))
+        return false;
     uint32_t n = (left.hi > left.lo) + (right.hi > right.lo);
     if (n == 0) {
         memmove(&h->free[best], &h->free[best + 1], sizeof *h->free * (h->free_count - best - 1));
@@ -664,9 +682,10 @@ static vkg_result vkg__place_transients(vkg__ctx *c, const vkg_compile_desc *cd,
 {
     vkg_graph *g = c->g;
     uint32_t *list = vkg__arena_alloc(c->A, sizeof(uint32_t) * (g->res_count + 1), 4);
+    uint32_t *by_first = vkg__arena_alloc(c->A, sizeof(uint32_t) * (g->res_count + 1), 4);
     uint32_t *by_last = vkg__arena_alloc(c->A, sizeof(uint32_t) * (g->res_count + 1), 4);
     vkg__heap_ws *heaps = vkg__arena_calloc(c->A, VKG_MAX_MEMORY_TYPES, sizeof *heaps);
-    if (!list || !by_last || !heaps) return VKG__OOM(&g->host, "compile scratch");
+    if (!list || !by_first || !by_last || !heaps) return VKG__OOM(&g->host, "compile scratch");
     uint32_t n = 0, nh = 0;
     for (uint32_t i = 0; i < g->res_count; i++) {
         c->rws[i].heap = VKG__NO_INDEX;
@@ -686,12 +705,30 @@ static vkg_result vkg__place_transients(vkg__ctx *c, const vkg_compile_desc *cd,
         w->heap = h;
         heaps[h].resource_count++;
     }
-    memcpy(by_last, list, sizeof(uint32_t) * n);
-    qsort_r(list, n, sizeof(uint32_t), vkg__cmp_first, c->rws);
-    qsort_r(by_last, n, sizeof(uint32_t), vkg__cmp_last, c->rws);
+    /* Enter in order of first pass, larger first among those starting together (best fit
+     * packs better that way); leave in order of last pass. Ties keep index order. */
+    if (!vkg__sort_by_pass(c, list, n, by_first, false) ||
+        !vkg__sort_by_pass(c, list, n, by_last, true))
+        return VKG__OOM(&g->host, "compile scratch");
+    for (uint32_t lo = 0, hi; lo < n; lo = hi) {
+        hi = lo + 1;
+        while (hi < n && c->rws[by_first[hi]].first == c->rws[by_first[lo]].first) hi++;
+        if (hi - lo > 16) {
+            qsort_r(&by_first[lo], hi - lo, sizeof(uint32_t), vkg__cmp_size, c->rws);
+            continue;
+        }
+        for (uint32_t i = lo + 1; i < hi; i++) {
+            uint32_t x = by_first[i], at = i;
+            while (at > lo && vkg__cmp_size(&by_first[at - 1], &x, c->rws) > 0) {
+                by_first[at] = by_first[at - 1];
+                at--;
+            }
+            by_first[at] = x;
+        }
+    }
     uint32_t j = 0;
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t ri = list[i];
+        uint32_t ri = by_first[i];
         while (j < n && c->rws[by_last[j]].last < c->rws[ri].first) {
             uint32_t d = by_last[j++];
             if (!vkg__heap_free(c, &heaps[c->rws[d].heap], d))
@@ -971,21 +1008,32 @@ static void vkg__sync_sub(vkg__ctx *c, uint32_t k, const vkg__touch *t, vkg__sub
     s->from_alias = 0;
 }
 
+/* The segment holding byte `at` (segments are sorted and cover the buffer): binary search,
+ * so buffers cut into many ranges stay cheap. */
+static uint32_t vkg__seg_find(const vkg__rws *w, VkDeviceSize at)
+{
+    uint32_t lo = 0, hi = w->seg_count;
+    while (hi - lo > 1) {
+        uint32_t mid = (lo + hi) / 2;
+        if (w->segs[mid].lo <= at)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* Splits buffer segments so that [lo, hi) starts and ends on segment boundaries. */
 static bool vkg__seg_split(vkg__ctx *c, vkg__rws *w, VkDeviceSize at)
 {
-    for (uint32_t i = 0; i < w->seg_count; i++) {
-        vkg__seg *sg = &w->segs[i];
-        if (at <= sg->lo || at >= sg->hi) continue;
-        if (!vkg__agrow(c, (void **)&w->segs, &w->seg_cap, w->seg_count + 1, sizeof *w->segs))
-            return false;
-        sg = &w->segs[i];
-        memmove(&w->segs[i + 1], &w->segs[i], sizeof *w->segs * (w->seg_count - i));
-        w->segs[i].hi = at;
-        w->segs[i + 1].lo = at;
-        w->seg_count++;
-        return true;
-    }
+    uint32_t i = vkg__seg_find(w, at);
+    if (at <= w->segs[i].lo || at >= w->segs[i].hi) return true;
+    if (!vkg__agrow(c, (void **)&w->segs, &w->seg_cap, w->seg_count + 1, sizeof *w->segs))
+        return false;
+    memmove(&w->segs[i + 1], &w->segs[i], sizeof *w->segs * (w->seg_count - i));
+    w->segs[i].hi = at;
+    w->segs[i + 1].lo = at;
+    w->seg_count++;
     return true;
 }
 
@@ -1045,9 +1093,9 @@ static vkg_result vkg__sync_sweep(vkg__ctx *c)
                         vkg__accumulate(c, k, u->resource, idx, &w->subs[idx], a);
                     }
             } else {
-                for (uint32_t s = 0; s < w->seg_count; s++) {
+                for (uint32_t s = vkg__seg_find(w, u->offset); s < w->seg_count; s++) {
                     vkg__seg *sg = &w->segs[s];
-                    if (sg->hi <= u->offset || sg->lo >= u->offset + u->size) continue;
+                    if (sg->lo >= u->offset + u->size) break;
                     vkg__accumulate(c, k, u->resource, s, &sg->s, a);
                 }
             }
@@ -1453,18 +1501,21 @@ static vkg_result vkg__compile(vkg_graph *g, const vkg_compile_desc *cd, vkg_pla
     if (!c->order || !c->pqueue || !c->qpos || !c->signal || !c->has_wait || !c->rws)
         return VKG__OOM(&g->host, "compile scratch");
     for (uint32_t a = 0; a < VKG_QUEUE_ROLE_COUNT; a++)
-        for (uint32_t b = 0; b < VKG_QUEUE_ROLE_COUNT; b++) c->last_wait_point[a][b] = VKG__NO_INDEX;
+        for (uint32_t b = 0; b < VKG_QUEUE_ROLE_COUNT; b++)
+            c->last_wait_point[a][b] = VKG__NO_INDEX;
+    /* one block for every image subresource, one segment per buffer to start with */
+    vkg__sub *subs = vkg__arena_calloc(c->A, g->sub_count ? g->sub_count : 1, sizeof *subs);
+    vkg__seg *segs = vkg__arena_calloc(c->A, g->res_count + 1, sizeof *segs);
+    if (!subs || !segs) return VKG__OOM(&g->host, "compile scratch");
     for (uint32_t i = 0; i < g->res_count; i++) {
         vkg__rws *w = &c->rws[i];
         const vkg__gres *res = &g->res[i];
         w->first = w->last = VKG__NO_INDEX;
         if (res->is_image) {
-            w->subs = vkg__arena_calloc(c->A, (size_t)res->mips * res->layers, sizeof(vkg__sub));
-            if (!w->subs) return VKG__OOM(&g->host, "compile scratch");
+            w->subs = subs + res->sub_first;
         } else {
-            w->segs = vkg__arena_calloc(c->A, 4, sizeof(vkg__seg));
-            if (!w->segs) return VKG__OOM(&g->host, "compile scratch");
-            w->seg_cap = 4;
+            w->segs = &segs[i];
+            w->seg_cap = 1;
             w->seg_count = 1;
             w->segs[0].lo = 0;
             w->segs[0].hi = res->size;

@@ -126,6 +126,25 @@ static vkg_result vkg__check_import_state(vkg_graph *g, const vkg__gres *r)
     return VKG_SUCCESS;
 }
 
+/* Bytes of an optimal-tiling image without a device: texels (or 4x4 blocks) of every mip,
+ * times layers and samples. Compiles without a device place transients with it. */
+static VkDeviceSize vkg__image_bytes(const vkg__gres *r)
+{
+    uint32_t tb = vkg_format_texel_bytes(r->format);
+    bool block = vkg__format_is_block(r->format);
+    VkDeviceSize total = 0;
+    for (uint32_t m = 0; m < r->mips; m++) {
+        VkDeviceSize w = VKG__MAX(1u, r->width >> m), h = VKG__MAX(1u, r->height >> m);
+        VkDeviceSize d = VKG__MAX(1u, r->depth >> m);
+        if (block) {
+            w = (w + 3) / 4;
+            h = (h + 3) / 4;
+        }
+        total += w * h * d * tb;
+    }
+    return total * r->layers * (VkDeviceSize)r->samples;
+}
+
 static vkg_result vkg__add_resource(vkg_graph *g, vkg__gres *r, vkg_resource *out)
 {
     VKG__GCHECK(g, r->name && r->name[0], "vkg_graph_%s: every resource needs a name",
@@ -137,16 +156,27 @@ static vkg_result vkg__add_resource(vkg_graph *g, vkg__gres *r, vkg_resource *ou
     VKG_CHECK(&g->host, g->res_count < VKG__HANDLE_INDEX_MASK, VKG_ERROR_LIMIT,
               "%s \"%s\": graph \"%s\" already has %u resources", vkg__res_kind(r), r->name,
               g->name, g->res_count);
+    VKG_CHECK(&g->host,
+              !r->is_image || (uint64_t)g->sub_count + (uint64_t)r->mips * r->layers < (1u << 30),
+              VKG_ERROR_LIMIT,
+              "image \"%s\": graph \"%s\" already tracks %u image subresources (mips x layers), "
+              "the most one graph holds is 2^30",
+              r->name, g->name, g->sub_count);
     vkg_result vr = vkg__check_import_state(g, r);
     if (vr != VKG_SUCCESS) return vr;
     if (!vkg__grow(&g->host, (void **)&g->res, &g->res_capacity, g->res_count + 1, sizeof *g->res))
         return VKG__OOM(&g->host, "a graph resource");
     r->name = vkg__arena_strdup(&g->strings, r->name);
     if (!r->name) return VKG__OOM(&g->host, "a resource name");
+    if (r->is_image) {
+        r->est_bytes = vkg__image_bytes(r);
+        r->sub_first = g->sub_count;
+    }
     g->res[g->res_count] = *r;
     if (!vkg__names_insert(g, &g->res_names, false, g->res_count))
         return VKG__OOM(&g->host, "the resource name table");
     g->res_count++;
+    if (r->is_image) g->sub_count += r->mips * r->layers;
     if (out) out->id = g->res_count;
     return VKG_SUCCESS;
 }

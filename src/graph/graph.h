@@ -15,7 +15,9 @@ typedef struct vkg__gres {
     VkImageAspectFlags aspect;
     uint32_t width, height, depth, mips, layers;
     VkSampleCountFlagBits samples;
-    VkDeviceSize size; /* buffers */
+    VkDeviceSize size;      /* buffers */
+    VkDeviceSize est_bytes; /* images: estimated bytes, for compiles without a device */
+    uint32_t sub_first; /* images: first of its mips x layers in the graph's subresource count */
     vkg_import_state state;
 } vkg__gres;
 
@@ -54,6 +56,7 @@ struct vkg_graph {
     uint32_t pass_count, pass_capacity;
     vkg__guse *uses;
     uint32_t use_count, use_capacity;
+    uint32_t sub_count; /* image subresources of all resources */
     vkg__names res_names, pass_names;
     uint64_t compile_count; /* plans remember which graph compile made them */
 };
@@ -69,6 +72,7 @@ struct vkg_plan {
 
 /* tables.c */
 uint32_t vkg__format_count(void);
+uint32_t vkg__format_index(VkFormat format); /* row in the format table, UINT32_MAX if unknown */
 VkFormat vkg__format_at(uint32_t index);
 bool vkg__format_is_block(VkFormat format);
 uint32_t vkg__rows_covered(VkPipelineStageFlags2 stages, VkAccessFlags2 access);

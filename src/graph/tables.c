@@ -44,11 +44,31 @@ static const vkg__format_row vkg__formats[] = {
 _Static_assert(VKG__ARRAY_COUNT(vkg__formats) <= VKG_MAX_CAPS_FORMATS,
                "vkg_caps.formats must hold every known format");
 
+enum {
+#define VKG__FMT_INDEX(n, b, c) VKG__FMT_##n,
+    VKG__FORMAT_TABLE(VKG__FMT_INDEX)
+#undef VKG__FMT_INDEX
+};
+
+/* A switch, not a search: the compiler turns it into a jump table (formats are looked up
+ * per use while compiling). */
+uint32_t vkg__format_index(VkFormat format)
+{
+    switch (format) {
+#define VKG__FMT_CASE(n, b, c)                                                                     \
+    case VK_FORMAT_##n:                                                                            \
+        return VKG__FMT_##n;
+        VKG__FORMAT_TABLE(VKG__FMT_CASE)
+#undef VKG__FMT_CASE
+    default:
+        return UINT32_MAX;
+    }
+}
+
 static const vkg__format_row *vkg__format_row_of(VkFormat format)
 {
-    for (size_t i = 0; i < VKG__ARRAY_COUNT(vkg__formats); i++)
-        if (vkg__formats[i].format == format) return &vkg__formats[i];
-    return NULL;
+    uint32_t i = vkg__format_index(format);
+    return i == UINT32_MAX ? NULL : &vkg__formats[i];
 }
 
 uint32_t vkg__format_count(void)
@@ -173,6 +193,10 @@ _Static_assert(VKG_ACCESS_COUNT <= 32, "visibility is tracked as a 32-bit set of
 VkFormatFeatureFlags vkg_caps_format_features(const vkg_caps *caps, VkFormat format)
 {
     if (!caps || caps->format_count == 0) return ~(VkFormatFeatureFlags)0;
+    /* devices and vkg_caps_default list the formats in table order: try that slot first */
+    uint32_t at = vkg__format_index(format);
+    if (at < caps->format_count && caps->formats[at].format == format)
+        return caps->formats[at].features;
     for (uint32_t i = 0; i < caps->format_count && i < VKG_MAX_CAPS_FORMATS; i++)
         if (caps->formats[i].format == format) return caps->formats[i].features;
     return 0;
