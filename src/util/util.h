@@ -16,36 +16,6 @@
 #define VKG__PRINTF(a, b)
 #define VKG__LIKELY(x) (x)
 #define VKG__UNLIKELY(x) (x)
-/* ------------------------------------------------------------------------------------------
- * Arena: bump allocation from blocks taken through the user's allocator. Reset keeps the
- * memory: when the last round needed several blocks they are replaced by one block of their
- * total size, so a workload that repeats (compiling the same graph every frame) stops
- * allocating after its first round.
- * ---------------------------------------------------------------------------------------- */
-typedef struct vkg__arena_block vkg__arena_block;
-
-typedef struct vkg__arena {
-    const vkg__host *host;
-    vkg__arena_block *head; /* newest first */
-    size_t used;            /* bytes handed out since the last reset */
-    size_t peak;            /* largest `used` seen */
-    size_t min_block;
-} vkg__arena;
-
-void vkg__arena_init(vkg__arena *arena, const vkg__host *host, size_t min_block);
-/* NULL when out of memory. `align` is a power of two. Memory is not zeroed. */
-void *vkg__arena_alloc(vkg__arena *arena, size_t size, size_t align);
-void *vkg__arena_calloc(vkg__arena *arena, size_t count, size_t size);
-char *vkg__arena_strdup(vkg__arena *arena, const char *s);
-/* Forgets every allocation; false when merging the blocks failed (memory still usable). */
-bool vkg__arena_reset(vkg__arena *arena);
-void vkg__arena_destroy(vkg__arena *arena);
-/* Number of blocks the arena holds (1 after a reset that merged). */
-uint32_t vkg__arena_block_count(const vkg__arena *arena);
-
-#define VKG__ARENA_NEW(arena, type, count)                                                       \
-    ((type *)vkg__arena_alloc((arena), sizeof(type) * (size_t)(count), _Alignof(type)))
-
 #endif
 
 #define VKG__ARRAY_COUNT(a) (sizeof(a) / sizeof((a)[0]))
