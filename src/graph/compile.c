@@ -822,8 +822,10 @@ static void vkg__init_sub(vkg__ctx *c, uint32_t ri, vkg__sub *s)
     s->w_pass = s->r_pass = s->last_pass = VKG__NO_INDEX;
     if (r->imported) {
         const vkg_access_info *a = vkg_access_get(r->state.access);
-        if (r->state.access == VKG_ACCESS_NONE) return;
+        /* the first use always gets a barrier flagged IMPORTED, even where the assumed
+         * state needs none: the executor patches its source side from the tracked state */
         s->from_import = 1;
+        if (r->state.access == VKG_ACCESS_NONE) return;
         s->owner = c->role_queue[r->state.queue];
         s->defined = 1;
         s->has_w = 1;
@@ -973,6 +975,7 @@ static void vkg__sync_sub(vkg__ctx *c, uint32_t k, const vkg__touch *t, vkg__sub
             src_pass = s->w_pass;
             need = true;
         }
+        if (s->from_import) need = true;
         if (need) {
             b.flags = flags;
             uint32_t slot = 2 * k;
