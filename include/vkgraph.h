@@ -306,6 +306,33 @@ typedef struct vkg_device_vk {
 void vkg_device_get_vk(const vkg_device *device, vkg_device_vk *out);
 
 /* ------------------------------------------------------------------------------------------
+ * Timeline: each distinct device queue has one timeline semaphore; every submission vkgraph
+ * makes signals the next value on its queue's semaphore. A ticket names that point.
+ * ---------------------------------------------------------------------------------------- */
+
+/* `queue` indexes the device's distinct queues (vkg_device_queue_count); value 0 is a
+ * ticket that is always complete. */
+typedef struct vkg_ticket {
+    uint32_t queue;
+    uint64_t value;
+} vkg_ticket;
+
+/* Number of distinct queues (1 on lavapipe; up to one per role). Any thread. */
+uint32_t vkg_device_queue_count(const vkg_device *device);
+/* The device queue a role submits to. Any thread. */
+uint32_t vkg_device_role_queue(const vkg_device *device, vkg_queue_role role);
+/* The queue's timeline semaphore, for the user's own vkQueueSubmit2 waits. Any thread. */
+VkSemaphore vkg_device_timeline(const vkg_device *device, uint32_t queue);
+/* Whether the GPU has finished the ticket's submission (and everything before it on that
+ * queue). Never blocks. Any thread. */
+bool vkg_ticket_complete(vkg_device *device, vkg_ticket ticket);
+/* Blocks until the ticket completes or `timeout_ns` passes (UINT64_MAX: no limit).
+ * VKG_SUCCESS, VKG_TIMEOUT, VKG_ERROR_DEVICE_LOST, VKG_ERROR_INVALID_ARGUMENT (a queue index
+ * or value the device never issued). Any thread. */
+VKG_MUST_CHECK vkg_result vkg_ticket_wait(vkg_device *device, vkg_ticket ticket,
+                                          uint64_t timeout_ns);
+
+/* ------------------------------------------------------------------------------------------
  * Device enumeration (for tools such as `vkgraph devices`)
  * ---------------------------------------------------------------------------------------- */
 

@@ -590,7 +590,7 @@ static vkg_result vkg__device_finish(vkg_device *dev)
     for (uint32_t r = 0; r < VKG_QUEUE_ROLE_COUNT; r++)
         dev->caps.role_family[r] = dev->queues[r].family;
     vkg__set_name(dev, VK_OBJECT_TYPE_DEVICE, (uint64_t)(uintptr_t)dev->device, "vkgraph");
-    return VKG_SUCCESS;
+    return vkg__timelines_create(dev);
 }
 
 vkg_result vkg_device_create(const vkg_device_desc *desc, vkg_device **out_device)
@@ -816,6 +816,7 @@ static void vkg__device_free(vkg_device *dev)
     if (dev->device) {
         dev->vk.vkDeviceWaitIdle(dev->device);
         vkg__resources_destroy_all(dev);
+        vkg__timelines_destroy(dev);
         vkg__memory_destroy(&dev->memory);
         if (dev->owns_device) dev->vk.vkDestroyDevice(dev->device, dev->vkac);
     }

@@ -8,6 +8,16 @@
 #include "loader.h"
 #include "memory.h"
 
+/* GPU-side state of an imported subresource (an image mip x layer, or a whole buffer), as
+ * the executor left it: what the next use must wait for. */
+typedef struct vkg__track {
+    VkImageLayout layout;
+    VkPipelineStageFlags2 write_stage, read_stage; /* last write (or transition), reads since */
+    VkAccessFlags2 write_access;
+    uint32_t family; /* owning queue family; VK_QUEUE_FAMILY_IGNORED before any use */
+    vkg_ticket ticket; /* submission of the last use */
+} vkg__track;
+
 typedef struct vkg__buffer_rec {
     VkBuffer buffer;
     VkDeviceSize size;
@@ -16,6 +26,7 @@ typedef struct vkg__buffer_rec {
     vkg_allocation allocation;
     VkDeviceSize memory_offset; /* within the allocation */
     bool owns_allocation;
+    vkg__track track;
     char name[64];
 } vkg__buffer_rec;
 
@@ -31,6 +42,7 @@ typedef struct vkg__image_rec {
     vkg_allocation allocation;
     bool owns_allocation;
     uint32_t view_count; /* live vkg_views of this image */
+    vkg__track *track;   /* mips x layers, mip-major */
     char name[64];
 } vkg__image_rec;
 
@@ -58,6 +70,17 @@ struct vkg_device {
         uint32_t family;
     } queues[VKG_QUEUE_ROLE_COUNT];
 
+    /* one per distinct VkQueue: its timeline semaphore counts its submissions */
+    struct vkg__dqueue {
+        VkQueue queue;
+        uint32_t family;
+        VkSemaphore timeline;
+        uint64_t submitted; /* last value a submission signals; under `lock` */
+        pthread_mutex_t lock; /* serialises vkQueueSubmit2 on the queue */
+    } dq[VKG_QUEUE_ROLE_COUNT];
+    uint32_t dq_count;
+    uint32_t role_dq[VKG_QUEUE_ROLE_COUNT];
+
     pthread_mutex_t lock; /* guards the pools and the memory allocator */
     bool lock_ready;
     vkg__memory memory;
@@ -79,5 +102,11 @@ void vkg__set_name(vkg_device *dev, VkObjectType type, uint64_t handle, const ch
  * first missing requirement in `why`. */
 bool vkg__query_caps(const vkg__instance_table *vki, VkPhysicalDevice pd, vkg_caps *caps,
                      char *why, size_t why_size);
+
+/* timeline.c: per-queue timeline semaphores (created with the device) */
+vkg_result vkg__timelines_create(vkg_device *dev);
+void vkg__timelines_destroy(vkg_device *dev);
+/* The device queue a family's work goes to, UINT32_MAX if none. */
+uint32_t vkg__dq_of_family(const vkg_device *dev, uint32_t family);
 
 #endif

@@ -119,6 +119,12 @@ static vkg_result vkg__resource_memory(vkg_device *dev, const char *kind, const 
  * Buffers
  * ---------------------------------------------------------------------------------------- */
 
+static void vkg__track_init(vkg__track *t, uint32_t count)
+{
+    for (uint32_t i = 0; i < count; i++)
+        t[i] = (vkg__track){.layout = VK_IMAGE_LAYOUT_UNDEFINED, .family = VK_QUEUE_FAMILY_IGNORED};
+}
+
 static void vkg__buffer_release(vkg_device *dev, vkg__buffer_rec *b)
 {
     if (b->buffer) dev->vk.vkDestroyBuffer(dev->device, b->buffer, dev->vkac);
@@ -195,6 +201,7 @@ vkg_result vkg_buffer_create(vkg_device *device, const vkg_buffer_desc *desc, vk
                                         .buffer = rec.buffer};
         rec.address = dev->vk.vkGetBufferDeviceAddress(dev->device, &ai);
     }
+    vkg__track_init(&rec.track, 1);
     *slot = rec;
     VKG__UNLOCK(dev);
     vkg__set_name(dev, VK_OBJECT_TYPE_BUFFER, (uint64_t)rec.buffer, rec.name);
@@ -327,7 +334,10 @@ static void vkg__image_release(vkg_device *dev, vkg__image_rec *im)
     if (im->view) dev->vk.vkDestroyImageView(dev->device, im->view, dev->vkac);
     if (im->image) dev->vk.vkDestroyImage(dev->device, im->image, dev->vkac);
     if (im->owns_allocation) vkg__memory_free(&dev->memory, im->allocation);
+    vkg__free(&dev->host, im->track);
+    im->track = NULL;
 }
+
 
 vkg_result vkg_image_create(vkg_device *device, const vkg_image_desc *desc, vkg_image *out)
 {
@@ -426,6 +436,11 @@ vkg_result vkg_image_create(vkg_device *device, const vkg_image_desc *desc, vkg_
         };
         vr = dev->vk.vkCreateImageView(dev->device, &vci, dev->vkac, &rec.view);
         if (vr != VK_SUCCESS) r = VKG__VK_FAIL(dev, vr, "vkCreateImageView", rec.name);
+    }
+    if (r == VKG_SUCCESS) {
+        rec.track = vkg__alloc(&dev->host, sizeof(vkg__track) * rec.mips * rec.layers);
+        if (!rec.track) r = VKG__OOM(&dev->host, "an image's state");
+        else vkg__track_init(rec.track, rec.mips * rec.layers);
     }
     VKG__LOCK(dev);
     uint32_t id = 0;

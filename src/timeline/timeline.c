@@ -1,0 +1,129 @@
+/* Per-queue timeline semaphores and tickets. Every submission vkgraph makes on a queue
+ * signals that queue's semaphore with the next value, under the queue's lock, so values
+ * rise in submission order and a ticket (queue, value) covers all earlier work there. */
+#include "../device/device.h"
+
+#include <pthread.h>
+
+uint32_t vkg__dq_of_family(const vkg_device *dev, uint32_t family)
+{
+    for (uint32_t i = 0; i < dev->dq_count; i++)
+        if (dev->dq[i].family == family) return i;
+    return UINT32_MAX;
+}
+
+vkg_result vkg__timelines_create(vkg_device *dev)
+{
+    dev->dq_count = 0;
+    for (uint32_t role = 0; role < VKG_QUEUE_ROLE_COUNT; role++) {
+        uint32_t i = 0;
+        while (i < dev->dq_count && dev->dq[i].queue != dev->queues[role].queue) i++;
+        if (i == dev->dq_count) {
+            struct vkg__dqueue *q = &dev->dq[i];
+            q->queue = dev->queues[role].queue;
+            q->family = dev->queues[role].family;
+            q->submitted = 0;
+            VkSemaphoreTypeCreateInfo type = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO,
+                                              .semaphoreType = VK_SEMAPHORE_TYPE_TIMELINE};
+            VkSemaphoreCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO,
+                                        .pNext = &type};
+            VkResult vr = dev->vk.vkCreateSemaphore(dev->device, &ci, dev->vkac, &q->timeline);
+            if (vr != VK_SUCCESS)
+                return VKG__VK_FAIL(dev, vr, "vkCreateSemaphore", "a queue timeline");
+            if (pthread_mutex_init(&q->lock, NULL) != 0) {
+                dev->vk.vkDestroySemaphore(dev->device, q->timeline, dev->vkac);
+                q->timeline = VK_NULL_HANDLE;
+                VKG__ERROR(&dev->host, "pthread_mutex_init failed for a queue lock");
+                return VKG_ERROR_OUT_OF_HOST_MEMORY;
+            }
+            char name[32];
+            snprintf(name, sizeof name, "vkgraph timeline %s", vkg_queue_role_name(role));
+            vkg__set_name(dev, VK_OBJECT_TYPE_SEMAPHORE, (uint64_t)q->timeline, name);
+            dev->dq_count++;
+        }
+        dev->role_dq[role] = i;
+    }
+    return VKG_SUCCESS;
+}
+
+void vkg__timelines_destroy(vkg_device *dev)
+{
+    for (uint32_t i = 0; i < dev->dq_count; i++) {
+        if (dev->dq[i].timeline) {
+            dev->vk.vkDestroySemaphore(dev->device, dev->dq[i].timeline, dev->vkac);
+            pthread_mutex_destroy(&dev->dq[i].lock);
+        }
+        dev->dq[i].timeline = VK_NULL_HANDLE;
+    }
+    dev->dq_count = 0;
+}
+
+uint32_t vkg_device_queue_count(const vkg_device *device)
+{
+    return device ? device->dq_count : 0;
+}
+
+uint32_t vkg_device_role_queue(const vkg_device *device, vkg_queue_role role)
+{
+    if (!device || (unsigned)role >= VKG_QUEUE_ROLE_COUNT) return 0;
+    return device->role_dq[role];
+}
+
+VkSemaphore vkg_device_timeline(const vkg_device *device, uint32_t queue)
+{
+    if (!device || queue >= device->dq_count) return VK_NULL_HANDLE;
+    return device->dq[queue].timeline;
+}
+
+static bool vkg__ticket_valid(vkg_device *dev, vkg_ticket t, const char *call)
+{
+    if (t.value == 0) return true;
+    if (t.queue >= dev->dq_count) {
+        VKG__ERROR(&dev->host, "%s: ticket queue %u, but the device has %u queues", call,
+                   t.queue, dev->dq_count);
+        return false;
+    }
+    struct vkg__dqueue *q = &dev->dq[t.queue];
+    pthread_mutex_lock(&q->lock);
+    uint64_t submitted = q->submitted;
+    pthread_mutex_unlock(&q->lock);
+    if (t.value > submitted) {
+        VKG__ERROR(&dev->host,
+                   "%s: ticket {queue %u, value %llu} was never issued (the queue's last "
+                   "submission is %llu)",
+                   call, t.queue, (unsigned long long)t.value, (unsigned long long)submitted);
+        return false;
+    }
+    return true;
+}
+
+bool vkg_ticket_complete(vkg_device *device, vkg_ticket ticket)
+{
+    if (!device) return false;
+    if (ticket.value == 0) return true;
+    if (ticket.queue >= device->dq_count) return false;
+    uint64_t v = 0;
+    VkResult vr =
+        device->vk.vkGetSemaphoreCounterValue(device->device, device->dq[ticket.queue].timeline, &v);
+    if (vr != VK_SUCCESS) {
+        VKG__VK_FAIL(device, vr, "vkGetSemaphoreCounterValue", "a queue timeline");
+        return false;
+    }
+    return v >= ticket.value;
+}
+
+vkg_result vkg_ticket_wait(vkg_device *device, vkg_ticket ticket, uint64_t timeout_ns)
+{
+    if (!device) return VKG_ERROR_INVALID_ARGUMENT;
+    if (!vkg__ticket_valid(device, ticket, "vkg_ticket_wait")) return VKG_ERROR_INVALID_ARGUMENT;
+    if (ticket.value == 0) return VKG_SUCCESS;
+    if (atomic_load(&device->lost)) return VKG_ERROR_DEVICE_LOST;
+    VkSemaphoreWaitInfo wi = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_WAIT_INFO,
+                              .semaphoreCount = 1,
+                              .pSemaphores = &device->dq[ticket.queue].timeline,
+                              .pValues = &ticket.value};
+    VkResult vr = device->vk.vkWaitSemaphores(device->device, &wi, timeout_ns);
+    if (vr == VK_SUCCESS) return VKG_SUCCESS;
+    if (vr == VK_TIMEOUT) return VKG_TIMEOUT;
+    return VKG__VK_FAIL(device, vr, "vkWaitSemaphores", "a ticket");
+}
