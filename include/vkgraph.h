@@ -940,6 +940,87 @@ const char *vkg_stage_mask_string(VkPipelineStageFlags2 stages, char *buf, size_
 const char *vkg_access_mask_string(VkAccessFlags2 access, char *buf, size_t size);
 const char *vkg_layout_name(VkImageLayout layout);
 
+/* ------------------------------------------------------------------------------------------
+ * Executor: realises plans on a device and submits them, frame after frame.
+ *
+ * An executor owns, per frame in flight, command pools and the realisation of every plan it
+ * has run: transient buffers and images bound into the plan's aliased heaps, views, events,
+ * command buffers. All of it is created on a plan's first execution in a frame slot and
+ * reused, so executing a plan again allocates nothing. A plan recompiled in place (or
+ * destroyed and replaced) is re-realised on its next execution.
+ *
+ * Imported resources are bound per execution to vkg_buffers / vkg_images. The device keeps
+ * their GPU-side state (layout, last stages and accesses, queue family, last ticket) across
+ * executions and plans; each plan's first-use barriers of an imported resource are patched
+ * from that state when recorded, and the state is updated after the submission.
+ *
+ * Threading: an executor is externally synchronized (one thread at a time). Several
+ * executors on one device may run on different threads; an imported resource must not be
+ * used by two executions at once.
+ * ---------------------------------------------------------------------------------------- */
+
+typedef struct vkg_executor vkg_executor;
+
+typedef struct vkg_executor_desc {
+    const char *name;
+    /* Frame slots: executing frame N waits (on the host) for frame N - frames_in_flight.
+     * 0: 2. */
+    uint32_t frames_in_flight;
+} vkg_executor_desc;
+
+VKG_MUST_CHECK vkg_result vkg_executor_create(vkg_device *device, const vkg_executor_desc *desc,
+                                              vkg_executor **out);
+/* Waits for the executor's submissions, then destroys what it created. NULL is a no-op. */
+void vkg_executor_destroy(vkg_executor *executor);
+
+/* An imported graph resource bound to a device object for one execution. */
+typedef struct vkg_binding {
+    vkg_resource resource; /* graph handle (vkg_graph_find_resource gives it by name) */
+    vkg_buffer buffer;     /* for a buffer resource */
+    vkg_image image;       /* for an image resource */
+} vkg_binding;
+
+typedef struct vkg_execute_desc {
+    vkg_executor *executor;
+    const vkg_binding *bindings; /* every imported resource a live pass uses */
+    uint32_t binding_count;
+} vkg_execute_desc;
+
+/* Records and submits the plan. `*ticket` (optional) receives the last submission's ticket:
+ * when it completes, the whole execution has. Errors name the pass or resource: a missing,
+ * stale or mismatched binding, a plan compiled for other queue families, device errors. */
+VKG_MUST_CHECK vkg_result vkg_execute(const vkg_plan *plan, const vkg_execute_desc *desc,
+                                      vkg_ticket *ticket);
+
+/* --- inside a pass's record callback ----------------------------------------------------- */
+
+VkCommandBuffer vkg_pass_command_buffer(const vkg_pass_context *ctx);
+/* volk's struct VolkDeviceTable for the device (include <volk.h> to call through it). */
+const struct VolkDeviceTable *vkg_pass_device_table(const vkg_pass_context *ctx);
+vkg_device *vkg_pass_device(const vkg_pass_context *ctx);
+/* This pass's name and plan index. */
+const char *vkg_pass_name(const vkg_pass_context *ctx);
+uint32_t vkg_pass_index(const vkg_pass_context *ctx);
+/* Resolved handles of a graph resource (VK_NULL_HANDLE for the other kind). */
+VkBuffer vkg_pass_buffer(const vkg_pass_context *ctx, vkg_resource resource);
+VkDeviceAddress vkg_pass_buffer_address(const vkg_pass_context *ctx, vkg_resource resource);
+VkImage vkg_pass_image(const vkg_pass_context *ctx, vkg_resource resource);
+/* A view of exactly the mips and layers use `use_index` of this pass declared. */
+VkImageView vkg_pass_use_view(const vkg_pass_context *ctx, uint32_t use_index);
+
+/* Dynamic rendering over this pass's attachment uses, in declaration order (color uses
+ * become color attachments, the depth use the depth attachment). Load and store ops come
+ * from the graph: contents nobody wrote before are cleared (to `clear`) or not loaded,
+ * contents nobody reads later (and not imported or output) are not stored. The render area
+ * is the first attachment's mip extent. */
+typedef struct vkg_rendering_desc {
+    VkClearColorValue clear_color; /* for attachments whose contents start undefined */
+    float clear_depth;
+    bool clear; /* false: DONT_CARE instead of CLEAR for undefined contents */
+} vkg_rendering_desc;
+void vkg_pass_begin_rendering(const vkg_pass_context *ctx, const vkg_rendering_desc *desc);
+void vkg_pass_end_rendering(const vkg_pass_context *ctx);
+
 #ifdef __cplusplus
 }
 #endif

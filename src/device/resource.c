@@ -426,7 +426,12 @@ vkg_result vkg_image_create(vkg_device *device, const vkg_image_desc *desc, vkg_
         if (vr != VK_SUCCESS) r = VKG__VK_FAIL(dev, vr, "vkBindImageMemory", rec.name);
     }
     VKG__UNLOCK(dev);
-    if (r == VKG_SUCCESS) {
+    /* a view needs a usage that views serve (transfer-only images get none) */
+    const VkImageUsageFlags view_usage =
+        VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_STORAGE_BIT |
+        VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT |
+        VK_IMAGE_USAGE_INPUT_ATTACHMENT_BIT;
+    if (r == VKG_SUCCESS && (rec.usage & view_usage)) {
         VkImageViewCreateInfo vci = {
             .sType = VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO,
             .image = rec.image,
@@ -457,7 +462,7 @@ vkg_result vkg_image_create(vkg_device *device, const vkg_image_desc *desc, vkg_
     *slot = rec;
     VKG__UNLOCK(dev);
     vkg__set_name(dev, VK_OBJECT_TYPE_IMAGE, (uint64_t)rec.image, rec.name);
-    vkg__set_name(dev, VK_OBJECT_TYPE_IMAGE_VIEW, (uint64_t)rec.view, rec.name);
+    if (rec.view) vkg__set_name(dev, VK_OBJECT_TYPE_IMAGE_VIEW, (uint64_t)rec.view, rec.name);
     *out = (vkg_image){id};
     return VKG_SUCCESS;
 }

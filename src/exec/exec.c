@@ -1,1 +1,1045 @@
-/* placeholder */
+/* The executor: realises compiled plans on a device and submits them.
+ *
+ * Per frame slot (frames in flight) an executor keeps one command pool per device queue
+ * and a realisation of every plan it ran in that slot: heaps, transient resources bound
+ * into them at the planned offsets, per-use views, events and one command buffer per plan
+ * submission. Executing waits for the slot's previous tickets on the host, re-records the
+ * plan into the same command buffers and submits; after the first execution in a slot
+ * nothing is allocated.
+ *
+ * Imported resources: their GPU-side state lives in the device's buffer/image records
+ * (vkg__track). Barriers the compiler flagged IMPORTED get their source side from that
+ * state when recorded; after submitting, every imported subresource the plan used gets the
+ * plan's final state and the ticket of the submission that used it last.
+ */
+#include "../device/device.h"
+#include "../graph/graph.h"
+
+#include <stdio.h>
+
+#define VKG__X_NONE UINT32_MAX
+
+typedef struct vkg__xres {
+    VkBuffer buffer;
+    VkDeviceAddress address;
+    VkImage image;
+    VkImageAspectFlags aspect;
+    vkg_buffer own_buffer; /* transient: created by the realisation */
+    vkg_image own_image;
+    vkg_allocation own_memory; /* transient that did not fit its planned range */
+    uint32_t bound;            /* imported: the bound vkg_buffer/vkg_image id */
+    vkg__track *track;         /* imported: the device record's state (buffers: 1 entry) */
+} vkg__xres;
+
+typedef struct vkg__xuse {
+    vkg_view view; /* image uses with shader or attachment access */
+    VkImageView vk_view;
+    VkAttachmentLoadOp load;
+    VkAttachmentStoreOp store;
+} vkg__xuse;
+
+typedef struct vkg__real {
+    const vkg_plan *plan;
+    uint64_t serial;
+    vkg_plan_info in;
+    vkg_allocation *heaps;
+    vkg__xres *res;
+    vkg__xuse *uses;
+    VkEvent *events;
+    VkCommandBuffer *cmds;  /* per plan submission */
+    uint64_t *values;       /* per plan submission: timeline value of this execution */
+    uint32_t *dq_of_queue;  /* plan queue -> device queue */
+    uint32_t *submit_order; /* submissions by first pass */
+    /* recording scratch, sized at realisation */
+    VkImageMemoryBarrier2 *ib;
+    VkBufferMemoryBarrier2 *bb;
+    uint32_t bar_cap;
+    VkDependencyInfo *deps;
+    VkEvent *wait_events;
+    uint32_t dep_cap;
+    VkSemaphoreSubmitInfo *waits;
+    uint32_t wait_cap;
+    vkg_result error; /* first error met while recording */
+} vkg__real;
+
+typedef struct vkg__slot {
+    VkCommandPool pools[VKG_QUEUE_ROLE_COUNT]; /* per device queue */
+    vkg_ticket last[VKG_QUEUE_ROLE_COUNT];     /* per device queue */
+    vkg__real **reals;
+    uint32_t real_count, real_cap;
+} vkg__slot;
+
+struct vkg_executor {
+    vkg_device *dev;
+    vkg__host host;
+    char name[64];
+    uint32_t frames;
+    uint64_t frame;
+    vkg__slot *slots;
+};
+
+struct vkg_pass_context {
+    vkg_executor *ex;
+    vkg__real *real;
+    uint32_t pass;
+    VkCommandBuffer cmd;
+};
+
+/* ------------------------------------------------------------------------------------------
+ * Realisation
+ * ---------------------------------------------------------------------------------------- */
+
+static bool vkg__needs_view(vkg_access access)
+{
+    const vkg_access_info *a = vkg_access_get(access);
+    return (a->access & (VK_ACCESS_2_SHADER_SAMPLED_READ_BIT | VK_ACCESS_2_SHADER_STORAGE_READ_BIT |
+                         VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT |
+                         VK_ACCESS_2_COLOR_ATTACHMENT_READ_BIT |
+                         VK_ACCESS_2_COLOR_ATTACHMENT_WRITE_BIT |
+                         VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_READ_BIT |
+                         VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_WRITE_BIT)) != 0;
+}
+
+static bool vkg__uses_overlap(const vkg_plan_resource *r, const vkg_plan_use *a,
+                              const vkg_plan_use *b)
+{
+    if (a->resource != b->resource) return false;
+    if (!r->is_image) return a->offset < b->offset + b->size && b->offset < a->offset + a->size;
+    return a->base_mip < b->base_mip + b->mip_count && b->base_mip < a->base_mip + a->mip_count &&
+           a->base_layer < b->base_layer + b->layer_count &&
+           b->base_layer < a->base_layer + a->layer_count;
+}
+
+/* Load/store ops of attachment uses: load what an earlier use (or the import) defined,
+ * store what a later use reads or the graph keeps (imported, output). */
+static void vkg__attachment_ops(vkg__real *x)
+{
+    const vkg_plan_info *in = &x->in;
+    for (uint32_t k = 0; k < in->pass_count; k++) {
+        const vkg_plan_pass *p = &in->passes[k];
+        for (uint32_t i = 0; i < p->use_count; i++) {
+            uint32_t ui = p->first_use + i;
+            const vkg_plan_use *u = &in->uses[ui];
+            const vkg_plan_resource *r = &in->resources[u->resource];
+            bool before = r->imported && r->state.access != VKG_ACCESS_NONE, after = r->imported || r->output;
+            for (uint32_t j = 0; j < in->pass_count && (!before || !after); j++) {
+                if (j == k) continue;
+                const vkg_plan_pass *q = &in->passes[j];
+                for (uint32_t v = 0; v < q->use_count; v++) {
+                    if (!vkg__uses_overlap(r, u, &in->uses[q->first_use + v])) continue;
+                    if (j < k) before = true;
+                    else after = true;
+                }
+            }
+            /* imported contents are kept even when the assumed state is NONE: the tracked
+             * state may say otherwise at run time */
+            if (r->imported) before = true;
+            x->uses[ui].load = before ? VK_ATTACHMENT_LOAD_OP_LOAD : VK_ATTACHMENT_LOAD_OP_CLEAR;
+            x->uses[ui].store = after ? VK_ATTACHMENT_STORE_OP_STORE : VK_ATTACHMENT_STORE_OP_DONT_CARE;
+        }
+    }
+}
+
+static vkg_result vkg__use_views(vkg_executor *ex, vkg__real *x, uint32_t ri, vkg_image image)
+{
+    const vkg_plan_info *in = &x->in;
+    for (uint32_t ui = 0; ui < in->use_count; ui++) {
+        const vkg_plan_use *u = &in->uses[ui];
+        if (u->resource != ri || !vkg__needs_view(u->access)) continue;
+        if (x->uses[ui].view.id) vkg_view_destroy(ex->dev, x->uses[ui].view);
+        x->uses[ui].view.id = 0;
+        x->uses[ui].vk_view = VK_NULL_HANDLE;
+        const vkg_plan_resource *r = &in->resources[ri];
+        VkImageViewType type = r->depth > 1 ? VK_IMAGE_VIEW_TYPE_3D
+                               : u->layer_count > 1 ? VK_IMAGE_VIEW_TYPE_2D_ARRAY
+                                                    : VK_IMAGE_VIEW_TYPE_2D;
+        char name[80];
+        snprintf(name, sizeof name, "%s m%u l%u", r->name, u->base_mip, u->base_layer);
+        vkg_result vr = vkg_view_create(ex->dev,
+                                        &(vkg_view_desc){.name = name,
+                                                         .image = image,
+                                                         .type = type,
+                                                         .base_mip = u->base_mip,
+                                                         .mip_count = u->mip_count,
+                                                         .base_layer = u->base_layer,
+                                                         .layer_count = u->layer_count},
+                                        &x->uses[ui].view);
+        if (vr != VKG_SUCCESS) return vr;
+        vr = vkg_view_get_vk(ex->dev, x->uses[ui].view, &x->uses[ui].vk_view);
+        if (vr != VKG_SUCCESS) return vr;
+    }
+    return VKG_SUCCESS;
+}
+
+static void vkg__real_destroy(vkg_executor *ex, vkg__real *x)
+{
+    if (!x) return;
+    vkg_device *dev = ex->dev;
+    const vkg_plan_info *in = &x->in;
+    if (x->uses)
+        for (uint32_t i = 0; i < in->use_count; i++)
+            if (x->uses[i].view.id) vkg_view_destroy(dev, x->uses[i].view);
+    if (x->res)
+        for (uint32_t i = 0; i < in->resource_count; i++) {
+            if (x->res[i].own_buffer.id) vkg_buffer_destroy(dev, x->res[i].own_buffer);
+            if (x->res[i].own_image.id) vkg_image_destroy(dev, x->res[i].own_image);
+            if (x->res[i].own_memory.id) vkg_memory_free(dev, x->res[i].own_memory);
+        }
+    if (x->heaps)
+        for (uint32_t h = 0; h < in->heap_count; h++)
+            if (x->heaps[h].id) vkg_memory_free(dev, x->heaps[h]);
+    if (x->events)
+        for (uint32_t e = 0; e < in->event_count; e++)
+            if (x->events[e]) dev->vk.vkDestroyEvent(dev->device, x->events[e], dev->vkac);
+    /* command buffers go with their pools */
+    vkg__free(&ex->host, x->heaps);
+    vkg__free(&ex->host, x->res);
+    vkg__free(&ex->host, x->uses);
+    vkg__free(&ex->host, x->events);
+    vkg__free(&ex->host, x->cmds);
+    vkg__free(&ex->host, x->values);
+    vkg__free(&ex->host, x->dq_of_queue);
+    vkg__free(&ex->host, x->submit_order);
+    vkg__free(&ex->host, x->ib);
+    vkg__free(&ex->host, x->bb);
+    vkg__free(&ex->host, x->deps);
+    vkg__free(&ex->host, x->wait_events);
+    vkg__free(&ex->host, x->waits);
+    vkg__free(&ex->host, x);
+}
+
+/* Creates a transient at its planned place, or in memory of its own when the device's real
+ * requirements do not fit the plan (a plan compiled without vkg_device_requirements). */
+static vkg_result vkg__make_transient(vkg_executor *ex, vkg__real *x, uint32_t ri)
+{
+    vkg_device *dev = ex->dev;
+    const vkg_plan_resource *r = &x->in.resources[ri];
+    vkg__xres *xr = &x->res[ri];
+    vkg_memory_binding bind = {0};
+    if (r->heap != UINT32_MAX) {
+        VkMemoryRequirements req;
+        vkg_resource_requirements_query q = {.is_image = r->is_image};
+        if (r->is_image) {
+            q.image = (VkImageCreateInfo){.sType = VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO,
+                                          .imageType = r->depth > 1 ? VK_IMAGE_TYPE_3D : VK_IMAGE_TYPE_2D,
+                                          .format = r->format,
+                                          .extent = {r->width, r->height, r->depth},
+                                          .mipLevels = r->mips,
+                                          .arrayLayers = r->layers,
+                                          .samples = r->samples,
+                                          .tiling = VK_IMAGE_TILING_OPTIMAL,
+                                          .usage = r->image_usage,
+                                          .initialLayout = VK_IMAGE_LAYOUT_UNDEFINED};
+        } else {
+            q.buffer = (VkBufferCreateInfo){.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+                                            .size = r->size,
+                                            .usage = r->buffer_usage |
+                                                     VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT};
+        }
+        const vkg_plan_heap *h = &x->in.heaps[r->heap];
+        if (vkg_device_requirements(dev, &q, &req) && req.size <= r->memory_size &&
+            req.alignment && r->offset % req.alignment == 0 &&
+            (req.memoryTypeBits & (1u << h->memory_type)))
+            bind = (vkg_memory_binding){x->heaps[r->heap], r->offset};
+        else
+            VKG__INFO(&ex->host,
+                      "executor \"%s\": %s \"%s\" does not fit its planned range (compile with "
+                      "vkg_compile_ex and vkg_device_requirements to alias it): own memory",
+                      ex->name, r->is_image ? "image" : "buffer", r->name);
+    }
+    if (r->is_image) {
+        vkg_result vr = vkg_image_create(dev,
+                                         &(vkg_image_desc){.name = r->name,
+                                                           .format = r->format,
+                                                           .width = r->width,
+                                                           .height = r->height,
+                                                           .depth = r->depth,
+                                                           .mips = r->mips,
+                                                           .layers = r->layers,
+                                                           .samples = r->samples,
+                                                           .usage = r->image_usage,
+                                                           .memory = bind},
+                                         &xr->own_image);
+        if (vr != VKG_SUCCESS) return vr;
+        vkg_image_info ii;
+        vr = vkg_image_get_info(dev, xr->own_image, &ii);
+        if (vr != VKG_SUCCESS) return vr;
+        xr->image = ii.image;
+        xr->aspect = ii.aspect;
+        return vkg__use_views(ex, x, ri, xr->own_image);
+    }
+    vkg_result vr = vkg_buffer_create(
+        dev,
+        &(vkg_buffer_desc){.name = r->name,
+                           .size = r->size,
+                           .usage = r->buffer_usage | VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT,
+                           .memory = bind},
+        &xr->own_buffer);
+    if (vr != VKG_SUCCESS) return vr;
+    vkg_buffer_info bi;
+    vr = vkg_buffer_get_info(dev, xr->own_buffer, &bi);
+    if (vr != VKG_SUCCESS) return vr;
+    xr->buffer = bi.buffer;
+    xr->address = bi.address;
+    return VKG_SUCCESS;
+}
+
+static vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_plan *plan,
+                                   vkg__real **out)
+{
+    vkg_device *dev = ex->dev;
+    vkg__real *x = vkg__calloc(&ex->host, 1, sizeof *x);
+    if (!x) return VKG__OOM(&ex->host, "a plan realisation");
+    x->plan = plan;
+    x->serial = plan->serial;
+    vkg_plan_get_info(plan, &x->in);
+    const vkg_plan_info *in = &x->in;
+    vkg_result r = VKG_SUCCESS;
+
+    /* queues: the plan's families must be this device's */
+    x->dq_of_queue = vkg__calloc(&ex->host, in->queue_count + 1, sizeof(uint32_t));
+    x->submit_order = vkg__calloc(&ex->host, in->submission_count + 1, sizeof(uint32_t));
+    x->cmds = vkg__calloc(&ex->host, in->submission_count + 1, sizeof(VkCommandBuffer));
+    x->values = vkg__calloc(&ex->host, in->submission_count + 1, sizeof(uint64_t));
+    x->heaps = vkg__calloc(&ex->host, in->heap_count + 1, sizeof(vkg_allocation));
+    x->res = vkg__calloc(&ex->host, in->resource_count + 1, sizeof(vkg__xres));
+    x->uses = vkg__calloc(&ex->host, in->use_count + 1, sizeof(vkg__xuse));
+    x->events = vkg__calloc(&ex->host, in->event_count + 1, sizeof(VkEvent));
+    if (!x->dq_of_queue || !x->submit_order || !x->cmds || !x->values || !x->heaps || !x->res ||
+        !x->uses || !x->events) {
+        vkg__real_destroy(ex, x);
+        return VKG__OOM(&ex->host, "a plan realisation");
+    }
+    for (uint32_t q = 0; q < in->queue_count && r == VKG_SUCCESS; q++) {
+        x->dq_of_queue[q] = vkg__dq_of_family(dev, in->queues[q].family);
+        if (x->dq_of_queue[q] == UINT32_MAX) {
+            VKG__ERROR(&ex->host,
+                       "vkg_execute(\"%s\"): the plan puts %s work on queue family %u, which "
+                       "device \"%s\" gives no queue: compile the plan with this device's "
+                       "caps (vkg_device_caps)",
+                       in->name, vkg_queue_role_name(in->queues[q].role), in->queues[q].family,
+                       dev->caps.device_name);
+            r = VKG_ERROR_INVALID_ARGUMENT;
+        }
+    }
+    for (uint32_t h = 0; h < in->heap_count && r == VKG_SUCCESS; h++) {
+        if (in->heaps[h].memory_type >= dev->caps.memory_type_count) {
+            VKG__ERROR(&ex->host,
+                       "vkg_execute(\"%s\"): heap %u is planned in memory type %u, but device "
+                       "\"%s\" has %u types: compile the plan with this device's caps",
+                       in->name, h, in->heaps[h].memory_type, dev->caps.device_name,
+                       dev->caps.memory_type_count);
+            r = VKG_ERROR_INVALID_ARGUMENT;
+            break;
+        }
+        VkDeviceSize align = 1;
+        for (uint32_t i = 0; i < in->resource_count; i++)
+            if (in->resources[i].heap == h && in->resources[i].alignment > align)
+                align = in->resources[i].alignment;
+        char name[96];
+        snprintf(name, sizeof name, "%s heap %u", in->name, h);
+        r = vkg_memory_alloc(dev,
+                             &(vkg_memory_desc){.name = name,
+                                                .requirements = {in->heaps[h].size, align,
+                                                                 1u << in->heaps[h].memory_type},
+                                                .usage = VKG_MEMORY_GPU,
+                                                .tiling = VKG_TILING_OPTIMAL},
+                             &x->heaps[h]);
+    }
+    for (uint32_t i = 0; i < in->resource_count && r == VKG_SUCCESS; i++)
+        if (in->resources[i].used && !in->resources[i].imported) r = vkg__make_transient(ex, x, i);
+    for (uint32_t e = 0; e < in->event_count && r == VKG_SUCCESS; e++) {
+        VkEventCreateInfo eci = {.sType = VK_STRUCTURE_TYPE_EVENT_CREATE_INFO};
+        VkResult vr = dev->vk.vkCreateEvent(dev->device, &eci, dev->vkac, &x->events[e]);
+        if (vr != VK_SUCCESS) r = VKG__VK_FAIL(dev, vr, "vkCreateEvent", in->name);
+    }
+    /* command buffers from the slot's pools */
+    for (uint32_t s = 0; s < in->submission_count && r == VKG_SUCCESS; s++) {
+        uint32_t dq = x->dq_of_queue[in->submissions[s].queue];
+        VkCommandBufferAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                          .commandPool = slot->pools[dq],
+                                          .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                          .commandBufferCount = 1};
+        VkResult vr = dev->vk.vkAllocateCommandBuffers(dev->device, &ai, &x->cmds[s]);
+        if (vr != VK_SUCCESS) r = VKG__VK_FAIL(dev, vr, "vkAllocateCommandBuffers", in->name);
+    }
+    /* submission order: by first pass, so every semaphore wait follows its signal */
+    for (uint32_t s = 0; s < in->submission_count; s++) {
+        uint32_t at = s;
+        uint32_t key = in->queue_passes[in->queues[in->submissions[s].queue].first_pass +
+                                        in->submissions[s].first_pass];
+        while (at > 0) {
+            const vkg_plan_submission *o = &in->submissions[x->submit_order[at - 1]];
+            uint32_t ok = in->queue_passes[in->queues[o->queue].first_pass + o->first_pass];
+            if (ok <= key) break;
+            x->submit_order[at] = x->submit_order[at - 1];
+            at--;
+        }
+        x->submit_order[at] = s;
+    }
+    /* recording scratch: an imported image barrier may become one per subresource */
+    uint32_t bars = 1, deps = 1, waits = 1;
+    for (uint32_t b = 0; b < in->barrier_count; b++) {
+        const vkg_plan_barrier *pb = &in->barriers[b];
+        bars += (pb->flags & VKG_BARRIER_IMPORTED) && in->resources[pb->resource].is_image
+                    ? pb->mip_count * pb->layer_count
+                    : 1;
+    }
+    for (uint32_t k = 0; k < in->pass_count; k++)
+        if (in->passes[k].wait_event_count + 1 > deps) deps = in->passes[k].wait_event_count + 1;
+    waits += in->wait_count + in->barrier_count;
+    x->bar_cap = bars;
+    x->dep_cap = deps;
+    x->wait_cap = waits;
+    x->ib = vkg__calloc(&ex->host, bars, sizeof *x->ib);
+    x->bb = vkg__calloc(&ex->host, bars, sizeof *x->bb);
+    x->deps = vkg__calloc(&ex->host, deps, sizeof *x->deps);
+    x->wait_events = vkg__calloc(&ex->host, deps, sizeof *x->wait_events);
+    x->waits = vkg__calloc(&ex->host, waits, sizeof *x->waits);
+    if (r == VKG_SUCCESS && (!x->ib || !x->bb || !x->deps || !x->wait_events || !x->waits))
+        r = VKG__OOM(&ex->host, "recording scratch");
+    if (r == VKG_SUCCESS) vkg__attachment_ops(x);
+    if (r != VKG_SUCCESS) {
+        vkg__real_destroy(ex, x);
+        return r;
+    }
+    *out = x;
+    return VKG_SUCCESS;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Imported bindings
+ * ---------------------------------------------------------------------------------------- */
+
+static vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_execute_desc *d)
+{
+    vkg_device *dev = ex->dev;
+    const vkg_plan_info *in = &x->in;
+    for (uint32_t ri = 0; ri < in->resource_count; ri++) {
+        const vkg_plan_resource *r = &in->resources[ri];
+        if (!r->imported || !r->used) continue;
+        const vkg_binding *b = NULL;
+        for (uint32_t i = 0; i < d->binding_count; i++)
+            if (d->bindings[i].resource.id == ri + 1) b = &d->bindings[i];
+        VKG_CHECK(&ex->host, b, VKG_ERROR_INVALID_ARGUMENT,
+                  "vkg_execute(\"%s\"): imported %s \"%s\" has no binding: add a vkg_binding "
+                  "with its vkg_%s",
+                  in->name, r->is_image ? "image" : "buffer", r->name,
+                  r->is_image ? "image" : "buffer");
+        vkg__xres *xr = &x->res[ri];
+        pthread_mutex_lock(&dev->lock);
+        vkg_result res = VKG_SUCCESS;
+        if (r->is_image) {
+            vkg__image_rec *im = vkg__pool_get(&dev->images, b->image.id);
+            if (!im) {
+                VKG__ERROR(&ex->host,
+                           "vkg_execute(\"%s\"): the binding of image \"%s\" holds a stale or "
+                           "invalid vkg_image (id %u)",
+                           in->name, r->name, b->image.id);
+                res = VKG_ERROR_INVALID_HANDLE;
+            } else if (im->format != r->format || im->width != r->width ||
+                       im->height != r->height || im->depth != r->depth ||
+                       im->mips != r->mips || im->layers != r->layers) {
+                VKG__ERROR(&ex->host,
+                           "vkg_execute(\"%s\"): image \"%s\" is declared %s %ux%ux%u, %u mips, "
+                           "%u layers, but the bound image \"%s\" is %s %ux%ux%u, %u mips, %u "
+                           "layers",
+                           in->name, r->name, vkg_format_name(r->format), r->width, r->height,
+                           r->depth, r->mips, r->layers, im->name, vkg_format_name(im->format),
+                           im->width, im->height, im->depth, im->mips, im->layers);
+                res = VKG_ERROR_INVALID_ARGUMENT;
+            } else if ((im->usage & r->image_usage) != r->image_usage) {
+                VKG__ERROR(&ex->host,
+                           "vkg_execute(\"%s\"): image \"%s\" is used with usage 0x%x, but the "
+                           "bound image \"%s\" was created with 0x%x",
+                           in->name, r->name, r->image_usage, im->name, im->usage);
+                res = VKG_ERROR_INVALID_ARGUMENT;
+            } else {
+                xr->image = im->image;
+                xr->aspect = im->aspect;
+                xr->track = im->track;
+            }
+        } else {
+            vkg__buffer_rec *bu = vkg__pool_get(&dev->buffers, b->buffer.id);
+            if (!bu) {
+                VKG__ERROR(&ex->host,
+                           "vkg_execute(\"%s\"): the binding of buffer \"%s\" holds a stale or "
+                           "invalid vkg_buffer (id %u)",
+                           in->name, r->name, b->buffer.id);
+                res = VKG_ERROR_INVALID_HANDLE;
+            } else if (bu->size < r->size) {
+                VKG__ERROR(&ex->host,
+                           "vkg_execute(\"%s\"): buffer \"%s\" is declared %llu bytes, but the "
+                           "bound buffer \"%s\" has %llu",
+                           in->name, r->name, (unsigned long long)r->size, bu->name,
+                           (unsigned long long)bu->size);
+                res = VKG_ERROR_INVALID_ARGUMENT;
+            } else if ((bu->usage & r->buffer_usage) != r->buffer_usage) {
+                VKG__ERROR(&ex->host,
+                           "vkg_execute(\"%s\"): buffer \"%s\" is used with usage 0x%x, but the "
+                           "bound buffer \"%s\" was created with 0x%x",
+                           in->name, r->name, r->buffer_usage, bu->name, bu->usage);
+                res = VKG_ERROR_INVALID_ARGUMENT;
+            } else {
+                xr->buffer = bu->buffer;
+                xr->address = bu->address;
+                xr->track = &bu->track;
+            }
+        }
+        pthread_mutex_unlock(&dev->lock);
+        if (res != VKG_SUCCESS) return res;
+        uint32_t id = r->is_image ? b->image.id : b->buffer.id;
+        if (r->is_image && xr->bound != id) {
+            res = vkg__use_views(ex, x, ri, b->image);
+            if (res != VKG_SUCCESS) return res;
+        }
+        xr->bound = id;
+    }
+    return VKG_SUCCESS;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Recording
+ * ---------------------------------------------------------------------------------------- */
+
+typedef struct vkg__batch {
+    uint32_t ni, nb;
+} vkg__batch;
+
+static void vkg__emit(vkg__real *x, vkg__batch *bt, const vkg_plan_barrier *b,
+                      VkImageLayout old_layout, uint32_t mip, uint32_t mips, uint32_t layer,
+                      uint32_t layers)
+{
+    const vkg__xres *xr = &x->res[b->resource];
+    if (x->in.resources[b->resource].is_image) {
+        if (bt->ni >= x->bar_cap) return;
+        x->ib[bt->ni++] = (VkImageMemoryBarrier2){
+            .sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2,
+            .srcStageMask = b->src_stage,
+            .srcAccessMask = b->src_access,
+            .dstStageMask = b->dst_stage,
+            .dstAccessMask = b->dst_access,
+            .oldLayout = old_layout,
+            .newLayout = b->new_layout,
+            .srcQueueFamilyIndex = b->src_family,
+            .dstQueueFamilyIndex = b->dst_family,
+            .image = xr->image,
+            .subresourceRange = {xr->aspect, mip, mips, layer, layers}};
+    } else {
+        if (bt->nb >= x->bar_cap) return;
+        x->bb[bt->nb++] = (VkBufferMemoryBarrier2){.sType = VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER_2,
+                                                   .srcStageMask = b->src_stage,
+                                                   .srcAccessMask = b->src_access,
+                                                   .dstStageMask = b->dst_stage,
+                                                   .dstAccessMask = b->dst_access,
+                                                   .srcQueueFamilyIndex = b->src_family,
+                                                   .dstQueueFamilyIndex = b->dst_family,
+                                                   .buffer = xr->buffer,
+                                                   .offset = b->offset,
+                                                   .size = b->size};
+    }
+}
+
+/* A barrier flagged IMPORTED: its source side comes from the tracked state. */
+static void vkg__emit_imported(vkg_executor *ex, vkg__real *x, vkg__batch *bt,
+                               const vkg_plan_barrier *pb, uint32_t family)
+{
+    const vkg_plan_resource *r = &x->in.resources[pb->resource];
+    const vkg__xres *xr = &x->res[pb->resource];
+    uint32_t mips = r->is_image ? pb->mip_count : 1, layers = r->is_image ? pb->layer_count : 1;
+    for (uint32_t m = 0; m < mips; m++)
+        for (uint32_t l = 0; l < layers; l++) {
+            const vkg__track *t =
+                r->is_image ? &xr->track[(pb->base_mip + m) * r->layers + pb->base_layer + l]
+                            : xr->track;
+            vkg_plan_barrier b = *pb;
+            bool acquire = pb->flags & VKG_BARRIER_ACQUIRE;
+            uint32_t expect = (pb->flags & (VKG_BARRIER_RELEASE | VKG_BARRIER_ACQUIRE))
+                                  ? pb->src_family
+                                  : family;
+            bool defined = t->write_stage || t->read_stage || t->layout != VK_IMAGE_LAYOUT_UNDEFINED;
+            if (defined && t->family != VK_QUEUE_FAMILY_IGNORED && t->family != expect &&
+                x->error == VKG_SUCCESS) {
+                VKG__ERROR(&ex->host,
+                           "vkg_execute(\"%s\"): imported %s \"%s\" was last used on queue "
+                           "family %u, but the plan takes it from family %u: declare its state "
+                           "with the queue role that used it last",
+                           x->in.name, r->is_image ? "image" : "buffer", r->name, t->family,
+                           expect);
+                x->error = VKG_ERROR_INVALID_ARGUMENT;
+            }
+            if (!acquire) {
+                b.src_stage = t->write_stage | t->read_stage;
+                b.src_access = t->write_access;
+            }
+            VkImageLayout old = (pb->flags & VKG_BARRIER_DISCARD) ? VK_IMAGE_LAYOUT_UNDEFINED
+                                                                   : t->layout;
+            if (!r->is_image) old = VK_IMAGE_LAYOUT_UNDEFINED;
+            bool transfer = b.src_family != b.dst_family;
+            if (!transfer && !b.src_stage && !b.src_access && (!r->is_image || old == b.new_layout))
+                continue; /* nothing before it: nothing to order against */
+            if (!transfer && !b.src_stage) b.src_stage = VK_PIPELINE_STAGE_2_NONE;
+            if (pb->flags & VKG_BARRIER_RELEASE) {
+                b.dst_stage = VK_PIPELINE_STAGE_2_NONE;
+                b.dst_access = VK_ACCESS_2_NONE;
+            }
+            vkg__emit(x, bt, &b, old, r->is_image ? pb->base_mip + m : 0, 1,
+                      r->is_image ? pb->base_layer + l : 0, 1);
+        }
+}
+
+static void vkg__barriers(vkg_executor *ex, vkg__real *x, VkCommandBuffer cmd, uint32_t first,
+                          uint32_t count, uint32_t family)
+{
+    if (!count) return;
+    vkg__batch bt = {0};
+    for (uint32_t i = 0; i < count; i++) {
+        const vkg_plan_barrier *b = &x->in.barriers[first + i];
+        if (b->flags & VKG_BARRIER_IMPORTED) vkg__emit_imported(ex, x, &bt, b, family);
+        else vkg__emit(x, &bt, b, b->old_layout, b->base_mip, b->mip_count, b->base_layer, b->layer_count);
+    }
+    if (!bt.ni && !bt.nb) return;
+    VkDependencyInfo dep = {.sType = VK_STRUCTURE_TYPE_DEPENDENCY_INFO,
+                            .bufferMemoryBarrierCount = bt.nb,
+                            .pBufferMemoryBarriers = x->bb,
+                            .imageMemoryBarrierCount = bt.ni,
+                            .pImageMemoryBarriers = x->ib};
+    ex->dev->vk.vkCmdPipelineBarrier2(cmd, &dep);
+}
+
+/* The dependency info of a split barrier's event; set and wait must give the same one, so
+ * both build it from the plan's barriers alone (split barriers are never IMPORTED). */
+static VkDependencyInfo vkg__event_dep(vkg__real *x, uint32_t e, vkg__batch *bt)
+{
+    const vkg_plan_event *ev = &x->in.events[e];
+    uint32_t ni0 = bt->ni, nb0 = bt->nb;
+    for (uint32_t i = 0; i < ev->barrier_count; i++) {
+        const vkg_plan_barrier *b = &x->in.barriers[ev->first_barrier + i];
+        vkg__emit(x, bt, b, b->old_layout, b->base_mip, b->mip_count, b->base_layer, b->layer_count);
+    }
+    return (VkDependencyInfo){.sType = VK_STRUCTURE_TYPE_DEPENDENCY_INFO,
+                              .bufferMemoryBarrierCount = bt->nb - nb0,
+                              .pBufferMemoryBarriers = x->bb + nb0,
+                              .imageMemoryBarrierCount = bt->ni - ni0,
+                              .pImageMemoryBarriers = x->ib + ni0};
+}
+
+static vkg_result vkg__record(vkg_executor *ex, vkg__real *x, uint32_t s)
+{
+    vkg_device *dev = ex->dev;
+    const vkg_plan_info *in = &x->in;
+    const vkg_plan_submission *sub = &in->submissions[s];
+    const vkg_plan_queue *pq = &in->queues[sub->queue];
+    VkCommandBuffer cmd = x->cmds[s];
+    VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+                                   .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
+    VkResult vr = dev->vk.vkBeginCommandBuffer(cmd, &bi);
+    if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkBeginCommandBuffer", in->name);
+    vkg__barriers(ex, x, cmd, sub->first_prologue, sub->prologue_count, pq->family);
+    for (uint32_t i = 0; i < sub->pass_count; i++) {
+        uint32_t k = in->queue_passes[pq->first_pass + sub->first_pass + i];
+        const vkg_plan_pass *p = &in->passes[k];
+        if (p->wait_event_count) {
+            vkg__batch bt = {0};
+            for (uint32_t e = 0; e < p->wait_event_count && e < x->dep_cap; e++) {
+                uint32_t ev = in->wait_events[p->first_wait_event + e];
+                x->deps[e] = vkg__event_dep(x, ev, &bt);
+                x->wait_events[e] = x->events[ev];
+            }
+            dev->vk.vkCmdWaitEvents2(cmd, p->wait_event_count, x->wait_events, x->deps);
+        }
+        vkg__barriers(ex, x, cmd, p->first_barrier, p->barrier_count, pq->family);
+        if (p->record) {
+            vkg_pass_context ctx = {ex, x, k, cmd};
+            p->record(&ctx, p->user);
+        }
+        vkg__barriers(ex, x, cmd, p->first_post, p->post_count, pq->family);
+        for (uint32_t e = 0; e < p->set_event_count; e++) {
+            vkg__batch bt = {0};
+            VkDependencyInfo dep = vkg__event_dep(x, p->first_set_event + e, &bt);
+            dev->vk.vkCmdSetEvent2(cmd, x->events[p->first_set_event + e], &dep);
+        }
+    }
+    vr = dev->vk.vkEndCommandBuffer(cmd);
+    if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkEndCommandBuffer", in->name);
+    return x->error;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Imported state after a submission
+ * ---------------------------------------------------------------------------------------- */
+
+static void vkg__track_use(vkg__track *t, const vkg_access_info *a, bool is_image,
+                           uint32_t family, vkg_ticket ticket)
+{
+    bool relayout = is_image && t->layout != a->layout;
+    if (a->write || relayout || t->family != family) {
+        t->write_stage = a->stage;
+        t->write_access = a->write ? (a->access & ~(VK_ACCESS_2_SHADER_READ_BIT |
+                                                   VK_ACCESS_2_SHADER_SAMPLED_READ_BIT |
+                                                   VK_ACCESS_2_SHADER_STORAGE_READ_BIT |
+                                                   VK_ACCESS_2_UNIFORM_READ_BIT |
+                                                   VK_ACCESS_2_TRANSFER_READ_BIT |
+                                                   VK_ACCESS_2_HOST_READ_BIT |
+                                                   VK_ACCESS_2_COLOR_ATTACHMENT_READ_BIT |
+                                                   VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_READ_BIT |
+                                                   VK_ACCESS_2_INDIRECT_COMMAND_READ_BIT |
+                                                   VK_ACCESS_2_INDEX_READ_BIT |
+                                                   VK_ACCESS_2_VERTEX_ATTRIBUTE_READ_BIT))
+                                 : 0;
+        t->read_stage = a->write ? 0 : a->stage;
+    } else {
+        t->read_stage |= a->stage;
+    }
+    if (is_image) t->layout = a->layout;
+    t->family = family;
+    t->ticket = ticket;
+}
+
+static void vkg__update_tracks(vkg__real *x)
+{
+    const vkg_plan_info *in = &x->in;
+    for (uint32_t k = 0; k < in->pass_count; k++) {
+        const vkg_plan_pass *p = &in->passes[k];
+        uint32_t family = in->queues[p->queue].family;
+        vkg_ticket t = {x->dq_of_queue[p->queue], x->values[p->submission]};
+        for (uint32_t i = 0; i < p->use_count; i++) {
+            const vkg_plan_use *u = &in->uses[p->first_use + i];
+            const vkg_plan_resource *r = &in->resources[u->resource];
+            if (!r->imported) continue;
+            const vkg_access_info *a = vkg_access_get(u->access);
+            vkg__xres *xr = &x->res[u->resource];
+            if (!r->is_image) {
+                vkg__track_use(xr->track, a, false, family, t);
+                continue;
+            }
+            for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
+                for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++)
+                    vkg__track_use(&xr->track[m * r->layers + l], a, true, family, t);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Executor
+ * ---------------------------------------------------------------------------------------- */
+
+vkg_result vkg_executor_create(vkg_device *device, const vkg_executor_desc *desc,
+                               vkg_executor **out)
+{
+    if (!device || !out) return VKG_ERROR_INVALID_ARGUMENT;
+    *out = NULL;
+    vkg_executor_desc none = {0};
+    if (!desc) desc = &none;
+    vkg_executor *ex = vkg__calloc(&device->host, 1, sizeof *ex);
+    if (!ex) return VKG__OOM(&device->host, "an executor");
+    ex->dev = device;
+    ex->host = device->host;
+    snprintf(ex->name, sizeof ex->name, "%s", desc->name ? desc->name : "executor");
+    ex->frames = desc->frames_in_flight ? desc->frames_in_flight : 2;
+    VKG_CHECK(&ex->host, ex->frames <= 16, VKG_ERROR_INVALID_ARGUMENT,
+              "executor \"%s\": %u frames in flight, at most 16", ex->name, ex->frames);
+    ex->slots = vkg__calloc(&ex->host, ex->frames, sizeof *ex->slots);
+    if (!ex->slots) {
+        vkg__free(&ex->host, ex);
+        return VKG__OOM(&device->host, "an executor");
+    }
+    for (uint32_t f = 0; f < ex->frames; f++)
+        for (uint32_t q = 0; q < device->dq_count; q++) {
+            VkCommandPoolCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+                                          .flags = VK_COMMAND_POOL_CREATE_TRANSIENT_BIT |
+                                                   VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
+                                          .queueFamilyIndex = device->dq[q].family};
+            VkResult vr = device->vk.vkCreateCommandPool(device->device, &ci, device->vkac,
+                                                         &ex->slots[f].pools[q]);
+            if (vr != VK_SUCCESS) {
+                vkg_executor_destroy(ex);
+                return VKG__VK_FAIL(device, vr, "vkCreateCommandPool", "an executor");
+            }
+        }
+    *out = ex;
+    return VKG_SUCCESS;
+}
+
+static vkg_result vkg__slot_wait(vkg_executor *ex, vkg__slot *slot)
+{
+    for (uint32_t q = 0; q < ex->dev->dq_count; q++) {
+        vkg_result r = vkg_ticket_wait(ex->dev, slot->last[q], UINT64_MAX);
+        if (r != VKG_SUCCESS) return r;
+    }
+    return VKG_SUCCESS;
+}
+
+void vkg_executor_destroy(vkg_executor *ex)
+{
+    if (!ex) return;
+    vkg_device *dev = ex->dev;
+    for (uint32_t f = 0; f < ex->frames; f++) {
+        vkg__slot *slot = &ex->slots[f];
+        (void)vkg__slot_wait(ex, slot);
+        for (uint32_t i = 0; i < slot->real_count; i++) vkg__real_destroy(ex, slot->reals[i]);
+        vkg__free(&ex->host, slot->reals);
+        for (uint32_t q = 0; q < VKG_QUEUE_ROLE_COUNT; q++)
+            if (slot->pools[q]) dev->vk.vkDestroyCommandPool(dev->device, slot->pools[q], dev->vkac);
+    }
+    vkg__free(&ex->host, ex->slots);
+    vkg__free(&ex->host, ex);
+}
+
+static vkg_result vkg__real_get(vkg_executor *ex, vkg__slot *slot, const vkg_plan *plan,
+                                vkg__real **out)
+{
+    for (uint32_t i = 0; i < slot->real_count; i++) {
+        vkg__real *x = slot->reals[i];
+        if (x->plan != plan) continue;
+        if (x->serial == plan->serial) {
+            *out = x;
+            return VKG_SUCCESS;
+        }
+        /* recompiled in place: the slot's work is done (waited), so replace it */
+        vkg__real_destroy(ex, x);
+        slot->reals[i] = slot->reals[--slot->real_count];
+        break;
+    }
+    if (!vkg__grow(&ex->host, (void **)&slot->reals, &slot->real_cap, slot->real_count + 1,
+                   sizeof *slot->reals))
+        return VKG__OOM(&ex->host, "the executor's plan list");
+    vkg__real *x = NULL;
+    vkg_result r = vkg__real_create(ex, slot, plan, &x);
+    if (r != VKG_SUCCESS) return r;
+    slot->reals[slot->real_count++] = x;
+    *out = x;
+    return VKG_SUCCESS;
+}
+
+vkg_result vkg_execute(const vkg_plan *plan, const vkg_execute_desc *desc, vkg_ticket *ticket)
+{
+    if (ticket) *ticket = (vkg_ticket){0, 0};
+    if (!desc || !desc->executor || !plan) return VKG_ERROR_INVALID_ARGUMENT;
+    vkg_executor *ex = desc->executor;
+    vkg_device *dev = ex->dev;
+    VKG_CHECK(&ex->host, desc->binding_count == 0 || desc->bindings, VKG_ERROR_INVALID_ARGUMENT,
+              "vkg_execute: binding_count is %u but bindings is NULL", desc->binding_count);
+    if (atomic_load(&dev->lost)) return VKG_ERROR_DEVICE_LOST;
+    vkg__slot *slot = &ex->slots[ex->frame % ex->frames];
+    vkg_result r = vkg__slot_wait(ex, slot);
+    if (r != VKG_SUCCESS) return r;
+    vkg__real *x = NULL;
+    r = vkg__real_get(ex, slot, plan, &x);
+    if (r != VKG_SUCCESS) return r;
+    r = vkg__bind_imports(ex, x, desc);
+    if (r != VKG_SUCCESS) return r;
+    const vkg_plan_info *in = &x->in;
+    x->error = VKG_SUCCESS;
+
+    /* the slot's previous work is complete: reuse its events and command buffers */
+    for (uint32_t e = 0; e < in->event_count; e++) {
+        VkResult vr = dev->vk.vkResetEvent(dev->device, x->events[e]);
+        if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkResetEvent", in->name);
+    }
+    for (uint32_t s = 0; s < in->submission_count; s++) {
+        VkResult vr = dev->vk.vkResetCommandBuffer(x->cmds[s], 0);
+        if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkResetCommandBuffer", in->name);
+    }
+    for (uint32_t i = 0; i < in->submission_count; i++) {
+        r = vkg__record(ex, x, x->submit_order[i]);
+        if (r != VKG_SUCCESS) return r;
+    }
+
+    /* timeline values, under every used queue's lock (index order: no deadlock) */
+    bool used[VKG_QUEUE_ROLE_COUNT] = {0};
+    for (uint32_t s = 0; s < in->submission_count; s++)
+        used[x->dq_of_queue[in->submissions[s].queue]] = true;
+    uint64_t next[VKG_QUEUE_ROLE_COUNT];
+    for (uint32_t q = 0; q < dev->dq_count; q++) {
+        if (!used[q]) continue;
+        pthread_mutex_lock(&dev->dq[q].lock);
+        next[q] = dev->dq[q].submitted;
+    }
+    for (uint32_t i = 0; i < in->submission_count; i++) {
+        uint32_t s = x->submit_order[i];
+        x->values[s] = ++next[x->dq_of_queue[in->submissions[s].queue]];
+    }
+    vkg_ticket last = {0, 0};
+    for (uint32_t i = 0; i < in->submission_count && r == VKG_SUCCESS; i++) {
+        uint32_t s = x->submit_order[i];
+        const vkg_plan_submission *sub = &in->submissions[s];
+        uint32_t dq = x->dq_of_queue[sub->queue];
+        uint32_t nw = 0;
+        for (uint32_t w = 0; w < sub->wait_count && nw < x->wait_cap; w++) {
+            const vkg_plan_wait *pw = &in->waits[sub->first_wait + w];
+            uint32_t src = UINT32_MAX;
+            for (uint32_t o = 0; o < in->submission_count; o++)
+                if (in->submissions[o].queue == pw->queue &&
+                    in->submissions[o].index == pw->submission)
+                    src = o;
+            if (src == UINT32_MAX) continue;
+            x->waits[nw++] = (VkSemaphoreSubmitInfo){
+                .sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
+                .semaphore = dev->dq[x->dq_of_queue[pw->queue]].timeline,
+                .value = x->values[src],
+                .stageMask = pw->stage ? pw->stage : VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
+        }
+        /* imported resources last used on another queue: wait for that ticket */
+        const vkg_plan_queue *pq = &in->queues[sub->queue];
+        for (uint32_t j = 0; j < sub->pass_count; j++) {
+            const vkg_plan_pass *p = &in->passes[in->queue_passes[pq->first_pass + sub->first_pass + j]];
+            for (uint32_t b = 0; b < p->barrier_count && nw < x->wait_cap; b++) {
+                const vkg_plan_barrier *pb = &in->barriers[p->first_barrier + b];
+                if (!(pb->flags & VKG_BARRIER_IMPORTED)) continue;
+                const vkg__track *t = x->res[pb->resource].track;
+                if (!t || !t->ticket.value || t->ticket.queue == dq) continue;
+                x->waits[nw++] = (VkSemaphoreSubmitInfo){
+                    .sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
+                    .semaphore = dev->dq[t->ticket.queue].timeline,
+                    .value = t->ticket.value,
+                    .stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
+            }
+        }
+        VkSemaphoreSubmitInfo signal = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
+                                        .semaphore = dev->dq[dq].timeline,
+                                        .value = x->values[s],
+                                        .stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
+        VkCommandBufferSubmitInfo cbi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_SUBMIT_INFO,
+                                         .commandBuffer = x->cmds[s]};
+        VkSubmitInfo2 si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO_2,
+                            .waitSemaphoreInfoCount = nw,
+                            .pWaitSemaphoreInfos = x->waits,
+                            .commandBufferInfoCount = 1,
+                            .pCommandBufferInfos = &cbi,
+                            .signalSemaphoreInfoCount = 1,
+                            .pSignalSemaphoreInfos = &signal};
+        VkResult vr = dev->vk.vkQueueSubmit2(dev->dq[dq].queue, 1, &si, VK_NULL_HANDLE);
+        if (vr != VK_SUCCESS) {
+            r = VKG__VK_FAIL(dev, vr, "vkQueueSubmit2", in->name);
+            break;
+        }
+        dev->dq[dq].submitted = x->values[s];
+        slot->last[dq] = (vkg_ticket){dq, x->values[s]};
+        last = slot->last[dq];
+    }
+    for (uint32_t q = dev->dq_count; q-- > 0;)
+        if (used[q]) pthread_mutex_unlock(&dev->dq[q].lock);
+    if (r != VKG_SUCCESS) return r;
+    vkg__update_tracks(x);
+    ex->frame++;
+    if (ticket) *ticket = last;
+    return VKG_SUCCESS;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Pass context
+ * ---------------------------------------------------------------------------------------- */
+
+VkCommandBuffer vkg_pass_command_buffer(const vkg_pass_context *ctx)
+{
+    return ctx->cmd;
+}
+
+const struct VolkDeviceTable *vkg_pass_device_table(const vkg_pass_context *ctx)
+{
+    return &ctx->ex->dev->vk;
+}
+
+vkg_device *vkg_pass_device(const vkg_pass_context *ctx)
+{
+    return ctx->ex->dev;
+}
+
+const char *vkg_pass_name(const vkg_pass_context *ctx)
+{
+    return ctx->real->in.passes[ctx->pass].name;
+}
+
+uint32_t vkg_pass_index(const vkg_pass_context *ctx)
+{
+    return ctx->pass;
+}
+
+static const vkg__xres *vkg__ctx_res(const vkg_pass_context *ctx, vkg_resource resource)
+{
+    if (!resource.id || resource.id > ctx->real->in.resource_count) return NULL;
+    return &ctx->real->res[resource.id - 1];
+}
+
+VkBuffer vkg_pass_buffer(const vkg_pass_context *ctx, vkg_resource resource)
+{
+    const vkg__xres *r = vkg__ctx_res(ctx, resource);
+    return r ? r->buffer : VK_NULL_HANDLE;
+}
+
+VkDeviceAddress vkg_pass_buffer_address(const vkg_pass_context *ctx, vkg_resource resource)
+{
+    const vkg__xres *r = vkg__ctx_res(ctx, resource);
+    return r ? r->address : 0;
+}
+
+VkImage vkg_pass_image(const vkg_pass_context *ctx, vkg_resource resource)
+{
+    const vkg__xres *r = vkg__ctx_res(ctx, resource);
+    return r ? r->image : VK_NULL_HANDLE;
+}
+
+VkImageView vkg_pass_use_view(const vkg_pass_context *ctx, uint32_t use_index)
+{
+    const vkg_plan_pass *p = &ctx->real->in.passes[ctx->pass];
+    if (use_index >= p->use_count) return VK_NULL_HANDLE;
+    return ctx->real->uses[p->first_use + use_index].vk_view;
+}
+
+void vkg_pass_begin_rendering(const vkg_pass_context *ctx, const vkg_rendering_desc *desc)
+{
+    vkg_rendering_desc none = {.clear = true};
+    if (!desc) desc = &none;
+    const vkg__real *x = ctx->real;
+    const vkg_plan_pass *p = &x->in.passes[ctx->pass];
+    VkRenderingAttachmentInfo color[8];
+    VkRenderingAttachmentInfo depth = {0};
+    uint32_t nc = 0;
+    bool has_depth = false;
+    VkExtent2D extent = {0, 0};
+    for (uint32_t i = 0; i < p->use_count; i++) {
+        uint32_t ui = p->first_use + i;
+        const vkg_plan_use *u = &x->in.uses[ui];
+        const vkg_access_info *a = vkg_access_get(u->access);
+        bool is_color = a->access & (VK_ACCESS_2_COLOR_ATTACHMENT_READ_BIT |
+                                     VK_ACCESS_2_COLOR_ATTACHMENT_WRITE_BIT);
+        bool is_depth = a->access & (VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_READ_BIT |
+                                     VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_WRITE_BIT);
+        if (!is_color && !is_depth) continue;
+        const vkg_plan_resource *r = &x->in.resources[u->resource];
+        if (!extent.width) {
+            extent.width = VKG__MAX(1u, r->width >> u->base_mip);
+            extent.height = VKG__MAX(1u, r->height >> u->base_mip);
+        }
+        VkAttachmentLoadOp load = x->uses[ui].load;
+        if (load == VK_ATTACHMENT_LOAD_OP_CLEAR && !desc->clear) load = VK_ATTACHMENT_LOAD_OP_DONT_CARE;
+        VkRenderingAttachmentInfo att = {.sType = VK_STRUCTURE_TYPE_RENDERING_ATTACHMENT_INFO,
+                                         .imageView = x->uses[ui].vk_view,
+                                         .imageLayout = a->layout,
+                                         .loadOp = load,
+                                         .storeOp = x->uses[ui].store};
+        if (is_color && nc < 8) {
+            att.clearValue.color = desc->clear_color;
+            color[nc++] = att;
+        } else if (is_depth) {
+            att.clearValue.depthStencil.depth = desc->clear_depth;
+            /* a read-only depth use keeps the contents */
+            if (!a->write) att.storeOp = VK_ATTACHMENT_STORE_OP_NONE;
+            depth = att;
+            has_depth = true;
+        }
+    }
+    VkRenderingInfo ri = {.sType = VK_STRUCTURE_TYPE_RENDERING_INFO,
+                          .renderArea = {{0, 0}, extent},
+                          .layerCount = 1,
+                          .colorAttachmentCount = nc,
+                          .pColorAttachments = color,
+                          .pDepthAttachment = has_depth ? &depth : NULL};
+    ctx->ex->dev->vk.vkCmdBeginRendering(ctx->cmd, &ri);
+}
+
+void vkg_pass_end_rendering(const vkg_pass_context *ctx)
+{
+    ctx->ex->dev->vk.vkCmdEndRendering(ctx->cmd);
+}

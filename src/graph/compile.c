@@ -1481,6 +1481,8 @@ static vkg_result vkg__compile(vkg_graph *g, const vkg_compile_desc *cd, vkg_pla
     vkg__arena_reset(&g->scratch);
     vkg__arena_reset(&plan->arena);
     plan->graph = g;
+    static _Atomic uint64_t serials;
+    plan->serial = ++serials;
 
     vkg_result r = vkg__map_queues(c);
     if (r == VKG_SUCCESS) r = vkg__validate_formats(c);

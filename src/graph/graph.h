@@ -65,6 +65,7 @@ struct vkg_plan {
     vkg__host host;
     vkg__arena arena;
     const vkg_graph *graph; /* identity only: for in-place recompiles */
+    uint64_t serial;        /* unique per compile: executors key their realisations on it */
     vkg_plan_info info;
     /* per resource: image aspect, for exporters */
     const VkImageAspectFlags *aspects;

@@ -1,0 +1,212 @@
+/* The executor on a device, under validation + synchronization validation: transient
+ * buffers and images realised and aliased, imported state carried across frames and plans,
+ * frames in flight, and bad input to vkg_execute. */
+#include <volk.h> /* before vkgraph.h */
+
+#include "harness.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define FRAMES 6
+#define WORDS 64
+
+typedef struct frame_ctx {
+    vkg_resource h, t, out, img;
+    uint32_t frame;
+} frame_ctx;
+
+static void rec_save(const vkg_pass_context *ctx, void *user)
+{
+    frame_ctx *f = user;
+    VkBufferCopy region = {0, 0, WORDS * 4};
+    vkg_pass_device_table(ctx)->vkCmdCopyBuffer(vkg_pass_command_buffer(ctx),
+                                                vkg_pass_buffer(ctx, f->h),
+                                                vkg_pass_buffer(ctx, f->t), 1, &region);
+}
+
+static void rec_stamp(const vkg_pass_context *ctx, void *user)
+{
+    frame_ctx *f = user;
+    vkg_pass_device_table(ctx)->vkCmdFillBuffer(vkg_pass_command_buffer(ctx),
+                                                vkg_pass_buffer(ctx, f->h), 0, WORDS * 4,
+                                                100 + f->frame);
+}
+
+static void rec_clear_image(const vkg_pass_context *ctx, void *user)
+{
+    frame_ctx *f = user;
+    VkClearColorValue c = {.uint32 = {f->frame + 1, 0, 0, 0}};
+    VkImageSubresourceRange range = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
+    vkg_pass_device_table(ctx)->vkCmdClearColorImage(vkg_pass_command_buffer(ctx),
+                                                     vkg_pass_image(ctx, f->img),
+                                                     VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, &c, 1,
+                                                     &range);
+}
+
+static void rec_image_out(const vkg_pass_context *ctx, void *user)
+{
+    frame_ctx *f = user;
+    VkBufferImageCopy region = {.bufferOffset = 4 * (32 + f->frame),
+                                .imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1},
+                                .imageExtent = {1, 1, 1}};
+    vkg_pass_device_table(ctx)->vkCmdCopyImageToBuffer(
+        vkg_pass_command_buffer(ctx), vkg_pass_image(ctx, f->img),
+        VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, vkg_pass_buffer(ctx, f->out), 1, &region);
+}
+
+static void rec_log(const vkg_pass_context *ctx, void *user)
+{
+    frame_ctx *f = user;
+    VkBufferCopy region = {0, f->frame * 4, 4};
+    vkg_pass_device_table(ctx)->vkCmdCopyBuffer(vkg_pass_command_buffer(ctx),
+                                                vkg_pass_buffer(ctx, f->t),
+                                                vkg_pass_buffer(ctx, f->out), 1, &region);
+    rec_image_out(ctx, user);
+}
+
+/* Every frame: T = H (copy), H = 100 + frame (fill: write-after-read), OUT[frame] = T[0];
+ * a transient image is cleared to frame + 1 and one texel copied to OUT[32 + frame]. H and
+ * OUT are imported: their state crosses frames, which overlap (2 in flight). */
+static void test_history_across_frames(void **state)
+{
+    (void)state;
+    vkg_device *dev = vkgt_device_open(NULL);
+    vkg_graph *g = NULL;
+    assert_int_equal(vkg_graph_create(&(vkg_graph_desc){.name = "history",
+                                                        .logger = vkgt_logger()},
+                                      &g),
+                     VKG_SUCCESS);
+    frame_ctx f = {0};
+    assert_int_equal(vkg_graph_buffer(g,
+                                      &(vkg_graph_buffer_desc){.name = "H",
+                                                               .size = WORDS * 4,
+                                                               .imported = true},
+                                      &f.h),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "T", .size = WORDS * 4},
+                                      &f.t),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_buffer(g,
+                                      &(vkg_graph_buffer_desc){.name = "OUT",
+                                                               .size = WORDS * 4,
+                                                               .imported = true},
+                                      &f.out),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_image(g,
+                                     &(vkg_graph_image_desc){.name = "img",
+                                                             .format = VK_FORMAT_R32_UINT,
+                                                             .width = 4,
+                                                             .height = 4},
+                                     &f.img),
+                     VKG_SUCCESS);
+    vkg_use save[] = {{.resource = f.h, .access = VKG_ACCESS_TRANSFER_READ},
+                      {.resource = f.t, .access = VKG_ACCESS_TRANSFER_WRITE}};
+    vkg_use stamp[] = {{.resource = f.h, .access = VKG_ACCESS_TRANSFER_WRITE}};
+    vkg_use clear[] = {{.resource = f.img, .access = VKG_ACCESS_TRANSFER_WRITE}};
+    vkg_use logu[] = {{.resource = f.t, .access = VKG_ACCESS_TRANSFER_READ},
+                      {.resource = f.img, .access = VKG_ACCESS_TRANSFER_READ},
+                      {.resource = f.out, .access = VKG_ACCESS_TRANSFER_WRITE}};
+    vkg_pass_desc passes[] = {
+        {.name = "save", .queue = VKG_QUEUE_TRANSFER, .uses = save, .use_count = 2,
+         .record = rec_save, .user = &f},
+        {.name = "stamp", .queue = VKG_QUEUE_TRANSFER, .uses = stamp, .use_count = 1,
+         .record = rec_stamp, .user = &f},
+        {.name = "clear", .queue = VKG_QUEUE_GRAPHICS, .uses = clear, .use_count = 1,
+         .record = rec_clear_image, .user = &f},
+        {.name = "log", .queue = VKG_QUEUE_GRAPHICS, .uses = logu, .use_count = 3,
+         .record = rec_log, .user = &f},
+    };
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(vkg_graph_pass(g, &passes[i], NULL), VKG_SUCCESS);
+    vkg_plan *plan = NULL;
+    assert_int_equal(vkg_compile_ex(g,
+                                    &(vkg_compile_desc){.caps = vkg_device_caps(dev),
+                                                        .requirements = vkg_device_requirements,
+                                                        .requirements_user = dev},
+                                    &plan),
+                     VKG_SUCCESS);
+
+    vkg_buffer h, out;
+    assert_int_equal(vkg_buffer_create(dev,
+                                       &(vkg_buffer_desc){.name = "H",
+                                                          .size = WORDS * 4,
+                                                          .memory_usage = VKG_MEMORY_UPLOAD},
+                                       &h),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_buffer_create(dev,
+                                       &(vkg_buffer_desc){.name = "OUT",
+                                                          .size = WORDS * 4,
+                                                          .memory_usage = VKG_MEMORY_READBACK},
+                                       &out),
+                     VKG_SUCCESS);
+    vkg_buffer_info hi, oi;
+    assert_int_equal(vkg_buffer_get_info(dev, h, &hi), VKG_SUCCESS);
+    assert_int_equal(vkg_buffer_get_info(dev, out, &oi), VKG_SUCCESS);
+    for (uint32_t i = 0; i < WORDS; i++) ((uint32_t *)hi.mapped)[i] = 7;
+    assert_int_equal(vkg_buffer_flush(dev, h, 0, VK_WHOLE_SIZE), VKG_SUCCESS);
+
+    vkg_executor *ex = NULL;
+    assert_int_equal(vkg_executor_create(dev, &(vkg_executor_desc){.name = "test"}, &ex),
+                     VKG_SUCCESS);
+    vkg_binding binds[] = {{.resource = f.h, .buffer = h}, {.resource = f.out, .buffer = out}};
+    vkg_ticket t = {0, 0};
+    for (f.frame = 0; f.frame < FRAMES; f.frame++) {
+        /* record callbacks read f.frame while vkg_execute records */
+        assert_int_equal(vkg_execute(plan,
+                                     &(vkg_execute_desc){.executor = ex,
+                                                         .bindings = binds,
+                                                         .binding_count = 2},
+                                     &t),
+                         VKG_SUCCESS);
+        assert_true(t.value > 0);
+    }
+    assert_int_equal(vkg_ticket_wait(dev, t, UINT64_MAX), VKG_SUCCESS);
+    assert_true(vkg_ticket_complete(dev, t));
+    assert_int_equal(vkg_buffer_invalidate(dev, out, 0, VK_WHOLE_SIZE), VKG_SUCCESS);
+    const uint32_t *o = oi.mapped;
+    for (uint32_t i = 0; i < FRAMES; i++) {
+        assert_int_equal(o[i], i == 0 ? 7u : 100u + i - 1);
+        assert_int_equal(o[32 + i], i + 1);
+    }
+
+    /* bad input: a missing binding, a stale handle, a wrong size */
+    vkgt_log_clear();
+    assert_int_equal(vkg_execute(plan, &(vkg_execute_desc){.executor = ex, .bindings = binds,
+                                                          .binding_count = 1},
+                                 &t),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    assert_true(vkgt_log_has("imported buffer \"OUT\" has no binding", NULL));
+    vkg_buffer small;
+    assert_int_equal(vkg_buffer_create(dev, &(vkg_buffer_desc){.name = "small", .size = 16},
+                                       &small),
+                     VKG_SUCCESS);
+    vkg_binding bad[] = {{.resource = f.h, .buffer = h}, {.resource = f.out, .buffer = small}};
+    assert_int_equal(vkg_execute(plan, &(vkg_execute_desc){.executor = ex, .bindings = bad,
+                                                          .binding_count = 2},
+                                 &t),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    assert_true(vkgt_log_has("buffer \"OUT\" is declared 256 bytes", "\"small\" has 16", NULL));
+    vkg_buffer_destroy(dev, small);
+    bad[1].buffer = small; /* now stale */
+    assert_int_equal(vkg_execute(plan, &(vkg_execute_desc){.executor = ex, .bindings = bad,
+                                                          .binding_count = 2},
+                                 &t),
+                     VKG_ERROR_INVALID_HANDLE);
+    assert_true(vkgt_log_has("\"OUT\"", "stale", NULL));
+
+    vkg_executor_destroy(ex);
+    vkg_plan_destroy(plan);
+    vkg_graph_destroy(g);
+    vkg_buffer_destroy(dev, h);
+    vkg_buffer_destroy(dev, out);
+    vkgt_device_close(dev);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_history_across_frames),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
