@@ -966,6 +966,9 @@ typedef struct vkg_executor_desc {
     /* Frame slots: executing frame N waits (on the host) for frame N - frames_in_flight.
      * 0: 2. */
     uint32_t frames_in_flight;
+    /* Testing only: 1 + the index of a plan barrier (vkg_plan_info.barriers) never to
+     * record, to prove that synchronization validation notices a missing barrier. 0: off. */
+    uint32_t debug_drop_barrier;
 } vkg_executor_desc;
 
 VKG_MUST_CHECK vkg_result vkg_executor_create(vkg_device *device, const vkg_executor_desc *desc,

@@ -203,10 +203,81 @@ static void test_history_across_frames(void **state)
     vkgt_device_close(dev);
 }
 
+/* The suite can fail: dropping the write-after-read barrier before "stamp" (the fill of H
+ * after the copy read it) must make synchronization validation report a hazard. */
+static void test_dropped_barrier_is_reported(void **state)
+{
+    (void)state;
+    vkg_device *dev = vkgt_device_open(NULL);
+    vkg_graph *g = NULL;
+    assert_int_equal(vkg_graph_create(&(vkg_graph_desc){.name = "drop", .logger = vkgt_logger()},
+                                      &g),
+                     VKG_SUCCESS);
+    frame_ctx f = {0};
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "H", .size = WORDS * 4,
+                                                                 .imported = true},
+                                      &f.h),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "T", .size = WORDS * 4,
+                                                                 .output = true},
+                                      &f.t),
+                     VKG_SUCCESS);
+    vkg_use save[] = {{.resource = f.h, .access = VKG_ACCESS_TRANSFER_READ},
+                      {.resource = f.t, .access = VKG_ACCESS_TRANSFER_WRITE}};
+    vkg_use stamp[] = {{.resource = f.h, .access = VKG_ACCESS_TRANSFER_WRITE}};
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "save", .uses = save,
+                                                        .use_count = 2, .record = rec_save,
+                                                        .user = &f},
+                                    NULL),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "stamp", .uses = stamp,
+                                                        .use_count = 1, .record = rec_stamp,
+                                                        .user = &f},
+                                    NULL),
+                     VKG_SUCCESS);
+    vkg_plan *plan = NULL;
+    assert_int_equal(vkg_compile(g, vkg_device_caps(dev), &plan), VKG_SUCCESS);
+    vkg_plan_info in;
+    vkg_plan_get_info(plan, &in);
+    assert_int_equal(in.pass_count, 2);
+    assert_int_equal(in.passes[1].barrier_count, 1); /* the write-after-read on H */
+    uint32_t drop = in.passes[1].first_barrier + 1;
+    vkg_buffer h;
+    assert_int_equal(vkg_buffer_create(dev, &(vkg_buffer_desc){.name = "H", .size = WORDS * 4},
+                                       &h),
+                     VKG_SUCCESS);
+    for (uint32_t pass = 0; pass < 2; pass++) {
+        vkg_executor *ex = NULL;
+        assert_int_equal(vkg_executor_create(dev,
+                                             &(vkg_executor_desc){.name = "drop",
+                                                                  .debug_drop_barrier =
+                                                                      pass ? drop : 0},
+                                             &ex),
+                         VKG_SUCCESS);
+        vkg_binding b = {.resource = f.h, .buffer = h};
+        vkg_ticket t;
+        assert_int_equal(vkg_execute(plan, &(vkg_execute_desc){.executor = ex, .bindings = &b,
+                                                              .binding_count = 1},
+                                     &t),
+                         VKG_SUCCESS);
+        assert_int_equal(vkg_ticket_wait(dev, t, UINT64_MAX), VKG_SUCCESS);
+        vkg_executor_destroy(ex);
+        /* with every barrier: silent; without the one: a hazard */
+        if (!pass) assert_int_equal(vkg_device_validation_count(dev), 0);
+    }
+    assert_true(vkg_device_validation_count(dev) > 0);
+    assert_true(vkgt_log_has("SYNC-HAZARD-WRITE-AFTER-READ", NULL));
+    vkg_plan_destroy(plan);
+    vkg_graph_destroy(g);
+    vkg_buffer_destroy(dev, h);
+    vkg_device_destroy(dev); /* messages were expected: not vkgt_device_close */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_history_across_frames),
+        cmocka_unit_test(test_dropped_barrier_is_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,6 +74,7 @@ struct vkg_executor {
     vkg__host host;
     char name[64];
     uint32_t frames;
+    uint32_t drop; /* debug_drop_barrier */
     uint64_t frame;
     vkg__slot *slots;
 };
@@ -595,6 +596,7 @@ static void vkg__barriers(vkg_executor *ex, vkg__real *x, VkCommandBuffer cmd, u
     vkg__batch bt = {0};
     for (uint32_t i = 0; i < count; i++) {
         const vkg_plan_barrier *b = &x->in.barriers[first + i];
+        if (first + i + 1 == ex->drop) continue;
         if (b->flags & VKG_BARRIER_IMPORTED) vkg__emit_imported(ex, x, &bt, b, family);
         else vkg__emit(x, &bt, b, b->old_layout, b->base_mip, b->mip_count, b->base_layer, b->layer_count);
     }
@@ -737,6 +739,7 @@ vkg_result vkg_executor_create(vkg_device *device, const vkg_executor_desc *desc
     ex->host = device->host;
     snprintf(ex->name, sizeof ex->name, "%s", desc->name ? desc->name : "executor");
     ex->frames = desc->frames_in_flight ? desc->frames_in_flight : 2;
+    ex->drop = desc->debug_drop_barrier;
     VKG_CHECK(&ex->host, ex->frames <= 16, VKG_ERROR_INVALID_ARGUMENT,
               "executor \"%s\": %u frames in flight, at most 16", ex->name, ex->frames);
     ex->slots = vkg__calloc(&ex->host, ex->frames, sizeof *ex->slots);
