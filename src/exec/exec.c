@@ -677,18 +677,7 @@ static void vkg__track_use(vkg__track *t, const vkg_access_info *a, bool is_imag
     bool relayout = is_image && t->layout != a->layout;
     if (a->write || relayout || t->family != family) {
         t->write_stage = a->stage;
-        t->write_access = a->write ? (a->access & ~(VK_ACCESS_2_SHADER_READ_BIT |
-                                                   VK_ACCESS_2_SHADER_SAMPLED_READ_BIT |
-                                                   VK_ACCESS_2_SHADER_STORAGE_READ_BIT |
-                                                   VK_ACCESS_2_UNIFORM_READ_BIT |
-                                                   VK_ACCESS_2_TRANSFER_READ_BIT |
-                                                   VK_ACCESS_2_HOST_READ_BIT |
-                                                   VK_ACCESS_2_COLOR_ATTACHMENT_READ_BIT |
-                                                   VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_READ_BIT |
-                                                   VK_ACCESS_2_INDIRECT_COMMAND_READ_BIT |
-                                                   VK_ACCESS_2_INDEX_READ_BIT |
-                                                   VK_ACCESS_2_VERTEX_ATTRIBUTE_READ_BIT))
-                                 : 0;
+        t->write_access = a->write ? (a->access & VKG__WRITE_ACCESS) : 0;
         t->read_stage = a->write ? 0 : a->stage;
     } else {
         t->read_stage |= a->stage;

@@ -30,12 +30,6 @@
 #define NOQ 0xffu
 #define MULTI (UINT32_MAX - 1u)
 
-#define VKG__WRITE_ACCESS                                                                        \
-    (VK_ACCESS_2_SHADER_WRITE_BIT | VK_ACCESS_2_COLOR_ATTACHMENT_WRITE_BIT |                     \
-     VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_WRITE_BIT | VK_ACCESS_2_TRANSFER_WRITE_BIT |           \
-     VK_ACCESS_2_HOST_WRITE_BIT | VK_ACCESS_2_MEMORY_WRITE_BIT |                                 \
-     VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT)
-
 typedef struct vkg__sub {
     VkPipelineStageFlags2 w_stage, r_stage, p_stage;
     VkAccessFlags2 w_access, p_access;

@@ -8,6 +8,13 @@
 /* Short names for the access table in vkgraph.h */
 #define VKG__NO_INDEX UINT32_MAX
 
+/* The write bits of synchronization2 access masks (what a write makes available). */
+#define VKG__WRITE_ACCESS                                                                        \
+    (VK_ACCESS_2_SHADER_WRITE_BIT | VK_ACCESS_2_COLOR_ATTACHMENT_WRITE_BIT |                     \
+     VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_WRITE_BIT | VK_ACCESS_2_TRANSFER_WRITE_BIT |           \
+     VK_ACCESS_2_HOST_WRITE_BIT | VK_ACCESS_2_MEMORY_WRITE_BIT |                                 \
+     VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT)
+
 typedef struct vkg__gres {
     const char *name;
     bool is_image, imported, output;
