@@ -219,24 +219,10 @@ static vkg_result vkg__make_transient(vkg_executor *ex, vkg__real *x, uint32_t r
     vkg_memory_binding bind = {0};
     if (r->heap != UINT32_MAX) {
         VkMemoryRequirements req;
-        vkg_resource_requirements_query q = {.is_image = r->is_image};
-        if (r->is_image) {
-            q.image = (VkImageCreateInfo){.sType = VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO,
-                                          .imageType = r->depth > 1 ? VK_IMAGE_TYPE_3D : VK_IMAGE_TYPE_2D,
-                                          .format = r->format,
-                                          .extent = {r->width, r->height, r->depth},
-                                          .mipLevels = r->mips,
-                                          .arrayLayers = r->layers,
-                                          .samples = r->samples,
-                                          .tiling = VK_IMAGE_TILING_OPTIMAL,
-                                          .usage = r->image_usage,
-                                          .initialLayout = VK_IMAGE_LAYOUT_UNDEFINED};
-        } else {
-            q.buffer = (VkBufferCreateInfo){.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
-                                            .size = r->size,
-                                            .usage = r->buffer_usage |
-                                                     VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT};
-        }
+        vkg_resource_requirements_query q;
+        vkg__requirements_query(r->is_image, r->format, r->width, r->height, r->depth, r->mips,
+                                r->layers, r->samples, r->image_usage, r->size, r->buffer_usage,
+                                &q);
         const vkg_plan_heap *h = &x->in.heaps[r->heap];
         if (vkg_device_requirements(dev, &q, &req) && req.size <= r->memory_size &&
             req.alignment && r->offset % req.alignment == 0 &&

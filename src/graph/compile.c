@@ -447,32 +447,46 @@ static uint32_t vkg__device_local_types(const vkg_caps *caps)
     return bits ? bits : 1u;
 }
 
+/* The create info a transient is made with, for vkGetDevice*MemoryRequirements: the
+ * compiler asks with it, the executor checks its placement with it. Buffers get the device
+ * address usage (the executor creates every transient buffer with it). */
+void vkg__requirements_query(bool is_image, VkFormat format, uint32_t width, uint32_t height,
+                             uint32_t depth, uint32_t mips, uint32_t layers,
+                             VkSampleCountFlagBits samples, VkImageUsageFlags image_usage,
+                             VkDeviceSize size, VkBufferUsageFlags buffer_usage,
+                             vkg_resource_requirements_query *q)
+{
+    *q = (vkg_resource_requirements_query){.is_image = is_image};
+    if (is_image) {
+        q->image = (VkImageCreateInfo){.sType = VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO,
+                                       .imageType = depth > 1 ? VK_IMAGE_TYPE_3D : VK_IMAGE_TYPE_2D,
+                                       .format = format,
+                                       .extent = {width, height, depth},
+                                       .mipLevels = mips,
+                                       .arrayLayers = layers,
+                                       .samples = samples,
+                                       .tiling = VK_IMAGE_TILING_OPTIMAL,
+                                       .usage = image_usage,
+                                       .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
+                                       .initialLayout = VK_IMAGE_LAYOUT_UNDEFINED};
+    } else {
+        q->buffer = (VkBufferCreateInfo){.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+                                         .size = size,
+                                         .usage = buffer_usage |
+                                                  VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT,
+                                         .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
+    }
+}
+
 static vkg_result vkg__requirements(vkg__ctx *c, const vkg_compile_desc *cd, uint32_t ri)
 {
     const vkg__gres *r = &c->g->res[ri];
     vkg__rws *w = &c->rws[ri];
     uint32_t local = vkg__device_local_types(c->caps);
     if (cd->requirements) {
-        vkg_resource_requirements_query q = {.is_image = r->is_image};
-        if (r->is_image) {
-            q.image = (VkImageCreateInfo){
-                .sType = VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO,
-                .imageType = r->depth > 1 ? VK_IMAGE_TYPE_3D : VK_IMAGE_TYPE_2D,
-                .format = r->format,
-                .extent = {r->width, r->height, r->depth},
-                .mipLevels = r->mips,
-                .arrayLayers = r->layers,
-                .samples = r->samples,
-                .tiling = VK_IMAGE_TILING_OPTIMAL,
-                .usage = w->iu,
-                .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
-                .initialLayout = VK_IMAGE_LAYOUT_UNDEFINED};
-        } else {
-            q.buffer = (VkBufferCreateInfo){.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
-                                            .size = r->size,
-                                            .usage = w->bu,
-                                            .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
-        }
+        vkg_resource_requirements_query q;
+        vkg__requirements_query(r->is_image, r->format, r->width, r->height, r->depth, r->mips,
+                                r->layers, r->samples, w->iu, r->size, w->bu, &q);
         VKG_CHECK(&c->g->host, cd->requirements(cd->requirements_user, &q, &w->req),
                   VKG_ERROR_VULKAN, "%s \"%s\": the device could not give memory requirements",
                   vkg__res_kind(r), r->name);

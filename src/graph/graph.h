@@ -85,6 +85,13 @@ VkFormat vkg__format_at(uint32_t index);
 bool vkg__format_is_block(VkFormat format);
 uint32_t vkg__rows_covered(VkPipelineStageFlags2 stages, VkAccessFlags2 access);
 
+/* compile.c */
+void vkg__requirements_query(bool is_image, VkFormat format, uint32_t width, uint32_t height,
+                             uint32_t depth, uint32_t mips, uint32_t layers,
+                             VkSampleCountFlagBits samples, VkImageUsageFlags image_usage,
+                             VkDeviceSize size, VkBufferUsageFlags buffer_usage,
+                             vkg_resource_requirements_query *q);
+
 /* graph.c */
 uint32_t vkg__names_find(const vkg_graph *g, const vkg__names *t, bool is_pass, const char *name);
 /* "image \"hdr\" mips [0,1) layers [0,1)" or "buffer \"p\" bytes [0,256)" */
