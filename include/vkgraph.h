@@ -726,6 +726,14 @@ typedef struct vkg_pass_desc {
 VKG_MUST_CHECK vkg_result vkg_graph_pass(vkg_graph *graph, const vkg_pass_desc *desc,
                                          vkg_pass *out);
 
+/* Sets (or replaces) the record callback of a pass, e.g. one loaded from a graph file.
+ * Plans compiled afterwards call it; earlier plans keep the old one. Externally
+ * synchronized on `graph`. */
+VKG_MUST_CHECK vkg_result vkg_graph_set_record(vkg_graph *graph, vkg_pass pass,
+                                               vkg_record_fn record, void *user);
+/* Passes declared so far; their handles are {1} .. {count}. */
+uint32_t vkg_graph_pass_count(const vkg_graph *graph);
+
 /* Marks a resource as an output (same as desc.output). Externally synchronized. */
 VKG_MUST_CHECK vkg_result vkg_graph_output(vkg_graph *graph, vkg_resource resource);
 

@@ -1,5 +1,6 @@
 /* vkgraph command-line tool. Exit status: 0 success, 1 run failure, 2 bad input. */
 #include "vkgraph.h"
+#include "run/run.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -21,6 +22,13 @@ static void usage(FILE *f)
             "                            default device (vkg_caps_default) is assumed\n"
             "  dot FILE.json [--device NAME] [--split]\n"
             "                            write the compiled graph as Graphviz DOT\n"
+            "  run FILE.json [--frames N] [--verify] [--validate] [--timings] [--trace T.json]\n"
+            "      [--device NAME] [--frames-in-flight N]\n"
+            "                            execute the graph with built-in deterministic kernels;\n"
+            "                            --verify compares every output with the same work done\n"
+            "                            on the CPU, --validate fails on any validation message\n"
+            "                            (synchronization validation included), --timings prints\n"
+            "                            per-pass GPU times, --trace writes a Chrome/Perfetto trace\n"
             "  version                   print the version\n"
             "\n"
             "environment: VKG_DEVICE=NAME picks the first device whose name contains NAME;\n"
@@ -366,6 +374,102 @@ static int cmd_plan(int argc, char **argv, bool dot)
     return rc;
 }
 
+/* ------------------------------------------------------------------------------------------
+ * run
+ * ---------------------------------------------------------------------------------------- */
+static bool parse_count(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi) return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    const char *file = NULL, *device = NULL;
+    vkgr_options o = {.report = stdout};
+    bool validate = false, frames_given = false;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--verify") == 0) {
+            o.verify = true;
+        } else if (strcmp(a, "--validate") == 0) {
+            validate = true;
+        } else if (strcmp(a, "--timings") == 0) {
+            o.timings = true;
+        } else if (strcmp(a, "--frames") == 0 && i + 1 < argc) {
+            if (!parse_count(argv[++i], 1, 1000000, &o.frames)) {
+                fprintf(stderr, "vkgraph run: --frames wants a count from 1 to 1000000, not \"%s\"\n", argv[i]);
+                return 2;
+            }
+            frames_given = true;
+        } else if (strcmp(a, "--frames-in-flight") == 0 && i + 1 < argc) {
+            if (!parse_count(argv[++i], 1, 16, &o.frames_in_flight)) {
+                fprintf(stderr, "vkgraph run: --frames-in-flight wants 1 to 16, not \"%s\"\n", argv[i]);
+                return 2;
+            }
+        } else if (strcmp(a, "--trace") == 0 && i + 1 < argc) {
+            o.trace_path = argv[++i];
+        } else if (strcmp(a, "--device") == 0 && i + 1 < argc) {
+            device = argv[++i];
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "vkgraph run: unknown option \"%s\" (or it lacks its value)\n", a);
+            return 2;
+        } else if (!file) {
+            file = a;
+        } else {
+            fprintf(stderr, "vkgraph run: one graph file at a time (got \"%s\" and \"%s\")\n", file, a);
+            return 2;
+        }
+    }
+    if (!file) {
+        fprintf(stderr, "vkgraph run: which graph file? usage: vkgraph run FILE.json [--verify]\n");
+        return 2;
+    }
+    vkg_graph *g = NULL;
+    uint32_t file_frames = 1;
+    char err[1024];
+    vkg_result r = vkg_graph_load_json(file, &(vkg_graph_desc){0}, &g, &file_frames, err, sizeof err);
+    if (r != VKG_SUCCESS) return exit_for(r);
+    if (!frames_given) o.frames = file_frames ? file_frames : 1;
+    vkg_device *dev = NULL;
+    r = vkg_device_create(&(vkg_device_desc){.app_name = "vkgraph", .device_name = device,
+                                             .validation = validate}, &dev);
+    if (r != VKG_SUCCESS) {
+        fprintf(stderr, "vkgraph run: no usable device%s%s%s (%s)\n", device ? " matches \"" : "",
+                device ? device : "", device ? "\"" : "", vkg_result_name(r));
+        vkg_graph_destroy(g);
+        return 1;
+    }
+    printf("device: %s%s\n", vkg_device_caps(dev)->device_name,
+           vkg_device_validation_count(dev) == 0 && validate ? " (validation + synchronization validation)" : "");
+    vkgr_info info;
+    r = vkgr_run(dev, g, &o, &info);
+    int rc = 0;
+    if (r != VKG_SUCCESS) {
+        fprintf(stderr, "vkgraph run: %s: %s\n", file, info.message[0] ? info.message : vkg_result_name(r));
+        rc = (r == VKG_ERROR_INVALID_ARGUMENT || r == VKG_ERROR_FEATURE_NOT_PRESENT ||
+              r == VKG_ERROR_LIMIT || r == VKG_ERROR_INVALID_HANDLE) ? 2 : 1;
+    } else if (info.mismatches) {
+        fprintf(stderr, "vkgraph run: %s: verify FAILED: %" PRIu64 " of %" PRIu64 " values differ; first: %s\n",
+                file, info.mismatches, info.values_checked, info.message);
+        rc = 1;
+    } else if (o.verify) {
+        printf("verify: ok\n");
+    }
+    uint32_t vmsgs = vkg_device_validation_count(dev);
+    vkg_device_destroy(dev);
+    vkg_graph_destroy(g);
+    if (validate && vmsgs) {
+        fprintf(stderr, "vkgraph run: %s: %u validation message%s (printed above)\n", file, vmsgs,
+                vmsgs == 1 ? "" : "s");
+        if (rc == 0) rc = 1;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -376,6 +480,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "devices") == 0) return cmd_devices(argc - 2, argv + 2);
     if (strcmp(cmd, "plan") == 0) return cmd_plan(argc - 2, argv + 2, false);
     if (strcmp(cmd, "dot") == 0) return cmd_plan(argc - 2, argv + 2, true);
+    if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("vkgraph %d.%d.%d\n", VKG_VERSION_MAJOR, VKG_VERSION_MINOR, VKG_VERSION_PATCH);
         return 0;

@@ -291,6 +291,24 @@ vkg_pass vkg_graph_find_pass(const vkg_graph *g, const char *name)
     return (vkg_pass){i == VKG__NO_INDEX ? 0 : i + 1};
 }
 
+vkg_result vkg_graph_set_record(vkg_graph *g, vkg_pass pass, vkg_record_fn record, void *user)
+{
+    if (!g || !pass.id || pass.id > g->pass_count) {
+        if (g)
+            VKG__ERROR(&g->host, "vkg_graph_set_record(\"%s\"): pass handle %u is not a pass of "
+                       "this graph", g->name, pass.id);
+        return VKG_ERROR_INVALID_HANDLE;
+    }
+    g->passes[pass.id - 1].record = record;
+    g->passes[pass.id - 1].user = user;
+    return VKG_SUCCESS;
+}
+
+uint32_t vkg_graph_pass_count(const vkg_graph *g)
+{
+    return g ? g->pass_count : 0;
+}
+
 /* ------------------------------------------------------------------------------------------
  * Passes and uses
  * ---------------------------------------------------------------------------------------- */
