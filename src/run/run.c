@@ -82,7 +82,20 @@ static uint32_t pattern_value(uint32_t i)
 }
 
 /* ---- formats ----------------------------------------------------------------------------- */
-typedef enum fclass { FC_NONE, FC_UNORM8, FC_F16X4, FC_F32, FC_U32, FC_D32 } fclass;
+/* Formats run's kernels handle; every channel of a texel holds the same value. */
+typedef enum fclass {
+    FC_NONE, FC_UNORM8, FC_R8, FC_RG8, FC_F16X4, FC_R16F, FC_RG16F, FC_F32, FC_RG32F, FC_RGBA32F,
+    FC_U32, FC_D32, FC_COUNT
+} fclass;
+typedef enum fenc { ENC_UNORM8, ENC_F16, ENC_F32, ENC_U32 } fenc;
+static const struct {
+    fenc enc;
+    uint32_t channels;
+} fclasses[FC_COUNT] = {
+    [FC_UNORM8] = {ENC_UNORM8, 4}, [FC_R8] = {ENC_UNORM8, 1},   [FC_RG8] = {ENC_UNORM8, 2},
+    [FC_F16X4] = {ENC_F16, 4},     [FC_R16F] = {ENC_F16, 1},    [FC_RG16F] = {ENC_F16, 2},
+    [FC_F32] = {ENC_F32, 1},       [FC_RG32F] = {ENC_F32, 2},   [FC_RGBA32F] = {ENC_F32, 4},
+    [FC_U32] = {ENC_U32, 1},       [FC_D32] = {ENC_F32, 1}};
 
 static fclass fclass_of(VkFormat f)
 {
@@ -90,10 +103,22 @@ static fclass fclass_of(VkFormat f)
     case VK_FORMAT_R8G8B8A8_UNORM:
     case VK_FORMAT_B8G8R8A8_UNORM:
         return FC_UNORM8;
+    case VK_FORMAT_R8_UNORM:
+        return FC_R8;
+    case VK_FORMAT_R8G8_UNORM:
+        return FC_RG8;
     case VK_FORMAT_R16G16B16A16_SFLOAT:
         return FC_F16X4;
+    case VK_FORMAT_R16_SFLOAT:
+        return FC_R16F;
+    case VK_FORMAT_R16G16_SFLOAT:
+        return FC_RG16F;
     case VK_FORMAT_R32_SFLOAT:
         return FC_F32;
+    case VK_FORMAT_R32G32_SFLOAT:
+        return FC_RG32F;
+    case VK_FORMAT_R32G32B32A32_SFLOAT:
+        return FC_RGBA32F;
     case VK_FORMAT_R32_UINT:
         return FC_U32;
     case VK_FORMAT_D32_SFLOAT:
@@ -105,7 +130,8 @@ static fclass fclass_of(VkFormat f)
 
 static uint32_t fclass_bytes(fclass c)
 {
-    return c == FC_F16X4 ? 8u : 4u;
+    static const uint32_t size[] = {1, 2, 4, 4};
+    return c == FC_NONE ? 4 : size[fclasses[c].enc] * fclasses[c].channels;
 }
 
 static uint16_t f32_to_f16(float f)
@@ -150,52 +176,46 @@ static uint32_t decode_float(float f)
 static void encode_texel(fclass c, uint32_t v, uint8_t *out)
 {
     float f = (float)v / 255.0f;
-    switch (c) {
-    case FC_UNORM8:
-        memset(out, (int)v, 4);
-        break;
-    case FC_F16X4: {
-        uint16_t h = f32_to_f16(f);
-        for (int i = 0; i < 4; i++) memcpy(out + 2 * i, &h, 2);
-        break;
-    }
-    case FC_F32:
-    case FC_D32:
-        memcpy(out, &f, 4);
-        break;
-    case FC_U32:
-        memcpy(out, &v, 4);
-        break;
-    default:
-        break;
-    }
+    uint16_t h = f32_to_f16(f);
+    for (uint32_t i = 0; i < fclasses[c].channels; i++) switch (fclasses[c].enc) {
+        case ENC_UNORM8:
+            out[i] = (uint8_t)v;
+            break;
+        case ENC_F16:
+            memcpy(out + 2 * i, &h, 2);
+            break;
+        case ENC_F32:
+            memcpy(out + 4 * i, &f, 4);
+            break;
+        case ENC_U32:
+            memcpy(out + 4 * i, &v, 4);
+            break;
+        }
 }
 
 /* the value a texel read back from the GPU holds (256 when it holds none) */
 static uint32_t decode_texel(fclass c, const uint8_t *in)
 {
-    switch (c) {
-    case FC_UNORM8:
+    switch (fclasses[c].enc) {
+    case ENC_UNORM8:
         return in[0];
-    case FC_F16X4: {
+    case ENC_F16: {
         uint16_t h;
         memcpy(&h, in, 2);
         return decode_float(f16_to_f32(h));
     }
-    case FC_F32:
-    case FC_D32: {
+    case ENC_F32: {
         float f;
         memcpy(&f, in, 4);
         return decode_float(f);
     }
-    case FC_U32: {
+    case ENC_U32: {
         uint32_t u;
         memcpy(&u, in, 4);
         return u > 255 ? 256 : u;
     }
-    default:
-        return 256;
     }
+    return 256;
 }
 
 /* ---- kernel variants --------------------------------------------------------------------- */
@@ -376,8 +396,8 @@ typedef struct runner {
     vkg_buffer scratch;
     VkBuffer scratch_vk;
     VkDeviceAddress scratch_addr;
-    vkg_buffer pattern[6]; /* per fclass */
-    VkBuffer pattern_vk[6];
+    vkg_buffer pattern[FC_COUNT]; /* per fclass */
+    VkBuffer pattern_vk[FC_COUNT];
     VkQueryPool *queries; /* per frame slot */
     uint64_t *stamps;     /* frames x passes x 2 */
     bool *stamp_ok;
@@ -581,8 +601,10 @@ static vkg_result build_pass(runner *r, uint32_t k)
         if (R->pr->is_image) {
             if (R->fc == FC_NONE)
                 return fail(r, VKG_ERROR_FEATURE_NOT_PRESENT,
-                            "image \"%s\": run's kernels handle R8G8B8A8_UNORM, B8G8R8A8_UNORM, "
-                            "R16G16B16A16_SFLOAT, R32_SFLOAT, R32_UINT and D32_SFLOAT, not %s",
+                            "image \"%s\": run's kernels handle R8_UNORM, R8G8_UNORM, R8G8B8A8_UNORM, "
+                            "B8G8R8A8_UNORM, R16_SFLOAT, R16G16_SFLOAT, R16G16B16A16_SFLOAT, "
+                            "R32_SFLOAT, R32G32_SFLOAT, R32G32B32A32_SFLOAT, R32_UINT and "
+                            "D32_SFLOAT, not %s",
                             rn, vkg_format_name(R->pr->format));
             if (R->pr->depth > 1 || R->pr->samples > 1)
                 return fail(r, VKG_ERROR_FEATURE_NOT_PRESENT,
@@ -704,7 +726,7 @@ static vkg_result build_pass(runner *r, uint32_t k)
                 o->layer0 = u->base_layer;
                 o->layers = 1;
                 o->size = w < 64 ? w : 64; /* texels of row 0 */
-                o->nslots = (uint32_t)o->size * (fclass_bytes(R->fc) / 4);
+                o->nslots = ((uint32_t)o->size * fclass_bytes(R->fc) + 3u) / 4u;
                 o->fold = R->fc == FC_UNORM8 || R->fc == FC_U32;
                 foot_use(&o->f[0], u, 0, u->base_mip, 1, 0, 0);
                 o->f[0].layers = 1;
@@ -897,7 +919,7 @@ static vkg_result build_pass(runner *r, uint32_t k)
             if (!reads) continue;
             bool folded = o->kind != K_TREAD || o->fold;
             if (folded != (pass2 == 0)) continue;
-            if (pass2 == 1 && (s & 1u)) s++; /* sinks of 8-byte texels need 8-byte offsets */
+            if (pass2 == 1) s = (s + 3u) & ~3u; /* sinks of wide texels need aligned offsets */
             o->slot = s;
             s += o->nslots;
         }
@@ -985,7 +1007,8 @@ static vkg_result sim_pass(runner *r, uint32_t k, uint32_t *slots, uint32_t tag)
         rres *R = &r->res[o->res];
         bool unk = false;
         uint32_t *sl = slots + o->slot;
-        if (o->kind > K_TREAD && !digest_done) {
+        if ((o->kind == K_WBUF || o->kind == K_WIMG || o->kind == K_COLOR || o->kind == K_DEPTH) &&
+            !digest_done) {
             d = 0x811c9dc5u;
             for (uint32_t j = 0; j < rp->nslots; j++) d = hmix(d, slot_value(slots[j], tag));
             digest_done = true;
@@ -1823,58 +1846,108 @@ static vkg_result compile(runner *r, vkg_plan **plan)
     return VKG_SUCCESS;
 }
 
-/* Attaches the kernels to every pass and, when verifying, adds a readback pass per output. */
-static vkg_result prepare_graph(runner *r)
+static bool needs_readback(const runner *r, const vkg_plan_resource *pr)
 {
-    vkg_graph *g = r->graph;
-    uint32_t npass = vkg_graph_pass_count(g);
-    for (uint32_t i = 0; i < npass; i++) {
-        vkg_result e = vkg_graph_set_record(g, (vkg_pass){i + 1}, record_pass, r);
-        if (e != VKG_SUCCESS) return fail(r, e, "vkg_graph_set_record failed");
-    }
-    if (!r->opt.verify) return VKG_SUCCESS;
+    return r->opt.verify && (pr->output || pr->imported) && pr->used;
+}
+
+static vkg_result add_readback(runner *r, vkg_graph *g, const vkg_plan_info *in, uint32_t i,
+                               vkg_resource *staged)
+{
+    const vkg_plan_resource *pr = &in->resources[i];
+    char name[300];
+    uint64_t bytes = pr->is_image ? image_texels(pr) * fclass_bytes(fclass_of(pr->format)) : pr->size;
+    snprintf(name, sizeof name, "vkgraph-run/staging:%s", pr->name);
+    vkg_result e = vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = name, .size = bytes ? bytes : 4,
+                                                                .imported = true, .output = true},
+                                    staged);
+    if (e != VKG_SUCCESS) return fail(r, e, "adding a readback buffer for \"%s\" failed", pr->name);
+    snprintf(name, sizeof name, "vkgraph-run/readback:%s", pr->name);
+    vkg_use uses[2] = {{.resource = {i + 1}, .access = VKG_ACCESS_TRANSFER_READ},
+                       {.resource = *staged, .access = VKG_ACCESS_TRANSFER_WRITE}};
+    e = vkg_graph_pass(g, &(vkg_pass_desc){.name = name, .uses = uses, .use_count = 2,
+                                           .record = record_pass, .user = r}, NULL);
+    if (e != VKG_SUCCESS) return fail(r, e, "adding the readback pass for \"%s\" failed", pr->name);
+    return VKG_SUCCESS;
+}
+
+/* Compiles the user's graph, then builds run's own copy of what survived: the same resources
+ * (same handles), every live pass with a kernel, and with --verify a readback pass for every
+ * output and imported resource (just before a present, which must stay an image's last use). */
+static vkg_result prepare_graph(runner *r, vkg_graph *user_graph)
+{
     vkg_plan *first = NULL;
+    r->graph = user_graph;
     vkg_result e = compile(r, &first);
+    r->graph = NULL;
     if (e != VKG_SUCCESS) return e;
     vkg_plan_info in;
     vkg_plan_get_info(first, &in);
-    vkg_resource staged[256];
-    uint32_t nst = 0;
-    char name[300];
+    vkg_graph *g = NULL;
+    e = vkg_graph_create(&(vkg_graph_desc){.name = in.name}, &g);
+    if (e != VKG_SUCCESS) {
+        vkg_plan_destroy(first);
+        return fail(r, e, "vkg_graph_create failed");
+    }
+    r->graph = g;
     for (uint32_t i = 0; i < in.resource_count && e == VKG_SUCCESS; i++) {
         const vkg_plan_resource *pr = &in.resources[i];
-        if (!pr->output || !pr->used) continue;
-        if (nst == 256) {
-            e = fail(r, VKG_ERROR_LIMIT, "run verifies at most 256 outputs");
-            break;
-        }
-        fclass fc = fclass_of(pr->format);
-        uint64_t bytes = pr->is_image ? image_texels(pr) * fclass_bytes(fc) : pr->size;
-        snprintf(name, sizeof name, "vkgraph-run/staging:%s", pr->name);
-        e = vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = name, .size = bytes ? bytes : 4,
-                                                         .imported = true, .output = true},
-                             &staged[nst]);
-        if (e != VKG_SUCCESS) {
-            e = fail(r, e, "adding a readback buffer for \"%s\" failed", pr->name);
-            break;
-        }
-        snprintf(name, sizeof name, "vkgraph-run/readback:%s", pr->name);
-        vkg_use uses[2] = {{.resource = {i + 1}, .access = VKG_ACCESS_TRANSFER_READ},
-                           {.resource = staged[nst], .access = VKG_ACCESS_TRANSFER_WRITE}};
-        e = vkg_graph_pass(g, &(vkg_pass_desc){.name = name, .uses = uses, .use_count = 2,
-                                               .record = record_pass, .user = r}, NULL);
-        if (e != VKG_SUCCESS) e = fail(r, e, "adding the readback pass for \"%s\" failed", pr->name);
-        nst++;
+        vkg_resource h;
+        if (pr->is_image)
+            e = vkg_graph_image(g, &(vkg_graph_image_desc){.name = pr->name, .format = pr->format,
+                .width = pr->width, .height = pr->height, .depth = pr->depth, .mips = pr->mips,
+                .layers = pr->layers, .samples = pr->samples, .imported = pr->imported,
+                .state = pr->state, .output = pr->output}, &h);
+        else
+            e = vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = pr->name, .size = pr->size,
+                .imported = pr->imported, .state = pr->state, .output = pr->output}, &h);
+        if (e == VKG_SUCCESS && h.id != i + 1) e = VKG_ERROR_INVALID_ARGUMENT;
+        if (e != VKG_SUCCESS) e = fail(r, e, "copying resource \"%s\" failed", pr->name);
     }
+    bool *done = calloc(in.resource_count + 1, sizeof *done);
+    vkg_resource *staged = calloc(in.resource_count + 1, sizeof *staged);
+    vkg_use *uses = calloc(in.use_count + 1, sizeof *uses);
+    if ((!done || !staged || !uses) && e == VKG_SUCCESS) e = fail(r, VKG_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    uint32_t nst = 0;
+    for (uint32_t k = 0; k < in.pass_count && e == VKG_SUCCESS; k++) {
+        const vkg_plan_pass *p = &in.passes[k];
+        for (uint32_t i = 0; i < p->use_count && e == VKG_SUCCESS; i++) {
+            const vkg_plan_use *u = &in.uses[p->first_use + i];
+            if (u->access == VKG_ACCESS_PRESENT && !done[u->resource] &&
+                needs_readback(r, &in.resources[u->resource])) {
+                e = add_readback(r, g, &in, u->resource, &staged[nst++]);
+                done[u->resource] = true;
+            }
+            uses[i] = (vkg_use){.resource = {u->resource + 1}, .access = u->access};
+            if (in.resources[u->resource].is_image) {
+                uses[i].base_mip = u->base_mip, uses[i].mip_count = u->mip_count;
+                uses[i].base_layer = u->base_layer, uses[i].layer_count = u->layer_count;
+            } else {
+                uses[i].offset = u->offset, uses[i].size = u->size;
+            }
+        }
+        if (e == VKG_SUCCESS)
+            e = vkg_graph_pass(g, &(vkg_pass_desc){.name = p->name, .queue = p->role, .uses = uses,
+                                                   .use_count = p->use_count, .record = record_pass,
+                                                   .user = r, .side_effects = true}, NULL);
+        if (e != VKG_SUCCESS) e = fail(r, e, "copying pass \"%s\" failed", p->name);
+    }
+    for (uint32_t i = 0; i < in.resource_count && e == VKG_SUCCESS; i++)
+        if (!done[i] && needs_readback(r, &in.resources[i])) e = add_readback(r, g, &in, i, &staged[nst++]);
+    if (e == VKG_SUCCESS && nst) {
+        vkg_use *hu = calloc(nst, sizeof *hu);
+        if (!hu) e = fail(r, VKG_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+        for (uint32_t i = 0; hu && i < nst; i++)
+            hu[i] = (vkg_use){.resource = staged[i], .access = VKG_ACCESS_HOST_READ};
+        if (hu)
+            e = vkg_graph_pass(g, &(vkg_pass_desc){.name = "vkgraph-run/host", .uses = hu,
+                                                   .use_count = nst, .side_effects = true}, NULL);
+        if (e != VKG_SUCCESS) e = fail(r, e, "adding the host-read pass failed");
+        free(hu);
+    }
+    free(done), free(staged), free(uses);
     vkg_plan_destroy(first);
-    if (e != VKG_SUCCESS || !nst) return e;
-    vkg_use uses[256];
-    for (uint32_t i = 0; i < nst; i++)
-        uses[i] = (vkg_use){.resource = staged[i], .access = VKG_ACCESS_HOST_READ};
-    e = vkg_graph_pass(g, &(vkg_pass_desc){.name = "vkgraph-run/host", .uses = uses,
-                                           .use_count = nst, .side_effects = true}, NULL);
-    if (e != VKG_SUCCESS) return fail(r, e, "adding the host-read pass failed");
-    return VKG_SUCCESS;
+    return e;
 }
 
 /* Model arrays, ops and scratch layout for the final plan. */
@@ -1915,7 +1988,7 @@ static vkg_result build(runner *r)
         R->val = calloc(n ? n : 1, 1);
         R->known = calloc(n ? n : 1, 1);
         if (!R->val || !R->known) return fail(r, VKG_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
-        if (r->opt.verify && R->pr->output) {
+        if (r->opt.verify && (R->pr->output || R->pr->imported)) {
             R->exp_val = calloc((size_t)r->F * (n ? n : 1), 1);
             R->exp_known = calloc((size_t)r->F * (n ? n : 1), 1);
             if (!R->exp_val || !R->exp_known) return fail(r, VKG_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
@@ -2071,7 +2144,7 @@ static vkg_result create_device_objects(runner *r)
     if (e != VKG_SUCCESS) return fail(r, e, "vkg_buffer_get_info failed");
     r->scratch_addr = bi.address;
     /* pattern buffers: one per format class that a pattern copy writes */
-    uint64_t need[6] = {0};
+    uint64_t need[FC_COUNT] = {0};
     for (uint32_t i = 0; i < r->nops; i++) {
         const rop *o = &r->ops[i];
         if (o->kind != K_PATTERN) continue;
@@ -2079,7 +2152,7 @@ static vkg_result create_device_objects(runner *r)
         uint64_t t = (uint64_t)mip_w(R->pr, o->mip) * mip_h(R->pr, o->mip) + VKGR_PATTERN_SHIFT;
         if (t > need[R->fc]) need[R->fc] = t;
     }
-    for (int fc = 1; fc < 6; fc++) {
+    for (int fc = 1; fc < FC_COUNT; fc++) {
         if (!need[fc]) continue;
         uint32_t bytes = fclass_bytes((fclass)fc);
         uint8_t *p = NULL;
@@ -2127,7 +2200,7 @@ static vkg_result create_device_objects(runner *r)
     if (r->opt.verify)
         for (uint32_t i = 0; i < r->nres; i++) {
             rres *R = &r->res[i];
-            if (!R->pr->output || !R->pr->used || !R->val) continue;
+            if (!(R->pr->output || R->pr->imported) || !R->pr->used || !R->val) continue;
             char name[300];
             snprintf(name, sizeof name, "vkgraph-run/staging:%s", R->pr->name);
             R->rb_handle = vkg_graph_find_resource(r->graph, name);
@@ -2323,7 +2396,7 @@ static void destroy(runner *r)
         if (r->queries && r->queries[s]) r->vk->vkDestroyQueryPool(r->device, r->queries[s], NULL);
     }
     if (r->scratch.id) vkg_buffer_destroy(r->dev, r->scratch);
-    for (int fc = 0; fc < 6; fc++)
+    for (int fc = 0; fc < FC_COUNT; fc++)
         if (r->pattern[fc].id) vkg_buffer_destroy(r->dev, r->pattern[fc]);
     for (uint32_t i = 0; i < r->nres; i++) {
         rres *R = &r->res[i];
@@ -2335,6 +2408,7 @@ static void destroy(runner *r)
         free(R->rb_bufs), free(R->sub), free(R->val), free(R->known), free(R->exp_val), free(R->exp_known);
     }
     vkg_plan_destroy(r->plan);
+    vkg_graph_destroy(r->graph);
     free(r->res), free(r->pass), free(r->ops), free(r->pipes), free(r->views), free(r->pools);
     free(r->queries), free(r->stamps), free(r->cpu_us), free(r->cpu_t0);
 }
@@ -2348,7 +2422,6 @@ vkg_result vkgr_run(vkg_device *device, vkg_graph *graph, const vkgr_options *op
     runner run, *r = &run;
     memset(r, 0, sizeof *r);
     r->dev = device;
-    r->graph = graph;
     r->opt = *options;
     r->info = info;
     r->caps = vkg_device_caps(device);
@@ -2359,7 +2432,7 @@ vkg_result vkgr_run(vkg_device *device, vkg_graph *graph, const vkgr_options *op
     r->F = options->frames_in_flight ? options->frames_in_flight : 2;
     uint32_t frames = options->frames ? options->frames : 1;
 
-    vkg_result e = prepare_graph(r);
+    vkg_result e = prepare_graph(r, graph);
     if (e == VKG_SUCCESS) e = compile(r, &r->plan);
     if (e == VKG_SUCCESS) {
         vkg_plan_get_info(r->plan, &r->in);
