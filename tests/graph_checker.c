@@ -472,8 +472,10 @@ bool vkgt_check_plan_info(const vkg_plan_info *in, char *why, size_t why_size)
         for (uint32_t i = 0; i < nbar && !c->failed; i++) {
             uint32_t bi = order[i];
             const vkg_plan_barrier *b = &in->barriers[bi];
+            /* (reads by the host do not chain inside a command buffer: a write after them
+             * waits for the earlier write itself, memory dependency included) */
             if (!(b->flags & VKG_BARRIER_ACQUIRE) && b->src_access &&
-                !(b->flags & VKG_BARRIER_ALIAS)) {
+                !(b->flags & VKG_BARRIER_ALIAS) && !(b->src_stage & VK_PIPELINE_STAGE_2_HOST_BIT)) {
                 bool transition = in->resources[b->resource].is_image && b->old_layout != b->new_layout;
                 range rg = barrier_range(b);
                 FOR_UNITS(c, &rg, ui) {

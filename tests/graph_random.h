@@ -174,7 +174,7 @@ static void vkgt_random_graph(vkg_graph *g, uint64_t *s, const vkgt_random_graph
 }
 
 /* Caps with 1, 2 or 3 queue families and a role mapping chosen by `variant` (0..4). */
-static void vkgt_caps_variant(vkg_caps *caps, uint32_t variant)
+static inline void vkgt_caps_variant(vkg_caps *caps, uint32_t variant)
 {
     vkg_caps_default(caps);
     static const uint32_t maps[5][3] = {{0, 0, 0}, {0, 1, 1}, {0, 0, 1}, {0, 1, 0}, {0, 1, 2}};

@@ -466,7 +466,10 @@ void vkg__requirements_query(bool is_image, VkFormat format, uint32_t width, uin
                                        .arrayLayers = layers,
                                        .samples = samples,
                                        .tiling = VK_IMAGE_TILING_OPTIMAL,
-                                       .usage = image_usage,
+                                       /* an image only the host or presentation touches
+                                        * still needs a usage bit */
+                                       .usage = image_usage ? image_usage
+                                                            : VK_IMAGE_USAGE_TRANSFER_DST_BIT,
                                        .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
                                        .initialLayout = VK_IMAGE_LAYOUT_UNDEFINED};
     } else {
@@ -806,8 +809,11 @@ static void vkg__summarize(vkg__ctx *c, uint32_t ri)
     for (uint32_t i = 0; i < count; i++) {
         const vkg__sub *s = r->is_image ? &w->subs[i] : &w->segs[i].s;
         if (!s->init) continue;
-        if (s->r_stage) {
+        if (s->r_stage && !((s->r_stage & VK_PIPELINE_STAGE_2_HOST_BIT) && s->has_w)) {
             st |= s->r_stage;
+        } else if (s->r_stage) {
+            st |= s->r_stage | s->w_stage; /* host reads do not chain (see vkg__use_state) */
+            ac |= s->w_access;
         } else if (s->has_w) {
             st |= s->w_stage;
             ac |= s->w_access;
@@ -971,6 +977,12 @@ static void vkg__sync_sub(vkg__ctx *c, uint32_t k, const vkg__touch *t, vkg__sub
             if (s->r_stage) {
                 b.src_stage = s->r_stage; /* write-after-read: execution dependency only */
                 src_pass = s->r_pass;
+                /* the host stage does not chain inside a command buffer: a write that was
+                 * only made visible to host reads must be waited for itself */
+                if ((s->r_stage & VK_PIPELINE_STAGE_2_HOST_BIT) && s->has_w) {
+                    b.src_stage |= s->w_stage;
+                    b.src_access = s->w_access;
+                }
             } else if (s->has_w) {
                 b.src_stage = s->w_stage;
                 b.src_access = s->w_access;

@@ -55,12 +55,18 @@ uint slot_value(uint x)
     return x;
 }
 
-uint digest()
+/* the pass's digest op folds slots [0, nslots) into slot nslots; writers salt it */
+uint fold_slots()
 {
     Words s = Words(pc.scratch);
     uint d = 0x811c9dc5u;
     for (uint i = 0; i < pc.nslots; i++) d = hmix(d, slot_value(s.w[i]));
-    return hmix(d, pc.salt);
+    return d;
+}
+
+uint digest()
+{
+    return hmix(Words(pc.scratch).w[pc.nslots], pc.salt);
 }
 
 uint word_value(uint d, uint i)
@@ -170,7 +176,13 @@ void run_op(uint tid, uint nthreads)
 
 /* ---- stages ------------------------------------------------------------------------------ */
 #if defined(STAGE_C)
-#if defined(OP_DISPATCH_INDIRECT)
+#if defined(OP_DIGEST)
+layout(local_size_x = 1) in;
+void main()
+{
+    Words(pc.scratch).w[pc.nslots] = fold_slots();
+}
+#elif defined(OP_DISPATCH_INDIRECT)
 layout(local_size_x = 1) in;
 void main()
 {

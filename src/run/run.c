@@ -229,7 +229,8 @@ typedef enum dtype { DT_NONE, DT_SSBO, DT_UBO, DT_SAMPLED, DT_STORAGE_IMAGE, DT_
     X(st##_RIMG_R32UI, DT_STORAGE_IMAGE) X(st##_WIMG_F, DT_STORAGE_IMAGE)                        \
     X(st##_WIMG_U, DT_STORAGE_IMAGE)
 #define VKGR_VARIANTS(X)                                                                         \
-    VKGR_GENERIC(X, C) VKGR_GENERIC(X, V) VKGR_GENERIC(X, F) X(C_DISPATCH_INDIRECT, DT_NONE)     \
+    VKGR_GENERIC(X, C) VKGR_GENERIC(X, V) VKGR_GENERIC(X, F) X(C_DIGEST, DT_NONE)                 \
+    X(C_DISPATCH_INDIRECT, DT_NONE)     \
     X(V_FULLSCREEN, DT_NONE) X(V_INDEX, DT_NONE) X(V_DRAW_INDIRECT, DT_NONE)                     \
     X(V_VERTEX, DT_NONE) X(F_ATTACH_F, DT_NONE) X(F_ATTACH_U, DT_NONE) X(F_ATTACH_DEPTH, DT_NONE)
 
@@ -277,6 +278,7 @@ typedef enum okind {
     K_DISPIND,  /* dispatch-indirect argument fetch */
     K_VERTEX,   /* vertex attribute fetch */
     K_TREAD,    /* transfer read into scratch */
+    K_DIGEST,   /* folds the read slots into the digest slot */
     K_WBUF,     /* shader write of a buffer range */
     K_WIMG,     /* shader write of one mip */
     K_COLOR,    /* colour attachment: one mip and layer */
@@ -642,8 +644,13 @@ static vkg_result build_pass(runner *r, uint32_t k)
                 if (ubo && o->size > 4ull * VKGR_UBO_WORDS) o->size = 4ull * VKGR_UBO_WORDS;
                 VkDeviceSize al = ubo ? r->caps->min_uniform_buffer_offset_alignment
                                       : r->caps->min_storage_buffer_offset_alignment;
-                o->var = generic(st, aligned(u->offset, al) ? (ubo ? G_RBUF_UBO : G_RBUF_SSBO)
-                                                            : G_RBUF_BDA);
+                /* a sampled read of a buffer is a texel-buffer read: run reads it through
+                 * its device address (invisible to synchronization validation, checked by
+                 * the data) rather than as a storage buffer the graph did not declare */
+                bool sampled = rd & VK_ACCESS_2_SHADER_SAMPLED_READ_BIT;
+                o->var = generic(st, !sampled && aligned(u->offset, al)
+                                         ? (ubo ? G_RBUF_UBO : G_RBUF_SSBO)
+                                         : G_RBUF_BDA);
                 o->nslots = VKGR_SLOTS;
                 foot_use(&o->f[0], u, rd, 0, 0, o->off, o->size);
                 o->nf = 1;
@@ -756,6 +763,23 @@ static vkg_result build_pass(runner *r, uint32_t k)
                     o->nf = 1;
                 }
         }
+    }
+
+    /* the digest, when something consumes it */
+    bool consumers = false;
+    for (uint32_t i = 0; i < p->use_count; i++) {
+        vkg_access x = r->in.uses[p->first_use + i].access;
+        consumers |= (is_shader_access(x) && (acc(x)->access & VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT)) ||
+                     x == VKG_ACCESS_COLOR_WRITE || x == VKG_ACCESS_COLOR_READ_WRITE ||
+                     x == VKG_ACCESS_DEPTH_WRITE || x == VKG_ACCESS_DEPTH_READ_WRITE;
+    }
+    if (consumers) {
+        rop *o = new_op(r);
+        if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+        o->kind = K_DIGEST;
+        o->st = ST_C;
+        o->var = KV_C_DIGEST;
+        o->res = UINT32_MAX;
     }
 
     /* writes */
@@ -931,14 +955,21 @@ static vkg_result build_pass(runner *r, uint32_t k)
             nd = o->slot + o->nslots;
     }
     rp->nslots = nd;
-    rp->ntotal = (s + 3u) & ~3u;
+    /* the digest slot sits at nd: move the sinks past it */
+    for (uint32_t i = 0; i < rp->op_count; i++) {
+        rop *o = &r->ops[rp->first_op + i];
+        if (o->kind == K_TREAD && !o->fold) o->slot += 4;
+    }
+    rp->ntotal = (s + 4u + 3u) & ~3u;
     for (uint32_t i = 0; i < rp->op_count; i++) {
         rop *o = &r->ops[rp->first_op + i];
         if (o->kind <= K_TREAD) {
             foot_scratch(&o->f[o->nf++], o->st, true, o->slot, o->nslots);
-        } else if ((o->kind == K_WBUF || o->kind == K_WIMG || o->kind == K_COLOR ||
-                    o->kind == K_DEPTH) && nd) {
-            foot_scratch(&o->f[o->nf++], o->st, false, 0, nd);
+        } else if (o->kind == K_DIGEST) {
+            if (nd) foot_scratch(&o->f[o->nf++], ST_C, false, 0, nd);
+            foot_scratch(&o->f[o->nf++], ST_C, true, nd, 1);
+        } else if (o->kind == K_WBUF || o->kind == K_WIMG || o->kind == K_COLOR || o->kind == K_DEPTH) {
+            foot_scratch(&o->f[o->nf++], o->st, false, nd, 1);
         }
     }
     return VKG_SUCCESS;
@@ -999,13 +1030,22 @@ static vkg_result sim_pass(runner *r, uint32_t k, uint32_t *slots, uint32_t tag)
                 poison_image(&r->res[b->resource], b->base_mip, b->mip_count, b->base_layer, b->layer_count);
         }
     }
+    /* host writes: run does not write from the host, so the contents become unknown */
+    for (uint32_t i = 0; i < p->use_count; i++) {
+        const vkg_plan_use *u = &r->in.uses[p->first_use + i];
+        rres *R = &r->res[u->resource];
+        if (u->access != VKG_ACCESS_HOST_WRITE || !R->known) continue;
+        if (R->pr->is_image) poison_image(R, u->base_mip, u->mip_count, u->base_layer, u->layer_count);
+        else memset(R->known + u->offset, 0, u->size);
+    }
     memset(slots, 0, rp->ntotal * sizeof *slots);
     bool poisoned = false, digest_done = false;
     uint32_t d = 0;
     for (uint32_t i = 0; i < rp->op_count; i++) {
         const rop *o = &r->ops[rp->first_op + i];
-        rres *R = &r->res[o->res];
+        rres *R = o->res < r->nres ? &r->res[o->res] : NULL;
         bool unk = false;
+        if (!R) continue; /* the digest op: the model computes the digest where it is used */
         uint32_t *sl = slots + o->slot;
         if ((o->kind == K_WBUF || o->kind == K_WIMG || o->kind == K_COLOR || o->kind == K_DEPTH) &&
             !digest_done) {
@@ -1106,6 +1146,7 @@ static vkg_result sim_pass(runner *r, uint32_t k, uint32_t *slots, uint32_t tag)
             break;
         }
         case K_LOADONLY:
+        case K_DIGEST:
         case K_READBACK:
         case K_UPLOAD:
             break;
@@ -1559,7 +1600,9 @@ static void push(rec *c, const rop *o, pcs *pc)
 static void record_op(rec *c, const rpass *rp, const rop *o)
 {
     runner *r = c->r;
-    const rres *R = &r->res[o->res];
+    static const vkg_plan_resource none_pr = {.name = ""};
+    const rres none = {.pr = &none_pr};
+    const rres *R = o->res < r->nres ? &r->res[o->res] : &none; /* the digest op has none */
     pcs pc;
     memset(&pc, 0, sizeof pc);
     pc.scratch[0] = (uint32_t)c->base;
@@ -1567,7 +1610,9 @@ static void record_op(rec *c, const rpass *rp, const rop *o)
     pc.slot = o->slot;
     pc.nslots = rp->nslots;
     pc.tag = VKGR_TAG(r->frame);
-    pc.salt = o->salt;
+    uint32_t salt = o->salt;
+    if (r->opt.debug_skew_op && o == &r->ops[r->opt.debug_skew_op - 1]) salt++;
+    pc.salt = salt;
     pc.small = R->small;
     pc.mip = o->mip;
     pc.layer0 = o->layer0;
@@ -1621,6 +1666,16 @@ static void record_op(rec *c, const rpass *rp, const rop *o)
             vk->vkCmdDraw(cmd, o->st == ST_V ? 64 : 3, 1, 0, 0);
             vk->vkCmdEndRendering(cmd);
         }
+        break;
+    }
+    case K_DIGEST: {
+        key.compute = true;
+        key.vs = o->var;
+        VkPipeline p = get_pipeline(r, &key);
+        if (!p) return;
+        vk->vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p);
+        push(c, o, &pc);
+        vk->vkCmdDispatch(cmd, 1, 1, 1);
         break;
     }
     case K_DISPIND: {
@@ -1712,7 +1767,7 @@ static void record_op(rec *c, const rpass *rp, const rop *o)
         break;
     case K_FILL:
         vk->vkCmdFillBuffer(cmd, res_buffer(c, o->res), o->off, o->size,
-                            R->small ? 3u + o->salt % 6u : hfin(o->salt));
+                            R->small ? 3u + salt % 6u : hfin(salt));
         break;
     case K_COPYIMG: {
         const rres *S = &r->res[o->src_res];
@@ -1732,7 +1787,7 @@ static void record_op(rec *c, const rpass *rp, const rop *o)
         for (uint32_t l0 = 0; l0 < o->layers; l0 += 16) {
             uint32_t n = o->layers - l0 < 16 ? o->layers - l0 : 16;
             for (uint32_t i = 0; i < n; i++) {
-                uint32_t start = (o->salt + 977u * (l0 + i)) % VKGR_PATTERN_SHIFT;
+                uint32_t start = (salt + 977u * (l0 + i)) % VKGR_PATTERN_SHIFT;
                 bic[i] = (VkBufferImageCopy){
                     .bufferOffset = (VkDeviceSize)start * bytes,
                     .imageSubresource = {vkg_format_aspect(R->pr->format), o->mip, o->layer0 + l0 + i, 1},
@@ -1785,10 +1840,26 @@ static void record_pass(const vkg_pass_context *ctx, void *user)
     const rpass *rp = &r->pass[k];
     const vkg_plan_pass *p = &r->in.passes[k];
     if (strncmp(p->name, "vkgraph-run/readback:", 21) == 0) {
-        const vkg_plan_use *u = &r->in.uses[p->first_use]; /* the output, then the staging */
-        const rres *R = &r->res[u->resource];
-        staging_copy(r, c.cmd, R, res_buffer(&c, u->resource), res_image(&c, u->resource),
-                     res_buffer(&c, r->in.uses[p->first_use + 1].resource), true);
+        /* use 0 is the staging buffer, the others the regions to read back */
+        VkBuffer staging = res_buffer(&c, r->in.uses[p->first_use].resource);
+        for (uint32_t i = 1; i < p->use_count; i++) {
+            const vkg_plan_use *u = &r->in.uses[p->first_use + i];
+            const rres *R = &r->res[u->resource];
+            if (!R->pr->is_image) {
+                r->vk->vkCmdCopyBuffer(c.cmd, res_buffer(&c, u->resource), staging, 1,
+                                       &(VkBufferCopy){u->offset, u->offset, u->size});
+                continue;
+            }
+            for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
+                for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++) {
+                    VkBufferImageCopy bic = {
+                        .bufferOffset = tix(R, m, l, 0, 0) * fclass_bytes(R->fc),
+                        .imageSubresource = {vkg_format_aspect(R->pr->format), m, l, 1},
+                        .imageExtent = {mip_w(R->pr, m), mip_h(R->pr, m), 1}};
+                    r->vk->vkCmdCopyImageToBuffer(c.cmd, res_image(&c, u->resource),
+                                                  VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, staging, 1, &bic);
+                }
+        }
         return;
     }
     bool stamps = r->opt.timings && rp->timestamps;
@@ -1851,10 +1922,66 @@ static bool needs_readback(const runner *r, const vkg_plan_resource *pr)
     return r->opt.verify && (pr->output || pr->imported) && pr->used;
 }
 
+static int cmp_range(const void *a, const void *b)
+{
+    const vkg_use *x = a, *y = b;
+    return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* Reads back what the plan can define: all of an imported resource, the written parts of a
+ * transient one (reading the rest would be a read before any write). */
 static vkg_result add_readback(runner *r, vkg_graph *g, const vkg_plan_info *in, uint32_t i,
-                               vkg_resource *staged)
+                               vkg_resource *staged, bool *added)
 {
     const vkg_plan_resource *pr = &in->resources[i];
+    vkg_use uses[64];
+    uint32_t n = 1;
+    *added = false;
+    if (pr->imported) {
+        uses[n++] = (vkg_use){.resource = {i + 1}, .access = VKG_ACCESS_TRANSFER_READ};
+    } else if (pr->is_image) {
+        uint32_t nsub = pr->mips * pr->layers;
+        uint8_t *w = calloc(nsub ? nsub : 1, 1);
+        if (!w) return fail(r, VKG_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+        for (uint32_t u = 0; u < in->use_count; u++) {
+            const vkg_plan_use *x = &in->uses[u];
+            if (x->resource != i || !acc(x->access)->write) continue;
+            for (uint32_t m = x->base_mip; m < x->base_mip + x->mip_count; m++)
+                for (uint32_t l = x->base_layer; l < x->base_layer + x->layer_count; l++)
+                    w[m * pr->layers + l] = 1;
+        }
+        for (uint32_t m = 0; m < pr->mips; m++)
+            for (uint32_t l = 0; l < pr->layers; l++) {
+                if (!w[m * pr->layers + l]) continue;
+                uint32_t e = l;
+                while (e + 1 < pr->layers && w[m * pr->layers + e + 1]) e++;
+                if (n < 64)
+                    uses[n++] = (vkg_use){.resource = {i + 1}, .access = VKG_ACCESS_TRANSFER_READ,
+                                          .base_mip = m, .mip_count = 1, .base_layer = l,
+                                          .layer_count = e - l + 1};
+                l = e;
+            }
+        free(w);
+    } else {
+        vkg_use rs[64];
+        uint32_t nr = 0;
+        for (uint32_t u = 0; u < in->use_count && nr < 64; u++) {
+            const vkg_plan_use *x = &in->uses[u];
+            if (x->resource == i && acc(x->access)->write)
+                rs[nr++] = (vkg_use){.offset = x->offset, .size = x->size};
+        }
+        qsort(rs, nr, sizeof *rs, cmp_range);
+        for (uint32_t k = 0; k < nr && n < 64; k++) {
+            uint64_t lo = rs[k].offset, hi = lo + rs[k].size;
+            while (k + 1 < nr && rs[k + 1].offset <= hi) {
+                if (rs[k + 1].offset + rs[k + 1].size > hi) hi = rs[k + 1].offset + rs[k + 1].size;
+                k++;
+            }
+            uses[n++] = (vkg_use){.resource = {i + 1}, .access = VKG_ACCESS_TRANSFER_READ,
+                                  .offset = lo, .size = hi - lo};
+        }
+    }
+    if (n == 1) return VKG_SUCCESS; /* nothing defines it: nothing to compare */
     char name[300];
     uint64_t bytes = pr->is_image ? image_texels(pr) * fclass_bytes(fclass_of(pr->format)) : pr->size;
     snprintf(name, sizeof name, "vkgraph-run/staging:%s", pr->name);
@@ -1862,12 +1989,12 @@ static vkg_result add_readback(runner *r, vkg_graph *g, const vkg_plan_info *in,
                                                                 .imported = true, .output = true},
                                     staged);
     if (e != VKG_SUCCESS) return fail(r, e, "adding a readback buffer for \"%s\" failed", pr->name);
+    uses[0] = (vkg_use){.resource = *staged, .access = VKG_ACCESS_TRANSFER_WRITE};
     snprintf(name, sizeof name, "vkgraph-run/readback:%s", pr->name);
-    vkg_use uses[2] = {{.resource = {i + 1}, .access = VKG_ACCESS_TRANSFER_READ},
-                       {.resource = *staged, .access = VKG_ACCESS_TRANSFER_WRITE}};
-    e = vkg_graph_pass(g, &(vkg_pass_desc){.name = name, .uses = uses, .use_count = 2,
+    e = vkg_graph_pass(g, &(vkg_pass_desc){.name = name, .uses = uses, .use_count = n,
                                            .record = record_pass, .user = r}, NULL);
     if (e != VKG_SUCCESS) return fail(r, e, "adding the readback pass for \"%s\" failed", pr->name);
+    *added = true;
     return VKG_SUCCESS;
 }
 
@@ -1915,7 +2042,9 @@ static vkg_result prepare_graph(runner *r, vkg_graph *user_graph)
             const vkg_plan_use *u = &in.uses[p->first_use + i];
             if (u->access == VKG_ACCESS_PRESENT && !done[u->resource] &&
                 needs_readback(r, &in.resources[u->resource])) {
-                e = add_readback(r, g, &in, u->resource, &staged[nst++]);
+                bool added;
+                e = add_readback(r, g, &in, u->resource, &staged[nst], &added);
+                nst += added;
                 done[u->resource] = true;
             }
             uses[i] = (vkg_use){.resource = {u->resource + 1}, .access = u->access};
@@ -1933,7 +2062,11 @@ static vkg_result prepare_graph(runner *r, vkg_graph *user_graph)
         if (e != VKG_SUCCESS) e = fail(r, e, "copying pass \"%s\" failed", p->name);
     }
     for (uint32_t i = 0; i < in.resource_count && e == VKG_SUCCESS; i++)
-        if (!done[i] && needs_readback(r, &in.resources[i])) e = add_readback(r, g, &in, i, &staged[nst++]);
+        if (!done[i] && needs_readback(r, &in.resources[i])) {
+            bool added;
+            e = add_readback(r, g, &in, i, &staged[nst], &added);
+            nst += added;
+        }
     if (e == VKG_SUCCESS && nst) {
         vkg_use *hu = calloc(nst, sizeof *hu);
         if (!hu) e = fail(r, VKG_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");

@@ -16,6 +16,7 @@ typedef struct vkgr_options {
     const char *trace_path;    /* Chrome / Perfetto trace JSON; NULL: none */
     FILE *report;              /* timings table and summary; NULL: quiet */
     uint32_t debug_drop_barrier; /* passed to the executor (tests) */
+    uint32_t debug_skew_op; /* tests: 1 + the index of a kernel op whose GPU values are off */
 } vkgr_options;
 
 typedef struct vkgr_info {
