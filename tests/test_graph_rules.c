@@ -313,6 +313,43 @@ static void test_json_errors_name_position(void **state)
     }
 }
 
+static void record_nothing(const vkg_pass_context *ctx, void *user)
+{
+    (void)ctx, (void)user;
+}
+
+/* passes loaded from a file get their callbacks afterwards */
+static void test_set_record_on_loaded_passes(void **state)
+{
+    (void)state;
+    vkg_graph *g = NULL;
+    assert_int_equal(vkg_graph_load_json_string(
+                         "{\"vkgraph\": 1, \"resources\": [{\"name\": \"b\", \"buffer\": {\"size\": 64}, "
+                         "\"output\": true}], \"passes\": [{\"name\": \"w\", \"queue\": \"compute\", "
+                         "\"uses\": [{\"resource\": \"b\", \"access\": \"compute_storage_write\"}]}]}",
+                         "t.json", &(vkg_graph_desc){.logger = vkgt_logger()}, &g, NULL, NULL, 0),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_pass_count(g), 1);
+    int user = 7;
+    assert_int_equal(vkg_graph_set_record(g, vkg_graph_find_pass(g, "w"), record_nothing, &user),
+                     VKG_SUCCESS);
+    vkgt_log_clear();
+    assert_int_equal(vkg_graph_set_record(g, (vkg_pass){2}, record_nothing, NULL),
+                     VKG_ERROR_INVALID_HANDLE);
+    assert_true(vkgt_log_has("vkg_graph_set_record", "not a pass", NULL));
+    vkg_caps caps;
+    vkg_caps_default(&caps);
+    vkg_plan *plan = NULL;
+    assert_int_equal(vkg_compile(g, &caps, &plan), VKG_SUCCESS);
+    vkg_plan_info in;
+    vkg_plan_get_info(plan, &in);
+    assert_int_equal(in.pass_count, 1);
+    assert_true(in.passes[0].record == record_nothing);
+    assert_ptr_equal(in.passes[0].user, &user);
+    vkg_plan_destroy(plan);
+    vkg_graph_destroy(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -329,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_present_must_be_last),
         cmocka_unit_test(test_unknown_format_and_import_state),
         cmocka_unit_test(test_json_errors_name_position),
+        cmocka_unit_test(test_set_record_on_loaded_passes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
