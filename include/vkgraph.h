@@ -962,9 +962,18 @@ const char *vkg_layout_name(VkImageLayout layout);
  * executions and plans; each plan's first-use barriers of an imported resource are patched
  * from that state when recorded, and the state is updated after the submission.
  *
+ * Recording: the passes of each queue submission are split into runs of consecutive passes,
+ * one primary command buffer each, recorded in parallel by the executor's recording threads
+ * (the calling thread is thread 0) from per-thread, per-frame-slot command pools, and
+ * submitted in one VkSubmitInfo2 in pass order. The split depends only on the plan and the
+ * executor's settings, never on timing, so the GPU sees the same commands every frame.
+ *
  * Threading: an executor is externally synchronized (one thread at a time). Several
  * executors on one device may run on different threads; an imported resource must not be
- * used by two executions at once.
+ * used by two executions at once. Record callbacks of different passes may run at the same
+ * time on different threads (never the same pass twice at once): state they share must be
+ * thread-safe, or per thread (vkg_pass_thread), or the executor made with one thread. The
+ * logger may be called from recording threads.
  * ---------------------------------------------------------------------------------------- */
 
 typedef struct vkg_executor vkg_executor;
@@ -974,6 +983,12 @@ typedef struct vkg_executor_desc {
     /* Frame slots: executing frame N waits (on the host) for frame N - frames_in_flight.
      * 0: 2. */
     uint32_t frames_in_flight;
+    /* Threads recording command buffers, the caller included. 0: the number of online CPU
+     * cores. 1: everything is recorded on the calling thread. At most 64. */
+    uint32_t record_threads;
+    /* A submission is split into min(record_threads, passes / passes_per_command_buffer)
+     * command buffers (at least one), so small plans never wake a thread. 0: 32. */
+    uint32_t passes_per_command_buffer;
     /* Testing only: 1 + the index of a plan barrier (vkg_plan_info.barriers) never to
      * record, to prove that synchronization validation notices a missing barrier. 0: off. */
     uint32_t debug_drop_barrier;
@@ -983,6 +998,17 @@ VKG_MUST_CHECK vkg_result vkg_executor_create(vkg_device *device, const vkg_exec
                                               vkg_executor **out);
 /* Waits for the executor's submissions, then destroys what it created. NULL is a no-op. */
 void vkg_executor_destroy(vkg_executor *executor);
+/* Recording threads, the caller included (vkg_executor_desc.record_threads resolved). */
+uint32_t vkg_executor_thread_count(const vkg_executor *executor);
+
+/* What the last vkg_execute did (zeros before the first). Same thread as vkg_execute. */
+typedef struct vkg_executor_stats {
+    uint64_t executions;       /* successful vkg_execute calls */
+    uint32_t submissions;      /* VkSubmitInfo2 batches of the last execution */
+    uint32_t command_buffers;  /* primary command buffers in them */
+    uint32_t threads_used;     /* recording threads that took part */
+} vkg_executor_stats;
+void vkg_executor_get_stats(const vkg_executor *executor, vkg_executor_stats *out);
 
 /* An imported graph resource bound to a device object for one execution. */
 typedef struct vkg_binding {
@@ -1012,6 +1038,9 @@ vkg_device *vkg_pass_device(const vkg_pass_context *ctx);
 /* This pass's name and plan index. */
 const char *vkg_pass_name(const vkg_pass_context *ctx);
 uint32_t vkg_pass_index(const vkg_pass_context *ctx);
+/* The recording thread running this callback, in [0, vkg_executor_thread_count): index
+ * per-thread state (descriptor pools, scratch) with it. */
+uint32_t vkg_pass_thread(const vkg_pass_context *ctx);
 /* Resolved handles of a graph resource (VK_NULL_HANDLE for the other kind). */
 VkBuffer vkg_pass_buffer(const vkg_pass_context *ctx, vkg_resource resource);
 VkDeviceAddress vkg_pass_buffer_address(const vkg_pass_context *ctx, vkg_resource resource);

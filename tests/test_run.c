@@ -57,7 +57,15 @@ static void test_random_graphs_verify(void **state)
         vkg_plan_destroy(plan);
         vkgr_info info;
         uint32_t before = vkg_device_validation_count(dev);
-        vkg_result r = vkgr_run(dev, g, &(vkgr_options){.frames = 3, .verify = true}, &info);
+        /* every other graph is recorded by 3 threads, one pass per command buffer: split
+         * barriers, events and imported first uses then cross command buffers */
+        bool mt = seed & 1;
+        vkg_result r = vkgr_run(dev, g,
+                                &(vkgr_options){.frames = 3,
+                                                .verify = true,
+                                                .record_threads = mt ? 3 : 1,
+                                                .passes_per_command_buffer = mt ? 1 : 0},
+                                &info);
         vkg_graph_destroy(g);
         if (r == VKG_ERROR_INVALID_ARGUMENT || r == VKG_ERROR_FEATURE_NOT_PRESENT) {
             /* e.g. indirect arguments a host write left undefined: named, never submitted */

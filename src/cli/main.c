@@ -23,7 +23,7 @@ static void usage(FILE *f)
             "  dot FILE.json [--device NAME] [--split]\n"
             "                            write the compiled graph as Graphviz DOT\n"
             "  run FILE.json [--frames N] [--verify] [--validate] [--timings] [--trace T.json]\n"
-            "      [--device NAME] [--frames-in-flight N]\n"
+            "      [--device NAME] [--frames-in-flight N] [--threads N]\n"
             "                            execute the graph with built-in deterministic kernels;\n"
             "                            --verify compares every output with the same work done\n"
             "                            on the CPU, --validate fails on any validation message\n"
@@ -408,6 +408,11 @@ static int cmd_run(int argc, char **argv)
         } else if (strcmp(a, "--frames-in-flight") == 0 && i + 1 < argc) {
             if (!parse_count(argv[++i], 1, 16, &o.frames_in_flight)) {
                 fprintf(stderr, "vkgraph run: --frames-in-flight wants 1 to 16, not \"%s\"\n", argv[i]);
+                return 2;
+            }
+        } else if (strcmp(a, "--threads") == 0 && i + 1 < argc) {
+            if (!parse_count(argv[++i], 1, 64, &o.record_threads)) {
+                fprintf(stderr, "vkgraph run: --threads wants 1 to 64, not \"%s\"\n", argv[i]);
                 return 2;
             }
         } else if (strcmp(a, "--trace") == 0 && i + 1 < argc) {

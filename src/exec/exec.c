@@ -14,8 +14,10 @@
  */
 #include "../device/device.h"
 #include "../graph/graph.h"
+#include "../util/workers.h"
 
 #include <stdio.h>
+#include <unistd.h>
 
 #define VKG__X_NONE UINT32_MAX
 
@@ -38,32 +40,53 @@ typedef struct vkg__xuse {
     VkAttachmentStoreOp store;
 } vkg__xuse;
 
+/* One primary command buffer: a run of consecutive passes of one plan submission, recorded
+ * by one thread from that thread's pool. Chunks are fixed when the plan is realised, so the
+ * split and the submission order never depend on timing. */
+typedef struct vkg__chunk {
+    uint32_t submission;
+    uint32_t first, count; /* passes of the submission */
+    uint32_t thread;
+    uint32_t dq;
+    VkCommandBuffer cmd;
+} vkg__chunk;
+
+/* Per recording thread: barrier scratch and the first error it met. */
+typedef struct vkg__scratch {
+    VkImageMemoryBarrier2 *ib;
+    VkBufferMemoryBarrier2 *bb;
+    VkDependencyInfo *deps;
+    VkEvent *wait_events;
+    vkg_result error;
+} vkg__scratch;
+
 typedef struct vkg__real {
     const vkg_plan *plan;
     uint64_t serial;
+    uint32_t slot; /* frame slot whose pools hold the command buffers */
     vkg_plan_info in;
     vkg_allocation *heaps;
     vkg__xres *res;
     vkg__xuse *uses;
     VkEvent *events;
-    VkCommandBuffer *cmds;  /* per plan submission */
+    vkg__chunk *chunks;          /* by submission, then pass order */
+    uint32_t chunk_count;
+    uint32_t *first_chunk;       /* per plan submission, + 1 */
+    VkCommandBufferSubmitInfo *cbis; /* per chunk */
+    uint32_t active;             /* threads with chunks */
     uint64_t *values;       /* per plan submission: timeline value of this execution */
     uint32_t *dq_of_queue;  /* plan queue -> device queue */
     uint32_t *submit_order; /* submissions by first pass */
     /* recording scratch, sized at realisation */
-    VkImageMemoryBarrier2 *ib;
-    VkBufferMemoryBarrier2 *bb;
+    vkg__scratch *scratch; /* per recording thread */
     uint32_t bar_cap;
-    VkDependencyInfo *deps;
-    VkEvent *wait_events;
     uint32_t dep_cap;
     VkSemaphoreSubmitInfo *waits;
     uint32_t wait_cap;
-    vkg_result error; /* first error met while recording */
 } vkg__real;
 
 typedef struct vkg__slot {
-    VkCommandPool pools[VKG_QUEUE_ROLE_COUNT]; /* per device queue */
+    VkCommandPool *pools; /* per recording thread, per device queue: [t * ROLE_COUNT + dq] */
     vkg_ticket last[VKG_QUEUE_ROLE_COUNT];     /* per device queue */
     vkg__real **reals;
     uint32_t real_count, real_cap;
@@ -75,8 +98,12 @@ struct vkg_executor {
     char name[64];
     uint32_t frames;
     uint32_t drop; /* debug_drop_barrier */
+    uint32_t threads;
+    uint32_t grain; /* passes per command buffer before a submission is split */
+    vkg__workers *workers;
     uint64_t frame;
     vkg__slot *slots;
+    vkg_executor_stats stats;
 };
 
 struct vkg_pass_context {
@@ -84,6 +111,7 @@ struct vkg_pass_context {
     vkg__real *real;
     uint32_t pass;
     VkCommandBuffer cmd;
+    uint32_t thread;
 };
 
 /* ------------------------------------------------------------------------------------------
@@ -192,19 +220,31 @@ static void vkg__real_destroy(vkg_executor *ex, vkg__real *x)
     if (x->events)
         for (uint32_t e = 0; e < in->event_count; e++)
             if (x->events[e]) dev->vk.vkDestroyEvent(dev->device, x->events[e], dev->vkac);
-    /* command buffers go with their pools */
+    if (x->chunks)
+        for (uint32_t c = 0; c < x->chunk_count; c++)
+            if (x->chunks[c].cmd)
+                dev->vk.vkFreeCommandBuffers(
+                    dev->device,
+                    ex->slots[x->slot].pools[x->chunks[c].thread * VKG_QUEUE_ROLE_COUNT + x->chunks[c].dq],
+                    1, &x->chunks[c].cmd);
+    if (x->scratch)
+        for (uint32_t t = 0; t < ex->threads; t++) {
+            vkg__free(&ex->host, x->scratch[t].ib);
+            vkg__free(&ex->host, x->scratch[t].bb);
+            vkg__free(&ex->host, x->scratch[t].deps);
+            vkg__free(&ex->host, x->scratch[t].wait_events);
+        }
+    vkg__free(&ex->host, x->scratch);
     vkg__free(&ex->host, x->heaps);
     vkg__free(&ex->host, x->res);
     vkg__free(&ex->host, x->uses);
     vkg__free(&ex->host, x->events);
-    vkg__free(&ex->host, x->cmds);
+    vkg__free(&ex->host, x->chunks);
+    vkg__free(&ex->host, x->first_chunk);
+    vkg__free(&ex->host, x->cbis);
     vkg__free(&ex->host, x->values);
     vkg__free(&ex->host, x->dq_of_queue);
     vkg__free(&ex->host, x->submit_order);
-    vkg__free(&ex->host, x->ib);
-    vkg__free(&ex->host, x->bb);
-    vkg__free(&ex->host, x->deps);
-    vkg__free(&ex->host, x->wait_events);
     vkg__free(&ex->host, x->waits);
     vkg__free(&ex->host, x);
 }
@@ -279,6 +319,7 @@ static vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_
     if (!x) return VKG__OOM(&ex->host, "a plan realisation");
     x->plan = plan;
     x->serial = plan->serial;
+    x->slot = (uint32_t)(slot - ex->slots);
     vkg_plan_get_info(plan, &x->in);
     const vkg_plan_info *in = &x->in;
     vkg_result r = VKG_SUCCESS;
@@ -286,13 +327,14 @@ static vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_
     /* queues: the plan's families must be this device's */
     x->dq_of_queue = vkg__calloc(&ex->host, in->queue_count + 1, sizeof(uint32_t));
     x->submit_order = vkg__calloc(&ex->host, in->submission_count + 1, sizeof(uint32_t));
-    x->cmds = vkg__calloc(&ex->host, in->submission_count + 1, sizeof(VkCommandBuffer));
+    x->first_chunk = vkg__calloc(&ex->host, in->submission_count + 1, sizeof(uint32_t));
+    x->scratch = vkg__calloc(&ex->host, ex->threads, sizeof *x->scratch);
     x->values = vkg__calloc(&ex->host, in->submission_count + 1, sizeof(uint64_t));
     x->heaps = vkg__calloc(&ex->host, in->heap_count + 1, sizeof(vkg_allocation));
     x->res = vkg__calloc(&ex->host, in->resource_count + 1, sizeof(vkg__xres));
     x->uses = vkg__calloc(&ex->host, in->use_count + 1, sizeof(vkg__xuse));
     x->events = vkg__calloc(&ex->host, in->event_count + 1, sizeof(VkEvent));
-    if (!x->dq_of_queue || !x->submit_order || !x->cmds || !x->values || !x->heaps || !x->res ||
+    if (!x->dq_of_queue || !x->submit_order || !x->first_chunk || !x->scratch || !x->values || !x->heaps || !x->res ||
         !x->uses || !x->events) {
         vkg__real_destroy(ex, x);
         return VKG__OOM(&ex->host, "a plan realisation");
@@ -340,16 +382,45 @@ static vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_
         VkResult vr = dev->vk.vkCreateEvent(dev->device, &eci, dev->vkac, &x->events[e]);
         if (vr != VK_SUCCESS) r = VKG__VK_FAIL(dev, vr, "vkCreateEvent", in->name);
     }
-    /* command buffers from the slot's pools */
-    for (uint32_t s = 0; s < in->submission_count && r == VKG_SUCCESS; s++) {
-        uint32_t dq = x->dq_of_queue[in->submissions[s].queue];
-        VkCommandBufferAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
-                                          .commandPool = slot->pools[dq],
-                                          .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
-                                          .commandBufferCount = 1};
-        VkResult vr = dev->vk.vkAllocateCommandBuffers(dev->device, &ai, &x->cmds[s]);
-        if (vr != VK_SUCCESS) r = VKG__VK_FAIL(dev, vr, "vkAllocateCommandBuffers", in->name);
+    /* chunks: a submission of n passes becomes min(threads, n / grain) command buffers (at
+     * least one) of consecutive passes; chunks go to threads round-robin, and each command
+     * buffer comes from its thread's pool for this slot and queue */
+    uint32_t chunks = 0;
+    for (uint32_t s = 0; s < in->submission_count; s++) {
+        uint32_t n = in->submissions[s].pass_count / ex->grain;
+        chunks += VKG__MAX(1u, VKG__MIN(ex->threads, n));
     }
+    x->chunks = vkg__calloc(&ex->host, chunks + 1, sizeof *x->chunks);
+    x->cbis = vkg__calloc(&ex->host, chunks + 1, sizeof *x->cbis);
+    if (r == VKG_SUCCESS && (!x->chunks || !x->cbis)) r = VKG__OOM(&ex->host, "command buffers");
+    for (uint32_t s = 0; s < in->submission_count && r == VKG_SUCCESS; s++) {
+        const vkg_plan_submission *sub = &in->submissions[s];
+        uint32_t n = VKG__MAX(1u, VKG__MIN(ex->threads, sub->pass_count / ex->grain));
+        x->first_chunk[s] = x->chunk_count;
+        for (uint32_t c = 0; c < n && r == VKG_SUCCESS; c++) {
+            vkg__chunk *ch = &x->chunks[x->chunk_count];
+            ch->submission = s;
+            ch->first = (uint32_t)((uint64_t)sub->pass_count * c / n);
+            ch->count = (uint32_t)((uint64_t)sub->pass_count * (c + 1) / n) - ch->first;
+            ch->thread = x->chunk_count % ex->threads;
+            ch->dq = x->dq_of_queue[sub->queue];
+            VkCommandBufferAllocateInfo ai = {
+                .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                .commandPool = slot->pools[ch->thread * VKG_QUEUE_ROLE_COUNT + ch->dq],
+                .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                .commandBufferCount = 1};
+            VkResult vr = dev->vk.vkAllocateCommandBuffers(dev->device, &ai, &ch->cmd);
+            if (vr != VK_SUCCESS) {
+                ch->cmd = VK_NULL_HANDLE;
+                r = VKG__VK_FAIL(dev, vr, "vkAllocateCommandBuffers", in->name);
+            }
+            x->cbis[x->chunk_count] = (VkCommandBufferSubmitInfo){
+                .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_SUBMIT_INFO, .commandBuffer = ch->cmd};
+            x->chunk_count++;
+            x->active = VKG__MAX(x->active, ch->thread + 1);
+        }
+    }
+    x->first_chunk[in->submission_count] = x->chunk_count;
     /* submission order: by first pass, so every semaphore wait follows its signal */
     for (uint32_t s = 0; s < in->submission_count; s++) {
         uint32_t at = s;
@@ -378,13 +449,16 @@ static vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_
     x->bar_cap = bars;
     x->dep_cap = deps;
     x->wait_cap = waits;
-    x->ib = vkg__calloc(&ex->host, bars, sizeof *x->ib);
-    x->bb = vkg__calloc(&ex->host, bars, sizeof *x->bb);
-    x->deps = vkg__calloc(&ex->host, deps, sizeof *x->deps);
-    x->wait_events = vkg__calloc(&ex->host, deps, sizeof *x->wait_events);
-    x->waits = vkg__calloc(&ex->host, waits, sizeof *x->waits);
-    if (r == VKG_SUCCESS && (!x->ib || !x->bb || !x->deps || !x->wait_events || !x->waits))
-        r = VKG__OOM(&ex->host, "recording scratch");
+    bool ok = (x->waits = vkg__calloc(&ex->host, waits, sizeof *x->waits)) != NULL;
+    for (uint32_t t = 0; t < x->active && ok; t++) {
+        vkg__scratch *sc = &x->scratch[t];
+        sc->ib = vkg__calloc(&ex->host, bars, sizeof *sc->ib);
+        sc->bb = vkg__calloc(&ex->host, bars, sizeof *sc->bb);
+        sc->deps = vkg__calloc(&ex->host, deps, sizeof *sc->deps);
+        sc->wait_events = vkg__calloc(&ex->host, deps, sizeof *sc->wait_events);
+        ok = sc->ib && sc->bb && sc->deps && sc->wait_events;
+    }
+    if (r == VKG_SUCCESS && !ok) r = VKG__OOM(&ex->host, "recording scratch");
     if (r == VKG_SUCCESS) vkg__attachment_ops(x);
     if (r != VKG_SUCCESS) {
         vkg__real_destroy(ex, x);
@@ -490,6 +564,7 @@ static vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_ex
  * ---------------------------------------------------------------------------------------- */
 
 typedef struct vkg__batch {
+    vkg__scratch *sc;
     uint32_t ni, nb;
 } vkg__batch;
 
@@ -500,7 +575,7 @@ static void vkg__emit(vkg__real *x, vkg__batch *bt, const vkg_plan_barrier *b,
     const vkg__xres *xr = &x->res[b->resource];
     if (x->in.resources[b->resource].is_image) {
         if (bt->ni >= x->bar_cap) return;
-        x->ib[bt->ni++] = (VkImageMemoryBarrier2){
+        bt->sc->ib[bt->ni++] = (VkImageMemoryBarrier2){
             .sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2,
             .srcStageMask = b->src_stage,
             .srcAccessMask = b->src_access,
@@ -514,7 +589,7 @@ static void vkg__emit(vkg__real *x, vkg__batch *bt, const vkg_plan_barrier *b,
             .subresourceRange = {xr->aspect, mip, mips, layer, layers}};
     } else {
         if (bt->nb >= x->bar_cap) return;
-        x->bb[bt->nb++] = (VkBufferMemoryBarrier2){.sType = VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER_2,
+        bt->sc->bb[bt->nb++] = (VkBufferMemoryBarrier2){.sType = VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER_2,
                                                    .srcStageMask = b->src_stage,
                                                    .srcAccessMask = b->src_access,
                                                    .dstStageMask = b->dst_stage,
@@ -546,14 +621,14 @@ static void vkg__emit_imported(vkg_executor *ex, vkg__real *x, vkg__batch *bt,
                                   : family;
             bool defined = t->write_stage || t->read_stage || t->layout != VK_IMAGE_LAYOUT_UNDEFINED;
             if (defined && t->family != VK_QUEUE_FAMILY_IGNORED && t->family != expect &&
-                x->error == VKG_SUCCESS) {
+                bt->sc->error == VKG_SUCCESS) {
                 VKG__ERROR(&ex->host,
                            "vkg_execute(\"%s\"): imported %s \"%s\" was last used on queue "
                            "family %u, but the plan takes it from family %u: declare its state "
                            "with the queue role that used it last",
                            x->in.name, r->is_image ? "image" : "buffer", r->name, t->family,
                            expect);
-                x->error = VKG_ERROR_INVALID_ARGUMENT;
+                bt->sc->error = VKG_ERROR_INVALID_ARGUMENT;
             }
             if (!acquire) {
                 b.src_stage = t->write_stage | t->read_stage;
@@ -575,11 +650,11 @@ static void vkg__emit_imported(vkg_executor *ex, vkg__real *x, vkg__batch *bt,
         }
 }
 
-static void vkg__barriers(vkg_executor *ex, vkg__real *x, VkCommandBuffer cmd, uint32_t first,
-                          uint32_t count, uint32_t family)
+static void vkg__barriers(vkg_executor *ex, vkg__real *x, vkg__scratch *sc, VkCommandBuffer cmd,
+                          uint32_t first, uint32_t count, uint32_t family)
 {
     if (!count) return;
-    vkg__batch bt = {0};
+    vkg__batch bt = {sc, 0, 0};
     for (uint32_t i = 0; i < count; i++) {
         const vkg_plan_barrier *b = &x->in.barriers[first + i];
         if (first + i + 1 == ex->drop) continue;
@@ -589,9 +664,9 @@ static void vkg__barriers(vkg_executor *ex, vkg__real *x, VkCommandBuffer cmd, u
     if (!bt.ni && !bt.nb) return;
     VkDependencyInfo dep = {.sType = VK_STRUCTURE_TYPE_DEPENDENCY_INFO,
                             .bufferMemoryBarrierCount = bt.nb,
-                            .pBufferMemoryBarriers = x->bb,
+                            .pBufferMemoryBarriers = sc->bb,
                             .imageMemoryBarrierCount = bt.ni,
-                            .pImageMemoryBarriers = x->ib};
+                            .pImageMemoryBarriers = sc->ib};
     ex->dev->vk.vkCmdPipelineBarrier2(cmd, &dep);
 }
 
@@ -607,50 +682,83 @@ static VkDependencyInfo vkg__event_dep(vkg__real *x, uint32_t e, vkg__batch *bt)
     }
     return (VkDependencyInfo){.sType = VK_STRUCTURE_TYPE_DEPENDENCY_INFO,
                               .bufferMemoryBarrierCount = bt->nb - nb0,
-                              .pBufferMemoryBarriers = x->bb + nb0,
+                              .pBufferMemoryBarriers = bt->sc->bb + nb0,
                               .imageMemoryBarrierCount = bt->ni - ni0,
-                              .pImageMemoryBarriers = x->ib + ni0};
+                              .pImageMemoryBarriers = bt->sc->ib + ni0};
 }
 
-static vkg_result vkg__record(vkg_executor *ex, vkg__real *x, uint32_t s)
+static vkg_result vkg__record(vkg_executor *ex, vkg__real *x, const vkg__chunk *ch)
 {
     vkg_device *dev = ex->dev;
     const vkg_plan_info *in = &x->in;
-    const vkg_plan_submission *sub = &in->submissions[s];
+    const vkg_plan_submission *sub = &in->submissions[ch->submission];
     const vkg_plan_queue *pq = &in->queues[sub->queue];
-    VkCommandBuffer cmd = x->cmds[s];
+    vkg__scratch *sc = &x->scratch[ch->thread];
+    VkCommandBuffer cmd = ch->cmd;
     VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
                                    .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
     VkResult vr = dev->vk.vkBeginCommandBuffer(cmd, &bi);
     if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkBeginCommandBuffer", in->name);
-    vkg__barriers(ex, x, cmd, sub->first_prologue, sub->prologue_count, pq->family);
-    for (uint32_t i = 0; i < sub->pass_count; i++) {
+    if (ch->first == 0)
+        vkg__barriers(ex, x, sc, cmd, sub->first_prologue, sub->prologue_count, pq->family);
+    for (uint32_t i = ch->first; i < ch->first + ch->count; i++) {
         uint32_t k = in->queue_passes[pq->first_pass + sub->first_pass + i];
         const vkg_plan_pass *p = &in->passes[k];
         if (p->wait_event_count) {
-            vkg__batch bt = {0};
+            vkg__batch bt = {sc, 0, 0};
             for (uint32_t e = 0; e < p->wait_event_count && e < x->dep_cap; e++) {
                 uint32_t ev = in->wait_events[p->first_wait_event + e];
-                x->deps[e] = vkg__event_dep(x, ev, &bt);
-                x->wait_events[e] = x->events[ev];
+                sc->deps[e] = vkg__event_dep(x, ev, &bt);
+                sc->wait_events[e] = x->events[ev];
             }
-            dev->vk.vkCmdWaitEvents2(cmd, p->wait_event_count, x->wait_events, x->deps);
+            dev->vk.vkCmdWaitEvents2(cmd, p->wait_event_count, sc->wait_events, sc->deps);
         }
-        vkg__barriers(ex, x, cmd, p->first_barrier, p->barrier_count, pq->family);
+        vkg__barriers(ex, x, sc, cmd, p->first_barrier, p->barrier_count, pq->family);
         if (p->record) {
-            vkg_pass_context ctx = {ex, x, k, cmd};
+            vkg_pass_context ctx = {ex, x, k, cmd, ch->thread};
             p->record(&ctx, p->user);
         }
-        vkg__barriers(ex, x, cmd, p->first_post, p->post_count, pq->family);
+        vkg__barriers(ex, x, sc, cmd, p->first_post, p->post_count, pq->family);
         for (uint32_t e = 0; e < p->set_event_count; e++) {
-            vkg__batch bt = {0};
+            vkg__batch bt = {sc, 0, 0};
             VkDependencyInfo dep = vkg__event_dep(x, p->first_set_event + e, &bt);
             dev->vk.vkCmdSetEvent2(cmd, x->events[p->first_set_event + e], &dep);
         }
     }
     vr = dev->vk.vkEndCommandBuffer(cmd);
     if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkEndCommandBuffer", in->name);
-    return x->error;
+    return VKG_SUCCESS;
+}
+
+/* One recording thread's share of an execution: reset its pools for the slot (every
+ * command buffer in them belongs to work the slot wait saw finish), then record its chunks
+ * in order. */
+typedef struct vkg__record_job {
+    vkg_executor *ex;
+    vkg__real *x;
+    uint32_t slot;
+} vkg__record_job;
+
+static void vkg__record_thread(void *user, uint32_t t)
+{
+    const vkg__record_job *job = user;
+    vkg_executor *ex = job->ex;
+    vkg_device *dev = ex->dev;
+    vkg__real *x = job->x;
+    vkg__scratch *sc = &x->scratch[t];
+    sc->error = VKG_SUCCESS;
+    for (uint32_t q = 0; q < dev->dq_count; q++) {
+        VkCommandPool pool = ex->slots[job->slot].pools[t * VKG_QUEUE_ROLE_COUNT + q];
+        VkResult vr = dev->vk.vkResetCommandPool(dev->device, pool, 0);
+        if (vr != VK_SUCCESS) {
+            sc->error = VKG__VK_FAIL(dev, vr, "vkResetCommandPool", x->in.name);
+            return;
+        }
+    }
+    for (uint32_t c = t; c < x->chunk_count; c += ex->threads) {
+        vkg_result r = vkg__record(ex, x, &x->chunks[c]);
+        if (r != VKG_SUCCESS && sc->error == VKG_SUCCESS) sc->error = r;
+    }
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -715,26 +823,51 @@ vkg_result vkg_executor_create(vkg_device *device, const vkg_executor_desc *desc
     snprintf(ex->name, sizeof ex->name, "%s", desc->name ? desc->name : "executor");
     ex->frames = desc->frames_in_flight ? desc->frames_in_flight : 2;
     ex->drop = desc->debug_drop_barrier;
-    VKG_CHECK(&ex->host, ex->frames <= 16, VKG_ERROR_INVALID_ARGUMENT,
-              "executor \"%s\": %u frames in flight, at most 16", ex->name, ex->frames);
+    ex->grain = desc->passes_per_command_buffer ? desc->passes_per_command_buffer : 32;
+    ex->threads = desc->record_threads;
+    if (!ex->threads) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        ex->threads = n > 0 ? (uint32_t)VKG__MIN(n, 64L) : 1;
+    }
+    if (ex->frames > 16 || ex->threads > 64) {
+        VKG__ERROR(&ex->host,
+                   "executor \"%s\": %u frames in flight and %u recording threads; at most 16 "
+                   "and 64",
+                   ex->name, ex->frames, ex->threads);
+        vkg__free(&ex->host, ex);
+        return VKG_ERROR_INVALID_ARGUMENT;
+    }
     ex->slots = vkg__calloc(&ex->host, ex->frames, sizeof *ex->slots);
     if (!ex->slots) {
         vkg__free(&ex->host, ex);
         return VKG__OOM(&device->host, "an executor");
     }
-    for (uint32_t f = 0; f < ex->frames; f++)
-        for (uint32_t q = 0; q < device->dq_count; q++) {
-            VkCommandPoolCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
-                                          .flags = VK_COMMAND_POOL_CREATE_TRANSIENT_BIT |
-                                                   VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
-                                          .queueFamilyIndex = device->dq[q].family};
-            VkResult vr = device->vk.vkCreateCommandPool(device->device, &ci, device->vkac,
-                                                         &ex->slots[f].pools[q]);
-            if (vr != VK_SUCCESS) {
-                vkg_executor_destroy(ex);
-                return VKG__VK_FAIL(device, vr, "vkCreateCommandPool", "an executor");
-            }
+    vkg_result r = vkg__workers_create(&ex->host, ex->name, ex->threads, &ex->workers);
+    if (r != VKG_SUCCESS) {
+        vkg_executor_destroy(ex);
+        return r;
+    }
+    for (uint32_t f = 0; f < ex->frames; f++) {
+        ex->slots[f].pools =
+            vkg__calloc(&ex->host, (size_t)ex->threads * VKG_QUEUE_ROLE_COUNT, sizeof(VkCommandPool));
+        if (!ex->slots[f].pools) {
+            vkg_executor_destroy(ex);
+            return VKG__OOM(&device->host, "an executor's command pools");
         }
+        for (uint32_t t = 0; t < ex->threads; t++)
+            for (uint32_t q = 0; q < device->dq_count; q++) {
+                VkCommandPoolCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+                                              .flags = VK_COMMAND_POOL_CREATE_TRANSIENT_BIT,
+                                              .queueFamilyIndex = device->dq[q].family};
+                VkResult vr = device->vk.vkCreateCommandPool(
+                    device->device, &ci, device->vkac,
+                    &ex->slots[f].pools[t * VKG_QUEUE_ROLE_COUNT + q]);
+                if (vr != VK_SUCCESS) {
+                    vkg_executor_destroy(ex);
+                    return VKG__VK_FAIL(device, vr, "vkCreateCommandPool", "an executor");
+                }
+            }
+    }
     *out = ex;
     return VKG_SUCCESS;
 }
@@ -757,9 +890,13 @@ void vkg_executor_destroy(vkg_executor *ex)
         (void)vkg__slot_wait(ex, slot);
         for (uint32_t i = 0; i < slot->real_count; i++) vkg__real_destroy(ex, slot->reals[i]);
         vkg__free(&ex->host, slot->reals);
-        for (uint32_t q = 0; q < VKG_QUEUE_ROLE_COUNT; q++)
-            if (slot->pools[q]) dev->vk.vkDestroyCommandPool(dev->device, slot->pools[q], dev->vkac);
+        if (slot->pools)
+            for (uint32_t q = 0; q < ex->threads * VKG_QUEUE_ROLE_COUNT; q++)
+                if (slot->pools[q])
+                    dev->vk.vkDestroyCommandPool(dev->device, slot->pools[q], dev->vkac);
+        vkg__free(&ex->host, slot->pools);
     }
+    vkg__workers_destroy(ex->workers);
     vkg__free(&ex->host, ex->slots);
     vkg__free(&ex->host, ex);
 }
@@ -808,21 +945,16 @@ vkg_result vkg_execute(const vkg_plan *plan, const vkg_execute_desc *desc, vkg_t
     r = vkg__bind_imports(ex, x, desc);
     if (r != VKG_SUCCESS) return r;
     const vkg_plan_info *in = &x->in;
-    x->error = VKG_SUCCESS;
 
     /* the slot's previous work is complete: reuse its events and command buffers */
     for (uint32_t e = 0; e < in->event_count; e++) {
         VkResult vr = dev->vk.vkResetEvent(dev->device, x->events[e]);
         if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkResetEvent", in->name);
     }
-    for (uint32_t s = 0; s < in->submission_count; s++) {
-        VkResult vr = dev->vk.vkResetCommandBuffer(x->cmds[s], 0);
-        if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkResetCommandBuffer", in->name);
-    }
-    for (uint32_t i = 0; i < in->submission_count; i++) {
-        r = vkg__record(ex, x, x->submit_order[i]);
-        if (r != VKG_SUCCESS) return r;
-    }
+    vkg__record_job job = {ex, x, (uint32_t)(slot - ex->slots)};
+    vkg__workers_run(ex->workers, x->active, vkg__record_thread, &job);
+    for (uint32_t t = 0; t < x->active; t++)
+        if (x->scratch[t].error != VKG_SUCCESS) return x->scratch[t].error;
 
     /* timeline values, under every used queue's lock (index order: no deadlock) */
     bool used[VKG_QUEUE_ROLE_COUNT] = {0};
@@ -878,13 +1010,11 @@ vkg_result vkg_execute(const vkg_plan *plan, const vkg_execute_desc *desc, vkg_t
                                         .semaphore = dev->dq[dq].timeline,
                                         .value = x->values[s],
                                         .stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
-        VkCommandBufferSubmitInfo cbi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_SUBMIT_INFO,
-                                         .commandBuffer = x->cmds[s]};
         VkSubmitInfo2 si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO_2,
                             .waitSemaphoreInfoCount = nw,
                             .pWaitSemaphoreInfos = x->waits,
-                            .commandBufferInfoCount = 1,
-                            .pCommandBufferInfos = &cbi,
+                            .commandBufferInfoCount = x->first_chunk[s + 1] - x->first_chunk[s],
+                            .pCommandBufferInfos = &x->cbis[x->first_chunk[s]],
                             .signalSemaphoreInfoCount = 1,
                             .pSignalSemaphoreInfos = &signal};
         VkResult vr = dev->vk.vkQueueSubmit2(dev->dq[dq].queue, 1, &si, VK_NULL_HANDLE);
@@ -901,6 +1031,10 @@ vkg_result vkg_execute(const vkg_plan *plan, const vkg_execute_desc *desc, vkg_t
     if (r != VKG_SUCCESS) return r;
     vkg__update_tracks(x);
     ex->frame++;
+    ex->stats = (vkg_executor_stats){.executions = ex->stats.executions + 1,
+                                     .submissions = in->submission_count,
+                                     .command_buffers = x->chunk_count,
+                                     .threads_used = x->active};
     if (ticket) *ticket = last;
     return VKG_SUCCESS;
 }
@@ -932,6 +1066,22 @@ const char *vkg_pass_name(const vkg_pass_context *ctx)
 uint32_t vkg_pass_index(const vkg_pass_context *ctx)
 {
     return ctx->pass;
+}
+
+uint32_t vkg_pass_thread(const vkg_pass_context *ctx)
+{
+    return ctx->thread;
+}
+
+uint32_t vkg_executor_thread_count(const vkg_executor *ex)
+{
+    return ex ? ex->threads : 0;
+}
+
+void vkg_executor_get_stats(const vkg_executor *ex, vkg_executor_stats *out)
+{
+    if (!out) return;
+    *out = ex ? ex->stats : (vkg_executor_stats){0};
 }
 
 static const vkg__xres *vkg__ctx_res(const vkg_pass_context *ctx, vkg_resource resource)

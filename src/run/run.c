@@ -26,6 +26,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -406,11 +407,16 @@ typedef struct runner {
     vkg_executor *ex;
     double *cpu_us; /* per frame: vkg_execute */
     double *cpu_t0;
-    vkg_result error;
+    /* Record callbacks run on the executor's recording threads at once: the pipeline and
+     * view caches, descriptor pools and the first error are shared, under this (recursive)
+     * lock. */
+    pthread_mutex_t lock;
+    _Atomic(vkg_result) error;
 } runner;
 
 static vkg_result fail(runner *r, vkg_result code, const char *fmt, ...)
 {
+    pthread_mutex_lock(&r->lock);
     if (r->info->message[0] == 0) {
         va_list ap;
         va_start(ap, fmt);
@@ -418,6 +424,7 @@ static vkg_result fail(runner *r, vkg_result code, const char *fmt, ...)
         va_end(ap);
     }
     if (r->error == VKG_SUCCESS) r->error = code;
+    pthread_mutex_unlock(&r->lock);
     return code;
 }
 
@@ -1290,7 +1297,17 @@ static vkg_result create_layouts(runner *r)
     return VKG_SUCCESS;
 }
 
+static VkPipeline get_pipeline_locked(runner *r, const pipe_key *key);
+
 static VkPipeline get_pipeline(runner *r, const pipe_key *key)
+{
+    pthread_mutex_lock(&r->lock);
+    VkPipeline p = get_pipeline_locked(r, key);
+    pthread_mutex_unlock(&r->lock);
+    return p;
+}
+
+static VkPipeline get_pipeline_locked(runner *r, const pipe_key *key)
 {
     for (uint32_t i = 0; i < r->npipes; i++)
         if (memcmp(&r->pipes[i].key, key, sizeof *key) == 0) return r->pipes[i].pipe;
@@ -1411,8 +1428,20 @@ static VkPipeline get_pipeline(runner *r, const pipe_key *key)
     return pipe;
 }
 
+static VkImageView get_view_locked(runner *r, VkImage image, const rres *R, uint32_t mip,
+                                   uint32_t layer, uint32_t layers);
+
 static VkImageView get_view(runner *r, VkImage image, const rres *R, uint32_t mip, uint32_t layer,
                             uint32_t layers)
+{
+    pthread_mutex_lock(&r->lock);
+    VkImageView v = get_view_locked(r, image, R, mip, layer, layers);
+    pthread_mutex_unlock(&r->lock);
+    return v;
+}
+
+static VkImageView get_view_locked(runner *r, VkImage image, const rres *R, uint32_t mip,
+                                   uint32_t layer, uint32_t layers)
 {
     for (uint32_t i = 0; i < r->nviews; i++) {
         const view_ent *v = &r->views[i];
@@ -1555,6 +1584,7 @@ static bool bind_descriptor(rec *c, const rop *o, VkPipelineBindPoint bp)
     dtype dt = kvars[o->var].dt;
     if (dt == DT_NONE) return true;
     VkDescriptorSet set;
+    pthread_mutex_lock(&r->lock); /* the pool is externally synchronized */
     VkResult vr = r->vk->vkAllocateDescriptorSets(
         r->device,
         &(VkDescriptorSetAllocateInfo){.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
@@ -1562,6 +1592,7 @@ static bool bind_descriptor(rec *c, const rop *o, VkPipelineBindPoint bp)
                                        .descriptorSetCount = 1,
                                        .pSetLayouts = &r->dsl[dt]},
         &set);
+    pthread_mutex_unlock(&r->lock);
     if (vr != VK_SUCCESS) {
         fail(r, VKG_ERROR_VULKAN, "vkAllocateDescriptorSets failed (VkResult %d)", (int)vr);
         return false;
@@ -2544,6 +2575,7 @@ static void destroy(runner *r)
     vkg_graph_destroy(r->graph);
     free(r->res), free(r->pass), free(r->ops), free(r->pipes), free(r->views), free(r->pools);
     free(r->queries), free(r->stamps), free(r->cpu_us), free(r->cpu_t0);
+    pthread_mutex_destroy(&r->lock);
 }
 
 vkg_result vkgr_run(vkg_device *device, vkg_graph *graph, const vkgr_options *options, vkgr_info *info)
@@ -2554,6 +2586,11 @@ vkg_result vkgr_run(vkg_device *device, vkg_graph *graph, const vkgr_options *op
     if (!device || !graph || !options) return VKG_ERROR_INVALID_ARGUMENT;
     runner run, *r = &run;
     memset(r, 0, sizeof *r);
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&r->lock, &attr);
+    pthread_mutexattr_destroy(&attr);
     r->dev = device;
     r->opt = *options;
     r->info = info;
@@ -2584,6 +2621,8 @@ vkg_result vkgr_run(vkg_device *device, vkg_graph *graph, const vkgr_options *op
     if (e == VKG_SUCCESS) e = create_device_objects(r);
     if (e == VKG_SUCCESS) {
         e = vkg_executor_create(device, &(vkg_executor_desc){.name = "vkgraph run", .frames_in_flight = r->F,
+                                                             .record_threads = options->record_threads,
+                                                             .passes_per_command_buffer = options->passes_per_command_buffer,
                                                              .debug_drop_barrier = options->debug_drop_barrier},
                                 &r->ex);
         if (e != VKG_SUCCESS) fail(r, e, "vkg_executor_create failed (%s)", vkg_result_name(e));

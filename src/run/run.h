@@ -15,6 +15,8 @@ typedef struct vkgr_options {
     bool timings;              /* per-pass GPU times from timestamp queries */
     const char *trace_path;    /* Chrome / Perfetto trace JSON; NULL: none */
     FILE *report;              /* timings table and summary; NULL: quiet */
+    uint32_t record_threads;   /* executor recording threads; 0: one per core */
+    uint32_t passes_per_command_buffer; /* executor split of submissions; 0: its default */
     uint32_t debug_drop_barrier; /* passed to the executor (tests) */
     uint32_t debug_skew_op; /* tests: 1 + the index of a kernel op whose GPU values are off */
 } vkgr_options;
