@@ -51,6 +51,13 @@ typedef struct vkg__chunk {
     VkCommandBuffer cmd;
 } vkg__chunk;
 
+/* A pipeline-barrier batch prepared when the plan is realised (vkg__prepare). */
+typedef struct vkg__prep {
+    VkDependencyInfo dep;  /* the static part, in the realisation's arrays */
+    uint32_t first, count; /* the plan's barriers */
+    uint32_t dynamic;      /* of which built at record time */
+} vkg__prep;
+
 /* Per recording thread: barrier scratch and the first error it met. */
 typedef struct vkg__scratch {
     VkImageMemoryBarrier2 *ib;
@@ -77,6 +84,19 @@ typedef struct vkg__real {
     uint64_t *values;       /* per plan submission: timeline value of this execution */
     uint32_t *dq_of_queue;  /* plan queue -> device queue */
     uint32_t *submit_order; /* submissions by first pass */
+    /* imported resources, lists made at realisation so executing is O(what they touch) */
+    uint32_t *imports;       /* used imported resources */
+    uint32_t import_count;
+    uint32_t *import_uses;   /* (pass, use) pairs on imported resources, in pass order */
+    uint32_t import_use_count;
+    uint32_t *import_bars;   /* IMPORTED plan barriers, by submission */
+    uint32_t *first_import_bar; /* per submission, + 1 */
+    /* prepared batches: per pass before and after it, per submission's prologue */
+    vkg__prep *pre, *post, *prol;
+    VkMemoryBarrier2 *pmb;
+    VkImageMemoryBarrier2 *pib;
+    VkBufferMemoryBarrier2 *pbb;
+    uint32_t npmb, npib, npbb;
     /* recording scratch, sized at realisation */
     vkg__scratch *scratch; /* per recording thread */
     uint32_t bar_cap;
@@ -114,6 +134,9 @@ struct vkg_pass_context {
     uint32_t thread;
 };
 
+static void vkg__prepare(vkg_executor *ex, vkg__real *x, uint32_t first, uint32_t count,
+                         vkg__prep *p);
+
 /* ------------------------------------------------------------------------------------------
  * Realisation
  * ---------------------------------------------------------------------------------------- */
@@ -150,6 +173,12 @@ static void vkg__attachment_ops(vkg__real *x)
             uint32_t ui = p->first_use + i;
             const vkg_plan_use *u = &in->uses[ui];
             const vkg_plan_resource *r = &in->resources[u->resource];
+            if (!r->is_image ||
+                !(vkg_access_get(u->access)->access &
+                  (VK_ACCESS_2_COLOR_ATTACHMENT_READ_BIT | VK_ACCESS_2_COLOR_ATTACHMENT_WRITE_BIT |
+                   VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_READ_BIT |
+                   VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_WRITE_BIT)))
+                continue;
             bool before = r->imported && r->state.access != VKG_ACCESS_NONE, after = r->imported || r->output;
             for (uint32_t j = 0; j < in->pass_count && (!before || !after); j++) {
                 if (j == k) continue;
@@ -240,6 +269,16 @@ static void vkg__real_destroy(vkg_executor *ex, vkg__real *x)
     vkg__free(&ex->host, x->uses);
     vkg__free(&ex->host, x->events);
     vkg__free(&ex->host, x->chunks);
+    vkg__free(&ex->host, x->pre);
+    vkg__free(&ex->host, x->imports);
+    vkg__free(&ex->host, x->import_uses);
+    vkg__free(&ex->host, x->import_bars);
+    vkg__free(&ex->host, x->first_import_bar);
+    vkg__free(&ex->host, x->post);
+    vkg__free(&ex->host, x->prol);
+    vkg__free(&ex->host, x->pmb);
+    vkg__free(&ex->host, x->pib);
+    vkg__free(&ex->host, x->pbb);
     vkg__free(&ex->host, x->first_chunk);
     vkg__free(&ex->host, x->cbis);
     vkg__free(&ex->host, x->values);
@@ -458,8 +497,55 @@ static vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_
         sc->wait_events = vkg__calloc(&ex->host, deps, sizeof *sc->wait_events);
         ok = sc->ib && sc->bb && sc->deps && sc->wait_events;
     }
+    x->pre = vkg__calloc(&ex->host, in->pass_count + 1, sizeof *x->pre);
+    x->post = vkg__calloc(&ex->host, in->pass_count + 1, sizeof *x->post);
+    x->prol = vkg__calloc(&ex->host, in->submission_count + 1, sizeof *x->prol);
+    x->pmb = vkg__calloc(&ex->host, 2 * in->pass_count + in->submission_count + 1, sizeof *x->pmb);
+    x->pib = vkg__calloc(&ex->host, in->barrier_count + 1, sizeof *x->pib);
+    x->pbb = vkg__calloc(&ex->host, in->barrier_count + 1, sizeof *x->pbb);
+    x->imports = vkg__calloc(&ex->host, in->resource_count + 1, sizeof(uint32_t));
+    x->import_uses = vkg__calloc(&ex->host, 2 * (size_t)in->use_count + 1, sizeof(uint32_t));
+    x->import_bars = vkg__calloc(&ex->host, in->barrier_count + 1, sizeof(uint32_t));
+    x->first_import_bar = vkg__calloc(&ex->host, in->submission_count + 1, sizeof(uint32_t));
+    ok = ok && x->pre && x->post && x->prol && x->pmb && x->pib && x->pbb && x->imports &&
+         x->import_uses && x->import_bars && x->first_import_bar;
+    if (ok) {
+        for (uint32_t ri = 0; ri < in->resource_count; ri++)
+            if (in->resources[ri].imported && in->resources[ri].used) x->imports[x->import_count++] = ri;
+        for (uint32_t k = 0; k < in->pass_count; k++)
+            for (uint32_t i = 0; i < in->passes[k].use_count; i++) {
+                uint32_t ui = in->passes[k].first_use + i;
+                if (!in->resources[in->uses[ui].resource].imported) continue;
+                x->import_uses[2 * x->import_use_count] = k;
+                x->import_uses[2 * x->import_use_count + 1] = ui;
+                x->import_use_count++;
+            }
+        uint32_t nib = 0;
+        for (uint32_t s = 0; s < in->submission_count; s++) {
+            const vkg_plan_submission *sub = &in->submissions[s];
+            const vkg_plan_queue *pq = &in->queues[sub->queue];
+            x->first_import_bar[s] = nib;
+            for (uint32_t j = 0; j < sub->pass_count; j++) {
+                const vkg_plan_pass *p =
+                    &in->passes[in->queue_passes[pq->first_pass + sub->first_pass + j]];
+                for (uint32_t b = 0; b < p->barrier_count; b++)
+                    if (in->barriers[p->first_barrier + b].flags & VKG_BARRIER_IMPORTED)
+                        x->import_bars[nib++] = p->first_barrier + b;
+            }
+        }
+        x->first_import_bar[in->submission_count] = nib;
+    }
     if (r == VKG_SUCCESS && !ok) r = VKG__OOM(&ex->host, "recording scratch");
-    if (r == VKG_SUCCESS) vkg__attachment_ops(x);
+    if (r == VKG_SUCCESS) {
+        vkg__attachment_ops(x);
+        for (uint32_t s = 0; s < in->submission_count; s++)
+            vkg__prepare(ex, x, in->submissions[s].first_prologue, in->submissions[s].prologue_count,
+                         &x->prol[s]);
+        for (uint32_t k = 0; k < in->pass_count; k++) {
+            vkg__prepare(ex, x, in->passes[k].first_barrier, in->passes[k].barrier_count, &x->pre[k]);
+            vkg__prepare(ex, x, in->passes[k].first_post, in->passes[k].post_count, &x->post[k]);
+        }
+    }
     if (r != VKG_SUCCESS) {
         vkg__real_destroy(ex, x);
         return r;
@@ -476,9 +562,9 @@ static vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_ex
 {
     vkg_device *dev = ex->dev;
     const vkg_plan_info *in = &x->in;
-    for (uint32_t ri = 0; ri < in->resource_count; ri++) {
+    for (uint32_t ii = 0; ii < x->import_count; ii++) {
+        uint32_t ri = x->imports[ii];
         const vkg_plan_resource *r = &in->resources[ri];
-        if (!r->imported || !r->used) continue;
         const vkg_binding *b = NULL;
         for (uint32_t i = 0; i < d->binding_count; i++)
             if (d->bindings[i].resource.id == ri + 1) b = &d->bindings[i];
@@ -563,10 +649,18 @@ static vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_ex
  * Recording
  * ---------------------------------------------------------------------------------------- */
 
+/* Barrier structures being gathered for one vkCmdPipelineBarrier2 / event. */
 typedef struct vkg__batch {
-    vkg__scratch *sc;
-    uint32_t ni, nb;
+    VkImageMemoryBarrier2 *ib;
+    VkBufferMemoryBarrier2 *bb;
+    uint32_t ni, nb, cap;
+    vkg_result *error;
 } vkg__batch;
+
+static vkg__batch vkg__scratch_batch(vkg__real *x, vkg__scratch *sc)
+{
+    return (vkg__batch){sc->ib, sc->bb, 0, 0, x->bar_cap, &sc->error};
+}
 
 static void vkg__emit(vkg__real *x, vkg__batch *bt, const vkg_plan_barrier *b,
                       VkImageLayout old_layout, uint32_t mip, uint32_t mips, uint32_t layer,
@@ -574,8 +668,8 @@ static void vkg__emit(vkg__real *x, vkg__batch *bt, const vkg_plan_barrier *b,
 {
     const vkg__xres *xr = &x->res[b->resource];
     if (x->in.resources[b->resource].is_image) {
-        if (bt->ni >= x->bar_cap) return;
-        bt->sc->ib[bt->ni++] = (VkImageMemoryBarrier2){
+        if (bt->ni >= bt->cap) return;
+        bt->ib[bt->ni++] = (VkImageMemoryBarrier2){
             .sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2,
             .srcStageMask = b->src_stage,
             .srcAccessMask = b->src_access,
@@ -588,8 +682,8 @@ static void vkg__emit(vkg__real *x, vkg__batch *bt, const vkg_plan_barrier *b,
             .image = xr->image,
             .subresourceRange = {xr->aspect, mip, mips, layer, layers}};
     } else {
-        if (bt->nb >= x->bar_cap) return;
-        bt->sc->bb[bt->nb++] = (VkBufferMemoryBarrier2){.sType = VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER_2,
+        if (bt->nb >= bt->cap) return;
+        bt->bb[bt->nb++] = (VkBufferMemoryBarrier2){.sType = VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER_2,
                                                    .srcStageMask = b->src_stage,
                                                    .srcAccessMask = b->src_access,
                                                    .dstStageMask = b->dst_stage,
@@ -621,14 +715,14 @@ static void vkg__emit_imported(vkg_executor *ex, vkg__real *x, vkg__batch *bt,
                                   : family;
             bool defined = t->write_stage || t->read_stage || t->layout != VK_IMAGE_LAYOUT_UNDEFINED;
             if (defined && t->family != VK_QUEUE_FAMILY_IGNORED && t->family != expect &&
-                bt->sc->error == VKG_SUCCESS) {
+                *bt->error == VKG_SUCCESS) {
                 VKG__ERROR(&ex->host,
                            "vkg_execute(\"%s\"): imported %s \"%s\" was last used on queue "
                            "family %u, but the plan takes it from family %u: declare its state "
                            "with the queue role that used it last",
                            x->in.name, r->is_image ? "image" : "buffer", r->name, t->family,
                            expect);
-                bt->sc->error = VKG_ERROR_INVALID_ARGUMENT;
+                *bt->error = VKG_ERROR_INVALID_ARGUMENT;
             }
             if (!acquire) {
                 b.src_stage = t->write_stage | t->read_stage;
@@ -650,24 +744,100 @@ static void vkg__emit_imported(vkg_executor *ex, vkg__real *x, vkg__batch *bt,
         }
 }
 
-static void vkg__barriers(vkg_executor *ex, vkg__real *x, vkg__scratch *sc, VkCommandBuffer cmd,
-                          uint32_t first, uint32_t count, uint32_t family)
+/* Whether a plan barrier can join the batch's one global VkMemoryBarrier2: no layout
+ * transition and no queue-family transfer, so its range adds nothing. Execution and memory
+ * dependencies then hold for every resource, a superset of what each barrier asked for; the
+ * batch costs one structure, however many resources it orders (a chain of aliased transients
+ * needs both a read-after-write and the alias's write-after-write in every pass). */
+static bool vkg__foldable(const vkg__real *x, const vkg_plan_barrier *b)
 {
-    if (!count) return;
-    vkg__batch bt = {sc, 0, 0};
+    const vkg_plan_resource *r = &x->in.resources[b->resource];
+    return !(b->flags & (VKG_BARRIER_IMPORTED | VKG_BARRIER_SPLIT)) &&
+           b->src_family == b->dst_family && (!r->is_image || b->old_layout == b->new_layout);
+}
+
+/* Barriers built when recorded: first uses of imported resources (patched from the tracked
+ * state) and unfoldable barriers of imported resources (their handles follow the binding). */
+static bool vkg__dynamic(const vkg__real *x, const vkg_plan_barrier *b)
+{
+    if (b->flags & VKG_BARRIER_IMPORTED) return true;
+    return x->in.resources[b->resource].imported && !vkg__foldable(x, b);
+}
+
+/* Prepares a batch at realisation: the foldable barriers become one VkMemoryBarrier2, the
+ * other static ones their buffer / image barriers, all in the realisation's arrays. */
+static void vkg__prepare(vkg_executor *ex, vkg__real *x, uint32_t first, uint32_t count,
+                         vkg__prep *p)
+{
+    *p = (vkg__prep){.dep = {.sType = VK_STRUCTURE_TYPE_DEPENDENCY_INFO},
+                     .first = first,
+                     .count = count};
+    VkMemoryBarrier2 m = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER_2};
+    bool fold = false;
+    vkg_result unused = VKG_SUCCESS;
+    vkg__batch bt = {x->pib + x->npib, x->pbb + x->npbb, 0, 0, x->in.barrier_count - x->npib,
+                     &unused};
+    uint32_t bcap = x->in.barrier_count - x->npbb;
     for (uint32_t i = 0; i < count; i++) {
         const vkg_plan_barrier *b = &x->in.barriers[first + i];
         if (first + i + 1 == ex->drop) continue;
-        if (b->flags & VKG_BARRIER_IMPORTED) vkg__emit_imported(ex, x, &bt, b, family);
-        else vkg__emit(x, &bt, b, b->old_layout, b->base_mip, b->mip_count, b->base_layer, b->layer_count);
+        if (vkg__dynamic(x, b)) {
+            p->dynamic++;
+            continue;
+        }
+        if (vkg__foldable(x, b)) {
+            m.srcStageMask |= b->src_stage;
+            m.srcAccessMask |= b->src_access;
+            m.dstStageMask |= b->dst_stage;
+            m.dstAccessMask |= b->dst_access;
+            fold = true;
+            continue;
+        }
+        bt.cap = x->in.resources[b->resource].is_image ? x->in.barrier_count - x->npib : bcap;
+        vkg__emit(x, &bt, b, b->old_layout, b->base_mip, b->mip_count, b->base_layer,
+                  b->layer_count);
     }
-    if (!bt.ni && !bt.nb) return;
-    VkDependencyInfo dep = {.sType = VK_STRUCTURE_TYPE_DEPENDENCY_INFO,
-                            .bufferMemoryBarrierCount = bt.nb,
-                            .pBufferMemoryBarriers = sc->bb,
-                            .imageMemoryBarrierCount = bt.ni,
-                            .pImageMemoryBarriers = sc->ib};
-    ex->dev->vk.vkCmdPipelineBarrier2(cmd, &dep);
+    if (fold) {
+        x->pmb[x->npmb] = m;
+        p->dep.memoryBarrierCount = 1;
+        p->dep.pMemoryBarriers = &x->pmb[x->npmb++];
+    }
+    p->dep.imageMemoryBarrierCount = bt.ni;
+    p->dep.pImageMemoryBarriers = bt.ni ? bt.ib : NULL;
+    p->dep.bufferMemoryBarrierCount = bt.nb;
+    p->dep.pBufferMemoryBarriers = bt.nb ? bt.bb : NULL;
+    x->npib += bt.ni;
+    x->npbb += bt.nb;
+}
+
+/* Records a prepared batch; when it has dynamic barriers, they join a copy of the prepared
+ * part in the thread's scratch. */
+static void vkg__barriers(vkg_executor *ex, vkg__real *x, vkg__scratch *sc, VkCommandBuffer cmd,
+                          const vkg__prep *p, uint32_t family)
+{
+    VkDependencyInfo dep = p->dep;
+    if (p->dynamic) {
+        vkg__batch bt = vkg__scratch_batch(x, sc);
+        memcpy(sc->ib, p->dep.pImageMemoryBarriers ? p->dep.pImageMemoryBarriers : sc->ib,
+               sizeof *sc->ib * p->dep.imageMemoryBarrierCount);
+        memcpy(sc->bb, p->dep.pBufferMemoryBarriers ? p->dep.pBufferMemoryBarriers : sc->bb,
+               sizeof *sc->bb * p->dep.bufferMemoryBarrierCount);
+        bt.ni = p->dep.imageMemoryBarrierCount;
+        bt.nb = p->dep.bufferMemoryBarrierCount;
+        for (uint32_t i = 0; i < p->count; i++) {
+            const vkg_plan_barrier *b = &x->in.barriers[p->first + i];
+            if (p->first + i + 1 == ex->drop || !vkg__dynamic(x, b)) continue;
+            if (b->flags & VKG_BARRIER_IMPORTED) vkg__emit_imported(ex, x, &bt, b, family);
+            else vkg__emit(x, &bt, b, b->old_layout, b->base_mip, b->mip_count, b->base_layer,
+                           b->layer_count);
+        }
+        dep.imageMemoryBarrierCount = bt.ni;
+        dep.pImageMemoryBarriers = sc->ib;
+        dep.bufferMemoryBarrierCount = bt.nb;
+        dep.pBufferMemoryBarriers = sc->bb;
+    }
+    if (dep.memoryBarrierCount || dep.imageMemoryBarrierCount || dep.bufferMemoryBarrierCount)
+        ex->dev->vk.vkCmdPipelineBarrier2(cmd, &dep);
 }
 
 /* The dependency info of a split barrier's event; set and wait must give the same one, so
@@ -682,9 +852,9 @@ static VkDependencyInfo vkg__event_dep(vkg__real *x, uint32_t e, vkg__batch *bt)
     }
     return (VkDependencyInfo){.sType = VK_STRUCTURE_TYPE_DEPENDENCY_INFO,
                               .bufferMemoryBarrierCount = bt->nb - nb0,
-                              .pBufferMemoryBarriers = bt->sc->bb + nb0,
+                              .pBufferMemoryBarriers = bt->bb + nb0,
                               .imageMemoryBarrierCount = bt->ni - ni0,
-                              .pImageMemoryBarriers = bt->sc->ib + ni0};
+                              .pImageMemoryBarriers = bt->ib + ni0};
 }
 
 static vkg_result vkg__record(vkg_executor *ex, vkg__real *x, const vkg__chunk *ch)
@@ -700,12 +870,12 @@ static vkg_result vkg__record(vkg_executor *ex, vkg__real *x, const vkg__chunk *
     VkResult vr = dev->vk.vkBeginCommandBuffer(cmd, &bi);
     if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkBeginCommandBuffer", in->name);
     if (ch->first == 0)
-        vkg__barriers(ex, x, sc, cmd, sub->first_prologue, sub->prologue_count, pq->family);
+        vkg__barriers(ex, x, sc, cmd, &x->prol[ch->submission], pq->family);
     for (uint32_t i = ch->first; i < ch->first + ch->count; i++) {
         uint32_t k = in->queue_passes[pq->first_pass + sub->first_pass + i];
         const vkg_plan_pass *p = &in->passes[k];
         if (p->wait_event_count) {
-            vkg__batch bt = {sc, 0, 0};
+            vkg__batch bt = vkg__scratch_batch(x, sc);
             for (uint32_t e = 0; e < p->wait_event_count && e < x->dep_cap; e++) {
                 uint32_t ev = in->wait_events[p->first_wait_event + e];
                 sc->deps[e] = vkg__event_dep(x, ev, &bt);
@@ -713,14 +883,14 @@ static vkg_result vkg__record(vkg_executor *ex, vkg__real *x, const vkg__chunk *
             }
             dev->vk.vkCmdWaitEvents2(cmd, p->wait_event_count, sc->wait_events, sc->deps);
         }
-        vkg__barriers(ex, x, sc, cmd, p->first_barrier, p->barrier_count, pq->family);
+        vkg__barriers(ex, x, sc, cmd, &x->pre[k], pq->family);
         if (p->record) {
             vkg_pass_context ctx = {ex, x, k, cmd, ch->thread};
             p->record(&ctx, p->user);
         }
-        vkg__barriers(ex, x, sc, cmd, p->first_post, p->post_count, pq->family);
+        vkg__barriers(ex, x, sc, cmd, &x->post[k], pq->family);
         for (uint32_t e = 0; e < p->set_event_count; e++) {
-            vkg__batch bt = {sc, 0, 0};
+            vkg__batch bt = vkg__scratch_batch(x, sc);
             VkDependencyInfo dep = vkg__event_dep(x, p->first_set_event + e, &bt);
             dev->vk.vkCmdSetEvent2(cmd, x->events[p->first_set_event + e], &dep);
         }
@@ -784,14 +954,13 @@ static void vkg__track_use(vkg__track *t, const vkg_access_info *a, bool is_imag
 static void vkg__update_tracks(vkg__real *x)
 {
     const vkg_plan_info *in = &x->in;
-    for (uint32_t k = 0; k < in->pass_count; k++) {
-        const vkg_plan_pass *p = &in->passes[k];
+    for (uint32_t j = 0; j < x->import_use_count; j++) {
+        const vkg_plan_pass *p = &in->passes[x->import_uses[2 * j]];
         uint32_t family = in->queues[p->queue].family;
         vkg_ticket t = {x->dq_of_queue[p->queue], x->values[p->submission]};
-        for (uint32_t i = 0; i < p->use_count; i++) {
-            const vkg_plan_use *u = &in->uses[p->first_use + i];
+        {
+            const vkg_plan_use *u = &in->uses[x->import_uses[2 * j + 1]];
             const vkg_plan_resource *r = &in->resources[u->resource];
-            if (!r->imported) continue;
             const vkg_access_info *a = vkg_access_get(u->access);
             vkg__xres *xr = &x->res[u->resource];
             if (!r->is_image) {
@@ -991,20 +1160,16 @@ vkg_result vkg_execute(const vkg_plan *plan, const vkg_execute_desc *desc, vkg_t
                 .stageMask = pw->stage ? pw->stage : VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
         }
         /* imported resources last used on another queue: wait for that ticket */
-        const vkg_plan_queue *pq = &in->queues[sub->queue];
-        for (uint32_t j = 0; j < sub->pass_count; j++) {
-            const vkg_plan_pass *p = &in->passes[in->queue_passes[pq->first_pass + sub->first_pass + j]];
-            for (uint32_t b = 0; b < p->barrier_count && nw < x->wait_cap; b++) {
-                const vkg_plan_barrier *pb = &in->barriers[p->first_barrier + b];
-                if (!(pb->flags & VKG_BARRIER_IMPORTED)) continue;
-                const vkg__track *t = x->res[pb->resource].track;
-                if (!t || !t->ticket.value || t->ticket.queue == dq) continue;
-                x->waits[nw++] = (VkSemaphoreSubmitInfo){
-                    .sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
-                    .semaphore = dev->dq[t->ticket.queue].timeline,
-                    .value = t->ticket.value,
-                    .stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
-            }
+        for (uint32_t j = x->first_import_bar[s]; j < x->first_import_bar[s + 1] && nw < x->wait_cap;
+             j++) {
+            const vkg_plan_barrier *pb = &in->barriers[x->import_bars[j]];
+            const vkg__track *t = x->res[pb->resource].track;
+            if (!t || !t->ticket.value || t->ticket.queue == dq) continue;
+            x->waits[nw++] = (VkSemaphoreSubmitInfo){
+                .sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
+                .semaphore = dev->dq[t->ticket.queue].timeline,
+                .value = t->ticket.value,
+                .stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
         }
         VkSemaphoreSubmitInfo signal = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
                                         .semaphore = dev->dq[dq].timeline,
