@@ -189,6 +189,9 @@ typedef struct vkg_caps {
     bool maintenance4;
     /* the driver offers VK_EXT_host_image_copy (the uploader will enable and use it) */
     bool host_image_copy;
+    /* VK_KHR_swapchain: offered (vkg_physical_device_info), enabled (vkg_device_caps of a
+     * device made with vkg_device_desc.swapchain) */
+    bool swapchain;
 
     /* Optimal-tiling features of the formats vkgraph knows (vkg_format_from_name). With
      * format_count == 0 format support is unknown and the compiler does not check it. */
@@ -213,6 +216,8 @@ VkFormatFeatureFlags vkg_caps_format_features(const vkg_caps *caps, VkFormat for
  * Device
  * ---------------------------------------------------------------------------------------- */
 
+#define VKG_MAX_INSTANCE_EXTENSIONS 16
+
 typedef struct vkg_device_desc {
     const char *app_name;
     /* First device whose name contains this (case-insensitive), e.g. "llvmpipe",
@@ -229,6 +234,14 @@ typedef struct vkg_device_desc {
     const VkAllocationCallbacks *vk_allocation_callbacks;
     vkg_allocator allocator;
     vkg_logger logger;
+    /* Extra instance extensions, e.g. what glfwGetRequiredInstanceExtensions returns, or
+     * VK_KHR_surface + VK_EXT_headless_surface for a swapchain without a window. Each must
+     * be offered, else VKG_ERROR_FEATURE_NOT_PRESENT naming it. At most
+     * VKG_MAX_INSTANCE_EXTENSIONS. */
+    const char *const *instance_extensions;
+    uint32_t instance_extension_count;
+    /* Enable VK_KHR_swapchain (VKG_ERROR_FEATURE_NOT_PRESENT when the device lacks it). */
+    bool swapchain;
     struct {
         /* Preferred size of one device-memory block; 0: 64 MiB (1/8 of the heap for heaps
          * under 512 MiB). Blocks grow geometrically up to 4x this while a type keeps growing. */
@@ -482,7 +495,25 @@ typedef struct vkg_image_info {
 /* Creates the image and a view of the whole resource. Any thread. */
 VKG_MUST_CHECK vkg_result vkg_image_create(vkg_device *device, const vkg_image_desc *desc,
                                            vkg_image *out);
+/* vkg_image_destroy releases what vkgraph made for an image; for an imported image that is
+ * the record and the whole view, never the VkImage itself. */
 void vkg_image_destroy(vkg_device *device, vkg_image image);
+
+/* Wraps a VkImage vkgraph did not create (a swapchain image, an image from another
+ * library) so graphs can bind it: vkgraph tracks its layout and last accesses from
+ * VK_IMAGE_LAYOUT_UNDEFINED and makes a whole-resource view when the usage allows one. The
+ * description must match how the image was created. Any thread. */
+typedef struct vkg_image_import_desc {
+    const char *name;
+    VkImage image;
+    VkFormat format;
+    uint32_t width, height, depth; /* depth 0: 1 */
+    uint32_t mips, layers;         /* 0: 1 */
+    VkSampleCountFlagBits samples; /* 0: 1 */
+    VkImageUsageFlags usage;       /* as created (VkSwapchainCreateInfoKHR.imageUsage) */
+} vkg_image_import_desc;
+VKG_MUST_CHECK vkg_result vkg_image_import(vkg_device *device, const vkg_image_import_desc *desc,
+                                           vkg_image *out);
 VKG_MUST_CHECK vkg_result vkg_image_get_info(vkg_device *device, vkg_image image,
                                              vkg_image_info *out);
 
@@ -1014,7 +1045,16 @@ void vkg_executor_get_stats(const vkg_executor *executor, vkg_executor_stats *ou
 typedef struct vkg_binding {
     vkg_resource resource; /* graph handle (vkg_graph_find_resource gives it by name) */
     vkg_buffer buffer;     /* for a buffer resource */
-    vkg_image image;       /* for an image resource */
+    vkg_image image;       /* for an image resource (vkg_image_import wraps swapchain images) */
+    /* Hand-over with another party, e.g. a swapchain image: the submission holding the
+     * resource's first use waits for `wait_semaphore` (binary; vkAcquireNextImageKHR's) at
+     * `wait_stage` (0: the first use's stages), and that use's barrier, layout transition
+     * included, is chained after the wait; the submission holding its last use (the
+     * `present` pass) signals `signal_semaphore` (binary; for vkQueuePresentKHR) once all
+     * its work is done. VK_NULL_HANDLE: none. */
+    VkSemaphore wait_semaphore;
+    VkPipelineStageFlags2 wait_stage;
+    VkSemaphore signal_semaphore;
 } vkg_binding;
 
 typedef struct vkg_execute_desc {

@@ -226,6 +226,7 @@ bool vkg__query_caps(const vkg__instance_table *vki, VkPhysicalDevice pd, vkg_ca
     caps->push_descriptors =
         vkg__has_extension(exts, ext_count, VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
     caps->host_image_copy = vkg__has_extension(exts, ext_count, VKG__EXT_HOST_IMAGE_COPY);
+    caps->swapchain = vkg__has_extension(exts, ext_count, VK_KHR_SWAPCHAIN_EXTENSION_NAME);
 
     const char *missing = !caps->timeline_semaphore      ? "timelineSemaphore"
                           : !caps->synchronization2      ? "synchronization2"
@@ -346,7 +347,8 @@ static bool vkg__env_true(const char *name)
 }
 
 /* Creates the instance (with validation and a messenger when asked) into dev. */
-static vkg_result vkg__instance_create(vkg_device *dev, const char *app_name, bool validation)
+static vkg_result vkg__instance_create(vkg_device *dev, const char *app_name, bool validation,
+                                       const char *const *user_exts, uint32_t user_ext_count)
 {
     vkg__instance_table *vki = &dev->loader.vki;
     uint32_t loader_version = 0;
@@ -364,9 +366,25 @@ static vkg_result vkg__instance_create(vkg_device *dev, const char *app_name, bo
         return VKG_ERROR_LAYER_NOT_PRESENT;
     }
     bool debug_utils = vkg__instance_has_ext(vki, VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
-    const char *exts[2];
+    const char *exts[1 + VKG_MAX_INSTANCE_EXTENSIONS];
     uint32_t ext_count = 0;
     if (debug_utils) exts[ext_count++] = VK_EXT_DEBUG_UTILS_EXTENSION_NAME;
+    if (user_ext_count > VKG_MAX_INSTANCE_EXTENSIONS) {
+        VKG__ERROR(&dev->host, "vkg_device_desc: %u instance extensions, at most %u",
+                   user_ext_count, VKG_MAX_INSTANCE_EXTENSIONS);
+        return VKG_ERROR_LIMIT;
+    }
+    for (uint32_t i = 0; i < user_ext_count; i++) {
+        const char *e = user_exts ? user_exts[i] : NULL;
+        if (!e || !vkg__instance_has_ext(vki, e)) {
+            VKG__ERROR(&dev->host,
+                       "vkg_device_desc.instance_extensions[%u] \"%s\" is not offered by the "
+                       "Vulkan loader or its drivers",
+                       i, e ? e : "(null)");
+            return VKG_ERROR_FEATURE_NOT_PRESENT;
+        }
+        if (!debug_utils || strcmp(e, VK_EXT_DEBUG_UTILS_EXTENSION_NAME) != 0) exts[ext_count++] = e;
+    }
     const char *layers[] = {VKG__VALIDATION_LAYER};
 
     VkApplicationInfo app = {
@@ -499,7 +517,7 @@ vkg_result vkg_enumerate_devices(const vkg_device_desc *desc, vkg_physical_devic
     uint32_t n = VKG__MAX_PHYSICAL_DEVICES;
     if (!infos) r = VKG__OOM(&dev->host, "device enumeration");
     if (r == VKG_SUCCESS) r = vkg__loader_open(&dev->loader, &dev->host, desc->get_instance_proc_addr);
-    if (r == VKG_SUCCESS) r = vkg__instance_create(dev, desc->app_name, false);
+    if (r == VKG_SUCCESS) r = vkg__instance_create(dev, desc->app_name, false, NULL, 0);
     if (r == VKG_SUCCESS) r = vkg__enumerate(dev, pds, infos, &n);
     if (r == VKG_SUCCESS) {
         uint32_t copy = VKG__MIN(n, *count);
@@ -610,7 +628,9 @@ vkg_result vkg_device_create(const vkg_device_desc *desc, vkg_device **out_devic
     bool validation = desc->validation || vkg__env_true("VKG_VALIDATION");
 
     r = vkg__loader_open(&dev->loader, &dev->host, desc->get_instance_proc_addr);
-    if (r == VKG_SUCCESS) r = vkg__instance_create(dev, desc->app_name, validation);
+    if (r == VKG_SUCCESS)
+        r = vkg__instance_create(dev, desc->app_name, validation, desc->instance_extensions,
+                                 desc->instance_extension_count);
     VkPhysicalDevice pds[VKG__MAX_PHYSICAL_DEVICES];
     vkg_physical_device_info *infos = NULL;
     uint32_t n = VKG__MAX_PHYSICAL_DEVICES, pick = UINT32_MAX;
@@ -652,6 +672,13 @@ vkg_result vkg_device_create(const vkg_device_desc *desc, vkg_device **out_devic
     if (r == VKG_SUCCESS) {
         dev->physical_device = pds[pick];
         dev->caps = infos[pick].caps;
+        if (desc->swapchain && !dev->caps.swapchain) {
+            VKG__ERROR(&dev->host,
+                       "vkg_device_desc.swapchain: device \"%s\" does not offer %s",
+                       dev->caps.device_name, VK_KHR_SWAPCHAIN_EXTENSION_NAME);
+            r = VKG_ERROR_FEATURE_NOT_PRESENT;
+        }
+        dev->caps.swapchain = desc->swapchain;
     }
     vkg__free(&dev->host, infos);
 
@@ -708,6 +735,7 @@ vkg_result vkg_device_create(const vkg_device_desc *desc, vkg_device **out_devic
         const char *exts[4];
         uint32_t ext_count = 0;
         if (dev->caps.push_descriptors) exts[ext_count++] = VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME;
+        if (dev->caps.swapchain) exts[ext_count++] = VK_KHR_SWAPCHAIN_EXTENSION_NAME;
         VkDeviceCreateInfo dci = {
             .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
             .pNext = &want.f2,

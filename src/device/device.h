@@ -41,6 +41,7 @@ typedef struct vkg__image_rec {
     VkImageUsageFlags usage;
     vkg_allocation allocation;
     bool owns_allocation;
+    bool owns_image;     /* false for vkg_image_import: the VkImage is the user's */
     uint32_t view_count; /* live vkg_views of this image */
     vkg__track *track;   /* mips x layers, mip-major */
     char name[64];

@@ -332,7 +332,7 @@ static VkImageViewType vkg__view_type(VkImageType type, uint32_t layers)
 static void vkg__image_release(vkg_device *dev, vkg__image_rec *im)
 {
     if (im->view) dev->vk.vkDestroyImageView(dev->device, im->view, dev->vkac);
-    if (im->image) dev->vk.vkDestroyImage(dev->device, im->image, dev->vkac);
+    if (im->image && im->owns_image) dev->vk.vkDestroyImage(dev->device, im->image, dev->vkac);
     if (im->owns_allocation) vkg__memory_free(&dev->memory, im->allocation);
     vkg__free(&dev->host, im->track);
     im->track = NULL;
@@ -404,6 +404,7 @@ vkg_result vkg_image_create(vkg_device *device, const vkg_image_desc *desc, vkg_
     };
     VkResult vr = dev->vk.vkCreateImage(dev->device, &ici, dev->vkac, &rec.image);
     if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkCreateImage", rec.name);
+    rec.owns_image = true;
 
     VkMemoryDedicatedRequirements dreq = {.sType = VK_STRUCTURE_TYPE_MEMORY_DEDICATED_REQUIREMENTS};
     VkMemoryRequirements2 req2 = {.sType = VK_STRUCTURE_TYPE_MEMORY_REQUIREMENTS_2, .pNext = &dreq};
@@ -462,6 +463,77 @@ vkg_result vkg_image_create(vkg_device *device, const vkg_image_desc *desc, vkg_
     *slot = rec;
     VKG__UNLOCK(dev);
     vkg__set_name(dev, VK_OBJECT_TYPE_IMAGE, (uint64_t)rec.image, rec.name);
+    if (rec.view) vkg__set_name(dev, VK_OBJECT_TYPE_IMAGE_VIEW, (uint64_t)rec.view, rec.name);
+    *out = (vkg_image){id};
+    return VKG_SUCCESS;
+}
+
+vkg_result vkg_image_import(vkg_device *device, const vkg_image_import_desc *desc,
+                            vkg_image *out)
+{
+    vkg_device *dev = device;
+    VKG_CHECK(&dev->host, desc && out, VKG_ERROR_INVALID_ARGUMENT,
+              "vkg_image_import: desc and out must not be NULL");
+    out->id = 0;
+    const char *name = vkg__name_or(desc->name, "(unnamed imported image)");
+    VKG_CHECK(&dev->host, desc->image != VK_NULL_HANDLE, VKG_ERROR_INVALID_ARGUMENT,
+              "vkg_image_import(\"%s\"): image is VK_NULL_HANDLE", name);
+    VKG_CHECK(&dev->host, desc->format != VK_FORMAT_UNDEFINED && desc->width && desc->height &&
+                              desc->usage,
+              VKG_ERROR_INVALID_ARGUMENT,
+              "vkg_image_import(\"%s\"): give the image's format, size and usage as it was "
+              "created (format %d, %ux%u, usage 0x%x)",
+              name, (int)desc->format, desc->width, desc->height, desc->usage);
+    if (atomic_load(&dev->lost)) return VKG_ERROR_DEVICE_LOST;
+    vkg__image_rec rec = {
+        .image = desc->image,
+        .format = desc->format,
+        .width = desc->width,
+        .height = desc->height,
+        .depth = desc->depth ? desc->depth : 1,
+        .mips = desc->mips ? desc->mips : 1,
+        .layers = desc->layers ? desc->layers : 1,
+        .samples = desc->samples ? desc->samples : VK_SAMPLE_COUNT_1_BIT,
+        .aspect = vkg_format_aspect(desc->format),
+        .usage = desc->usage,
+    };
+    snprintf(rec.name, sizeof rec.name, "%s", name);
+    rec.type = rec.depth > 1 ? VK_IMAGE_TYPE_3D : VK_IMAGE_TYPE_2D;
+    vkg_result r = VKG_SUCCESS;
+    const VkImageUsageFlags view_usage =
+        VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_STORAGE_BIT |
+        VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT |
+        VK_IMAGE_USAGE_INPUT_ATTACHMENT_BIT;
+    if (rec.usage & view_usage) {
+        VkImageViewCreateInfo vci = {
+            .sType = VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO,
+            .image = rec.image,
+            .viewType = vkg__view_type(rec.type, rec.layers),
+            .format = rec.format,
+            .subresourceRange = {rec.aspect, 0, rec.mips, 0, rec.layers},
+        };
+        VkResult vr = dev->vk.vkCreateImageView(dev->device, &vci, dev->vkac, &rec.view);
+        if (vr != VK_SUCCESS) r = VKG__VK_FAIL(dev, vr, "vkCreateImageView", rec.name);
+    }
+    if (r == VKG_SUCCESS) {
+        rec.track = vkg__alloc(&dev->host, sizeof(vkg__track) * rec.mips * rec.layers);
+        if (!rec.track) r = VKG__OOM(&dev->host, "an image's state");
+        else vkg__track_init(rec.track, rec.mips * rec.layers);
+    }
+    VKG__LOCK(dev);
+    uint32_t id = 0;
+    vkg__image_rec *slot = NULL;
+    if (r == VKG_SUCCESS) {
+        slot = vkg__pool_alloc(&dev->host, &dev->images, &id);
+        if (!slot) r = VKG__OOM(&dev->host, "an image record");
+    }
+    if (r != VKG_SUCCESS) {
+        vkg__image_release(dev, &rec);
+        VKG__UNLOCK(dev);
+        return r;
+    }
+    *slot = rec;
+    VKG__UNLOCK(dev);
     if (rec.view) vkg__set_name(dev, VK_OBJECT_TYPE_IMAGE_VIEW, (uint64_t)rec.view, rec.name);
     *out = (vkg_image){id};
     return VKG_SUCCESS;

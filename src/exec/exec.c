@@ -31,6 +31,12 @@ typedef struct vkg__xres {
     vkg_allocation own_memory; /* transient that did not fit its planned range */
     uint32_t bound;            /* imported: the bound vkg_buffer/vkg_image id */
     vkg__track *track;         /* imported: the device record's state (buffers: 1 entry) */
+    /* imported: the plan submissions of its first and last use, the first use's stages */
+    uint32_t first_sub, last_sub;
+    VkPipelineStageFlags2 first_stage;
+    /* this execution's binding semaphores (vkg_binding) */
+    VkSemaphore wait_semaphore, signal_semaphore;
+    VkPipelineStageFlags2 wait_stage;
 } vkg__xres;
 
 typedef struct vkg__xuse {
@@ -103,6 +109,7 @@ typedef struct vkg__real {
     uint32_t dep_cap;
     VkSemaphoreSubmitInfo *waits;
     uint32_t wait_cap;
+    VkSemaphoreSubmitInfo *signals; /* the timeline, then bindings' signal semaphores */
 } vkg__real;
 
 typedef struct vkg__slot {
@@ -271,6 +278,7 @@ static void vkg__real_destroy(vkg_executor *ex, vkg__real *x)
     vkg__free(&ex->host, x->chunks);
     vkg__free(&ex->host, x->pre);
     vkg__free(&ex->host, x->imports);
+    vkg__free(&ex->host, x->signals);
     vkg__free(&ex->host, x->import_uses);
     vkg__free(&ex->host, x->import_bars);
     vkg__free(&ex->host, x->first_import_bar);
@@ -484,7 +492,7 @@ static vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_
     }
     for (uint32_t k = 0; k < in->pass_count; k++)
         if (in->passes[k].wait_event_count + 1 > deps) deps = in->passes[k].wait_event_count + 1;
-    waits += in->wait_count + in->barrier_count;
+    waits += in->wait_count + in->barrier_count + in->resource_count;
     x->bar_cap = bars;
     x->dep_cap = deps;
     x->wait_cap = waits;
@@ -505,6 +513,8 @@ static vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_
     x->pbb = vkg__calloc(&ex->host, in->barrier_count + 1, sizeof *x->pbb);
     x->imports = vkg__calloc(&ex->host, in->resource_count + 1, sizeof(uint32_t));
     x->import_uses = vkg__calloc(&ex->host, 2 * (size_t)in->use_count + 1, sizeof(uint32_t));
+    x->signals = vkg__calloc(&ex->host, in->resource_count + 1, sizeof *x->signals);
+    ok = ok && x->signals;
     x->import_bars = vkg__calloc(&ex->host, in->barrier_count + 1, sizeof(uint32_t));
     x->first_import_bar = vkg__calloc(&ex->host, in->submission_count + 1, sizeof(uint32_t));
     ok = ok && x->pre && x->post && x->prol && x->pmb && x->pib && x->pbb && x->imports &&
@@ -519,6 +529,13 @@ static vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_
                 x->import_uses[2 * x->import_use_count] = k;
                 x->import_uses[2 * x->import_use_count + 1] = ui;
                 x->import_use_count++;
+                vkg__xres *xr = &x->res[in->uses[ui].resource];
+                if (!xr->first_stage) {
+                    xr->first_sub = in->passes[k].submission;
+                    xr->first_stage = vkg_access_get(in->uses[ui].access)->stage;
+                    if (!xr->first_stage) xr->first_stage = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
+                }
+                xr->last_sub = in->passes[k].submission;
             }
         uint32_t nib = 0;
         for (uint32_t s = 0; s < in->submission_count; s++) {
@@ -641,6 +658,9 @@ static vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_ex
             if (res != VKG_SUCCESS) return res;
         }
         xr->bound = id;
+        xr->wait_semaphore = b->wait_semaphore;
+        xr->wait_stage = b->wait_stage ? b->wait_stage : xr->first_stage;
+        xr->signal_semaphore = b->signal_semaphore;
     }
     return VKG_SUCCESS;
 }
@@ -727,6 +747,9 @@ static void vkg__emit_imported(vkg_executor *ex, vkg__real *x, vkg__batch *bt,
             if (!acquire) {
                 b.src_stage = t->write_stage | t->read_stage;
                 b.src_access = t->write_access;
+                /* after a binding's wait semaphore (a swapchain acquire): chain to it, so a
+                 * layout transition waits for the presentation engine */
+                if (xr->wait_semaphore) b.src_stage |= xr->wait_stage;
             }
             VkImageLayout old = (pb->flags & VKG_BARRIER_DISCARD) ? VK_IMAGE_LAYOUT_UNDEFINED
                                                                    : t->layout;
@@ -1171,17 +1194,33 @@ vkg_result vkg_execute(const vkg_plan *plan, const vkg_execute_desc *desc, vkg_t
                 .value = t->ticket.value,
                 .stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
         }
-        VkSemaphoreSubmitInfo signal = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
-                                        .semaphore = dev->dq[dq].timeline,
-                                        .value = x->values[s],
-                                        .stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
+        /* bindings' semaphores: acquire-style waits before the first use, present-style
+         * signals after the last */
+        uint32_t nsig = 0;
+        x->signals[nsig++] = (VkSemaphoreSubmitInfo){.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
+                                                     .semaphore = dev->dq[dq].timeline,
+                                                     .value = x->values[s],
+                                                     .stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
+        for (uint32_t ii = 0; ii < x->import_count; ii++) {
+            const vkg__xres *xr = &x->res[x->imports[ii]];
+            if (xr->wait_semaphore && xr->first_sub == s && nw < x->wait_cap)
+                x->waits[nw++] = (VkSemaphoreSubmitInfo){
+                    .sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
+                    .semaphore = xr->wait_semaphore,
+                    .stageMask = xr->wait_stage};
+            if (xr->signal_semaphore && xr->last_sub == s)
+                x->signals[nsig++] = (VkSemaphoreSubmitInfo){
+                    .sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
+                    .semaphore = xr->signal_semaphore,
+                    .stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
+        }
         VkSubmitInfo2 si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO_2,
                             .waitSemaphoreInfoCount = nw,
                             .pWaitSemaphoreInfos = x->waits,
                             .commandBufferInfoCount = x->first_chunk[s + 1] - x->first_chunk[s],
                             .pCommandBufferInfos = &x->cbis[x->first_chunk[s]],
-                            .signalSemaphoreInfoCount = 1,
-                            .pSignalSemaphoreInfos = &signal};
+                            .signalSemaphoreInfoCount = nsig,
+                            .pSignalSemaphoreInfos = x->signals};
         VkResult vr = dev->vk.vkQueueSubmit2(dev->dq[dq].queue, 1, &si, VK_NULL_HANDLE);
         if (vr != VK_SUCCESS) {
             r = VKG__VK_FAIL(dev, vr, "vkQueueSubmit2", in->name);
