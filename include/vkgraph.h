@@ -1038,6 +1038,8 @@ typedef struct vkg_executor_stats {
     uint32_t submissions;      /* VkSubmitInfo2 batches of the last execution */
     uint32_t command_buffers;  /* primary command buffers in them */
     uint32_t threads_used;     /* recording threads that took part */
+    uint64_t views_created;    /* image views made so far (imported images' views are cached
+                                  per use for the last 4 images bound) */
 } vkg_executor_stats;
 void vkg_executor_get_stats(const vkg_executor *executor, vkg_executor_stats *out);
 

@@ -499,6 +499,119 @@ static void test_zero_steady_state_allocation(void **state)
     assert_int_equal(counter.live, 0); /* nothing leaked either */
 }
 
+/* --- imported images taking turns (a swapchain's pattern) ------------------------------ */
+
+typedef struct turn_ctx {
+    vkg_resource target, out;
+    uint32_t frame;
+} turn_ctx;
+
+static void rec_turn_draw(const vkg_pass_context *ctx, void *user)
+{
+    turn_ctx *t = user;
+    vkg_pass_begin_rendering(ctx, NULL);
+    VkClearAttachment ca = {.aspectMask = VK_IMAGE_ASPECT_COLOR_BIT,
+                            .colorAttachment = 0,
+                            .clearValue.color.float32 = {(float)(t->frame + 1) / 255.0f, 0, 0, 1}};
+    VkClearRect rect = {{{0, 0}, {8, 8}}, 0, 1};
+    vkg_pass_device_table(ctx)->vkCmdClearAttachments(vkg_pass_command_buffer(ctx), 1, &ca, 1,
+                                                      &rect);
+    vkg_pass_end_rendering(ctx);
+}
+
+static void rec_turn_read(const vkg_pass_context *ctx, void *user)
+{
+    turn_ctx *t = user;
+    VkBufferImageCopy region = {.bufferOffset = 4 * t->frame,
+                                .imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1},
+                                .imageExtent = {1, 1, 1}};
+    vkg_pass_device_table(ctx)->vkCmdCopyImageToBuffer(
+        vkg_pass_command_buffer(ctx), vkg_pass_image(ctx, t->target),
+        VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, vkg_pass_buffer(ctx, t->out), 1, &region);
+}
+
+/* Three images bound in turn to one imported attachment for 12 frames (2 in flight): the
+ * views are made once per image per frame slot and then come from the cache. */
+static void test_imported_images_take_turns(void **state)
+{
+    (void)state;
+    vkg_device *dev = vkgt_device_open(NULL);
+    turn_ctx t = {0};
+    vkg_graph *g = NULL;
+    assert_int_equal(vkg_graph_create(&(vkg_graph_desc){.name = "turns", .logger = vkgt_logger()},
+                                      &g),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_image(g, &(vkg_graph_image_desc){.name = "target",
+                                                               .format = VK_FORMAT_R8G8B8A8_UNORM,
+                                                               .width = 8,
+                                                               .height = 8,
+                                                               .imported = true},
+                                     &t.target),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "out", .size = 4 * 12,
+                                                                 .imported = true},
+                                      &t.out),
+                     VKG_SUCCESS);
+    vkg_use draw[] = {{.resource = t.target, .access = VKG_ACCESS_COLOR_WRITE}};
+    vkg_use read[] = {{.resource = t.target, .access = VKG_ACCESS_TRANSFER_READ},
+                      {.resource = t.out, .access = VKG_ACCESS_TRANSFER_WRITE}};
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "draw", .uses = draw, .use_count = 1,
+                                                        .record = rec_turn_draw, .user = &t},
+                                    NULL),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "read", .uses = read, .use_count = 2,
+                                                        .record = rec_turn_read, .user = &t},
+                                    NULL),
+                     VKG_SUCCESS);
+    vkg_plan *plan = NULL;
+    assert_int_equal(vkg_compile(g, vkg_device_caps(dev), &plan), VKG_SUCCESS);
+    vkg_image images[3];
+    for (uint32_t i = 0; i < 3; i++)
+        assert_int_equal(vkg_image_create(dev,
+                                          &(vkg_image_desc){.name = "turn",
+                                                            .format = VK_FORMAT_R8G8B8A8_UNORM,
+                                                            .width = 8,
+                                                            .height = 8,
+                                                            .usage = VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT |
+                                                                     VK_IMAGE_USAGE_TRANSFER_SRC_BIT},
+                                          &images[i]),
+                         VKG_SUCCESS);
+    vkg_buffer out;
+    assert_int_equal(vkg_buffer_create(dev, &(vkg_buffer_desc){.name = "out", .size = 4 * 12,
+                                                               .memory_usage = VKG_MEMORY_READBACK},
+                                       &out),
+                     VKG_SUCCESS);
+    vkg_executor *ex = NULL;
+    assert_int_equal(vkg_executor_create(dev, &(vkg_executor_desc){.name = "turns"}, &ex),
+                     VKG_SUCCESS);
+    vkg_ticket tk = {0, 0};
+    for (t.frame = 0; t.frame < 12; t.frame++) {
+        vkg_binding b[] = {{.resource = t.target, .image = images[t.frame % 3]},
+                           {.resource = t.out, .buffer = out}};
+        assert_int_equal(vkg_execute(plan, &(vkg_execute_desc){.executor = ex, .bindings = b,
+                                                              .binding_count = 2},
+                                     &tk),
+                         VKG_SUCCESS);
+    }
+    assert_int_equal(vkg_ticket_wait(dev, tk, UINT64_MAX), VKG_SUCCESS);
+    vkg_executor_stats st;
+    vkg_executor_get_stats(ex, &st);
+    assert_int_equal(st.views_created, 6); /* 3 images x 2 frame slots, then cached */
+    vkg_buffer_info oi;
+    assert_int_equal(vkg_buffer_get_info(dev, out, &oi), VKG_SUCCESS);
+    assert_int_equal(vkg_buffer_invalidate(dev, out, 0, VK_WHOLE_SIZE), VKG_SUCCESS);
+    for (uint32_t i = 0; i < 12; i++) assert_int_equal(((const uint8_t *)oi.mapped)[4 * i], i + 1);
+    /* a bound image may be destroyed while the executor caches views of it */
+    vkg_image_destroy(dev, images[0]);
+    vkg_executor_destroy(ex);
+    vkg_image_destroy(dev, images[1]);
+    vkg_image_destroy(dev, images[2]);
+    vkg_buffer_destroy(dev, out);
+    vkg_plan_destroy(plan);
+    vkg_graph_destroy(g);
+    vkgt_device_close(dev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -506,6 +619,7 @@ int main(void)
         cmocka_unit_test(test_dropped_barrier_is_reported),
         cmocka_unit_test(test_multithreaded_recording),
         cmocka_unit_test(test_zero_steady_state_allocation),
+        cmocka_unit_test(test_imported_images_take_turns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,9 +39,19 @@ typedef struct vkg__xres {
     VkPipelineStageFlags2 wait_stage;
 } vkg__xres;
 
+/* Views of imported images, per use, for the last few images bound (a swapchain's images
+ * take turns): rebinding one of them makes nothing. Raw VkImageViews, not vkg_views, so the
+ * user may destroy a bound vkg_image (e.g. on swapchain recreation) while they are cached. */
+#define VKG__VIEW_CACHE 4
+
 typedef struct vkg__xuse {
-    vkg_view view; /* image uses with shader or attachment access */
-    VkImageView vk_view;
+    vkg_view view; /* transient image uses with shader or attachment access */
+    VkImageView vk_view; /* the view recorded with (either kind) */
+    struct {
+        uint32_t image; /* vkg_image id (generation included: a new image never matches) */
+        VkImageView view;
+    } cache[VKG__VIEW_CACHE];
+    uint32_t next; /* cache entry to replace next */
     VkAttachmentLoadOp load;
     VkAttachmentStoreOp store;
 } vkg__xuse;
@@ -230,8 +240,48 @@ static vkg_result vkg__use_views(vkg_executor *ex, vkg__real *x, uint32_t ri, vk
                                                          .layer_count = u->layer_count},
                                         &x->uses[ui].view);
         if (vr != VKG_SUCCESS) return vr;
+        ex->stats.views_created++;
         vr = vkg_view_get_vk(ex->dev, x->uses[ui].view, &x->uses[ui].vk_view);
         if (vr != VKG_SUCCESS) return vr;
+    }
+    return VKG_SUCCESS;
+}
+
+/* The views of an imported image's uses for the image just bound: from the cache, or made
+ * (replacing the oldest entry; the slot's earlier work is complete, so it is unused). */
+static vkg_result vkg__import_views(vkg_executor *ex, vkg__real *x, uint32_t ri, uint32_t id)
+{
+    vkg_device *dev = ex->dev;
+    const vkg_plan_resource *r = &x->in.resources[ri];
+    const vkg__xres *xr = &x->res[ri];
+    for (uint32_t j = 0; j < x->import_use_count; j++) {
+        uint32_t ui = x->import_uses[2 * j + 1];
+        const vkg_plan_use *u = &x->in.uses[ui];
+        if (u->resource != ri || !vkg__needs_view(u->access)) continue;
+        vkg__xuse *xu = &x->uses[ui];
+        xu->vk_view = VK_NULL_HANDLE;
+        for (uint32_t c = 0; c < VKG__VIEW_CACHE && !xu->vk_view; c++)
+            if (xu->cache[c].image == id) xu->vk_view = xu->cache[c].view;
+        if (xu->vk_view) continue;
+        VkImageViewCreateInfo vci = {
+            .sType = VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO,
+            .image = xr->image,
+            .viewType = r->depth > 1            ? VK_IMAGE_VIEW_TYPE_3D
+                        : u->layer_count > 1 ? VK_IMAGE_VIEW_TYPE_2D_ARRAY
+                                             : VK_IMAGE_VIEW_TYPE_2D,
+            .format = r->format,
+            .subresourceRange = {xr->aspect, u->base_mip, u->mip_count, u->base_layer,
+                                 u->layer_count}};
+        VkImageView view;
+        VkResult vr = dev->vk.vkCreateImageView(dev->device, &vci, dev->vkac, &view);
+        if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkCreateImageView", r->name);
+        ex->stats.views_created++;
+        uint32_t c = xu->next;
+        xu->next = (xu->next + 1) % VKG__VIEW_CACHE;
+        if (xu->cache[c].view) dev->vk.vkDestroyImageView(dev->device, xu->cache[c].view, dev->vkac);
+        xu->cache[c].image = id;
+        xu->cache[c].view = view;
+        xu->vk_view = view;
     }
     return VKG_SUCCESS;
 }
@@ -242,8 +292,12 @@ static void vkg__real_destroy(vkg_executor *ex, vkg__real *x)
     vkg_device *dev = ex->dev;
     const vkg_plan_info *in = &x->in;
     if (x->uses)
-        for (uint32_t i = 0; i < in->use_count; i++)
+        for (uint32_t i = 0; i < in->use_count; i++) {
             if (x->uses[i].view.id) vkg_view_destroy(dev, x->uses[i].view);
+            for (uint32_t c = 0; c < VKG__VIEW_CACHE; c++)
+                if (x->uses[i].cache[c].view)
+                    dev->vk.vkDestroyImageView(dev->device, x->uses[i].cache[c].view, dev->vkac);
+        }
     if (x->res)
         for (uint32_t i = 0; i < in->resource_count; i++) {
             if (x->res[i].own_buffer.id) vkg_buffer_destroy(dev, x->res[i].own_buffer);
@@ -654,7 +708,7 @@ static vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_ex
         if (res != VKG_SUCCESS) return res;
         uint32_t id = r->is_image ? b->image.id : b->buffer.id;
         if (r->is_image && xr->bound != id) {
-            res = vkg__use_views(ex, x, ri, b->image);
+            res = vkg__import_views(ex, x, ri, id);
             if (res != VKG_SUCCESS) return res;
         }
         xr->bound = id;
@@ -1235,7 +1289,8 @@ vkg_result vkg_execute(const vkg_plan *plan, const vkg_execute_desc *desc, vkg_t
     if (r != VKG_SUCCESS) return r;
     vkg__update_tracks(x);
     ex->frame++;
-    ex->stats = (vkg_executor_stats){.executions = ex->stats.executions + 1,
+    ex->stats = (vkg_executor_stats){.views_created = ex->stats.views_created,
+                                     .executions = ex->stats.executions + 1,
                                      .submissions = in->submission_count,
                                      .command_buffers = x->chunk_count,
                                      .threads_used = x->active};
