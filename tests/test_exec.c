@@ -612,6 +612,49 @@ static void test_imported_images_take_turns(void **state)
     vkgt_device_close(dev);
 }
 
+/* A plan compiled for another device (the documented default caps: graphics, async compute
+ * and transfer families) is refused on a device without those queue families, by name. */
+static void test_plan_for_another_device(void **state)
+{
+    (void)state;
+    vkg_device *dev = vkgt_device_open(NULL);
+    if (vkg_device_queue_count(dev) > 1) {
+        vkgt_device_close(dev); /* a real GPU may have the default families */
+        skip();
+    }
+    chain_ctx c = {0};
+    vkg_graph *g = NULL;
+    assert_int_equal(vkg_graph_create(&(vkg_graph_desc){.name = "elsewhere", .logger = vkgt_logger()},
+                                      &g),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "C", .size = 64,
+                                                                 .output = true},
+                                      &c.c),
+                     VKG_SUCCESS);
+    vkg_use u = {.resource = c.c, .access = VKG_ACCESS_TRANSFER_WRITE};
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "fill", .queue = VKG_QUEUE_TRANSFER,
+                                                        .uses = &u, .use_count = 1},
+                                    NULL),
+                     VKG_SUCCESS);
+    vkg_caps other;
+    vkg_caps_default(&other);
+    vkg_plan *plan = NULL;
+    assert_int_equal(vkg_compile(g, &other, &plan), VKG_SUCCESS);
+    vkg_executor *ex = NULL;
+    assert_int_equal(vkg_executor_create(dev, &(vkg_executor_desc){.name = "elsewhere"}, &ex),
+                     VKG_SUCCESS);
+    vkgt_log_clear();
+    vkg_ticket t;
+    assert_int_equal(vkg_execute(plan, &(vkg_execute_desc){.executor = ex}, &t),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    assert_true(vkgt_log_has("vkg_execute(\"elsewhere\")", "transfer work on queue family",
+                             "compile the plan with this device's caps", NULL));
+    vkg_executor_destroy(ex);
+    vkg_plan_destroy(plan);
+    vkg_graph_destroy(g);
+    vkgt_device_close(dev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -620,6 +663,7 @@ int main(void)
         cmocka_unit_test(test_multithreaded_recording),
         cmocka_unit_test(test_zero_steady_state_allocation),
         cmocka_unit_test(test_imported_images_take_turns),
+        cmocka_unit_test(test_plan_for_another_device),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
