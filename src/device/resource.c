@@ -339,6 +339,55 @@ static void vkg__image_release(vkg_device *dev, vkg__image_rec *im)
 }
 
 
+/* The end of vkg_image_create and vkg_image_import: unless `r` already failed, a view of the
+ * whole image (when its usage allows one), its state, its record; on failure everything the
+ * record holds is released. */
+static vkg_result vkg__image_publish(vkg_device *dev, vkg__image_rec *in, vkg_result r,
+                                     vkg_image *out)
+{
+    vkg__image_rec rec = *in;
+    /* a view needs a usage that views serve (transfer-only images get none) */
+    const VkImageUsageFlags view_usage =
+        VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_STORAGE_BIT |
+        VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT |
+        VK_IMAGE_USAGE_INPUT_ATTACHMENT_BIT;
+    if (r == VKG_SUCCESS && (rec.usage & view_usage)) {
+        VkImageViewCreateInfo vci = {
+            .sType = VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO,
+            .image = rec.image,
+            .viewType = vkg__view_type(rec.type, rec.layers),
+            .format = rec.format,
+            .subresourceRange = {rec.aspect, 0, rec.mips, 0, rec.layers},
+        };
+        VkResult vr = dev->vk.vkCreateImageView(dev->device, &vci, dev->vkac, &rec.view);
+        if (vr != VK_SUCCESS) r = VKG__VK_FAIL(dev, vr, "vkCreateImageView", rec.name);
+    }
+    if (r == VKG_SUCCESS) {
+        rec.track = vkg__alloc(&dev->host, sizeof(vkg__track) * rec.mips * rec.layers);
+        if (!rec.track) r = VKG__OOM(&dev->host, "an image's state");
+        else vkg__track_init(rec.track, rec.mips * rec.layers);
+    }
+    VKG__LOCK(dev);
+    uint32_t id = 0;
+    vkg__image_rec *slot = NULL;
+    if (r == VKG_SUCCESS) {
+        slot = vkg__pool_alloc(&dev->host, &dev->images, &id);
+        if (!slot) r = VKG__OOM(&dev->host, "an image record");
+    }
+    if (r != VKG_SUCCESS) {
+        vkg__image_release(dev, &rec);
+        VKG__UNLOCK(dev);
+        return r;
+    }
+    *slot = rec;
+    VKG__UNLOCK(dev);
+    /* an imported image keeps the name its owner gave it */
+    if (rec.owns_image) vkg__set_name(dev, VK_OBJECT_TYPE_IMAGE, (uint64_t)rec.image, rec.name);
+    if (rec.view) vkg__set_name(dev, VK_OBJECT_TYPE_IMAGE_VIEW, (uint64_t)rec.view, rec.name);
+    *out = (vkg_image){id};
+    return VKG_SUCCESS;
+}
+
 vkg_result vkg_image_create(vkg_device *device, const vkg_image_desc *desc, vkg_image *out)
 {
     vkg_device *dev = device;
@@ -427,45 +476,7 @@ vkg_result vkg_image_create(vkg_device *device, const vkg_image_desc *desc, vkg_
         if (vr != VK_SUCCESS) r = VKG__VK_FAIL(dev, vr, "vkBindImageMemory", rec.name);
     }
     VKG__UNLOCK(dev);
-    /* a view needs a usage that views serve (transfer-only images get none) */
-    const VkImageUsageFlags view_usage =
-        VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_STORAGE_BIT |
-        VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT |
-        VK_IMAGE_USAGE_INPUT_ATTACHMENT_BIT;
-    if (r == VKG_SUCCESS && (rec.usage & view_usage)) {
-        VkImageViewCreateInfo vci = {
-            .sType = VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO,
-            .image = rec.image,
-            .viewType = vkg__view_type(rec.type, rec.layers),
-            .format = rec.format,
-            .subresourceRange = {rec.aspect, 0, rec.mips, 0, rec.layers},
-        };
-        vr = dev->vk.vkCreateImageView(dev->device, &vci, dev->vkac, &rec.view);
-        if (vr != VK_SUCCESS) r = VKG__VK_FAIL(dev, vr, "vkCreateImageView", rec.name);
-    }
-    if (r == VKG_SUCCESS) {
-        rec.track = vkg__alloc(&dev->host, sizeof(vkg__track) * rec.mips * rec.layers);
-        if (!rec.track) r = VKG__OOM(&dev->host, "an image's state");
-        else vkg__track_init(rec.track, rec.mips * rec.layers);
-    }
-    VKG__LOCK(dev);
-    uint32_t id = 0;
-    vkg__image_rec *slot = NULL;
-    if (r == VKG_SUCCESS) {
-        slot = vkg__pool_alloc(&dev->host, &dev->images, &id);
-        if (!slot) r = VKG__OOM(&dev->host, "an image record");
-    }
-    if (r != VKG_SUCCESS) {
-        vkg__image_release(dev, &rec);
-        VKG__UNLOCK(dev);
-        return r;
-    }
-    *slot = rec;
-    VKG__UNLOCK(dev);
-    vkg__set_name(dev, VK_OBJECT_TYPE_IMAGE, (uint64_t)rec.image, rec.name);
-    if (rec.view) vkg__set_name(dev, VK_OBJECT_TYPE_IMAGE_VIEW, (uint64_t)rec.view, rec.name);
-    *out = (vkg_image){id};
-    return VKG_SUCCESS;
+    return vkg__image_publish(dev, &rec, r, out);
 }
 
 vkg_result vkg_image_import(vkg_device *device, const vkg_image_import_desc *desc,
@@ -499,44 +510,7 @@ vkg_result vkg_image_import(vkg_device *device, const vkg_image_import_desc *des
     };
     snprintf(rec.name, sizeof rec.name, "%s", name);
     rec.type = rec.depth > 1 ? VK_IMAGE_TYPE_3D : VK_IMAGE_TYPE_2D;
-    vkg_result r = VKG_SUCCESS;
-    const VkImageUsageFlags view_usage =
-        VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_STORAGE_BIT |
-        VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT |
-        VK_IMAGE_USAGE_INPUT_ATTACHMENT_BIT;
-    if (rec.usage & view_usage) {
-        VkImageViewCreateInfo vci = {
-            .sType = VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO,
-            .image = rec.image,
-            .viewType = vkg__view_type(rec.type, rec.layers),
-            .format = rec.format,
-            .subresourceRange = {rec.aspect, 0, rec.mips, 0, rec.layers},
-        };
-        VkResult vr = dev->vk.vkCreateImageView(dev->device, &vci, dev->vkac, &rec.view);
-        if (vr != VK_SUCCESS) r = VKG__VK_FAIL(dev, vr, "vkCreateImageView", rec.name);
-    }
-    if (r == VKG_SUCCESS) {
-        rec.track = vkg__alloc(&dev->host, sizeof(vkg__track) * rec.mips * rec.layers);
-        if (!rec.track) r = VKG__OOM(&dev->host, "an image's state");
-        else vkg__track_init(rec.track, rec.mips * rec.layers);
-    }
-    VKG__LOCK(dev);
-    uint32_t id = 0;
-    vkg__image_rec *slot = NULL;
-    if (r == VKG_SUCCESS) {
-        slot = vkg__pool_alloc(&dev->host, &dev->images, &id);
-        if (!slot) r = VKG__OOM(&dev->host, "an image record");
-    }
-    if (r != VKG_SUCCESS) {
-        vkg__image_release(dev, &rec);
-        VKG__UNLOCK(dev);
-        return r;
-    }
-    *slot = rec;
-    VKG__UNLOCK(dev);
-    if (rec.view) vkg__set_name(dev, VK_OBJECT_TYPE_IMAGE_VIEW, (uint64_t)rec.view, rec.name);
-    *out = (vkg_image){id};
-    return VKG_SUCCESS;
+    return vkg__image_publish(dev, &rec, VKG_SUCCESS, out);
 }
 
 void vkg_image_destroy(vkg_device *device, vkg_image image)
