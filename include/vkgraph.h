@@ -1020,9 +1020,16 @@ typedef struct vkg_executor_desc {
     /* A submission is split into min(record_threads, passes / passes_per_command_buffer)
      * command buffers (at least one), so small plans never wake a thread. 0: 32. */
     uint32_t passes_per_command_buffer;
+    /* Transient memory: by default the plans executed in one frame slot share it (a slot
+     * holds about the largest plan's heaps, not their sum) and take turns on the GPU, the
+     * next plan's accesses ordered after the last one's. true: every plan keeps heaps of
+     * its own, so plans of one frame may overlap on the GPU, at the cost of memory. */
+    bool dedicated_heaps;
     /* Testing only: 1 + the index of a plan barrier (vkg_plan_info.barriers) never to
      * record, to prove that synchronization validation notices a missing barrier. 0: off. */
     uint32_t debug_drop_barrier;
+    /* Testing only: never order a plan after the one that used its transient memory last. */
+    bool debug_no_handoff;
 } vkg_executor_desc;
 
 VKG_MUST_CHECK vkg_result vkg_executor_create(vkg_device *device, const vkg_executor_desc *desc,
@@ -1032,6 +1039,13 @@ void vkg_executor_destroy(vkg_executor *executor);
 /* Recording threads, the caller included (vkg_executor_desc.record_threads resolved). */
 uint32_t vkg_executor_thread_count(const vkg_executor *executor);
 
+/* Frames. Outside a begin/end pair every vkg_execute is a frame of its own. Between them,
+ * every vkg_execute belongs to one frame: they share a frame slot (command pools, transient
+ * memory), and each plan may run at most once. Beginning frame N waits on the host for the
+ * slot's work of frame N - frames_in_flight. */
+VKG_MUST_CHECK vkg_result vkg_executor_begin_frame(vkg_executor *executor);
+VKG_MUST_CHECK vkg_result vkg_executor_end_frame(vkg_executor *executor);
+
 /* What the last vkg_execute did (zeros before the first). Same thread as vkg_execute. */
 typedef struct vkg_executor_stats {
     uint64_t executions;       /* successful vkg_execute calls */
@@ -1040,6 +1054,9 @@ typedef struct vkg_executor_stats {
     uint32_t threads_used;     /* recording threads that took part */
     uint64_t views_created;    /* image views made so far (imported images' views are cached
                                   per use for the last 4 images bound) */
+    uint64_t heap_handoffs;    /* so far: executions' heaps taken over from another plan */
+    uint32_t transient_heaps;  /* now, over all frame slots: heaps held ... */
+    VkDeviceSize transient_bytes; /* ... and their bytes */
 } vkg_executor_stats;
 void vkg_executor_get_stats(const vkg_executor *executor, vkg_executor_stats *out);
 

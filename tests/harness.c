@@ -110,6 +110,26 @@ vkg_device *vkgt_device_open(const vkg_device_desc *desc_in)
     return dev;
 }
 
+vkg_device *vkgt_device_open_submit_checked(const vkg_device_desc *desc)
+{
+    /* the layer reads its enables from this variable when the instance is created; naming
+     * synchronization validation too keeps it on whatever the layer does with the two */
+    const char *old = getenv("VK_LAYER_ENABLES");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("VK_LAYER_ENABLES",
+           "VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT:"
+           "VALIDATION_CHECK_ENABLE_SYNCHRONIZATION_VALIDATION_QUEUE_SUBMIT",
+           1);
+    vkg_device *dev = vkgt_device_open(desc);
+    if (saved) {
+        setenv("VK_LAYER_ENABLES", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("VK_LAYER_ENABLES");
+    }
+    return dev;
+}
+
 void vkgt_device_close(vkg_device *dev)
 {
     uint32_t n = vkg_device_validation_count(dev);

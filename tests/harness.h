@@ -26,6 +26,11 @@ void vkgt_log_dump(void);
  * Exits 77 when that device is not installed here. `desc` may be NULL; its logger is
  * replaced by the capturing one. */
 vkg_device *vkgt_device_open(const vkg_device_desc *desc);
+/* The same, with the layer also checking hazards between submissions (its QueueSubmit
+ * synchronization validation, alpha in layer 1.3.239). That version does not model host
+ * waits on timeline semaphores, so it reports reuse after vkg_ticket_wait as a hazard: use
+ * it only where every dependency between submissions is on the GPU (one frame). */
+vkg_device *vkgt_device_open_submit_checked(const vkg_device_desc *desc);
 /* Fails the test if any validation message was seen, then destroys the device. */
 void vkgt_device_close(vkg_device *dev);
 const char *vkgt_device_want(void);

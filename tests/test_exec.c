@@ -408,6 +408,52 @@ static void rec_touch(const vkg_pass_context *ctx, void *user)
     }
 }
 
+/* "make" writes transient T (fill with f->frame) and clears transient image img to
+ * f->frame + 1; "take" copies T over imported OUT except its last word, which gets the
+ * texel. */
+static vkg_plan *make_take_plan(vkg_device *dev, const char *name, frame_ctx *f,
+                                vkg_graph **out_graph)
+{
+    vkg_graph *g = NULL;
+    assert_int_equal(vkg_graph_create(&(vkg_graph_desc){.name = name, .logger = vkgt_logger()},
+                                      &g),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "T", .size = WORDS * 4},
+                                      &f->t),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "OUT",
+                                                                 .size = WORDS * 4,
+                                                                 .imported = true},
+                                      &f->out),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_image(g, &(vkg_graph_image_desc){.name = "img",
+                                                               .format = VK_FORMAT_R32_UINT,
+                                                               .width = 4,
+                                                               .height = 4},
+                                     &f->img),
+                     VKG_SUCCESS);
+    vkg_use make[] = {{.resource = f->t, .access = VKG_ACCESS_TRANSFER_WRITE},
+                      {.resource = f->img, .access = VKG_ACCESS_TRANSFER_WRITE}};
+    vkg_use take[] = {{.resource = f->t, .access = VKG_ACCESS_TRANSFER_READ},
+                      {.resource = f->img, .access = VKG_ACCESS_TRANSFER_READ},
+                      {.resource = f->out, .access = VKG_ACCESS_TRANSFER_WRITE}};
+    /* T is written whole and then copied over OUT except its last word, the texel */
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "make", .uses = make,
+                                                        .use_count = 2, .record = rec_touch,
+                                                        .user = f},
+                                    NULL),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "take", .uses = take,
+                                                        .use_count = 3, .record = rec_touch,
+                                                        .user = f},
+                                    NULL),
+                     VKG_SUCCESS);
+    vkg_plan *plan = NULL;
+    assert_int_equal(vkg_compile(g, vkg_device_caps(dev), &plan), VKG_SUCCESS);
+    *out_graph = g;
+    return plan;
+}
+
 /* After warm-up, 100 executions (2 frames in flight, 2 recording threads, a transient
  * buffer and image, an imported buffer) allocate nothing: no call reaches the vkg_allocator
  * hooks and the device's memory blocks and allocations stay as they were. */
@@ -417,44 +463,9 @@ static void test_zero_steady_state_allocation(void **state)
     vkgt_alloc_counter counter = {0};
     vkg_device *dev =
         vkgt_device_open(&(vkg_device_desc){.allocator = vkgt_counting_allocator(&counter)});
-    vkg_graph *g = NULL;
-    assert_int_equal(vkg_graph_create(&(vkg_graph_desc){.name = "steady",
-                                                        .logger = vkgt_logger()},
-                                      &g),
-                     VKG_SUCCESS);
     frame_ctx f = {0};
-    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "T", .size = WORDS * 4},
-                                      &f.t),
-                     VKG_SUCCESS);
-    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "OUT",
-                                                                 .size = WORDS * 4,
-                                                                 .imported = true},
-                                      &f.out),
-                     VKG_SUCCESS);
-    assert_int_equal(vkg_graph_image(g, &(vkg_graph_image_desc){.name = "img",
-                                                               .format = VK_FORMAT_R32_UINT,
-                                                               .width = 4,
-                                                               .height = 4},
-                                     &f.img),
-                     VKG_SUCCESS);
-    vkg_use make[] = {{.resource = f.t, .access = VKG_ACCESS_TRANSFER_WRITE},
-                      {.resource = f.img, .access = VKG_ACCESS_TRANSFER_WRITE}};
-    vkg_use take[] = {{.resource = f.t, .access = VKG_ACCESS_TRANSFER_READ},
-                      {.resource = f.img, .access = VKG_ACCESS_TRANSFER_READ},
-                      {.resource = f.out, .access = VKG_ACCESS_TRANSFER_WRITE}};
-    /* T is written whole and then copied over OUT except its last word, the texel */
-    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "make", .uses = make,
-                                                        .use_count = 2, .record = rec_touch,
-                                                        .user = &f},
-                                    NULL),
-                     VKG_SUCCESS);
-    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "take", .uses = take,
-                                                        .use_count = 3, .record = rec_touch,
-                                                        .user = &f},
-                                    NULL),
-                     VKG_SUCCESS);
-    vkg_plan *plan = NULL;
-    assert_int_equal(vkg_compile(g, vkg_device_caps(dev), &plan), VKG_SUCCESS);
+    vkg_graph *g = NULL;
+    vkg_plan *plan = make_take_plan(dev, "steady", &f, &g);
     vkg_buffer out;
     assert_int_equal(vkg_buffer_create(dev, &(vkg_buffer_desc){.name = "OUT", .size = WORDS * 4,
                                                                .memory_usage = VKG_MEMORY_READBACK},
@@ -497,6 +508,123 @@ static void test_zero_steady_state_allocation(void **state)
     vkg_buffer_destroy(dev, out);
     vkgt_device_close(dev);
     assert_int_equal(counter.live, 0); /* nothing leaked either */
+}
+
+/* --- plans sharing transient memory ---------------------------------------------------- */
+
+typedef struct share_ctx {
+    vkg_device *dev;
+    frame_ctx fa, fb;
+    vkg_graph *ga, *gb;
+    vkg_plan *pa, *pb;
+    vkg_buffer oa, ob;
+    uint32_t heaps; /* per plan */
+} share_ctx;
+
+static void share_open(share_ctx *c, vkg_device *dev)
+{
+    *c = (share_ctx){.dev = dev};
+    c->pa = make_take_plan(dev, "A", &c->fa, &c->ga);
+    c->pb = make_take_plan(dev, "B", &c->fb, &c->gb);
+    vkg_plan_info in;
+    vkg_plan_get_info(c->pa, &in);
+    c->heaps = in.heap_count;
+    assert_true(c->heaps >= 1);
+    vkg_buffer_desc od = {.name = "OUT", .size = WORDS * 4, .memory_usage = VKG_MEMORY_READBACK};
+    assert_int_equal(vkg_buffer_create(dev, &od, &c->oa), VKG_SUCCESS);
+    assert_int_equal(vkg_buffer_create(dev, &od, &c->ob), VKG_SUCCESS);
+}
+
+static void share_close(share_ctx *c)
+{
+    vkg_plan_destroy(c->pa);
+    vkg_plan_destroy(c->pb);
+    vkg_graph_destroy(c->ga);
+    vkg_graph_destroy(c->gb);
+    vkg_buffer_destroy(c->dev, c->oa);
+    vkg_buffer_destroy(c->dev, c->ob);
+}
+
+/* `frames` frames of A then B; checks both results; returns the executor's stats */
+static vkg_executor_stats share_run(share_ctx *c, const vkg_executor_desc *desc,
+                                    uint32_t frames, bool check)
+{
+    vkg_executor *ex = NULL;
+    assert_int_equal(vkg_executor_create(c->dev, desc, &ex), VKG_SUCCESS);
+    vkg_binding ba = {.resource = c->fa.out, .buffer = c->oa};
+    vkg_binding bb = {.resource = c->fb.out, .buffer = c->ob};
+    vkg_execute_desc xa = {.executor = ex, .bindings = &ba, .binding_count = 1};
+    vkg_execute_desc xb = {.executor = ex, .bindings = &bb, .binding_count = 1};
+    vkg_ticket t;
+    for (uint32_t frame = 0; frame < frames; frame++) {
+        assert_int_equal(vkg_executor_begin_frame(ex), VKG_SUCCESS);
+        c->fa.frame = frame;
+        c->fb.frame = 500 + frame;
+        assert_int_equal(vkg_execute(c->pa, &xa, &t), VKG_SUCCESS);
+        assert_int_equal(vkg_execute(c->pb, &xb, &t), VKG_SUCCESS);
+        if (frame == 1) {
+            /* once per frame: its command buffers are pending */
+            assert_int_equal(vkg_execute(c->pa, &xa, &t), VKG_ERROR_INVALID_ARGUMENT);
+            assert_true(vkgt_log_has("executed twice in one frame", "\"A\"", NULL));
+            assert_int_equal(vkg_executor_begin_frame(ex), VKG_ERROR_INVALID_ARGUMENT);
+        }
+        assert_int_equal(vkg_executor_end_frame(ex), VKG_SUCCESS);
+    }
+    assert_int_equal(vkg_executor_end_frame(ex), VKG_ERROR_INVALID_ARGUMENT);
+    assert_int_equal(vkg_ticket_wait(c->dev, t, UINT64_MAX), VKG_SUCCESS);
+    vkg_executor_stats st;
+    vkg_executor_get_stats(ex, &st);
+    vkg_executor_destroy(ex);
+    for (uint32_t i = 0; i < 2 && check; i++) {
+        vkg_buffer_info oi;
+        assert_int_equal(vkg_buffer_get_info(c->dev, i ? c->ob : c->oa, &oi), VKG_SUCCESS);
+        assert_int_equal(vkg_buffer_invalidate(c->dev, i ? c->ob : c->oa, 0, VK_WHOLE_SIZE),
+                         VKG_SUCCESS);
+        const uint32_t *w = oi.mapped;
+        uint32_t base = i ? 500 : 0;
+        assert_int_equal(w[0], base + frames - 1);
+        assert_int_equal(w[WORDS - 1], base + frames);
+    }
+    return st;
+}
+
+/* Two plans executed in one frame share the slot's transient heaps and take turns: each
+ * takes the memory over from the other with a hand-over barrier, and both results are right
+ * frame after frame; with dedicated_heaps each keeps its own. */
+static void test_plans_share_transient_memory(void **state)
+{
+    (void)state;
+    share_ctx c;
+    share_open(&c, vkgt_device_open(NULL));
+    vkg_executor_stats st = share_run(&c, &(vkg_executor_desc){.name = "share"}, FRAMES, true);
+    /* 2 frame slots, each holding one set of heaps for both plans */
+    assert_int_equal(st.transient_heaps, 2 * c.heaps);
+    /* B takes the heaps from A every frame, A from B every frame but each slot's first */
+    assert_int_equal(st.heap_handoffs, (2 * FRAMES - 2) * c.heaps);
+    st = share_run(&c, &(vkg_executor_desc){.name = "own", .dedicated_heaps = true}, FRAMES,
+                   true);
+    assert_int_equal(st.transient_heaps, 4 * c.heaps);
+    assert_int_equal(st.heap_handoffs, 0);
+    share_close(&c);
+    vkgt_device_close(c.dev);
+}
+
+/* The hand-over is what orders the plans: with the layer checking hazards between
+ * submissions, one frame of A then B is silent, and the same without the hand-over barrier
+ * (debug knob) is reported. */
+static void test_heap_handoff_is_needed(void **state)
+{
+    (void)state;
+    share_ctx c;
+    share_open(&c, vkgt_device_open_submit_checked(NULL));
+    share_run(&c, &(vkg_executor_desc){.name = "share"}, 1, true);
+    assert_int_equal(vkg_device_validation_count(c.dev), 0);
+    share_run(&c, &(vkg_executor_desc){.name = "unordered", .debug_no_handoff = true}, 1,
+              false);
+    assert_true(vkg_device_validation_count(c.dev) > 0);
+    assert_true(vkgt_log_has("SYNC-HAZARD", "vkQueueSubmit2", NULL));
+    share_close(&c);
+    vkg_device_destroy(c.dev); /* messages were expected: not vkgt_device_close */
 }
 
 /* --- imported images taking turns (a swapchain's pattern) ------------------------------ */
@@ -662,6 +790,8 @@ int main(void)
         cmocka_unit_test(test_dropped_barrier_is_reported),
         cmocka_unit_test(test_multithreaded_recording),
         cmocka_unit_test(test_zero_steady_state_allocation),
+        cmocka_unit_test(test_plans_share_transient_memory),
+        cmocka_unit_test(test_heap_handoff_is_needed),
         cmocka_unit_test(test_imported_images_take_turns),
         cmocka_unit_test(test_plan_for_another_device),
     };

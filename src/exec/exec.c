@@ -83,12 +83,37 @@ typedef struct vkg__scratch {
     vkg_result error;
 } vkg__scratch;
 
+/* Transient memory of a frame slot. Plans executed in the same slot share it: each plan
+ * heap is placed in the smallest pool heap of its memory type that is large enough and that
+ * the plan does not already use, so a slot holds about the largest plan's memory rather
+ * than the sum. Tenants take turns: a plan whose heap another tenant used last orders its
+ * accesses after that tenant's (vkg__handoff). */
+typedef struct vkg__heap {
+    vkg_allocation mem;
+    VkDeviceSize size, align;
+    uint32_t memory_type;
+    uint32_t tenants;             /* realisations placed in it */
+    const struct vkg__real *last; /* the tenant that executed last (compared, never read) */
+    VkPipelineStageFlags2 stages; /* that tenant's stages and writes on the heap */
+    VkAccessFlags2 writes;
+    uint64_t value[VKG_QUEUE_ROLE_COUNT]; /* and its last submission per device queue (0: none) */
+} vkg__heap;
+
 typedef struct vkg__real {
     const vkg_plan *plan;
     uint64_t serial;
     uint32_t slot; /* frame slot whose pools hold the command buffers */
+    uint64_t frame; /* 1 + the executor frame it last ran in */
     vkg_plan_info in;
-    vkg_allocation *heaps;
+    /* transient memory, per plan heap: the slot's pool heap, this plan's stages and
+     * accesses on it, its first and last submission (submit order) per device queue */
+    vkg__heap **heaps;
+    VkPipelineStageFlags2 *hstage;
+    VkAccessFlags2 *haccess;
+    uint32_t *hfirst, *hlast; /* [heap * VKG_QUEUE_ROLE_COUNT + device queue] */
+    bool *hturn;              /* this execution takes the heap over from another tenant */
+    VkMemoryBarrier2 *handoff; /* per submission, this execution's hand-over barrier */
+    bool reprepare;           /* a heap's tenants changed: rebuild the prepared batches */
     vkg__xres *res;
     vkg__xuse *uses;
     VkEvent *events;
@@ -127,6 +152,8 @@ typedef struct vkg__slot {
     vkg_ticket last[VKG_QUEUE_ROLE_COUNT];     /* per device queue */
     vkg__real **reals;
     uint32_t real_count, real_cap;
+    vkg__heap **heaps;
+    uint32_t heap_count, heap_cap;
 } vkg__slot;
 
 struct vkg_executor {
@@ -138,6 +165,9 @@ struct vkg_executor {
     uint32_t threads;
     uint32_t grain; /* passes per command buffer before a submission is split */
     vkg__workers *workers;
+    bool dedicated_heaps;
+    bool no_handoff; /* debug_no_handoff */
+    bool in_frame; /* between vkg_executor_begin_frame and _end_frame */
     uint64_t frame;
     vkg__slot *slots;
     vkg_executor_stats stats;
@@ -151,8 +181,7 @@ struct vkg_pass_context {
     uint32_t thread;
 };
 
-static void vkg__prepare(vkg_executor *ex, vkg__real *x, uint32_t first, uint32_t count,
-                         vkg__prep *p);
+static void vkg__prepare_all(vkg_executor *ex, vkg__real *x);
 
 /* ------------------------------------------------------------------------------------------
  * Realisation
@@ -286,6 +315,81 @@ static vkg_result vkg__import_views(vkg_executor *ex, vkg__real *x, uint32_t ri,
     return VKG_SUCCESS;
 }
 
+/* Marks every tenant of `hp` but `except` to rebuild its prepared batches before it next
+ * records: whether a heap is shared changes how first uses are chained (vkg__prepare). */
+static void vkg__heap_changed(vkg__slot *slot, const vkg__heap *hp, const vkg__real *except)
+{
+    for (uint32_t i = 0; i < slot->real_count; i++) {
+        vkg__real *y = slot->reals[i];
+        if (y == except || !y->heaps) continue;
+        for (uint32_t h = 0; h < y->in.heap_count; h++)
+            if (y->heaps[h] == hp) y->reprepare = true;
+    }
+}
+
+/* Frees the slot's heaps that no realisation uses (their last tenant's work is done: tenants
+ * leave only after their slot was waited for). */
+static void vkg__slot_sweep(vkg_executor *ex, vkg__slot *slot)
+{
+    for (uint32_t i = 0; i < slot->heap_count;) {
+        vkg__heap *hp = slot->heaps[i];
+        if (hp->tenants) {
+            i++;
+            continue;
+        }
+        vkg_memory_free(ex->dev, hp->mem);
+        vkg__free(&ex->host, hp);
+        slot->heaps[i] = slot->heaps[--slot->heap_count];
+    }
+}
+
+/* Places plan heap `h` of `x` in the slot's pool: the smallest heap of its memory type that
+ * is large and aligned enough and not already one of x's, else a new one. With
+ * dedicated_heaps only heaps nobody uses qualify. */
+static vkg_result vkg__heap_take(vkg_executor *ex, vkg__slot *slot, vkg__real *x, uint32_t h,
+                                 VkDeviceSize align)
+{
+    const vkg_plan_heap *ph = &x->in.heaps[h];
+    vkg__heap *best = NULL;
+    for (uint32_t i = 0; i < slot->heap_count; i++) {
+        vkg__heap *hp = slot->heaps[i];
+        bool mine = false;
+        for (uint32_t j = 0; j < h; j++) mine = mine || x->heaps[j] == hp;
+        if (mine || hp->memory_type != ph->memory_type || hp->size < ph->size ||
+            hp->align < align || (ex->dedicated_heaps && hp->tenants))
+            continue;
+        if (!best || hp->size < best->size) best = hp;
+    }
+    if (!best) {
+        if (!vkg__grow(&ex->host, (void **)&slot->heaps, &slot->heap_cap, slot->heap_count + 1,
+                       sizeof *slot->heaps))
+            return VKG__OOM(&ex->host, "the executor's heap list");
+        best = vkg__calloc(&ex->host, 1, sizeof *best);
+        if (!best) return VKG__OOM(&ex->host, "a transient heap");
+        char name[96];
+        snprintf(name, sizeof name, "%s: transient heap for \"%s\"", ex->name, x->in.name);
+        vkg_result r = vkg_memory_alloc(
+            ex->dev,
+            &(vkg_memory_desc){.name = name,
+                               .requirements = {ph->size, align, 1u << ph->memory_type},
+                               .usage = VKG_MEMORY_GPU,
+                               .tiling = VKG_TILING_OPTIMAL},
+            &best->mem);
+        if (r != VKG_SUCCESS) {
+            vkg__free(&ex->host, best);
+            return r;
+        }
+        best->size = ph->size;
+        best->align = align;
+        best->memory_type = ph->memory_type;
+        slot->heaps[slot->heap_count++] = best;
+    }
+    best->tenants++;
+    x->heaps[h] = best;
+    if (best->tenants > 1) vkg__heap_changed(slot, best, x);
+    return VKG_SUCCESS;
+}
+
 static void vkg__real_destroy(vkg_executor *ex, vkg__real *x)
 {
     if (!x) return;
@@ -305,8 +409,13 @@ static void vkg__real_destroy(vkg_executor *ex, vkg__real *x)
             if (x->res[i].own_memory.id) vkg_memory_free(dev, x->res[i].own_memory);
         }
     if (x->heaps)
-        for (uint32_t h = 0; h < in->heap_count; h++)
-            if (x->heaps[h].id) vkg_memory_free(dev, x->heaps[h]);
+        for (uint32_t h = 0; h < in->heap_count; h++) {
+            vkg__heap *hp = x->heaps[h];
+            if (!hp) continue;
+            hp->tenants--;
+            if (hp->last == x) hp->last = NULL;
+            vkg__heap_changed(&ex->slots[x->slot], hp, x);
+        }
     if (x->events)
         for (uint32_t e = 0; e < in->event_count; e++)
             if (x->events[e]) dev->vk.vkDestroyEvent(dev->device, x->events[e], dev->vkac);
@@ -326,6 +435,12 @@ static void vkg__real_destroy(vkg_executor *ex, vkg__real *x)
         }
     vkg__free(&ex->host, x->scratch);
     vkg__free(&ex->host, x->heaps);
+    vkg__free(&ex->host, x->hstage);
+    vkg__free(&ex->host, x->haccess);
+    vkg__free(&ex->host, x->hfirst);
+    vkg__free(&ex->host, x->hlast);
+    vkg__free(&ex->host, x->hturn);
+    vkg__free(&ex->host, x->handoff);
     vkg__free(&ex->host, x->res);
     vkg__free(&ex->host, x->uses);
     vkg__free(&ex->host, x->events);
@@ -368,7 +483,7 @@ static vkg_result vkg__make_transient(vkg_executor *ex, vkg__real *x, uint32_t r
         if (vkg_device_requirements(dev, &q, &req) && req.size <= r->memory_size &&
             req.alignment && r->offset % req.alignment == 0 &&
             (req.memoryTypeBits & (1u << h->memory_type)))
-            bind = (vkg_memory_binding){x->heaps[r->heap], r->offset};
+            bind = (vkg_memory_binding){x->heaps[r->heap]->mem, r->offset};
         else
             VKG__INFO(&ex->host,
                       "executor \"%s\": %s \"%s\" does not fit its planned range (compile with "
@@ -431,7 +546,7 @@ static vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_
     x->first_chunk = vkg__calloc(&ex->host, in->submission_count + 1, sizeof(uint32_t));
     x->scratch = vkg__calloc(&ex->host, ex->threads, sizeof *x->scratch);
     x->values = vkg__calloc(&ex->host, in->submission_count + 1, sizeof(uint64_t));
-    x->heaps = vkg__calloc(&ex->host, in->heap_count + 1, sizeof(vkg_allocation));
+    x->heaps = vkg__calloc(&ex->host, in->heap_count + 1, sizeof *x->heaps);
     x->res = vkg__calloc(&ex->host, in->resource_count + 1, sizeof(vkg__xres));
     x->uses = vkg__calloc(&ex->host, in->use_count + 1, sizeof(vkg__xuse));
     x->events = vkg__calloc(&ex->host, in->event_count + 1, sizeof(VkEvent));
@@ -466,15 +581,7 @@ static vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_
         for (uint32_t i = 0; i < in->resource_count; i++)
             if (in->resources[i].heap == h && in->resources[i].alignment > align)
                 align = in->resources[i].alignment;
-        char name[96];
-        snprintf(name, sizeof name, "%s heap %u", in->name, h);
-        r = vkg_memory_alloc(dev,
-                             &(vkg_memory_desc){.name = name,
-                                                .requirements = {in->heaps[h].size, align,
-                                                                 1u << in->heaps[h].memory_type},
-                                                .usage = VKG_MEMORY_GPU,
-                                                .tiling = VKG_TILING_OPTIMAL},
-                             &x->heaps[h]);
+        r = vkg__heap_take(ex, slot, x, h, align);
     }
     for (uint32_t i = 0; i < in->resource_count && r == VKG_SUCCESS; i++)
         if (in->resources[i].used && !in->resources[i].imported) r = vkg__make_transient(ex, x, i);
@@ -536,6 +643,42 @@ static vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_
         }
         x->submit_order[at] = s;
     }
+    /* transient memory: per heap, this plan's stages and accesses on it and its first and
+     * last submission per device queue, for taking the heap over from another tenant */
+    size_t nhq = (size_t)in->heap_count * VKG_QUEUE_ROLE_COUNT + 1;
+    x->hstage = vkg__calloc(&ex->host, in->heap_count + 1, sizeof *x->hstage);
+    x->haccess = vkg__calloc(&ex->host, in->heap_count + 1, sizeof *x->haccess);
+    x->hturn = vkg__calloc(&ex->host, in->heap_count + 1, sizeof *x->hturn);
+    x->hfirst = vkg__calloc(&ex->host, nhq, sizeof *x->hfirst);
+    x->hlast = vkg__calloc(&ex->host, nhq, sizeof *x->hlast);
+    x->handoff = vkg__calloc(&ex->host, in->submission_count + 1, sizeof *x->handoff);
+    if (r == VKG_SUCCESS &&
+        (!x->hstage || !x->haccess || !x->hturn || !x->hfirst || !x->hlast || !x->handoff))
+        r = VKG__OOM(&ex->host, "a plan realisation");
+    if (r == VKG_SUCCESS) {
+        for (size_t i = 0; i < nhq; i++) x->hfirst[i] = x->hlast[i] = VKG__X_NONE;
+        for (uint32_t i = 0; i < in->submission_count; i++) {
+            uint32_t s = x->submit_order[i];
+            const vkg_plan_submission *sub = &in->submissions[s];
+            const vkg_plan_queue *pq = &in->queues[sub->queue];
+            uint32_t dq = x->dq_of_queue[sub->queue];
+            for (uint32_t j = 0; j < sub->pass_count; j++) {
+                const vkg_plan_pass *p =
+                    &in->passes[in->queue_passes[pq->first_pass + sub->first_pass + j]];
+                for (uint32_t u = 0; u < p->use_count; u++) {
+                    const vkg_plan_use *pu = &in->uses[p->first_use + u];
+                    const vkg_plan_resource *pr = &in->resources[pu->resource];
+                    if (pr->imported || pr->heap == UINT32_MAX) continue;
+                    const vkg_access_info *a = vkg_access_get(pu->access);
+                    x->hstage[pr->heap] |= a->stage ? a->stage : VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
+                    x->haccess[pr->heap] |= a->access;
+                    uint32_t at = pr->heap * VKG_QUEUE_ROLE_COUNT + dq;
+                    if (x->hfirst[at] == VKG__X_NONE) x->hfirst[at] = s;
+                    x->hlast[at] = s;
+                }
+            }
+        }
+    }
     /* recording scratch: an imported image barrier may become one per subresource */
     uint32_t bars = 1, deps = 1, waits = 1;
     for (uint32_t b = 0; b < in->barrier_count; b++) {
@@ -546,7 +689,8 @@ static vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_
     }
     for (uint32_t k = 0; k < in->pass_count; k++)
         if (in->passes[k].wait_event_count + 1 > deps) deps = in->passes[k].wait_event_count + 1;
-    waits += in->wait_count + in->barrier_count + in->resource_count;
+    waits += in->wait_count + in->barrier_count + in->resource_count +
+             in->heap_count * VKG_QUEUE_ROLE_COUNT;
     x->bar_cap = bars;
     x->dep_cap = deps;
     x->wait_cap = waits;
@@ -609,13 +753,7 @@ static vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_
     if (r == VKG_SUCCESS && !ok) r = VKG__OOM(&ex->host, "recording scratch");
     if (r == VKG_SUCCESS) {
         vkg__attachment_ops(x);
-        for (uint32_t s = 0; s < in->submission_count; s++)
-            vkg__prepare(ex, x, in->submissions[s].first_prologue, in->submissions[s].prologue_count,
-                         &x->prol[s]);
-        for (uint32_t k = 0; k < in->pass_count; k++) {
-            vkg__prepare(ex, x, in->passes[k].first_barrier, in->passes[k].barrier_count, &x->pre[k]);
-            vkg__prepare(ex, x, in->passes[k].first_post, in->passes[k].post_count, &x->post[k]);
-        }
+        vkg__prepare_all(ex, x);
     }
     if (r != VKG_SUCCESS) {
         vkg__real_destroy(ex, x);
@@ -862,6 +1000,17 @@ static void vkg__prepare(vkg_executor *ex, vkg__real *x, uint32_t first, uint32_
             p->dynamic++;
             continue;
         }
+        vkg_plan_barrier chained;
+        const vkg_plan_resource *r = &x->in.resources[b->resource];
+        if (r->is_image && !r->imported && r->heap != UINT32_MAX && !b->src_stage &&
+            x->heaps[r->heap]->tenants > 1) {
+            /* the first use of memory another plan also uses: chain the layout transition
+             * after the hand-over barrier (whose second scope holds every stage this plan
+             * uses on the heap) */
+            chained = *b;
+            chained.src_stage = b->dst_stage;
+            b = &chained;
+        }
         if (vkg__foldable(x, b)) {
             m.srcStageMask |= b->src_stage;
             m.srcAccessMask |= b->src_access;
@@ -885,6 +1034,22 @@ static void vkg__prepare(vkg_executor *ex, vkg__real *x, uint32_t first, uint32_
     p->dep.pBufferMemoryBarriers = bt.nb ? bt.bb : NULL;
     x->npib += bt.ni;
     x->npbb += bt.nb;
+}
+
+/* Every batch of the plan: prologues, and before and after each pass. Run again, over the
+ * same arrays, when a heap's tenants change. */
+static void vkg__prepare_all(vkg_executor *ex, vkg__real *x)
+{
+    const vkg_plan_info *in = &x->in;
+    x->npmb = x->npib = x->npbb = 0;
+    for (uint32_t s = 0; s < in->submission_count; s++)
+        vkg__prepare(ex, x, in->submissions[s].first_prologue, in->submissions[s].prologue_count,
+                     &x->prol[s]);
+    for (uint32_t k = 0; k < in->pass_count; k++) {
+        vkg__prepare(ex, x, in->passes[k].first_barrier, in->passes[k].barrier_count, &x->pre[k]);
+        vkg__prepare(ex, x, in->passes[k].first_post, in->passes[k].post_count, &x->post[k]);
+    }
+    x->reprepare = false;
 }
 
 /* Records a prepared batch; when it has dynamic barriers, they join a copy of the prepared
@@ -946,8 +1111,17 @@ static vkg_result vkg__record(vkg_executor *ex, vkg__real *x, const vkg__chunk *
                                    .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
     VkResult vr = dev->vk.vkBeginCommandBuffer(cmd, &bi);
     if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkBeginCommandBuffer", in->name);
-    if (ch->first == 0)
+    if (ch->first == 0) {
+        const VkMemoryBarrier2 *h = &x->handoff[ch->submission];
+        if (h->dstStageMask) {
+            /* transient memory another plan used last: after its accesses */
+            VkDependencyInfo dep = {.sType = VK_STRUCTURE_TYPE_DEPENDENCY_INFO,
+                                    .memoryBarrierCount = 1,
+                                    .pMemoryBarriers = h};
+            dev->vk.vkCmdPipelineBarrier2(cmd, &dep);
+        }
         vkg__barriers(ex, x, sc, cmd, &x->prol[ch->submission], pq->family);
+    }
     for (uint32_t i = ch->first; i < ch->first + ch->count; i++) {
         uint32_t k = in->queue_passes[pq->first_pass + sub->first_pass + i];
         const vkg_plan_pass *p = &in->passes[k];
@@ -983,25 +1157,15 @@ static vkg_result vkg__record(vkg_executor *ex, vkg__real *x, const vkg__chunk *
 typedef struct vkg__record_job {
     vkg_executor *ex;
     vkg__real *x;
-    uint32_t slot;
 } vkg__record_job;
 
 static void vkg__record_thread(void *user, uint32_t t)
 {
     const vkg__record_job *job = user;
     vkg_executor *ex = job->ex;
-    vkg_device *dev = ex->dev;
     vkg__real *x = job->x;
     vkg__scratch *sc = &x->scratch[t];
     sc->error = VKG_SUCCESS;
-    for (uint32_t q = 0; q < dev->dq_count; q++) {
-        VkCommandPool pool = ex->slots[job->slot].pools[t * VKG_QUEUE_ROLE_COUNT + q];
-        VkResult vr = dev->vk.vkResetCommandPool(dev->device, pool, 0);
-        if (vr != VK_SUCCESS) {
-            sc->error = VKG__VK_FAIL(dev, vr, "vkResetCommandPool", x->in.name);
-            return;
-        }
-    }
     for (uint32_t c = t; c < x->chunk_count; c += ex->threads) {
         vkg_result r = vkg__record(ex, x, &x->chunks[c]);
         if (r != VKG_SUCCESS && sc->error == VKG_SUCCESS) sc->error = r;
@@ -1069,6 +1233,8 @@ vkg_result vkg_executor_create(vkg_device *device, const vkg_executor_desc *desc
     snprintf(ex->name, sizeof ex->name, "%s", desc->name ? desc->name : "executor");
     ex->frames = desc->frames_in_flight ? desc->frames_in_flight : 2;
     ex->drop = desc->debug_drop_barrier;
+    ex->dedicated_heaps = desc->dedicated_heaps;
+    ex->no_handoff = desc->debug_no_handoff;
     ex->grain = desc->passes_per_command_buffer ? desc->passes_per_command_buffer : 32;
     ex->threads = desc->record_threads;
     if (!ex->threads) {
@@ -1134,8 +1300,10 @@ void vkg_executor_destroy(vkg_executor *ex)
     for (uint32_t f = 0; f < ex->frames; f++) {
         vkg__slot *slot = &ex->slots[f];
         (void)vkg__slot_wait(ex, slot);
-        for (uint32_t i = 0; i < slot->real_count; i++) vkg__real_destroy(ex, slot->reals[i]);
+        while (slot->real_count) vkg__real_destroy(ex, slot->reals[--slot->real_count]);
         vkg__free(&ex->host, slot->reals);
+        vkg__slot_sweep(ex, slot);
+        vkg__free(&ex->host, slot->heaps);
         if (slot->pools)
             for (uint32_t q = 0; q < ex->threads * VKG_QUEUE_ROLE_COUNT; q++)
                 if (slot->pools[q])
@@ -1153,13 +1321,18 @@ static vkg_result vkg__real_get(vkg_executor *ex, vkg__slot *slot, const vkg_pla
     for (uint32_t i = 0; i < slot->real_count; i++) {
         vkg__real *x = slot->reals[i];
         if (x->plan != plan) continue;
+        VKG_CHECK(&ex->host, x->frame != ex->frame + 1, VKG_ERROR_INVALID_ARGUMENT,
+                  "vkg_execute(\"%s\"): executed twice in one frame of executor \"%s\" (its "
+                  "command buffers are still pending): end the frame "
+                  "(vkg_executor_end_frame) before executing it again",
+                  plan->info.name, ex->name);
         if (x->serial == plan->serial) {
             *out = x;
             return VKG_SUCCESS;
         }
-        /* recompiled in place: the slot's work is done (waited), so replace it */
-        vkg__real_destroy(ex, x);
+        /* recompiled in place: its work in this slot is done (waited), so replace it */
         slot->reals[i] = slot->reals[--slot->real_count];
+        vkg__real_destroy(ex, x);
         break;
     }
     if (!vkg__grow(&ex->host, (void **)&slot->reals, &slot->real_cap, slot->real_count + 1,
@@ -1167,37 +1340,127 @@ static vkg_result vkg__real_get(vkg_executor *ex, vkg__slot *slot, const vkg_pla
         return VKG__OOM(&ex->host, "the executor's plan list");
     vkg__real *x = NULL;
     vkg_result r = vkg__real_create(ex, slot, plan, &x);
+    if (r == VKG_SUCCESS) slot->reals[slot->real_count++] = x;
+    vkg__slot_sweep(ex, slot); /* heaps left by a replaced or failed realisation */
     if (r != VKG_SUCCESS) return r;
-    slot->reals[slot->real_count++] = x;
     *out = x;
     return VKG_SUCCESS;
 }
+
+/* A realisation not executed for this many frames of its slot is released (its memory goes
+ * back to the slot's pool): destroyed plans leave nothing behind for long. */
+#define VKG__EVICT_FRAMES 64
+
+/* Starts a frame: waits (on the host) for the work its slot did frames_in_flight frames ago,
+ * resets the slot's command pools and releases realisations that went unused. */
+static vkg_result vkg__frame_start(vkg_executor *ex)
+{
+    vkg_device *dev = ex->dev;
+    vkg__slot *slot = &ex->slots[ex->frame % ex->frames];
+    vkg_result r = vkg__slot_wait(ex, slot);
+    if (r != VKG_SUCCESS) return r;
+    for (uint32_t t = 0; t < ex->threads; t++)
+        for (uint32_t q = 0; q < dev->dq_count; q++) {
+            VkResult vr = dev->vk.vkResetCommandPool(
+                dev->device, slot->pools[t * VKG_QUEUE_ROLE_COUNT + q], 0);
+            if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkResetCommandPool", ex->name);
+        }
+    bool evicted = false;
+    for (uint32_t i = 0; i < slot->real_count;) {
+        vkg__real *x = slot->reals[i];
+        if (ex->frame + 1 - x->frame <= (uint64_t)VKG__EVICT_FRAMES * ex->frames) {
+            i++;
+            continue;
+        }
+        slot->reals[i] = slot->reals[--slot->real_count];
+        vkg__real_destroy(ex, x);
+        evicted = true;
+    }
+    if (evicted) vkg__slot_sweep(ex, slot);
+    return VKG_SUCCESS;
+}
+
+vkg_result vkg_executor_begin_frame(vkg_executor *ex)
+{
+    if (!ex) return VKG_ERROR_INVALID_ARGUMENT;
+    VKG_CHECK(&ex->host, !ex->in_frame, VKG_ERROR_INVALID_ARGUMENT,
+              "vkg_executor_begin_frame(\"%s\"): a frame is already open: end it first",
+              ex->name);
+    if (atomic_load(&ex->dev->lost)) return VKG_ERROR_DEVICE_LOST;
+    vkg_result r = vkg__frame_start(ex);
+    if (r == VKG_SUCCESS) ex->in_frame = true;
+    return r;
+}
+
+vkg_result vkg_executor_end_frame(vkg_executor *ex)
+{
+    if (!ex) return VKG_ERROR_INVALID_ARGUMENT;
+    VKG_CHECK(&ex->host, ex->in_frame, VKG_ERROR_INVALID_ARGUMENT,
+              "vkg_executor_end_frame(\"%s\"): no frame is open (vkg_executor_begin_frame)",
+              ex->name);
+    ex->in_frame = false;
+    ex->frame++;
+    return VKG_SUCCESS;
+}
+
+static vkg_result vkg__execute(vkg_executor *ex, const vkg_plan *plan,
+                               const vkg_execute_desc *desc, vkg_ticket *ticket);
 
 vkg_result vkg_execute(const vkg_plan *plan, const vkg_execute_desc *desc, vkg_ticket *ticket)
 {
     if (ticket) *ticket = (vkg_ticket){0, 0};
     if (!desc || !desc->executor || !plan) return VKG_ERROR_INVALID_ARGUMENT;
     vkg_executor *ex = desc->executor;
-    vkg_device *dev = ex->dev;
     VKG_CHECK(&ex->host, desc->binding_count == 0 || desc->bindings, VKG_ERROR_INVALID_ARGUMENT,
               "vkg_execute: binding_count is %u but bindings is NULL", desc->binding_count);
-    if (atomic_load(&dev->lost)) return VKG_ERROR_DEVICE_LOST;
-    vkg__slot *slot = &ex->slots[ex->frame % ex->frames];
-    vkg_result r = vkg__slot_wait(ex, slot);
+    if (atomic_load(&ex->dev->lost)) return VKG_ERROR_DEVICE_LOST;
+    if (ex->in_frame) return vkg__execute(ex, plan, desc, ticket);
+    /* outside vkg_executor_begin/end_frame every execution is a frame of its own */
+    vkg_result r = vkg__frame_start(ex);
     if (r != VKG_SUCCESS) return r;
+    r = vkg__execute(ex, plan, desc, ticket);
+    ex->frame++;
+    return r;
+}
+
+static vkg_result vkg__execute(vkg_executor *ex, const vkg_plan *plan,
+                               const vkg_execute_desc *desc, vkg_ticket *ticket)
+{
+    vkg_device *dev = ex->dev;
+    vkg__slot *slot = &ex->slots[ex->frame % ex->frames];
     vkg__real *x = NULL;
-    r = vkg__real_get(ex, slot, plan, &x);
+    vkg_result r = vkg__real_get(ex, slot, plan, &x);
     if (r != VKG_SUCCESS) return r;
     r = vkg__bind_imports(ex, x, desc);
     if (r != VKG_SUCCESS) return r;
     const vkg_plan_info *in = &x->in;
+    if (x->reprepare) vkg__prepare_all(ex, x);
+    x->frame = ex->frame + 1;
+
+    /* transient memory another tenant used last: hand-over barriers at the start of the
+     * first submission per queue that touches it (semaphore waits for other queues below) */
+    for (uint32_t s = 0; s < in->submission_count; s++)
+        x->handoff[s] = (VkMemoryBarrier2){.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER_2};
+    for (uint32_t h = 0; h < in->heap_count; h++) {
+        const vkg__heap *hp = x->heaps[h];
+        x->hturn[h] = hp->tenants > 1 && hp->last && hp->last != x && !ex->no_handoff;
+        if (!x->hturn[h]) continue;
+        for (uint32_t q = 0; q < dev->dq_count; q++) {
+            uint32_t s = x->hfirst[h * VKG_QUEUE_ROLE_COUNT + q];
+            if (s == VKG__X_NONE) continue;
+            x->handoff[s].srcStageMask |= hp->stages;
+            x->handoff[s].srcAccessMask |= hp->writes;
+            x->handoff[s].dstStageMask |= x->hstage[h];
+            x->handoff[s].dstAccessMask |= x->haccess[h];
+        }
+    }
 
     /* the slot's previous work is complete: reuse its events and command buffers */
     for (uint32_t e = 0; e < in->event_count; e++) {
         VkResult vr = dev->vk.vkResetEvent(dev->device, x->events[e]);
         if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkResetEvent", in->name);
     }
-    vkg__record_job job = {ex, x, (uint32_t)(slot - ex->slots)};
+    vkg__record_job job = {ex, x};
     vkg__workers_run(ex->workers, x->active, vkg__record_thread, &job);
     for (uint32_t t = 0; t < x->active; t++)
         if (x->scratch[t].error != VKG_SUCCESS) return x->scratch[t].error;
@@ -1248,6 +1511,18 @@ vkg_result vkg_execute(const vkg_plan *plan, const vkg_execute_desc *desc, vkg_t
                 .value = t->ticket.value,
                 .stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
         }
+        /* transient memory taken over from a tenant that used it on other queues */
+        for (uint32_t h = 0; h < in->heap_count; h++) {
+            if (!x->hturn[h] || x->hfirst[h * VKG_QUEUE_ROLE_COUNT + dq] != s) continue;
+            const vkg__heap *hp = x->heaps[h];
+            for (uint32_t q = 0; q < dev->dq_count && nw < x->wait_cap; q++)
+                if (q != dq && hp->value[q])
+                    x->waits[nw++] = (VkSemaphoreSubmitInfo){
+                        .sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
+                        .semaphore = dev->dq[q].timeline,
+                        .value = hp->value[q],
+                        .stageMask = x->hstage[h]};
+        }
         /* bindings' semaphores: acquire-style waits before the first use, present-style
          * signals after the last */
         uint32_t nsig = 0;
@@ -1288,8 +1563,20 @@ vkg_result vkg_execute(const vkg_plan *plan, const vkg_execute_desc *desc, vkg_t
         if (used[q]) pthread_mutex_unlock(&dev->dq[q].lock);
     if (r != VKG_SUCCESS) return r;
     vkg__update_tracks(x);
-    ex->frame++;
+    for (uint32_t h = 0; h < in->heap_count; h++) {
+        vkg__heap *hp = x->heaps[h];
+        hp->last = x;
+        hp->stages = x->hstage[h];
+        hp->writes = x->haccess[h] & VKG__WRITE_ACCESS;
+        for (uint32_t q = 0; q < VKG_QUEUE_ROLE_COUNT; q++) {
+            uint32_t s = x->hlast[h * VKG_QUEUE_ROLE_COUNT + q];
+            hp->value[q] = s == VKG__X_NONE ? 0 : x->values[s];
+        }
+    }
+    uint64_t turns = ex->stats.heap_handoffs;
+    for (uint32_t h = 0; h < in->heap_count; h++) turns += x->hturn[h];
     ex->stats = (vkg_executor_stats){.views_created = ex->stats.views_created,
+                                     .heap_handoffs = turns,
                                      .executions = ex->stats.executions + 1,
                                      .submissions = in->submission_count,
                                      .command_buffers = x->chunk_count,
@@ -1341,6 +1628,12 @@ void vkg_executor_get_stats(const vkg_executor *ex, vkg_executor_stats *out)
 {
     if (!out) return;
     *out = ex ? ex->stats : (vkg_executor_stats){0};
+    if (!ex) return;
+    for (uint32_t f = 0; f < ex->frames; f++)
+        for (uint32_t i = 0; i < ex->slots[f].heap_count; i++) {
+            out->transient_heaps++;
+            out->transient_bytes += ex->slots[f].heaps[i]->size;
+        }
 }
 
 static const vkg__xres *vkg__ctx_res(const vkg_pass_context *ctx, vkg_resource resource)
