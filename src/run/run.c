@@ -467,15 +467,23 @@ static stage shader_stage(vkg_access a)
     return ST_C;
 }
 
+/* Makes room for `need` elements of `size` bytes in *items (capacity *cap), doubling. The
+ * runner is a tool, not the library: it allocates with libc, not the vkg_allocator. */
+static bool grow(void **items, uint32_t *cap, uint32_t need, size_t size)
+{
+    if (need <= *cap) return true;
+    uint32_t n = *cap ? *cap : 32;
+    while (n < need) n *= 2;
+    void *p = realloc(*items, (size_t)n * size);
+    if (!p) return false;
+    *items = p;
+    *cap = n;
+    return true;
+}
+
 static rop *new_op(runner *r)
 {
-    if (r->nops == r->cap_ops) {
-        uint32_t cap = r->cap_ops ? 2 * r->cap_ops : 64;
-        rop *n = realloc(r->ops, cap * sizeof *n);
-        if (!n) return NULL;
-        r->ops = n;
-        r->cap_ops = cap;
-    }
+    if (!grow((void **)&r->ops, &r->cap_ops, r->nops + 1, sizeof *r->ops)) return NULL;
     rop *o = &r->ops[r->nops++];
     memset(o, 0, sizeof *o);
     o->use = UINT32_MAX;
@@ -1311,15 +1319,9 @@ static VkPipeline get_pipeline_locked(runner *r, const pipe_key *key)
 {
     for (uint32_t i = 0; i < r->npipes; i++)
         if (memcmp(&r->pipes[i].key, key, sizeof *key) == 0) return r->pipes[i].pipe;
-    if (r->npipes == r->cap_pipes) {
-        uint32_t cap = r->cap_pipes ? 2 * r->cap_pipes : 32;
-        pipe_ent *n = realloc(r->pipes, cap * sizeof *n);
-        if (!n) {
-            fail(r, VKG_ERROR_OUT_OF_HOST_MEMORY, "out of host memory (pipelines)");
-            return VK_NULL_HANDLE;
-        }
-        r->pipes = n;
-        r->cap_pipes = cap;
+    if (!grow((void **)&r->pipes, &r->cap_pipes, r->npipes + 1, sizeof *r->pipes)) {
+        fail(r, VKG_ERROR_OUT_OF_HOST_MEMORY, "out of host memory (pipelines)");
+        return VK_NULL_HANDLE;
     }
     VkPipeline pipe = VK_NULL_HANDLE;
     VkResult vr;
@@ -1448,15 +1450,9 @@ static VkImageView get_view_locked(runner *r, VkImage image, const rres *R, uint
         if (v->image == image && v->mip == mip && v->layer == layer && v->layers == layers)
             return v->view;
     }
-    if (r->nviews == r->cap_views) {
-        uint32_t cap = r->cap_views ? 2 * r->cap_views : 64;
-        view_ent *n = realloc(r->views, cap * sizeof *n);
-        if (!n) {
-            fail(r, VKG_ERROR_OUT_OF_HOST_MEMORY, "out of host memory (views)");
-            return VK_NULL_HANDLE;
-        }
-        r->views = n;
-        r->cap_views = cap;
+    if (!grow((void **)&r->views, &r->cap_views, r->nviews + 1, sizeof *r->views)) {
+        fail(r, VKG_ERROR_OUT_OF_HOST_MEMORY, "out of host memory (views)");
+        return VK_NULL_HANDLE;
     }
     VkImageView view = VK_NULL_HANDLE;
     VkResult vr = r->vk->vkCreateImageView(
@@ -1910,7 +1906,8 @@ static void record_pass(const vkg_pass_context *ctx, void *user)
 /* ------------------------------------------------------------------------------------------
  * Set-up, frames, comparison
  * ---------------------------------------------------------------------------------------- */
-static bool is_run_pass(const char *name)
+/* passes and resources run adds to the graph */
+static bool is_run_name(const char *name)
 {
     return strncmp(name, "vkgraph-run/", 12) == 0;
 }
@@ -2132,8 +2129,7 @@ static vkg_result build(runner *r)
         if (r->in.uses[u].access == VKG_ACCESS_INDIRECT_READ) r->res[r->in.uses[u].resource].small = true;
     for (uint32_t i = 0; i < r->nres; i++) {
         rres *R = &r->res[i];
-        if (!R->pr->used || is_run_pass(R->pr->name) || strncmp(R->pr->name, "vkgraph-run/", 12) == 0)
-            continue;
+        if (!R->pr->used || is_run_name(R->pr->name)) continue;
         uint64_t n;
         if (R->pr->is_image) {
             if (R->fc == FC_NONE || R->pr->depth > 1) continue; /* build_pass names the problem */
@@ -2161,7 +2157,7 @@ static vkg_result build(runner *r)
     uint64_t off = 0;
     for (uint32_t k = 0; k < r->in.pass_count; k++) {
         rpass *rp = &r->pass[k];
-        if (is_run_pass(r->in.passes[k].name)) {
+        if (is_run_name(r->in.passes[k].name)) {
             rp->first_op = r->nops;
             continue;
         }
@@ -2453,7 +2449,7 @@ static void report_timings(runner *r, uint32_t frames)
     double total = 0;
     for (uint32_t k = 0; k < n; k++) {
         const vkg_plan_pass *p = &r->in.passes[k];
-        if (is_run_pass(p->name)) continue;
+        if (is_run_name(p->name)) continue;
         double sum = 0, mn = 1e30, mx = 0;
         uint32_t got = 0;
         for (uint32_t fr = 0; fr < frames; fr++) {
@@ -2593,6 +2589,7 @@ vkg_result vkgr_run(vkg_device *device, vkg_graph *graph, const vkgr_options *op
     pthread_mutexattr_destroy(&attr);
     r->dev = device;
     r->opt = *options;
+    if (options->trace_path) r->opt.timings = true; /* the trace needs the timestamps */
     r->info = info;
     r->caps = vkg_device_caps(device);
     vkg_device_vk dvk;
@@ -2633,21 +2630,9 @@ vkg_result vkgr_run(vkg_device *device, vkg_graph *graph, const vkgr_options *op
     }
     r->cpu_us = calloc(frames, sizeof *r->cpu_us);
     r->cpu_t0 = calloc(frames, sizeof *r->cpu_t0);
-    if (options->timings || options->trace_path) {
-        if (!r->opt.timings && e == VKG_SUCCESS) {
-            /* the trace needs the timestamps too */
-            r->opt.timings = true;
-            for (uint32_t s = 0; s < r->F; s++)
-                if (r->vk->vkCreateQueryPool(r->device,
-                                             &(VkQueryPoolCreateInfo){.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
-                                                                      .queryType = VK_QUERY_TYPE_TIMESTAMP,
-                                                                      .queryCount = 2 * r->in.pass_count + 2},
-                                             NULL, &r->queries[s]) != VK_SUCCESS)
-                    e = fail(r, VKG_ERROR_VULKAN, "vkCreateQueryPool failed");
-        }
+    if (r->opt.timings)
         r->stamps = calloc((size_t)frames * 4 * (r->in.pass_count + 1), sizeof *r->stamps);
-    }
-    if (!r->cpu_us || !r->cpu_t0 || ((options->timings || options->trace_path) && !r->stamps))
+    if (!r->cpu_us || !r->cpu_t0 || (r->opt.timings && !r->stamps))
         if (e == VKG_SUCCESS) e = fail(r, VKG_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
 
     /* bindings: imported resources, and this slot's readback buffers */
