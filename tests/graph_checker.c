@@ -114,7 +114,10 @@ static bool in_src_scope(const rec *r, int q, uint64_t src_stage)
     if (r->queue == q && (r->stage & src_stage)) return true;
     if (r->stage == 0 && r->sub < 0)
         return true; /* a NONE-stage state before the plan (present): nothing executes */
-    return (r->exec[q] & src_stage) != 0;
+    /* The host stage does not execute inside a command buffer: a barrier or semaphore wait
+     * whose destination is HOST starts no chain that a later barrier naming HOST as its
+     * source continues. */
+    return (r->exec[q] & src_stage & ~(uint64_t)VK_PIPELINE_STAGE_2_HOST_BIT) != 0;
 }
 
 static void add_vis(rec *r, int q, uint64_t stage, uint64_t access, bool sem)

@@ -894,6 +894,11 @@ static void vkg__sync_sub(vkg__ctx *c, uint32_t k, const vkg__touch *t, vkg__sub
     const vkg__gres *r = &c->g->res[t->res];
     uint32_t q = c->pqueue[k];
     VkPipelineStageFlags2 ds = s->p_stage;
+    /* The host stage does not execute inside a command buffer, so nothing chains through
+     * it: a barrier or semaphore wait whose destination is only HOST orders no later
+     * barrier. Host accesses therefore stand on the device timeline as ALL_COMMANDS too,
+     * which every later barrier's source (the stages recorded here) then chains with. */
+    if (ds & VK_PIPELINE_STAGE_2_HOST_BIT) ds |= VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
     VkAccessFlags2 da = s->p_access;
     VkImageLayout nl = r->is_image ? (VkImageLayout)s->p_layout : VK_IMAGE_LAYOUT_UNDEFINED;
     VkImageLayout ol = r->is_image ? (VkImageLayout)s->layout : VK_IMAGE_LAYOUT_UNDEFINED;
