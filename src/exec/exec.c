@@ -154,6 +154,7 @@ typedef struct vkg__slot {
     uint32_t real_count, real_cap;
     vkg__heap **heaps;
     uint32_t heap_count, heap_cap;
+    uint64_t *reset; /* per recording thread: 1 + the frame its pools were last reset in */
 } vkg__slot;
 
 struct vkg_executor {
@@ -1166,6 +1167,21 @@ static void vkg__record_thread(void *user, uint32_t t)
     vkg__real *x = job->x;
     vkg__scratch *sc = &x->scratch[t];
     sc->error = VKG_SUCCESS;
+    /* a thread's first recording in a frame resets its pools of the slot (their command
+     * buffers' last submissions are done: the frame began by waiting for the slot) */
+    vkg__slot *slot = &ex->slots[x->slot];
+    if (slot->reset[t] != ex->frame + 1) {
+        vkg_device *dev = ex->dev;
+        for (uint32_t q = 0; q < dev->dq_count; q++) {
+            VkResult vr = dev->vk.vkResetCommandPool(
+                dev->device, slot->pools[t * VKG_QUEUE_ROLE_COUNT + q], 0);
+            if (vr != VK_SUCCESS) {
+                sc->error = VKG__VK_FAIL(dev, vr, "vkResetCommandPool", x->in.name);
+                return;
+            }
+        }
+        slot->reset[t] = ex->frame + 1;
+    }
     for (uint32_t c = t; c < x->chunk_count; c += ex->threads) {
         vkg_result r = vkg__record(ex, x, &x->chunks[c]);
         if (r != VKG_SUCCESS && sc->error == VKG_SUCCESS) sc->error = r;
@@ -1262,7 +1278,8 @@ vkg_result vkg_executor_create(vkg_device *device, const vkg_executor_desc *desc
     for (uint32_t f = 0; f < ex->frames; f++) {
         ex->slots[f].pools =
             vkg__calloc(&ex->host, (size_t)ex->threads * VKG_QUEUE_ROLE_COUNT, sizeof(VkCommandPool));
-        if (!ex->slots[f].pools) {
+        ex->slots[f].reset = vkg__calloc(&ex->host, ex->threads, sizeof(uint64_t));
+        if (!ex->slots[f].pools || !ex->slots[f].reset) {
             vkg_executor_destroy(ex);
             return VKG__OOM(&device->host, "an executor's command pools");
         }
@@ -1309,6 +1326,7 @@ void vkg_executor_destroy(vkg_executor *ex)
                 if (slot->pools[q])
                     dev->vk.vkDestroyCommandPool(dev->device, slot->pools[q], dev->vkac);
         vkg__free(&ex->host, slot->pools);
+        vkg__free(&ex->host, slot->reset);
     }
     vkg__workers_destroy(ex->workers);
     vkg__free(&ex->host, ex->slots);
@@ -1351,20 +1369,14 @@ static vkg_result vkg__real_get(vkg_executor *ex, vkg__slot *slot, const vkg_pla
  * back to the slot's pool): destroyed plans leave nothing behind for long. */
 #define VKG__EVICT_FRAMES 64
 
-/* Starts a frame: waits (on the host) for the work its slot did frames_in_flight frames ago,
- * resets the slot's command pools and releases realisations that went unused. */
+/* Starts a frame: waits (on the host) for the work its slot did frames_in_flight frames ago
+ * and releases realisations that went unused. (Each recording thread resets its own pools
+ * of the slot when it first records in the frame.) */
 static vkg_result vkg__frame_start(vkg_executor *ex)
 {
-    vkg_device *dev = ex->dev;
     vkg__slot *slot = &ex->slots[ex->frame % ex->frames];
     vkg_result r = vkg__slot_wait(ex, slot);
     if (r != VKG_SUCCESS) return r;
-    for (uint32_t t = 0; t < ex->threads; t++)
-        for (uint32_t q = 0; q < dev->dq_count; q++) {
-            VkResult vr = dev->vk.vkResetCommandPool(
-                dev->device, slot->pools[t * VKG_QUEUE_ROLE_COUNT + q], 0);
-            if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkResetCommandPool", ex->name);
-        }
     bool evicted = false;
     for (uint32_t i = 0; i < slot->real_count;) {
         vkg__real *x = slot->reals[i];
