@@ -127,3 +127,76 @@ vkg_result vkg_ticket_wait(vkg_device *device, vkg_ticket ticket, uint64_t timeo
     if (vr == VK_TIMEOUT) return VKG_TIMEOUT;
     return VKG__VK_FAIL(device, vr, "vkWaitSemaphores", "a ticket");
 }
+
+vkg_result vkg_submit(vkg_device *device, const vkg_submit_desc *desc, vkg_ticket *ticket)
+{
+    if (ticket) *ticket = (vkg_ticket){0, 0};
+    if (!device || !desc) return VKG_ERROR_INVALID_ARGUMENT;
+    VKG_CHECK(&device->host, (unsigned)desc->role < VKG_QUEUE_ROLE_COUNT,
+              VKG_ERROR_INVALID_ARGUMENT, "vkg_submit: queue role %d does not exist",
+              (int)desc->role);
+    VKG_CHECK(&device->host, desc->command_buffer_count == 0 || desc->command_buffers,
+              VKG_ERROR_INVALID_ARGUMENT,
+              "vkg_submit: command_buffer_count is %u but command_buffers is NULL",
+              desc->command_buffer_count);
+    VKG_CHECK(&device->host, desc->wait_count == 0 || desc->waits, VKG_ERROR_INVALID_ARGUMENT,
+              "vkg_submit: wait_count is %u but waits is NULL", desc->wait_count);
+    VKG_CHECK(&device->host,
+              desc->semaphore_wait_count <= VKG_MAX_SUBMIT_SEMAPHORES &&
+                  desc->semaphore_signal_count <= VKG_MAX_SUBMIT_SEMAPHORES &&
+                  (!desc->semaphore_wait_count || desc->semaphore_waits) &&
+                  (!desc->semaphore_signal_count || desc->semaphore_signals),
+              VKG_ERROR_INVALID_ARGUMENT,
+              "vkg_submit: %u semaphore waits and %u signals (at most %u each, arrays "
+              "non-NULL)",
+              desc->semaphore_wait_count, desc->semaphore_signal_count,
+              VKG_MAX_SUBMIT_SEMAPHORES);
+    if (atomic_load(&device->lost)) return VKG_ERROR_DEVICE_LOST;
+    /* waits: the latest ticket per queue covers the earlier ones */
+    uint64_t latest[VKG_QUEUE_ROLE_COUNT] = {0};
+    for (uint32_t i = 0; i < desc->wait_count; i++) {
+        if (!vkg__ticket_valid(device, desc->waits[i], "vkg_submit"))
+            return VKG_ERROR_INVALID_ARGUMENT;
+        if (desc->waits[i].value > latest[desc->waits[i].queue])
+            latest[desc->waits[i].queue] = desc->waits[i].value;
+    }
+    uint32_t dq = device->role_dq[desc->role];
+    VkSemaphoreSubmitInfo waits[VKG_QUEUE_ROLE_COUNT + VKG_MAX_SUBMIT_SEMAPHORES];
+    VkSemaphoreSubmitInfo signals[1 + VKG_MAX_SUBMIT_SEMAPHORES];
+    uint32_t nw = 0;
+    for (uint32_t i = 0; i < desc->semaphore_wait_count; i++)
+        waits[nw++] = desc->semaphore_waits[i];
+    for (uint32_t q = 0; q < device->dq_count; q++)
+        if (latest[q] && q != dq)
+            waits[nw++] = (VkSemaphoreSubmitInfo){
+                .sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
+                .semaphore = device->dq[q].timeline,
+                .value = latest[q],
+                .stageMask = desc->wait_stage ? desc->wait_stage
+                                              : VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
+    /* (a wait on the same queue's earlier value needs no semaphore: the timeline only
+     * advances past it once that work is done, and submission order holds the rest only
+     * with a barrier, which the caller records; see the header) */
+    struct vkg__dqueue *q = &device->dq[dq];
+    pthread_mutex_lock(&q->lock);
+    signals[0] = (VkSemaphoreSubmitInfo){.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
+                                         .semaphore = q->timeline,
+                                         .value = q->submitted + 1,
+                                         .stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
+    for (uint32_t i = 0; i < desc->semaphore_signal_count; i++)
+        signals[1 + i] = desc->semaphore_signals[i];
+    VkSubmitInfo2 si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO_2,
+                        .waitSemaphoreInfoCount = nw,
+                        .pWaitSemaphoreInfos = waits,
+                        .commandBufferInfoCount = desc->command_buffer_count,
+                        .pCommandBufferInfos = desc->command_buffers,
+                        .signalSemaphoreInfoCount = 1 + desc->semaphore_signal_count,
+                        .pSignalSemaphoreInfos = signals};
+    VkResult vr = device->vk.vkQueueSubmit2(q->queue, 1, &si, VK_NULL_HANDLE);
+    if (vr == VK_SUCCESS) q->submitted++;
+    uint64_t value = q->submitted;
+    pthread_mutex_unlock(&q->lock);
+    if (vr != VK_SUCCESS) return VKG__VK_FAIL(device, vr, "vkQueueSubmit2", "vkg_submit");
+    if (ticket) *ticket = (vkg_ticket){dq, value};
+    return VKG_SUCCESS;
+}
