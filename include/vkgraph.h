@@ -369,6 +369,57 @@ VKG_MUST_CHECK vkg_result vkg_submit(vkg_device *device, const vkg_submit_desc *
                                      vkg_ticket *ticket);
 
 /* ------------------------------------------------------------------------------------------
+ * Completion queues, in the style of liburing: watch tickets with user data, reap
+ * completions from a ring, or poll a file descriptor.
+ *
+ * One watcher thread per device (started by the first completion queue) waits for all
+ * watches of all completion queues at once, with one vkWaitSemaphores(WAIT_ANY) over each
+ * queue's timeline at its earliest watched value plus a host-signalled "poke" semaphore
+ * that re-arms it; watches sit in a min-heap per queue. Completions never drop: when the
+ * ring is full they go to an overflow list whose room is reserved by vkg_cq_watch (which
+ * is where an out-of-memory error would come), and are reaped in completion order.
+ * Completions of one queue arrive in timeline order. A lost device completes every watch
+ * with VKG_ERROR_DEVICE_LOST. Every function is safe from any thread.
+ * ---------------------------------------------------------------------------------------- */
+
+typedef struct vkg_cq vkg_cq;
+
+typedef struct vkg_cqe {
+    uint64_t user_data;
+    vkg_ticket ticket;
+    vkg_result result; /* VKG_SUCCESS or VKG_ERROR_DEVICE_LOST */
+} vkg_cqe;
+
+/* `entries`: ring size, rounded up to a power of two; 0: 256. */
+VKG_MUST_CHECK vkg_result vkg_cq_create(vkg_device *device, uint32_t entries, vkg_cq **out);
+/* Drops its pending watches and closes its fd. Destroy completion queues before their
+ * device. NULL is a no-op. */
+void vkg_cq_destroy(vkg_cq *cq);
+/* A completion carrying `user_data` once `ticket` completes (at once for value 0). Errors:
+ * a ticket never issued, out of host memory. */
+VKG_MUST_CHECK vkg_result vkg_cq_watch(vkg_cq *cq, vkg_ticket ticket, uint64_t user_data);
+/* The oldest completion without taking it; false if none. */
+bool vkg_cq_peek(vkg_cq *cq, vkg_cqe *out);
+/* Takes up to `max` completions, oldest first; returns how many. Never blocks. */
+uint32_t vkg_cq_reap(vkg_cq *cq, vkg_cqe *out, uint32_t max);
+/* Blocks until at least `min` completions are ready or `timeout_ns` passes (UINT64_MAX:
+ * no limit): VKG_SUCCESS, VKG_TIMEOUT, or VKG_ERROR_INVALID_ARGUMENT when fewer than `min`
+ * watches are outstanding (it would never return). */
+VKG_MUST_CHECK vkg_result vkg_cq_wait(vkg_cq *cq, uint32_t min, uint64_t timeout_ns);
+/* An eventfd, readable (POLLIN) exactly while completions are ready; for poll, epoll or
+ * libuv. Owned by the completion queue: do not read or close it. */
+int vkg_cq_fd(const vkg_cq *cq);
+
+typedef struct vkg_cq_stats {
+    uint64_t watched, completed, reaped; /* so far */
+    uint64_t overflowed; /* completions that went through the overflow list (ring full) */
+    uint64_t ready;      /* now: completions waiting to be reaped */
+    uint64_t pending;    /* now: watches not completed yet */
+    uint32_t entries;    /* ring size */
+} vkg_cq_stats;
+void vkg_cq_get_stats(vkg_cq *cq, vkg_cq_stats *out);
+
+/* ------------------------------------------------------------------------------------------
  * Device enumeration (for tools such as `vkgraph devices`)
  * ---------------------------------------------------------------------------------------- */
 

@@ -843,6 +843,7 @@ static void vkg__device_free(vkg_device *dev)
     vkg__host host = dev->host;
     if (dev->device) {
         dev->vk.vkDeviceWaitIdle(dev->device);
+        vkg__watcher_destroy(dev);
         vkg__resources_destroy_all(dev);
         vkg__timelines_destroy(dev);
         vkg__memory_destroy(&dev->memory);

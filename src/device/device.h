@@ -82,7 +82,9 @@ struct vkg_device {
     uint32_t dq_count;
     uint32_t role_dq[VKG_QUEUE_ROLE_COUNT];
 
-    pthread_mutex_t lock; /* guards the pools and the memory allocator */
+    struct vkg__watcher *watcher; /* cq.c: started by the first completion queue */
+
+    pthread_mutex_t lock; /* guards the pools, the memory allocator, starting the watcher */
     bool lock_ready;
     vkg__memory memory;
     vkg__pool buffers, images, views;
@@ -107,6 +109,10 @@ bool vkg__query_caps(const vkg__instance_table *vki, VkPhysicalDevice pd, vkg_ca
 /* timeline.c: per-queue timeline semaphores (created with the device) */
 vkg_result vkg__timelines_create(vkg_device *dev);
 void vkg__timelines_destroy(vkg_device *dev);
+/* cq.c: the watcher thread (stopped with the device; woken to notice device loss) */
+typedef struct vkg__watcher vkg__watcher;
+void vkg__watcher_destroy(vkg_device *dev);
+void vkg__watcher_wake(vkg_device *dev);
 /* The device queue a family's work goes to, UINT32_MAX if none. */
 uint32_t vkg__dq_of_family(const vkg_device *dev, uint32_t family);
 

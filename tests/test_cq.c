@@ -1,0 +1,196 @@
+/* Completion queues and the watcher thread (label timeline), under validation: 10,000
+ * watches complete exactly once and in timeline order per queue, through a ring small
+ * enough to overflow; the eventfd works with poll(); a watch earlier than the armed value
+ * re-arms the watcher. The GPU is held back by a host-signalled gate semaphore, so the
+ * watches really wait. */
+#include <volk.h> /* before vkgraph.h */
+
+#include "harness.h"
+
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct gate {
+    vkg_device *dev;
+    VkDevice device;
+    const struct VolkDeviceTable *vk;
+    VkSemaphore sem;
+    uint64_t value;
+} gate;
+
+static void gate_open(gate *g, vkg_device *dev)
+{
+    memset(g, 0, sizeof *g);
+    g->dev = dev;
+    vkg_device_vk dvk;
+    vkg_device_get_vk(dev, &dvk);
+    g->device = dvk.device;
+    g->vk = dvk.device_table;
+    VkSemaphoreTypeCreateInfo type = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO,
+                                      .semaphoreType = VK_SEMAPHORE_TYPE_TIMELINE};
+    VkSemaphoreCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO, .pNext = &type};
+    assert_int_equal(g->vk->vkCreateSemaphore(g->device, &ci, NULL, &g->sem), VK_SUCCESS);
+}
+
+/* an empty batch on `role` that waits for the gate to reach `at` (0: no gate) */
+static vkg_ticket submit_gated(gate *g, vkg_queue_role role, uint64_t at)
+{
+    VkSemaphoreSubmitInfo w = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
+                               .semaphore = g->sem,
+                               .value = at,
+                               .stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
+    vkg_ticket t;
+    assert_int_equal(vkg_submit(g->dev,
+                                &(vkg_submit_desc){.role = role,
+                                                   .semaphore_waits = &w,
+                                                   .semaphore_wait_count = at ? 1 : 0},
+                                &t),
+                     VKG_SUCCESS);
+    return t;
+}
+
+static void gate_signal(gate *g, uint64_t value)
+{
+    VkSemaphoreSignalInfo si = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO,
+                                .semaphore = g->sem,
+                                .value = value};
+    assert_int_equal(g->vk->vkSignalSemaphore(g->device, &si), VK_SUCCESS);
+}
+
+static void gate_close(gate *g)
+{
+    g->vk->vkDestroySemaphore(g->device, g->sem, NULL);
+}
+
+static bool fd_readable(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
+#define WATCHES 10000
+#define BATCHES 300
+
+static void test_ten_thousand_watches(void **state)
+{
+    (void)state;
+    vkg_device *dev = vkgt_device_open(NULL);
+    gate g;
+    gate_open(&g, dev);
+    vkg_cq *cq = NULL;
+    assert_int_equal(vkg_cq_create(dev, 1024, &cq), VKG_SUCCESS);
+    /* every queue gets BATCHES batches behind the gate */
+    uint32_t nq = vkg_device_queue_count(dev);
+    uint64_t first[VKG_QUEUE_ROLE_COUNT], last[VKG_QUEUE_ROLE_COUNT];
+    for (uint32_t role = 0; role < VKG_QUEUE_ROLE_COUNT; role++) {
+        uint32_t q = vkg_device_role_queue(dev, (vkg_queue_role)role);
+        if (role != VKG_QUEUE_GRAPHICS && q == vkg_device_role_queue(dev, VKG_QUEUE_GRAPHICS))
+            continue;
+        for (uint32_t b = 0; b < BATCHES; b++) {
+            vkg_ticket t = submit_gated(&g, (vkg_queue_role)role, b == 0 ? 1 : 0);
+            if (b == 0) first[q] = t.value;
+            last[q] = t.value;
+        }
+    }
+    /* 10,000 watches at random values, in random order (so the watcher is re-armed at
+     * earlier values again and again) */
+    srand(7);
+    for (uint32_t i = 0; i < WATCHES; i++) {
+        uint32_t q = (uint32_t)rand() % nq;
+        uint64_t v = first[q] + (uint64_t)rand() % (last[q] - first[q] + 1);
+        assert_int_equal(vkg_cq_watch(cq, (vkg_ticket){q, v}, i), VKG_SUCCESS);
+    }
+    assert_false(vkg_cq_peek(cq, NULL));
+    assert_false(fd_readable(vkg_cq_fd(cq)));
+    assert_int_equal(vkg_cq_wait(cq, 1, 20 * 1000 * 1000), VKG_TIMEOUT);
+    gate_signal(&g, 1);
+    assert_int_equal(vkg_cq_wait(cq, WATCHES, UINT64_MAX), VKG_SUCCESS);
+    assert_true(fd_readable(vkg_cq_fd(cq)));
+    vkg_cq_stats st;
+    vkg_cq_get_stats(cq, &st);
+    assert_int_equal(st.completed, WATCHES);
+    assert_int_equal(st.ready, WATCHES);
+    assert_int_equal(st.pending, 0);
+    assert_int_equal(st.overflowed, WATCHES - 1024); /* the ring held 1024 */
+    /* reaped in chunks: each watch exactly once, values rising per queue */
+    unsigned char *seen = calloc(WATCHES, 1);
+    uint64_t prev[VKG_QUEUE_ROLE_COUNT] = {0};
+    vkg_cqe batch[333];
+    uint32_t total = 0, n;
+    while ((n = vkg_cq_reap(cq, batch, 333)) > 0) {
+        for (uint32_t i = 0; i < n; i++) {
+            assert_int_equal(batch[i].result, VKG_SUCCESS);
+            assert_true(batch[i].user_data < WATCHES);
+            assert_int_equal(seen[batch[i].user_data], 0);
+            seen[batch[i].user_data] = 1;
+            assert_true(batch[i].ticket.value >= prev[batch[i].ticket.queue]);
+            prev[batch[i].ticket.queue] = batch[i].ticket.value;
+        }
+        total += n;
+    }
+    assert_int_equal(total, WATCHES);
+    assert_false(fd_readable(vkg_cq_fd(cq)));
+    free(seen);
+    /* a ticket never issued, and a wait that could never end */
+    assert_int_equal(vkg_cq_watch(cq, (vkg_ticket){0, last[0] + 10}, 1),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    assert_true(vkgt_log_has("vkg_cq_watch", "never issued", NULL));
+    assert_int_equal(vkg_cq_wait(cq, 1, UINT64_MAX), VKG_ERROR_INVALID_ARGUMENT);
+    assert_true(vkgt_log_has("vkg_cq_wait", "would never return", NULL));
+    vkg_cq_destroy(cq);
+    gate_close(&g);
+    vkgt_device_close(dev);
+}
+
+/* The watcher waits for a late value; a watch on an earlier one must re-arm it (the poke),
+ * or its completion would wait for the later value. Value 0 completes at once. */
+static void test_earlier_watch_rearms(void **state)
+{
+    (void)state;
+    vkg_device *dev = vkgt_device_open(NULL);
+    gate g;
+    gate_open(&g, dev);
+    vkg_cq *cq = NULL;
+    assert_int_equal(vkg_cq_create(dev, 4, &cq), VKG_SUCCESS);
+    vkg_ticket a = submit_gated(&g, VKG_QUEUE_GRAPHICS, 1);
+    vkg_ticket b = submit_gated(&g, VKG_QUEUE_GRAPHICS, 2);
+    assert_int_equal(vkg_cq_watch(cq, b, 2), VKG_SUCCESS);
+    /* let the watcher arm itself at b's value (were it slower, the test would only be
+     * weaker, never wrong) */
+    nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+    assert_int_equal(vkg_cq_watch(cq, a, 1), VKG_SUCCESS);
+    gate_signal(&g, 1);
+    assert_int_equal(vkg_cq_wait(cq, 1, 5ull * 1000 * 1000 * 1000), VKG_SUCCESS);
+    vkg_cqe e;
+    assert_true(vkg_cq_peek(cq, &e));
+    assert_int_equal(e.user_data, 1);
+    assert_int_equal(vkg_cq_reap(cq, &e, 1), 1);
+    assert_false(vkg_cq_peek(cq, NULL)); /* b is still behind the gate */
+    assert_int_equal(vkg_cq_watch(cq, (vkg_ticket){0, 0}, 3), VKG_SUCCESS);
+    assert_int_equal(vkg_cq_reap(cq, &e, 1), 1);
+    assert_int_equal(e.user_data, 3);
+    gate_signal(&g, 2);
+    assert_int_equal(vkg_cq_wait(cq, 1, UINT64_MAX), VKG_SUCCESS);
+    assert_int_equal(vkg_cq_reap(cq, &e, 1), 1);
+    assert_int_equal(e.user_data, 2);
+    assert_int_equal(e.ticket.value, b.value);
+    /* a completion queue destroyed with watches pending: they are dropped */
+    vkg_ticket c = submit_gated(&g, VKG_QUEUE_GRAPHICS, 3);
+    assert_int_equal(vkg_cq_watch(cq, c, 4), VKG_SUCCESS);
+    vkg_cq_destroy(cq);
+    gate_signal(&g, 3);
+    assert_int_equal(vkg_ticket_wait(dev, c, UINT64_MAX), VKG_SUCCESS);
+    gate_close(&g);
+    vkgt_device_close(dev);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ten_thousand_watches),
+        cmocka_unit_test(test_earlier_watch_rearms),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
