@@ -112,6 +112,9 @@ typedef struct vkg_logger {
 typedef struct vkg_buffer { uint32_t id; } vkg_buffer;
 typedef struct vkg_image { uint32_t id; } vkg_image;
 typedef struct vkg_view { uint32_t id; } vkg_view;
+
+/* A lifetime class: objects created in a scope die together (see "Lifetimes"). */
+typedef struct vkg_scope vkg_scope;
 typedef struct vkg_allocation { uint32_t id; } vkg_allocation;
 
 typedef struct vkg_device vkg_device;
@@ -242,6 +245,9 @@ typedef struct vkg_device_desc {
     uint32_t instance_extension_count;
     /* Enable VK_KHR_swapchain (VKG_ERROR_FEATURE_NOT_PRESENT when the device lacks it). */
     bool swapchain;
+    /* Device frames (vkg_frame_begin): beginning frame N waits for the GPU work submitted
+     * during frame N - frames_in_flight. 0: 2; at most VKG_MAX_FRAMES_IN_FLIGHT. */
+    uint32_t frames_in_flight;
     struct {
         /* Preferred size of one device-memory block; 0: 64 MiB (1/8 of the heap for heaps
          * under 512 MiB). Blocks grow geometrically up to 4x this while a type keeps growing. */
@@ -281,6 +287,7 @@ typedef struct vkg_device_import_desc {
     const VkAllocationCallbacks *vk_allocation_callbacks;
     vkg_allocator allocator;
     vkg_logger logger;
+    uint32_t frames_in_flight; /* as in vkg_device_desc */
     struct {
         VkDeviceSize block_size;
         VkDeviceSize heap_size_limit;
@@ -420,6 +427,96 @@ typedef struct vkg_cq_stats {
 void vkg_cq_get_stats(vkg_cq *cq, vkg_cq_stats *out);
 
 /* ------------------------------------------------------------------------------------------
+ * Lifetimes: nothing the GPU may still use is freed.
+ *
+ * - vkg_buffer_destroy, vkg_image_destroy and vkg_view_destroy make the handle stale at once
+ *   and put the Vulkan objects and memory on the device's deletion queue, keyed on the last
+ *   ticket of every queue that used them: submissions of the executor are tracked for every
+ *   buffer and image bound to a plan; work the caller submits itself (vkg_submit or raw
+ *   Vulkan) is declared with vkg_buffer_mark_used / vkg_image_mark_used. A view is kept as
+ *   long as its image's uses at the view's destruction. What is already complete is freed
+ *   at once.
+ * - vkg_defer runs a callback once tickets complete: destroy raw Vulkan objects with it.
+ * - The queue is drained by vkg_device_poll, vkg_frame_begin, vkg_execute and every
+ *   destroy call, and completely (after waiting for the device) by vkg_device_destroy.
+ *   Its storage grows when needed and is reused: no allocation in steady state.
+ * - Lifetime classes: the program (no scope: until destroyed, or until the device is);
+ *   a scope (vkg_scope_create: a level, a streaming region; vkg_scope_close destroys what
+ *   is still in it); a frame (vkg_frame_scope: closed by vkg_frame_end, so its objects die
+ *   when the GPU has finished that frame). An object destroyed before its scope closes
+ *   simply leaves it.
+ * ---------------------------------------------------------------------------------------- */
+
+/* Declares that work the caller submitted (ticket) uses the object, so destroying it waits
+ * for that ticket. The executor does this itself for its submissions. Any thread. */
+VKG_MUST_CHECK vkg_result vkg_buffer_mark_used(vkg_device *device, vkg_buffer buffer,
+                                               vkg_ticket ticket);
+VKG_MUST_CHECK vkg_result vkg_image_mark_used(vkg_device *device, vkg_image image,
+                                              vkg_ticket ticket);
+
+typedef struct vkg_defer_desc {
+    const vkg_ticket *after; /* the callback runs once all of these completed */
+    uint32_t after_count;
+    /* Runs on whichever thread drains the queue, outside vkgraph's locks, with VKG_SUCCESS,
+     * or VKG_ERROR_DEVICE_LOST when the device was lost (then at vkg_device_destroy at the
+     * latest, after the device is idle). It must not destroy the device. */
+    void (*callback)(void *user, vkg_result result);
+    void *user;
+} vkg_defer_desc;
+/* Errors: a ticket never issued, out of host memory (the callback then never runs). Any
+ * thread. */
+VKG_MUST_CHECK vkg_result vkg_defer(vkg_device *device, const vkg_defer_desc *desc);
+
+/* Frees what completed; returns how many objects and callbacks it released. Any thread. */
+uint32_t vkg_device_poll(vkg_device *device);
+
+typedef struct vkg_lifetime_stats {
+    uint32_t pending;            /* now: objects and callbacks waiting for the GPU */
+    uint32_t scopes;             /* now: open scopes */
+    uint64_t deferred;           /* so far: destroys and callbacks that had to wait */
+    uint64_t released;           /* so far: objects and callbacks released by the queue */
+    uint64_t frame;              /* device frames begun */
+} vkg_lifetime_stats;
+void vkg_device_get_lifetime_stats(vkg_device *device, vkg_lifetime_stats *out);
+
+/* A scope owns the objects created with it (desc.scope) until it is closed. Any thread;
+ * creating objects in one scope from several threads is safe. */
+VKG_MUST_CHECK vkg_result vkg_scope_create(vkg_device *device, const char *name,
+                                           vkg_scope **out);
+/* Destroys every object still in the scope (views first), each freed once the GPU is done
+ * with it, and the scope. An image that still has views outside the scope is not
+ * destroyed: the error names it, and it lives on without a scope. NULL is a no-op. */
+void vkg_scope_close(vkg_scope *scope);
+
+/* Device frames, without fences: vkg_frame_begin waits on the host until the GPU finished
+ * the work submitted during frame N - frames_in_flight, then drains the deletion queue;
+ * vkg_frame_end notes each queue's last submission as the frame's end and closes the frame
+ * scope. Errors: begin inside a frame, end outside one, device lost. One thread at a time
+ * (the frame loop's). The executor's own frames (vkg_executor_begin_frame) pace its command
+ * pools and transient memory; the two may be used together. */
+#define VKG_MAX_FRAMES_IN_FLIGHT 8
+VKG_MUST_CHECK vkg_result vkg_frame_begin(vkg_device *device);
+VKG_MUST_CHECK vkg_result vkg_frame_end(vkg_device *device);
+/* The current frame's scope (objects created with it die with the frame); NULL outside
+ * vkg_frame_begin / vkg_frame_end. */
+vkg_scope *vkg_frame_scope(vkg_device *device);
+/* The frame being recorded (from 0), or the next one outside a frame. */
+uint64_t vkg_frame_index(const vkg_device *device);
+/* Tickets marking the end of frame `index` on every queue (value 0 where the frame
+ * submitted nothing there), for waits or completion watches; VKG_ERROR_INVALID_ARGUMENT
+ * for a frame not ended yet or older than frames_in_flight. `out` holds
+ * vkg_device_queue_count tickets. */
+VKG_MUST_CHECK vkg_result vkg_frame_tickets(vkg_device *device, uint64_t index,
+                                            vkg_ticket *out);
+
+/* Debug hook: behave from now on as if the device were lost (as after a
+ * VK_ERROR_DEVICE_LOST): every pending completion watch completes with
+ * VKG_ERROR_DEVICE_LOST, blocked vkg_ticket_wait calls return it, deferred callbacks run
+ * with it, and destruction still works. For testing how a program handles device loss.
+ * Any thread. */
+void vkg_device_debug_lose(vkg_device *device);
+
+/* ------------------------------------------------------------------------------------------
  * Device enumeration (for tools such as `vkgraph devices`)
  * ---------------------------------------------------------------------------------------- */
 
@@ -503,7 +600,9 @@ void vkg_memory_get_stats(vkg_device *device, vkg_memory_stats *out);
 
 /* ------------------------------------------------------------------------------------------
  * Buffers, images and views. Every object has a name, given to Vulkan as its debug name.
- * Destruction is immediate: the caller guarantees the GPU no longer uses the object.
+ * Destruction is safe while the GPU still uses the object: the handle goes stale at once,
+ * and the Vulkan objects and memory are freed once every submission that used the object
+ * has completed (see "Lifetimes" above).
  * ---------------------------------------------------------------------------------------- */
 
 typedef struct vkg_memory_binding {
@@ -520,6 +619,9 @@ typedef struct vkg_buffer_desc {
     VkBufferUsageFlags usage;
     vkg_memory_usage memory_usage;
     vkg_memory_binding memory; /* optional: alias into an existing allocation */
+    /* Lifetime: NULL lives until destroyed (or the device is); a scope (vkg_scope_create,
+     * or the current frame's, vkg_frame_scope) destroys it when the scope closes. */
+    vkg_scope *scope;
 } vkg_buffer_desc;
 
 typedef struct vkg_buffer_info {
@@ -554,6 +656,9 @@ typedef struct vkg_image_desc {
      * depth attachment, transfer src/dst — whatever the format supports. */
     VkImageUsageFlags usage;
     vkg_memory_binding memory;
+    /* Lifetime: NULL lives until destroyed (or the device is); a scope (vkg_scope_create,
+     * or the current frame's, vkg_frame_scope) destroys it when the scope closes. */
+    vkg_scope *scope;
 } vkg_image_desc;
 
 typedef struct vkg_image_info {
@@ -585,6 +690,9 @@ typedef struct vkg_image_import_desc {
     uint32_t mips, layers;         /* 0: 1 */
     VkSampleCountFlagBits samples; /* 0: 1 */
     VkImageUsageFlags usage;       /* as created (VkSwapchainCreateInfoKHR.imageUsage) */
+    /* Lifetime: NULL lives until destroyed (or the device is); a scope (vkg_scope_create,
+     * or the current frame's, vkg_frame_scope) destroys it when the scope closes. */
+    vkg_scope *scope;
 } vkg_image_import_desc;
 VKG_MUST_CHECK vkg_result vkg_image_import(vkg_device *device, const vkg_image_import_desc *desc,
                                            vkg_image *out);
@@ -600,6 +708,9 @@ typedef struct vkg_view_desc {
     uint32_t base_mip, mip_count;     /* mip_count 0: all remaining */
     uint32_t base_layer, layer_count; /* layer_count 0: all remaining */
     VkImageAspectFlags aspect;        /* 0: the format's */
+    /* Lifetime: NULL lives until destroyed (or the device is); a scope (vkg_scope_create,
+     * or the current frame's, vkg_frame_scope) destroys it when the scope closes. */
+    vkg_scope *scope;
 } vkg_view_desc;
 
 /* A view of part of an image; destroy it before the image. Any thread. */

@@ -473,6 +473,7 @@ static vkg_result vkg__enumerate(vkg_device *dev, VkPhysicalDevice *pds,
 #define VKG__MAX_PHYSICAL_DEVICES 16
 
 static void vkg__device_free(vkg_device *dev);
+static vkg_result vkg__frames_setup(vkg_device *dev, uint32_t frames_in_flight);
 
 static vkg_result vkg__device_alloc(const vkg_allocator *allocator, const vkg_logger *logger,
                                     vkg_device **out)
@@ -759,6 +760,7 @@ vkg_result vkg_device_create(const vkg_device_desc *desc, vkg_device **out_devic
         r = vkg__device_finish(dev);
     }
     if (r == VKG_SUCCESS) vkg__memory_setup(dev, desc->memory.block_size, desc->memory.heap_size_limit);
+    if (r == VKG_SUCCESS) r = vkg__frames_setup(dev, desc->frames_in_flight);
     if (r != VKG_SUCCESS) {
         vkg__device_free(dev);
         return r;
@@ -827,6 +829,7 @@ vkg_result vkg_device_import(const vkg_device_import_desc *desc, vkg_device **ou
     }
     if (r == VKG_SUCCESS) r = vkg__device_finish(dev);
     if (r == VKG_SUCCESS) vkg__memory_setup(dev, desc->memory.block_size, desc->memory.heap_size_limit);
+    if (r == VKG_SUCCESS) r = vkg__frames_setup(dev, desc->frames_in_flight);
     if (r != VKG_SUCCESS) {
         vkg__device_free(dev);
         return r;
@@ -837,6 +840,15 @@ vkg_result vkg_device_import(const vkg_device_import_desc *desc, vkg_device **ou
 
 void vkg__resources_destroy_all(vkg_device *dev);
 
+static vkg_result vkg__frames_setup(vkg_device *dev, uint32_t frames_in_flight)
+{
+    VKG_CHECK(&dev->host, frames_in_flight <= VKG_MAX_FRAMES_IN_FLIGHT,
+              VKG_ERROR_INVALID_ARGUMENT, "frames_in_flight is %u; at most %u",
+              frames_in_flight, VKG_MAX_FRAMES_IN_FLIGHT);
+    dev->frames_in_flight = frames_in_flight ? frames_in_flight : 2;
+    return VKG_SUCCESS;
+}
+
 /* Frees whatever of dev exists; used by destroy and by failed creation. */
 static void vkg__device_free(vkg_device *dev)
 {
@@ -844,6 +856,7 @@ static void vkg__device_free(vkg_device *dev)
     if (dev->device) {
         dev->vk.vkDeviceWaitIdle(dev->device);
         vkg__watcher_destroy(dev);
+        vkg__retire_all(dev);
         vkg__resources_destroy_all(dev);
         vkg__timelines_destroy(dev);
         vkg__memory_destroy(&dev->memory);

@@ -16,7 +16,14 @@ typedef struct vkg__track {
     VkAccessFlags2 write_access;
     uint32_t family; /* owning queue family; VK_QUEUE_FAMILY_IGNORED before any use */
     vkg_ticket ticket; /* submission of the last use */
+    uint64_t used[VKG_QUEUE_ROLE_COUNT]; /* last use per device queue (destruction waits) */
 } vkg__track;
+
+/* Where a buffer, image or view sits in its scope (retire.c); scope NULL: none. */
+typedef struct vkg__scoped {
+    struct vkg_scope *scope;
+    uint32_t index;
+} vkg__scoped;
 
 typedef struct vkg__buffer_rec {
     VkBuffer buffer;
@@ -27,6 +34,7 @@ typedef struct vkg__buffer_rec {
     VkDeviceSize memory_offset; /* within the allocation */
     bool owns_allocation;
     vkg__track track;
+    vkg__scoped scoped;
     char name[64];
 } vkg__buffer_rec;
 
@@ -44,12 +52,14 @@ typedef struct vkg__image_rec {
     bool owns_image;     /* false for vkg_image_import: the VkImage is the user's */
     uint32_t view_count; /* live vkg_views of this image */
     vkg__track *track;   /* mips x layers, mip-major */
+    vkg__scoped scoped;
     char name[64];
 } vkg__image_rec;
 
 typedef struct vkg__view_rec {
     VkImageView view;
     vkg_image image;
+    vkg__scoped scoped;
     char name[64];
 } vkg__view_rec;
 
@@ -88,6 +98,20 @@ struct vkg_device {
     bool lock_ready;
     vkg__memory memory;
     vkg__pool buffers, images, views;
+
+    /* retire.c, under `lock`: the deletion queue, open scopes, device frames */
+    struct vkg__doom *doomed;
+    uint32_t doomed_count, doomed_cap;
+    uint64_t completed[VKG_QUEUE_ROLE_COUNT]; /* timeline values known complete */
+    struct vkg_scope *scopes;                 /* open scopes, a list */
+    uint32_t scope_count;
+    struct vkg_scope *frame_scope;            /* reused by every frame */
+    uint64_t deferred, released;
+    /* frames: touched only by the frame loop's thread (vkg_frame_*) */
+    uint32_t frames_in_flight;
+    uint64_t frame;
+    bool in_frame;
+    uint64_t frame_end[VKG_MAX_FRAMES_IN_FLIGHT][VKG_QUEUE_ROLE_COUNT];
 };
 
 /* Maps a failed VkResult to a vkg_result, logging the call and the object; marks the
@@ -113,6 +137,40 @@ void vkg__timelines_destroy(vkg_device *dev);
 typedef struct vkg__watcher vkg__watcher;
 void vkg__watcher_destroy(vkg_device *dev);
 void vkg__watcher_wake(vkg_device *dev);
+/* retire.c: deferred destruction. Kinds of scoped objects and of deletion-queue entries. */
+enum { VKG__KIND_BUFFER = 1, VKG__KIND_IMAGE, VKG__KIND_VIEW, VKG__KIND_CALLBACK };
+/* Under dev->lock. Adds an object to a scope (NULL: none); errors (logged, naming the
+ * object): another device's scope, the frame scope outside a frame, out of memory. */
+vkg_result vkg__scope_add(vkg_device *dev, struct vkg_scope *scope, uint8_t kind, uint32_t id,
+                          const char *name, vkg__scoped *where);
+/* Under dev->lock. Takes the object out of its scope, if any. */
+void vkg__scope_remove(vkg_device *dev, vkg__scoped *where);
+/* Under dev->lock. The per-queue maximum of the tracks' last uses, into after[] (max with
+ * what after[] holds). */
+void vkg__fold_used(const vkg__track *tracks, uint32_t count, uint64_t *after);
+/* Under dev->lock. Destroys (now, or once `after` completes) a record's Vulkan objects: the
+ * record itself is already freed. */
+typedef struct vkg__doom {
+    uint64_t after[VKG_QUEUE_ROLE_COUNT];
+    uint8_t kind;
+    bool owns_allocation, owns_image;
+    VkBuffer buffer;
+    VkImage image;
+    VkImageView view;
+    vkg_allocation allocation;
+    void (*callback)(void *user, vkg_result result);
+    void *user;
+} vkg__doom;
+void vkg__doom_push(vkg_device *dev, const vkg__doom *doom);
+/* Under dev->lock: destroy a live object by id (stale ids are ignored), with `extra` (may be
+ * NULL) as further completion values to wait for; resource.c. Return false when refused
+ * (an image with live views), having logged why. */
+bool vkg__buffer_doom_locked(vkg_device *dev, uint32_t id, const uint64_t *extra);
+bool vkg__image_doom_locked(vkg_device *dev, uint32_t id, const uint64_t *extra);
+bool vkg__view_doom_locked(vkg_device *dev, uint32_t id, const uint64_t *extra);
+/* Device destruction, after vkDeviceWaitIdle: releases the whole deletion queue and frees
+ * the scopes (their objects are left to vkg__resources_destroy_all). */
+void vkg__retire_all(vkg_device *dev);
 /* The device queue a family's work goes to, UINT32_MAX if none. */
 uint32_t vkg__dq_of_family(const vkg_device *dev, uint32_t family);
 

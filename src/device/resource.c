@@ -190,6 +190,8 @@ vkg_result vkg_buffer_create(vkg_device *device, const vkg_buffer_desc *desc, vk
     if (r == VKG_SUCCESS) {
         slot = vkg__pool_alloc(&dev->host, &dev->buffers, &id);
         if (!slot) r = VKG__OOM(&dev->host, "a buffer record");
+        else r = vkg__scope_add(dev, desc->scope, VKG__KIND_BUFFER, id, rec.name, &rec.scoped);
+        if (r != VKG_SUCCESS && slot) vkg__pool_free(&dev->buffers, id);
     }
     if (r != VKG_SUCCESS) {
         vkg__buffer_release(dev, &rec);
@@ -209,18 +211,86 @@ vkg_result vkg_buffer_create(vkg_device *device, const vkg_buffer_desc *desc, vk
     return VKG_SUCCESS;
 }
 
+static void vkg__extra(uint64_t *after, const uint64_t *extra)
+{
+    if (!extra) return;
+    for (uint32_t q = 0; q < VKG_QUEUE_ROLE_COUNT; q++)
+        if (extra[q] > after[q]) after[q] = extra[q];
+}
+
+bool vkg__buffer_doom_locked(vkg_device *dev, uint32_t id, const uint64_t *extra)
+{
+    vkg__buffer_rec *b = vkg__pool_get(&dev->buffers, id);
+    if (!b) return true;
+    vkg__doom d = {.kind = VKG__KIND_BUFFER,
+                   .buffer = b->buffer,
+                   .allocation = b->allocation,
+                   .owns_allocation = b->owns_allocation};
+    vkg__fold_used(&b->track, 1, d.after);
+    vkg__extra(d.after, extra);
+    vkg__scope_remove(dev, &b->scoped);
+    vkg__pool_free(&dev->buffers, id);
+    vkg__doom_push(dev, &d);
+    return true;
+}
+
 void vkg_buffer_destroy(vkg_device *device, vkg_buffer buffer)
 {
+    if (!device || !buffer.id) return;
     VKG__LOCK(device);
-    vkg__buffer_rec *b = vkg__pool_get(&device->buffers, buffer.id);
-    if (b) {
-        vkg__buffer_release(device, b);
-        vkg__pool_free(&device->buffers, buffer.id);
-    } else if (buffer.id) {
+    bool live = vkg__pool_get(&device->buffers, buffer.id) != NULL;
+    if (live) vkg__buffer_doom_locked(device, buffer.id, NULL);
+    VKG__UNLOCK(device);
+    if (!live)
         VKG__WARN(&device->host, "vkg_buffer_destroy: buffer 0x%08x is stale (already destroyed)",
                   buffer.id);
-    }
+    vkg_device_poll(device);
+}
+
+/* Records a use the caller submitted; under the lock. */
+static void vkg__mark(vkg__track *t, vkg_ticket ticket)
+{
+    if (ticket.value > t->used[ticket.queue]) t->used[ticket.queue] = ticket.value;
+}
+
+static vkg_result vkg__ticket_check(vkg_device *dev, vkg_ticket t, const char *fn)
+{
+    if (t.value == 0) return VKG_SUCCESS;
+    VKG_CHECK(&dev->host, t.queue < dev->dq_count, VKG_ERROR_INVALID_ARGUMENT,
+              "%s: ticket queue %u, but the device has %u queues", fn, t.queue, dev->dq_count);
+    pthread_mutex_lock(&dev->dq[t.queue].lock);
+    uint64_t submitted = dev->dq[t.queue].submitted;
+    pthread_mutex_unlock(&dev->dq[t.queue].lock);
+    VKG_CHECK(&dev->host, t.value <= submitted, VKG_ERROR_INVALID_ARGUMENT,
+              "%s: ticket {queue %u, value %llu} was never issued (last submission %llu)", fn,
+              t.queue, (unsigned long long)t.value, (unsigned long long)submitted);
+    return VKG_SUCCESS;
+}
+
+vkg_result vkg_buffer_mark_used(vkg_device *device, vkg_buffer buffer, vkg_ticket ticket)
+{
+    vkg_result r = vkg__ticket_check(device, ticket, "vkg_buffer_mark_used");
+    if (r != VKG_SUCCESS) return r;
+    VKG__LOCK(device);
+    vkg__buffer_rec *b = vkg__pool_get(&device->buffers, buffer.id);
+    if (b) vkg__mark(&b->track, ticket);
     VKG__UNLOCK(device);
+    VKG_CHECK(&device->host, b, VKG_ERROR_INVALID_HANDLE,
+              "vkg_buffer_mark_used: buffer 0x%08x is not live", buffer.id);
+    return VKG_SUCCESS;
+}
+
+vkg_result vkg_image_mark_used(vkg_device *device, vkg_image image, vkg_ticket ticket)
+{
+    vkg_result r = vkg__ticket_check(device, ticket, "vkg_image_mark_used");
+    if (r != VKG_SUCCESS) return r;
+    VKG__LOCK(device);
+    vkg__image_rec *im = vkg__pool_get(&device->images, image.id);
+    if (im) vkg__mark(&im->track[0], ticket); /* destruction folds over all tracks */
+    VKG__UNLOCK(device);
+    VKG_CHECK(&device->host, im, VKG_ERROR_INVALID_HANDLE,
+              "vkg_image_mark_used: image 0x%08x is not live", image.id);
+    return VKG_SUCCESS;
 }
 
 vkg_result vkg_buffer_get_info(vkg_device *device, vkg_buffer buffer, vkg_buffer_info *out)
@@ -343,7 +413,7 @@ static void vkg__image_release(vkg_device *dev, vkg__image_rec *im)
  * whole image (when its usage allows one), its state, its record; on failure everything the
  * record holds is released. */
 static vkg_result vkg__image_publish(vkg_device *dev, vkg__image_rec *in, vkg_result r,
-                                     vkg_image *out)
+                                     vkg_scope *scope, vkg_image *out)
 {
     vkg__image_rec rec = *in;
     /* a view needs a usage that views serve (transfer-only images get none) */
@@ -373,6 +443,8 @@ static vkg_result vkg__image_publish(vkg_device *dev, vkg__image_rec *in, vkg_re
     if (r == VKG_SUCCESS) {
         slot = vkg__pool_alloc(&dev->host, &dev->images, &id);
         if (!slot) r = VKG__OOM(&dev->host, "an image record");
+        else r = vkg__scope_add(dev, scope, VKG__KIND_IMAGE, id, rec.name, &rec.scoped);
+        if (r != VKG_SUCCESS && slot) vkg__pool_free(&dev->images, id);
     }
     if (r != VKG_SUCCESS) {
         vkg__image_release(dev, &rec);
@@ -476,7 +548,7 @@ vkg_result vkg_image_create(vkg_device *device, const vkg_image_desc *desc, vkg_
         if (vr != VK_SUCCESS) r = VKG__VK_FAIL(dev, vr, "vkBindImageMemory", rec.name);
     }
     VKG__UNLOCK(dev);
-    return vkg__image_publish(dev, &rec, r, out);
+    return vkg__image_publish(dev, &rec, r, desc->scope, out);
 }
 
 vkg_result vkg_image_import(vkg_device *device, const vkg_image_import_desc *desc,
@@ -510,26 +582,46 @@ vkg_result vkg_image_import(vkg_device *device, const vkg_image_import_desc *des
     };
     snprintf(rec.name, sizeof rec.name, "%s", name);
     rec.type = rec.depth > 1 ? VK_IMAGE_TYPE_3D : VK_IMAGE_TYPE_2D;
-    return vkg__image_publish(dev, &rec, VKG_SUCCESS, out);
+    return vkg__image_publish(dev, &rec, VKG_SUCCESS, desc->scope, out);
+}
+
+bool vkg__image_doom_locked(vkg_device *dev, uint32_t id, const uint64_t *extra)
+{
+    vkg__image_rec *im = vkg__pool_get(&dev->images, id);
+    if (!im) return true;
+    if (im->view_count) {
+        VKG__ERROR(&dev->host,
+                   "vkg_image_destroy: image \"%s\" still has %u views: destroy them first "
+                   "(the image was not destroyed)",
+                   im->name, im->view_count);
+        return false;
+    }
+    vkg__doom d = {.kind = VKG__KIND_IMAGE,
+                   .image = im->image,
+                   .owns_image = im->owns_image,
+                   .view = im->view,
+                   .allocation = im->allocation,
+                   .owns_allocation = im->owns_allocation};
+    vkg__fold_used(im->track, im->mips * im->layers, d.after);
+    vkg__extra(d.after, extra);
+    vkg__free(&dev->host, im->track);
+    vkg__scope_remove(dev, &im->scoped);
+    vkg__pool_free(&dev->images, id);
+    vkg__doom_push(dev, &d);
+    return true;
 }
 
 void vkg_image_destroy(vkg_device *device, vkg_image image)
 {
+    if (!device || !image.id) return;
     VKG__LOCK(device);
-    vkg__image_rec *im = vkg__pool_get(&device->images, image.id);
-    if (im && im->view_count) {
-        VKG__ERROR(&device->host,
-                   "vkg_image_destroy: image \"%s\" still has %u views: destroy them first "
-                   "(the image was not destroyed)",
-                   im->name, im->view_count);
-    } else if (im) {
-        vkg__image_release(device, im);
-        vkg__pool_free(&device->images, image.id);
-    } else if (image.id) {
+    bool live = vkg__pool_get(&device->images, image.id) != NULL;
+    if (live) vkg__image_doom_locked(device, image.id, NULL);
+    VKG__UNLOCK(device);
+    if (!live)
         VKG__WARN(&device->host, "vkg_image_destroy: image 0x%08x is stale (already destroyed)",
                   image.id);
-    }
-    VKG__UNLOCK(device);
+    vkg_device_poll(device);
 }
 
 vkg_result vkg_image_get_info(vkg_device *device, vkg_image image, vkg_image_info *out)
@@ -610,6 +702,15 @@ vkg_result vkg_view_create(vkg_device *device, const vkg_view_desc *desc, vkg_vi
     uint32_t id = 0;
     vkg__view_rec *slot = vkg__pool_alloc(&dev->host, &dev->views, &id);
     im = vkg__pool_get(&dev->images, desc->image.id);
+    vkg_result sr = slot && im ? vkg__scope_add(dev, desc->scope, VKG__KIND_VIEW, id, rec.name,
+                                                &rec.scoped)
+                               : VKG_SUCCESS;
+    if (sr != VKG_SUCCESS) {
+        vkg__pool_free(&dev->views, id);
+        dev->vk.vkDestroyImageView(dev->device, rec.view, dev->vkac);
+        VKG__UNLOCK(dev);
+        return sr;
+    }
     if (!slot || !im) {
         if (slot) vkg__pool_free(&dev->views, id);
         dev->vk.vkDestroyImageView(dev->device, rec.view, dev->vkac);
@@ -629,20 +730,35 @@ vkg_result vkg_view_create(vkg_device *device, const vkg_view_desc *desc, vkg_vi
     return VKG_SUCCESS;
 }
 
+bool vkg__view_doom_locked(vkg_device *dev, uint32_t id, const uint64_t *extra)
+{
+    vkg__view_rec *v = vkg__pool_get(&dev->views, id);
+    if (!v) return true;
+    vkg__doom d = {.kind = VKG__KIND_VIEW, .view = v->view};
+    vkg__image_rec *im = vkg__pool_get(&dev->images, v->image.id);
+    if (im) {
+        im->view_count--;
+        /* the view was used whenever its image was, as far as vkgraph knows */
+        vkg__fold_used(im->track, im->mips * im->layers, d.after);
+    }
+    vkg__extra(d.after, extra);
+    vkg__scope_remove(dev, &v->scoped);
+    vkg__pool_free(&dev->views, id);
+    vkg__doom_push(dev, &d);
+    return true;
+}
+
 void vkg_view_destroy(vkg_device *device, vkg_view view)
 {
+    if (!device || !view.id) return;
     VKG__LOCK(device);
-    vkg__view_rec *v = vkg__pool_get(&device->views, view.id);
-    if (v) {
-        vkg__image_rec *im = vkg__pool_get(&device->images, v->image.id);
-        if (im) im->view_count--;
-        device->vk.vkDestroyImageView(device->device, v->view, device->vkac);
-        vkg__pool_free(&device->views, view.id);
-    } else if (view.id) {
+    bool live = vkg__pool_get(&device->views, view.id) != NULL;
+    if (live) vkg__view_doom_locked(device, view.id, NULL);
+    VKG__UNLOCK(device);
+    if (!live)
         VKG__WARN(&device->host, "vkg_view_destroy: view 0x%08x is stale (already destroyed)",
                   view.id);
-    }
-    VKG__UNLOCK(device);
+    vkg_device_poll(device);
 }
 
 vkg_result vkg_view_get_vk(vkg_device *device, vkg_view view, VkImageView *out)

@@ -1206,6 +1206,7 @@ static void vkg__track_use(vkg__track *t, const vkg_access_info *a, bool is_imag
     if (is_image) t->layout = a->layout;
     t->family = family;
     t->ticket = ticket;
+    if (ticket.value > t->used[ticket.queue]) t->used[ticket.queue] = ticket.value;
 }
 
 static void vkg__update_tracks(vkg__real *x)
@@ -1370,7 +1371,7 @@ static vkg_result vkg__real_get(vkg_executor *ex, vkg__slot *slot, const vkg_pla
 #define VKG__EVICT_FRAMES 64
 
 /* Starts a frame: waits (on the host) for the work its slot did frames_in_flight frames ago
- * and releases realisations that went unused. (Each recording thread resets its own pools
+ * releases realisations that went unused and drains the device's deletion queue. (Each recording thread resets its own pools
  * of the slot when it first records in the frame.) */
 static vkg_result vkg__frame_start(vkg_executor *ex)
 {
@@ -1389,6 +1390,7 @@ static vkg_result vkg__frame_start(vkg_executor *ex)
         evicted = true;
     }
     if (evicted) vkg__slot_sweep(ex, slot);
+    vkg_device_poll(ex->dev); /* the device's deletion queue */
     return VKG_SUCCESS;
 }
 
@@ -1574,7 +1576,9 @@ static vkg_result vkg__execute(vkg_executor *ex, const vkg_plan *plan,
     for (uint32_t q = dev->dq_count; q-- > 0;)
         if (used[q]) pthread_mutex_unlock(&dev->dq[q].lock);
     if (r != VKG_SUCCESS) return r;
+    pthread_mutex_lock(&dev->lock); /* vkg_*_mark_used writes the same records */
     vkg__update_tracks(x);
+    pthread_mutex_unlock(&dev->lock);
     for (uint32_t h = 0; h < in->heap_count; h++) {
         vkg__heap *hp = x->heaps[h];
         hp->last = x;

@@ -117,15 +117,27 @@ vkg_result vkg_ticket_wait(vkg_device *device, vkg_ticket ticket, uint64_t timeo
     if (!device) return VKG_ERROR_INVALID_ARGUMENT;
     if (!vkg__ticket_valid(device, ticket, "vkg_ticket_wait")) return VKG_ERROR_INVALID_ARGUMENT;
     if (ticket.value == 0) return VKG_SUCCESS;
-    if (atomic_load(&device->lost)) return VKG_ERROR_DEVICE_LOST;
     VkSemaphoreWaitInfo wi = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_WAIT_INFO,
                               .semaphoreCount = 1,
                               .pSemaphores = &device->dq[ticket.queue].timeline,
                               .pValues = &ticket.value};
-    VkResult vr = device->vk.vkWaitSemaphores(device->device, &wi, timeout_ns);
-    if (vr == VK_SUCCESS) return VKG_SUCCESS;
-    if (vr == VK_TIMEOUT) return VKG_TIMEOUT;
-    return VKG__VK_FAIL(device, vr, "vkWaitSemaphores", "a ticket");
+    /* A lost device makes the driver's wait return at once, but vkg_device_debug_lose only
+     * sets a flag: long waits go in slices of 50 ms so that they notice it too. (A wait on a
+     * second, host-signalled semaphore would wake at once, but the validation layer does not
+     * record a multi-semaphore WAIT_ANY as completing the work, and then reports the command
+     * buffers of every frame as still in use.) */
+    const uint64_t slice = 50000000;
+    for (;;) {
+        if (atomic_load(&device->lost)) return VKG_ERROR_DEVICE_LOST;
+        uint64_t t = timeout_ns < slice ? timeout_ns : slice;
+        VkResult vr = device->vk.vkWaitSemaphores(device->device, &wi, t);
+        if (vr == VK_SUCCESS) return VKG_SUCCESS;
+        if (vr != VK_TIMEOUT) return VKG__VK_FAIL(device, vr, "vkWaitSemaphores", "a ticket");
+        if (timeout_ns != UINT64_MAX) {
+            timeout_ns -= t;
+            if (timeout_ns == 0) return VKG_TIMEOUT;
+        }
+    }
 }
 
 vkg_result vkg_submit(vkg_device *device, const vkg_submit_desc *desc, vkg_ticket *ticket)
