@@ -1,3 +1,5 @@
+#include <volk.h> /* before vkgraph.h */
+
 #include "harness.h"
 
 #include <pthread.h>
@@ -174,4 +176,71 @@ static void vkgt_count_free(void *user, void *ptr)
 vkg_allocator vkgt_counting_allocator(vkgt_alloc_counter *counter)
 {
     return (vkg_allocator){vkgt_count_alloc, vkgt_count_realloc, vkgt_count_free, counter};
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Gates
+ * ---------------------------------------------------------------------------------------- */
+
+static const struct VolkDeviceTable *vkgt_vk(vkg_device *dev, VkDevice *device)
+{
+    vkg_device_vk dvk;
+    vkg_device_get_vk(dev, &dvk);
+    *device = dvk.device;
+    return dvk.device_table;
+}
+
+void vkgt_gate_open(vkgt_gate *g, vkg_device *dev)
+{
+    memset(g, 0, sizeof *g);
+    g->dev = dev;
+    VkDevice device;
+    const struct VolkDeviceTable *vk = vkgt_vk(dev, &device);
+    VkSemaphoreTypeCreateInfo type = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO,
+                                      .semaphoreType = VK_SEMAPHORE_TYPE_TIMELINE};
+    VkSemaphoreCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO, .pNext = &type};
+    assert_int_equal(vk->vkCreateSemaphore(device, &ci, NULL, &g->sem), VK_SUCCESS);
+}
+
+vkg_ticket vkgt_gate_submit_cb(vkgt_gate *g, vkg_queue_role role, uint64_t at,
+                               VkCommandBuffer cb)
+{
+    VkSemaphoreSubmitInfo w = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
+                               .semaphore = g->sem,
+                               .value = at,
+                               .stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
+    VkCommandBufferSubmitInfo cbi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_SUBMIT_INFO,
+                                     .commandBuffer = cb};
+    vkg_ticket t;
+    assert_int_equal(vkg_submit(g->dev,
+                                &(vkg_submit_desc){.role = role,
+                                                   .command_buffers = cb ? &cbi : NULL,
+                                                   .command_buffer_count = cb ? 1 : 0,
+                                                   .semaphore_waits = &w,
+                                                   .semaphore_wait_count = at ? 1 : 0},
+                                &t),
+                     VKG_SUCCESS);
+    return t;
+}
+
+vkg_ticket vkgt_gate_submit(vkgt_gate *g, vkg_queue_role role, uint64_t at)
+{
+    return vkgt_gate_submit_cb(g, role, at, VK_NULL_HANDLE);
+}
+
+void vkgt_gate_signal(vkgt_gate *g, uint64_t value)
+{
+    VkDevice device;
+    const struct VolkDeviceTable *vk = vkgt_vk(g->dev, &device);
+    VkSemaphoreSignalInfo si = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO,
+                                .semaphore = g->sem,
+                                .value = value};
+    assert_int_equal(vk->vkSignalSemaphore(device, &si), VK_SUCCESS);
+}
+
+void vkgt_gate_close(vkgt_gate *g)
+{
+    VkDevice device;
+    const struct VolkDeviceTable *vk = vkgt_vk(g->dev, &device);
+    vk->vkDestroySemaphore(device, g->sem, NULL);
 }

@@ -45,4 +45,19 @@ typedef struct vkgt_alloc_counter {
 } vkgt_alloc_counter;
 vkg_allocator vkgt_counting_allocator(vkgt_alloc_counter *counter);
 
+/* A gate: a host-signalled timeline semaphore that holds GPU work back, so a test knows
+ * the work is not done until it opens the gate. */
+typedef struct vkgt_gate {
+    vkg_device *dev;
+    VkSemaphore sem;
+} vkgt_gate;
+void vkgt_gate_open(vkgt_gate *g, vkg_device *dev);
+/* A batch on `role` (the command buffer may be NULL: an empty batch) that waits for the
+ * gate to reach `at` (0: no gate). */
+vkg_ticket vkgt_gate_submit_cb(vkgt_gate *g, vkg_queue_role role, uint64_t at,
+                               VkCommandBuffer cb);
+vkg_ticket vkgt_gate_submit(vkgt_gate *g, vkg_queue_role role, uint64_t at);
+void vkgt_gate_signal(vkgt_gate *g, uint64_t value);
+void vkgt_gate_close(vkgt_gate *g);
+
 #endif

@@ -12,58 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-typedef struct gate {
-    vkg_device *dev;
-    VkDevice device;
-    const struct VolkDeviceTable *vk;
-    VkSemaphore sem;
-    uint64_t value;
-} gate;
-
-static void gate_open(gate *g, vkg_device *dev)
-{
-    memset(g, 0, sizeof *g);
-    g->dev = dev;
-    vkg_device_vk dvk;
-    vkg_device_get_vk(dev, &dvk);
-    g->device = dvk.device;
-    g->vk = dvk.device_table;
-    VkSemaphoreTypeCreateInfo type = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO,
-                                      .semaphoreType = VK_SEMAPHORE_TYPE_TIMELINE};
-    VkSemaphoreCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO, .pNext = &type};
-    assert_int_equal(g->vk->vkCreateSemaphore(g->device, &ci, NULL, &g->sem), VK_SUCCESS);
-}
-
-/* an empty batch on `role` that waits for the gate to reach `at` (0: no gate) */
-static vkg_ticket submit_gated(gate *g, vkg_queue_role role, uint64_t at)
-{
-    VkSemaphoreSubmitInfo w = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
-                               .semaphore = g->sem,
-                               .value = at,
-                               .stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
-    vkg_ticket t;
-    assert_int_equal(vkg_submit(g->dev,
-                                &(vkg_submit_desc){.role = role,
-                                                   .semaphore_waits = &w,
-                                                   .semaphore_wait_count = at ? 1 : 0},
-                                &t),
-                     VKG_SUCCESS);
-    return t;
-}
-
-static void gate_signal(gate *g, uint64_t value)
-{
-    VkSemaphoreSignalInfo si = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO,
-                                .semaphore = g->sem,
-                                .value = value};
-    assert_int_equal(g->vk->vkSignalSemaphore(g->device, &si), VK_SUCCESS);
-}
-
-static void gate_close(gate *g)
-{
-    g->vk->vkDestroySemaphore(g->device, g->sem, NULL);
-}
-
 static bool fd_readable(int fd)
 {
     struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -77,8 +25,8 @@ static void test_ten_thousand_watches(void **state)
 {
     (void)state;
     vkg_device *dev = vkgt_device_open(NULL);
-    gate g;
-    gate_open(&g, dev);
+    vkgt_gate g;
+    vkgt_gate_open(&g, dev);
     vkg_cq *cq = NULL;
     assert_int_equal(vkg_cq_create(dev, 1024, &cq), VKG_SUCCESS);
     /* every queue gets BATCHES batches behind the gate */
@@ -89,7 +37,7 @@ static void test_ten_thousand_watches(void **state)
         if (role != VKG_QUEUE_GRAPHICS && q == vkg_device_role_queue(dev, VKG_QUEUE_GRAPHICS))
             continue;
         for (uint32_t b = 0; b < BATCHES; b++) {
-            vkg_ticket t = submit_gated(&g, (vkg_queue_role)role, b == 0 ? 1 : 0);
+            vkg_ticket t = vkgt_gate_submit(&g, (vkg_queue_role)role, b == 0 ? 1 : 0);
             if (b == 0) first[q] = t.value;
             last[q] = t.value;
         }
@@ -105,7 +53,7 @@ static void test_ten_thousand_watches(void **state)
     assert_false(vkg_cq_peek(cq, NULL));
     assert_false(fd_readable(vkg_cq_fd(cq)));
     assert_int_equal(vkg_cq_wait(cq, 1, 20 * 1000 * 1000), VKG_TIMEOUT);
-    gate_signal(&g, 1);
+    vkgt_gate_signal(&g, 1);
     assert_int_equal(vkg_cq_wait(cq, WATCHES, UINT64_MAX), VKG_SUCCESS);
     assert_true(fd_readable(vkg_cq_fd(cq)));
     vkg_cq_stats st;
@@ -140,7 +88,7 @@ static void test_ten_thousand_watches(void **state)
     assert_int_equal(vkg_cq_wait(cq, 1, UINT64_MAX), VKG_ERROR_INVALID_ARGUMENT);
     assert_true(vkgt_log_has("vkg_cq_wait", "would never return", NULL));
     vkg_cq_destroy(cq);
-    gate_close(&g);
+    vkgt_gate_close(&g);
     vkgt_device_close(dev);
 }
 
@@ -150,18 +98,18 @@ static void test_earlier_watch_rearms(void **state)
 {
     (void)state;
     vkg_device *dev = vkgt_device_open(NULL);
-    gate g;
-    gate_open(&g, dev);
+    vkgt_gate g;
+    vkgt_gate_open(&g, dev);
     vkg_cq *cq = NULL;
     assert_int_equal(vkg_cq_create(dev, 4, &cq), VKG_SUCCESS);
-    vkg_ticket a = submit_gated(&g, VKG_QUEUE_GRAPHICS, 1);
-    vkg_ticket b = submit_gated(&g, VKG_QUEUE_GRAPHICS, 2);
+    vkg_ticket a = vkgt_gate_submit(&g, VKG_QUEUE_GRAPHICS, 1);
+    vkg_ticket b = vkgt_gate_submit(&g, VKG_QUEUE_GRAPHICS, 2);
     assert_int_equal(vkg_cq_watch(cq, b, 2), VKG_SUCCESS);
     /* let the watcher arm itself at b's value (were it slower, the test would only be
      * weaker, never wrong) */
     nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
     assert_int_equal(vkg_cq_watch(cq, a, 1), VKG_SUCCESS);
-    gate_signal(&g, 1);
+    vkgt_gate_signal(&g, 1);
     assert_int_equal(vkg_cq_wait(cq, 1, 5ull * 1000 * 1000 * 1000), VKG_SUCCESS);
     vkg_cqe e;
     assert_true(vkg_cq_peek(cq, &e));
@@ -171,18 +119,18 @@ static void test_earlier_watch_rearms(void **state)
     assert_int_equal(vkg_cq_watch(cq, (vkg_ticket){0, 0}, 3), VKG_SUCCESS);
     assert_int_equal(vkg_cq_reap(cq, &e, 1), 1);
     assert_int_equal(e.user_data, 3);
-    gate_signal(&g, 2);
+    vkgt_gate_signal(&g, 2);
     assert_int_equal(vkg_cq_wait(cq, 1, UINT64_MAX), VKG_SUCCESS);
     assert_int_equal(vkg_cq_reap(cq, &e, 1), 1);
     assert_int_equal(e.user_data, 2);
     assert_int_equal(e.ticket.value, b.value);
     /* a completion queue destroyed with watches pending: they are dropped */
-    vkg_ticket c = submit_gated(&g, VKG_QUEUE_GRAPHICS, 3);
+    vkg_ticket c = vkgt_gate_submit(&g, VKG_QUEUE_GRAPHICS, 3);
     assert_int_equal(vkg_cq_watch(cq, c, 4), VKG_SUCCESS);
     vkg_cq_destroy(cq);
-    gate_signal(&g, 3);
+    vkgt_gate_signal(&g, 3);
     assert_int_equal(vkg_ticket_wait(dev, c, UINT64_MAX), VKG_SUCCESS);
-    gate_close(&g);
+    vkgt_gate_close(&g);
     vkgt_device_close(dev);
 }
 
