@@ -517,6 +517,61 @@ VKG_MUST_CHECK vkg_result vkg_frame_tickets(vkg_device *device, uint64_t index,
 void vkg_device_debug_lose(vkg_device *device);
 
 /* ------------------------------------------------------------------------------------------
+ * Tasks: many host tasks that await the GPU without a thread each.
+ *
+ * A task is a function running on its own small stack (a fiber) on one of the runtime's
+ * worker threads. vkg_await(device, ticket) inside a task suspends it, and the runtime's
+ * completion queue resumes it, on whichever worker is free, when the ticket completes; the
+ * device's watcher covers every queue with one wait, so 10,000 waiting tasks cost what one
+ * does per completion (bench/completions). vkg_task_join waits for another task.
+ *
+ * Threading rules:
+ * - Everything else in vkgraph may be called from a task, as from any thread.
+ * - A task may resume on another worker thread after any vkg_await / vkg_task_join: it must
+ *   not keep thread-local state, or a lock, across them.
+ * - A task may record and submit with a command pool of its own (create it in the task, or
+ *   hand one to it): a pool is used by one task at a time, whichever thread runs it.
+ * - Blocking calls (vkg_ticket_wait, vkg_cq_wait, a mutex held long) block a worker; use
+ *   vkg_await inside tasks.
+ * ---------------------------------------------------------------------------------------- */
+
+typedef struct vkg_task_runtime vkg_task_runtime;
+typedef struct vkg_task vkg_task;
+
+typedef struct vkg_task_runtime_desc {
+    uint32_t workers;  /* worker threads; 0: 2 */
+    size_t stack_size; /* bytes per task stack; 0: 64 KiB (at least 16 KiB) */
+} vkg_task_runtime_desc;
+
+/* Any thread. `desc` may be NULL. */
+VKG_MUST_CHECK vkg_result vkg_task_runtime_create(vkg_device *device,
+                                                  const vkg_task_runtime_desc *desc,
+                                                  vkg_task_runtime **out);
+/* Runs every spawned task to its end (tasks still waiting for the GPU are waited for), then
+ * stops the workers. Not from a task. NULL is a no-op. */
+void vkg_task_runtime_destroy(vkg_task_runtime *runtime);
+
+/* Starts fn(arg) as a task. With `out`, the caller must vkg_task_join it exactly once (that
+ * frees it); without, it is freed when it ends. Any thread, tasks included. */
+VKG_MUST_CHECK vkg_result vkg_task_spawn(vkg_task_runtime *runtime, void (*fn)(void *arg),
+                                         void *arg, vkg_task **out);
+/* Inside a task: suspends it until the ticket completes. Elsewhere: vkg_ticket_wait without
+ * a timeout. VKG_SUCCESS or VKG_ERROR_DEVICE_LOST (also when the device is lost while
+ * waiting); VKG_ERROR_INVALID_ARGUMENT for a ticket never issued. */
+VKG_MUST_CHECK vkg_result vkg_await(vkg_device *device, vkg_ticket ticket);
+/* Waits for the task to end (suspending the caller if it is a task) and frees it. */
+VKG_MUST_CHECK vkg_result vkg_task_join(vkg_task *task);
+/* Whether the calling code runs inside a task. */
+bool vkg_task_current(void);
+
+typedef struct vkg_task_stats {
+    uint64_t spawned, finished; /* so far */
+    uint64_t switches;          /* times a worker resumed a task */
+    uint32_t live;              /* now: spawned and not ended */
+} vkg_task_stats;
+void vkg_task_get_stats(vkg_task_runtime *runtime, vkg_task_stats *out);
+
+/* ------------------------------------------------------------------------------------------
  * Device enumeration (for tools such as `vkgraph devices`)
  * ---------------------------------------------------------------------------------------- */
 
