@@ -1,0 +1,213 @@
+/* bench/completions: what waiting for the GPU costs the host, with 1, 100 and 10,000
+ * outstanding waiters, for vkgraph's completion queue (one watcher thread, one WAIT_ANY)
+ * and, in the same run, for the naive design: one thread per waiter in vkWaitSemaphores.
+ *
+ * Method, per waiter count N: N empty batches go to the graphics queue, the first held by a
+ * host-signalled gate (so all N are outstanding), each watched once. The clock starts when
+ * the gate opens and stops when the last completion is reaped (cq) or the last thread has
+ * returned (naive). Figures: process CPU time and wall time per completion; the GPU side
+ * (the driver retiring N empty batches) is the same for both. Then the cost of a task:
+ * 100,000 trivial tasks spawned, run and finished on one worker (two fiber switches each).
+ *
+ * VKG_BENCH_SHORT=1: tiny sizes (CTest). Numbers only; never fails on timing. */
+#include <volk.h>
+
+#include "vkgraph.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now(clockid_t c)
+{
+    struct timespec ts;
+    clock_gettime(c, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+typedef struct env {
+    vkg_device *dev;
+    VkDevice device;
+    const struct VolkDeviceTable *vk;
+    VkSemaphore gate;
+    uint64_t gate_value;
+} env;
+
+#define CHECK(x)                                                                                  \
+    do {                                                                                          \
+        if (!(x)) {                                                                               \
+            fprintf(stderr, "bench_completions: %s failed (line %d)\n", #x, __LINE__);            \
+            exit(1);                                                                              \
+        }                                                                                         \
+    } while (0)
+
+/* N batches behind the gate; tickets out. */
+static void submit_behind_gate(env *e, uint32_t n, vkg_ticket *tickets)
+{
+    e->gate_value++;
+    VkSemaphoreSubmitInfo w = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
+                               .semaphore = e->gate,
+                               .value = e->gate_value,
+                               .stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
+    for (uint32_t i = 0; i < n; i++)
+        CHECK(vkg_submit(e->dev, &(vkg_submit_desc){.role = VKG_QUEUE_GRAPHICS,
+                                                     .semaphore_waits = &w,
+                                                     .semaphore_wait_count = i == 0},
+                         &tickets[i]) == VKG_SUCCESS);
+}
+
+static void open_gate(env *e)
+{
+    VkSemaphoreSignalInfo si = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO,
+                                .semaphore = e->gate,
+                                .value = e->gate_value};
+    CHECK(e->vk->vkSignalSemaphore(e->device, &si) == VK_SUCCESS);
+}
+
+typedef struct result {
+    double cpu_us, wall_us; /* per completion */
+    uint32_t waiters;
+} result;
+
+static result run_cq(env *e, uint32_t n)
+{
+    vkg_ticket *t = calloc(n, sizeof *t);
+    vkg_cqe *cqe = calloc(n, sizeof *cqe);
+    CHECK(t && cqe);
+    vkg_cq *cq = NULL;
+    CHECK(vkg_cq_create(e->dev, n, &cq) == VKG_SUCCESS);
+    submit_behind_gate(e, n, t);
+    for (uint32_t i = 0; i < n; i++) CHECK(vkg_cq_watch(cq, t[i], i) == VKG_SUCCESS);
+    double c0 = now(CLOCK_PROCESS_CPUTIME_ID), w0 = now(CLOCK_MONOTONIC);
+    open_gate(e);
+    uint32_t got = 0;
+    while (got < n) {
+        CHECK(vkg_cq_wait(cq, 1, UINT64_MAX) == VKG_SUCCESS);
+        got += vkg_cq_reap(cq, cqe + got, n - got);
+    }
+    double c1 = now(CLOCK_PROCESS_CPUTIME_ID), w1 = now(CLOCK_MONOTONIC);
+    vkg_cq_destroy(cq);
+    free(t);
+    free(cqe);
+    return (result){(c1 - c0) * 1e6 / n, (w1 - w0) * 1e6 / n, n};
+}
+
+typedef struct naive_arg {
+    env *e;
+    vkg_ticket t;
+    atomic_uint *ready;
+} naive_arg;
+
+static void *naive_thread(void *p)
+{
+    naive_arg *a = p;
+    atomic_fetch_add(a->ready, 1);
+    VkSemaphore s = vkg_device_timeline(a->e->dev, a->t.queue);
+    VkSemaphoreWaitInfo wi = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_WAIT_INFO,
+                              .semaphoreCount = 1,
+                              .pSemaphores = &s,
+                              .pValues = &a->t.value};
+    CHECK(a->e->vk->vkWaitSemaphores(a->e->device, &wi, UINT64_MAX) == VK_SUCCESS);
+    return NULL;
+}
+
+static result run_naive(env *e, uint32_t n)
+{
+    vkg_ticket *t = calloc(n, sizeof *t);
+    naive_arg *args = calloc(n, sizeof *args);
+    pthread_t *th = calloc(n, sizeof *th);
+    CHECK(t && args && th);
+    atomic_uint ready = 0;
+    submit_behind_gate(e, n, t);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    uint32_t made = 0;
+    for (; made < n; made++) {
+        args[made] = (naive_arg){e, t[made], &ready};
+        if (pthread_create(&th[made], &attr, naive_thread, &args[made]) != 0) break;
+    }
+    while (atomic_load(&ready) < made) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    struct timespec settle = {0, 20000000}; /* let them reach vkWaitSemaphores */
+    nanosleep(&settle, NULL);
+    double c0 = now(CLOCK_PROCESS_CPUTIME_ID), w0 = now(CLOCK_MONOTONIC);
+    open_gate(e);
+    for (uint32_t i = 0; i < made; i++) pthread_join(th[i], NULL);
+    double c1 = now(CLOCK_PROCESS_CPUTIME_ID), w1 = now(CLOCK_MONOTONIC);
+    if (made < n) /* drain what had no thread */
+        CHECK(vkg_ticket_wait(e->dev, t[n - 1], UINT64_MAX) == VKG_SUCCESS);
+    pthread_attr_destroy(&attr);
+    free(t);
+    free(args);
+    free(th);
+    return (result){(c1 - c0) * 1e6 / (made ? made : 1), (w1 - w0) * 1e6 / (made ? made : 1),
+                    made};
+}
+
+static void trivial(void *arg)
+{
+    atomic_fetch_add((atomic_uint *)arg, 1);
+}
+
+int main(void)
+{
+    bool shortrun = getenv("VKG_BENCH_SHORT") != NULL;
+    env e = {0};
+    CHECK(vkg_device_create(&(vkg_device_desc){.app_name = "bench_completions"}, &e.dev) ==
+          VKG_SUCCESS);
+    vkg_device_vk dvk;
+    vkg_device_get_vk(e.dev, &dvk);
+    e.device = dvk.device;
+    e.vk = dvk.device_table;
+    VkSemaphoreTypeCreateInfo type = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO,
+                                      .semaphoreType = VK_SEMAPHORE_TYPE_TIMELINE};
+    VkSemaphoreCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO, .pNext = &type};
+    CHECK(e.vk->vkCreateSemaphore(e.device, &ci, NULL, &e.gate) == VK_SUCCESS);
+    printf("device: %s\n", vkg_device_caps(e.dev)->device_name);
+
+    const uint32_t counts[3] = {1, 100, shortrun ? 200 : 10000};
+    const int reps = shortrun ? 1 : 5;
+    result cq[3], naive[3];
+    for (int k = 0; k < 3; k++) {
+        result best_cq = {1e30, 1e30, 0}, best_nv = {1e30, 1e30, 0};
+        for (int r = 0; r < reps; r++) { /* best of reps: the least disturbed run */
+            result a = run_cq(&e, counts[k]);
+            result b = run_naive(&e, counts[k]);
+            if (a.cpu_us < best_cq.cpu_us) best_cq = a;
+            if (b.cpu_us < best_nv.cpu_us) best_nv = b;
+        }
+        cq[k] = best_cq;
+        naive[k] = best_nv;
+        printf("waiters %5u  cq: %8.2f us cpu %8.2f us wall per completion   "
+               "thread per waiter (%u threads): %8.2f us cpu %8.2f us wall\n",
+               counts[k], cq[k].cpu_us, cq[k].wall_us, naive[k].waiters, naive[k].cpu_us,
+               naive[k].wall_us);
+    }
+    printf("cq_cost_ratio_%u_vs_1: %.2f (cpu per completion; target <= 2)\n", counts[2],
+           cq[2].cpu_us / cq[0].cpu_us);
+    printf("naive_cost_ratio_%u_vs_1: %.2f\n", counts[2], naive[2].cpu_us / naive[0].cpu_us);
+
+    /* tasks */
+    vkg_task_runtime *rt = NULL;
+    CHECK(vkg_task_runtime_create(e.dev, &(vkg_task_runtime_desc){.workers = 1}, &rt) ==
+          VKG_SUCCESS);
+    uint32_t ntasks = shortrun ? 1000 : 100000;
+    atomic_uint ran = 0;
+    double w0 = now(CLOCK_MONOTONIC);
+    for (uint32_t i = 0; i < ntasks; i++) CHECK(vkg_task_spawn(rt, trivial, &ran, NULL) == VKG_SUCCESS);
+    vkg_task_runtime_destroy(rt);
+    double w1 = now(CLOCK_MONOTONIC);
+    CHECK(atomic_load(&ran) == ntasks);
+    printf("task spawn+run+finish: %.3f us per task (2 fiber switches each, %u tasks, 1 "
+           "worker)\n",
+           (w1 - w0) * 1e6 / ntasks, ntasks);
+    e.vk->vkDestroySemaphore(e.device, e.gate, NULL);
+    vkg_device_destroy(e.dev);
+    return 0;
+}
