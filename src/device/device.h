@@ -171,6 +171,9 @@ bool vkg__view_doom_locked(vkg_device *dev, uint32_t id, const uint64_t *extra);
 /* Device destruction, after vkDeviceWaitIdle: releases the whole deletion queue and frees
  * the scopes (their objects are left to vkg__resources_destroy_all). */
 void vkg__retire_all(vkg_device *dev);
+/* Whether a ticket names a queue of the device and a value it issued (value 0 always);
+ * if not, logs why, naming `call`. */
+bool vkg__ticket_valid(vkg_device *dev, vkg_ticket t, const char *call);
 /* The device queue a family's work goes to, UINT32_MAX if none. */
 uint32_t vkg__dq_of_family(const vkg_device *dev, uint32_t family);
 

@@ -253,24 +253,10 @@ static void vkg__mark(vkg__track *t, vkg_ticket ticket)
     if (ticket.value > t->used[ticket.queue]) t->used[ticket.queue] = ticket.value;
 }
 
-static vkg_result vkg__ticket_check(vkg_device *dev, vkg_ticket t, const char *fn)
-{
-    if (t.value == 0) return VKG_SUCCESS;
-    VKG_CHECK(&dev->host, t.queue < dev->dq_count, VKG_ERROR_INVALID_ARGUMENT,
-              "%s: ticket queue %u, but the device has %u queues", fn, t.queue, dev->dq_count);
-    pthread_mutex_lock(&dev->dq[t.queue].lock);
-    uint64_t submitted = dev->dq[t.queue].submitted;
-    pthread_mutex_unlock(&dev->dq[t.queue].lock);
-    VKG_CHECK(&dev->host, t.value <= submitted, VKG_ERROR_INVALID_ARGUMENT,
-              "%s: ticket {queue %u, value %llu} was never issued (last submission %llu)", fn,
-              t.queue, (unsigned long long)t.value, (unsigned long long)submitted);
-    return VKG_SUCCESS;
-}
-
 vkg_result vkg_buffer_mark_used(vkg_device *device, vkg_buffer buffer, vkg_ticket ticket)
 {
-    vkg_result r = vkg__ticket_check(device, ticket, "vkg_buffer_mark_used");
-    if (r != VKG_SUCCESS) return r;
+    if (!vkg__ticket_valid(device, ticket, "vkg_buffer_mark_used"))
+        return VKG_ERROR_INVALID_ARGUMENT;
     VKG__LOCK(device);
     vkg__buffer_rec *b = vkg__pool_get(&device->buffers, buffer.id);
     if (b) vkg__mark(&b->track, ticket);
@@ -282,8 +268,8 @@ vkg_result vkg_buffer_mark_used(vkg_device *device, vkg_buffer buffer, vkg_ticke
 
 vkg_result vkg_image_mark_used(vkg_device *device, vkg_image image, vkg_ticket ticket)
 {
-    vkg_result r = vkg__ticket_check(device, ticket, "vkg_image_mark_used");
-    if (r != VKG_SUCCESS) return r;
+    if (!vkg__ticket_valid(device, ticket, "vkg_image_mark_used"))
+        return VKG_ERROR_INVALID_ARGUMENT;
     VKG__LOCK(device);
     vkg__image_rec *im = vkg__pool_get(&device->images, image.id);
     if (im) vkg__mark(&im->track[0], ticket); /* destruction folds over all tracks */

@@ -408,20 +408,7 @@ vkg_result vkg_cq_watch(vkg_cq *cq, vkg_ticket ticket, uint64_t user_data)
 {
     if (!cq) return VKG_ERROR_INVALID_ARGUMENT;
     vkg_device *dev = cq->dev;
-    VKG_CHECK(&dev->host, ticket.value == 0 || ticket.queue < dev->dq_count,
-              VKG_ERROR_INVALID_ARGUMENT,
-              "vkg_cq_watch: ticket queue %u, but the device has %u queues", ticket.queue,
-              dev->dq_count);
-    if (ticket.value) {
-        pthread_mutex_lock(&dev->dq[ticket.queue].lock);
-        uint64_t submitted = dev->dq[ticket.queue].submitted;
-        pthread_mutex_unlock(&dev->dq[ticket.queue].lock);
-        VKG_CHECK(&dev->host, ticket.value <= submitted, VKG_ERROR_INVALID_ARGUMENT,
-                  "vkg_cq_watch: ticket {queue %u, value %llu} was never issued (the queue's "
-                  "last submission is %llu)",
-                  ticket.queue, (unsigned long long)ticket.value,
-                  (unsigned long long)submitted);
-    }
+    if (!vkg__ticket_valid(dev, ticket, "vkg_cq_watch")) return VKG_ERROR_INVALID_ARGUMENT;
     /* reserve the completion's room: in the ring, or in the overflow list */
     pthread_mutex_lock(&cq->lock);
     uint64_t need = cq->outstanding + 1;

@@ -165,17 +165,8 @@ vkg_result vkg_defer(vkg_device *device, const vkg_defer_desc *desc)
     vkg__doom d = {.kind = VKG__KIND_CALLBACK, .callback = desc->callback, .user = desc->user};
     for (uint32_t i = 0; i < desc->after_count; i++) {
         vkg_ticket t = desc->after[i];
+        if (!vkg__ticket_valid(device, t, "vkg_defer")) return VKG_ERROR_INVALID_ARGUMENT;
         if (t.value == 0) continue;
-        VKG_CHECK(&device->host, t.queue < device->dq_count, VKG_ERROR_INVALID_ARGUMENT,
-                  "vkg_defer: after[%u] names queue %u, but the device has %u queues", i,
-                  t.queue, device->dq_count);
-        pthread_mutex_lock(&device->dq[t.queue].lock);
-        uint64_t submitted = device->dq[t.queue].submitted;
-        pthread_mutex_unlock(&device->dq[t.queue].lock);
-        VKG_CHECK(&device->host, t.value <= submitted, VKG_ERROR_INVALID_ARGUMENT,
-                  "vkg_defer: after[%u] = {queue %u, value %llu} was never issued (the queue's "
-                  "last submission is %llu)",
-                  i, t.queue, (unsigned long long)t.value, (unsigned long long)submitted);
         if (t.value > d.after[t.queue]) d.after[t.queue] = t.value;
     }
     VKG__LOCK(device);

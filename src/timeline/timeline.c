@@ -75,7 +75,7 @@ VkSemaphore vkg_device_timeline(const vkg_device *device, uint32_t queue)
     return device->dq[queue].timeline;
 }
 
-static bool vkg__ticket_valid(vkg_device *dev, vkg_ticket t, const char *call)
+bool vkg__ticket_valid(vkg_device *dev, vkg_ticket t, const char *call)
 {
     if (t.value == 0) return true;
     if (t.queue >= dev->dq_count) {
