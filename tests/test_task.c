@@ -24,6 +24,16 @@ typedef struct shared {
     atomic_uint blocking, release;
 } shared;
 
+/* Sleeps until the counter reaches `n` or 10 s pass; returns its value. */
+static unsigned wait_count(atomic_uint *counter, unsigned n)
+{
+    for (int spin = 0; spin < 100000 && atomic_load(counter) < n; spin++) {
+        struct timespec ts = {0, 100000};
+        nanosleep(&ts, NULL);
+    }
+    return atomic_load(counter);
+}
+
 /* Occupies a worker until released (see test_thousand_tasks). */
 static void blocker(void *arg)
 {
@@ -121,13 +131,9 @@ static void test_thousand_tasks(void **state)
         assert_int_equal(vkg_task_spawn(rt, task_fill, &jobs[i], &tasks[i]), VKG_SUCCESS);
     }
     /* every task reaches its await while the gate is shut: two workers carry 1,000 waits */
-    for (int spin = 0; spin < 2000 && atomic_load(&s.waiting) < TASKS; spin++) {
-        vkg_ticket none = {0, 0}; /* outside a task vkg_await is a plain wait */
-        assert_int_equal(vkg_await(dev, none), VKG_SUCCESS);
-        struct timespec ts = {0, 5000000};
-        nanosleep(&ts, NULL);
-    }
-    assert_int_equal(atomic_load(&s.waiting), TASKS);
+    vkg_ticket none = {0, 0}; /* outside a task vkg_await is a plain wait */
+    assert_int_equal(vkg_await(dev, none), VKG_SUCCESS);
+    assert_int_equal(wait_count(&s.waiting, TASKS), TASKS);
     assert_int_equal(atomic_load(&s.done), 0);
     vkg_task_stats st;
     vkg_task_get_stats(rt, &st);
@@ -139,10 +145,7 @@ static void test_thousand_tasks(void **state)
     vkg_task *blockers[2];
     for (int i = 0; i < 2; i++)
         assert_int_equal(vkg_task_spawn(rt, blocker, &s, &blockers[i]), VKG_SUCCESS);
-    while (atomic_load(&s.blocking) < 2) {
-        struct timespec ts = {0, 100000};
-        nanosleep(&ts, NULL);
-    }
+    assert_int_equal(wait_count(&s.blocking, 2), 2);
     vkgt_gate_signal(&g, 1);
     atomic_store(&s.release, 1);
     for (int i = 0; i < 2; i++) assert_int_equal(vkg_task_join(blockers[i]), VKG_SUCCESS);
@@ -235,11 +238,7 @@ static void test_tasks_see_device_loss(void **state)
         jobs[i] = (job){&s, i};
         assert_int_equal(vkg_task_spawn(rt, task_lost, &jobs[i], NULL), VKG_SUCCESS);
     }
-    for (int spin = 0; spin < 2000 && atomic_load(&s.waiting) < 50; spin++) {
-        struct timespec ts = {0, 5000000};
-        nanosleep(&ts, NULL);
-    }
-    assert_int_equal(atomic_load(&s.waiting), 50);
+    assert_int_equal(wait_count(&s.waiting, 50), 50);
     vkg_device_debug_lose(dev);
     vkg_task_runtime_destroy(rt); /* returns once every task ended */
     assert_int_equal(atomic_load(&s.lost), 50);

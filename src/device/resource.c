@@ -218,6 +218,21 @@ static void vkg__extra(uint64_t *after, const uint64_t *extra)
         if (extra[q] > after[q]) after[q] = extra[q];
 }
 
+/* The public destroy calls: dooms a live object (retire.c frees it once the GPU is done
+ * with it), warns about a stale handle, then drains the deletion queue. */
+static void vkg__destroy(vkg_device *dev, vkg__pool *pool,
+                         bool (*doom)(vkg_device *, uint32_t, const uint64_t *), uint32_t id,
+                         const char *fn, const char *what)
+{
+    if (!id) return;
+    VKG__LOCK(dev);
+    bool live = vkg__pool_get(pool, id) != NULL;
+    if (live) doom(dev, id, NULL);
+    VKG__UNLOCK(dev);
+    if (!live) VKG__WARN(&dev->host, "%s: %s 0x%08x is stale (already destroyed)", fn, what, id);
+    vkg_device_poll(dev);
+}
+
 bool vkg__buffer_doom_locked(vkg_device *dev, uint32_t id, const uint64_t *extra)
 {
     vkg__buffer_rec *b = vkg__pool_get(&dev->buffers, id);
@@ -236,15 +251,9 @@ bool vkg__buffer_doom_locked(vkg_device *dev, uint32_t id, const uint64_t *extra
 
 void vkg_buffer_destroy(vkg_device *device, vkg_buffer buffer)
 {
-    if (!device || !buffer.id) return;
-    VKG__LOCK(device);
-    bool live = vkg__pool_get(&device->buffers, buffer.id) != NULL;
-    if (live) vkg__buffer_doom_locked(device, buffer.id, NULL);
-    VKG__UNLOCK(device);
-    if (!live)
-        VKG__WARN(&device->host, "vkg_buffer_destroy: buffer 0x%08x is stale (already destroyed)",
-                  buffer.id);
-    vkg_device_poll(device);
+    if (!device) return;
+    vkg__destroy(device, &device->buffers, vkg__buffer_doom_locked, buffer.id,
+                 "vkg_buffer_destroy", "buffer");
 }
 
 /* Records a use the caller submitted; under the lock. */
@@ -599,15 +608,9 @@ bool vkg__image_doom_locked(vkg_device *dev, uint32_t id, const uint64_t *extra)
 
 void vkg_image_destroy(vkg_device *device, vkg_image image)
 {
-    if (!device || !image.id) return;
-    VKG__LOCK(device);
-    bool live = vkg__pool_get(&device->images, image.id) != NULL;
-    if (live) vkg__image_doom_locked(device, image.id, NULL);
-    VKG__UNLOCK(device);
-    if (!live)
-        VKG__WARN(&device->host, "vkg_image_destroy: image 0x%08x is stale (already destroyed)",
-                  image.id);
-    vkg_device_poll(device);
+    if (!device) return;
+    vkg__destroy(device, &device->images, vkg__image_doom_locked, image.id,
+                 "vkg_image_destroy", "image");
 }
 
 vkg_result vkg_image_get_info(vkg_device *device, vkg_image image, vkg_image_info *out)
@@ -736,15 +739,9 @@ bool vkg__view_doom_locked(vkg_device *dev, uint32_t id, const uint64_t *extra)
 
 void vkg_view_destroy(vkg_device *device, vkg_view view)
 {
-    if (!device || !view.id) return;
-    VKG__LOCK(device);
-    bool live = vkg__pool_get(&device->views, view.id) != NULL;
-    if (live) vkg__view_doom_locked(device, view.id, NULL);
-    VKG__UNLOCK(device);
-    if (!live)
-        VKG__WARN(&device->host, "vkg_view_destroy: view 0x%08x is stale (already destroyed)",
-                  view.id);
-    vkg_device_poll(device);
+    if (!device) return;
+    vkg__destroy(device, &device->views, vkg__view_doom_locked, view.id,
+                 "vkg_view_destroy", "view");
 }
 
 vkg_result vkg_view_get_vk(vkg_device *device, vkg_view view, VkImageView *out)
