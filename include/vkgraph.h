@@ -561,6 +561,10 @@ VKG_MUST_CHECK vkg_result vkg_task_spawn(vkg_task_runtime *runtime, void (*fn)(v
 VKG_MUST_CHECK vkg_result vkg_await(vkg_device *device, vkg_ticket ticket);
 /* Waits for the task to end (suspending the caller if it is a task) and frees it. */
 VKG_MUST_CHECK vkg_result vkg_task_join(vkg_task *task);
+/* Inside a task: lets every other ready task run, then continues (on any worker). Outside a
+ * task: sched_yield(). For long host work split into steps; costs one fiber switch there and
+ * back (bench/completions: "task yield"). */
+void vkg_task_yield(void);
 /* Whether the calling code runs inside a task. */
 bool vkg_task_current(void);
 

@@ -204,6 +204,52 @@ static void test_join(void **state)
     vkgt_device_close(dev);
 }
 
+typedef struct interleave {
+    char log[16];
+    atomic_uint n;
+} interleave;
+
+typedef struct stepper {
+    interleave *il;
+    char name;
+} stepper;
+
+static void yield_steps(void *arg)
+{
+    stepper *s = arg;
+    for (int i = 0; i < 3; i++) {
+        unsigned k = atomic_fetch_add(&s->il->n, 1);
+        s->il->log[k] = vkg_task_current() ? s->name : '?';
+        vkg_task_yield();
+    }
+}
+
+/* On one worker, two tasks that yield take turns: each yield lets the other run. Outside a
+ * task, vkg_task_yield returns. */
+static void test_yield_takes_turns(void **state)
+{
+    (void)state;
+    vkg_device *dev = vkgt_device_open(NULL);
+    vkg_task_runtime *rt = NULL;
+    assert_int_equal(vkg_task_runtime_create(dev, &(vkg_task_runtime_desc){.workers = 1}, &rt),
+                     VKG_SUCCESS);
+    interleave il = {0};
+    stepper sa = {&il, 'a'}, sb = {&il, 'b'};
+    vkg_task *a = NULL, *b = NULL;
+    assert_int_equal(vkg_task_spawn(rt, yield_steps, &sa, &a), VKG_SUCCESS);
+    assert_int_equal(vkg_task_spawn(rt, yield_steps, &sb, &b), VKG_SUCCESS);
+    assert_int_equal(vkg_task_join(a), VKG_SUCCESS);
+    assert_int_equal(vkg_task_join(b), VKG_SUCCESS);
+    assert_int_equal(atomic_load(&il.n), 6);
+    assert_string_equal(il.log, "ababab");
+    vkg_task_stats st;
+    vkg_task_get_stats(rt, &st);
+    assert_true(st.switches >= 8); /* 2 starts + 6 resumes after yields */
+    vkg_task_yield(); /* not a task: a plain sched_yield */
+    vkg_task_runtime_destroy(rt);
+    vkgt_device_close(dev);
+}
+
 static void task_lost(void *arg)
 {
     job *j = arg;
@@ -255,6 +301,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thousand_tasks),
         cmocka_unit_test(test_join),
+        cmocka_unit_test(test_yield_takes_turns),
         cmocka_unit_test(test_tasks_see_device_loss),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

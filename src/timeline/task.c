@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <ucontext.h>
@@ -45,7 +46,7 @@
 #endif
 
 enum { VKG__TASK_READY, VKG__TASK_RUNNING, VKG__TASK_WAITING, VKG__TASK_DONE };
-enum { VKG__WAIT_NONE, VKG__WAIT_TICKET, VKG__WAIT_TASK };
+enum { VKG__WAIT_NONE, VKG__WAIT_TICKET, VKG__WAIT_TASK, VKG__WAIT_YIELD };
 
 struct vkg_task {
     vkg_task_runtime *rt;
@@ -209,6 +210,11 @@ static void vkg__after_switch(vkg_task_runtime *rt, vkg_task *t)
         return;
     }
     t->state = VKG__TASK_WAITING;
+    if (t->wait_kind == VKG__WAIT_YIELD) {
+        t->wait_result = VKG_SUCCESS;
+        vkg__ready_push(rt, t); /* behind every task already ready */
+        return;
+    }
     if (t->wait_kind == VKG__WAIT_TASK) {
         vkg_task *target = t->wait_task;
         if (target->state == VKG__TASK_DONE) {
@@ -450,6 +456,17 @@ vkg_result vkg_task_join(vkg_task *task)
     vkg__task_free(rt, task);
     pthread_mutex_unlock(&rt->lock);
     return VKG_SUCCESS;
+}
+
+void vkg_task_yield(void)
+{
+    vkg_task *t = vkg__current_task();
+    if (!t) {
+        sched_yield();
+        return;
+    }
+    t->wait_kind = VKG__WAIT_YIELD;
+    vkg__suspend(t);
 }
 
 bool vkg_task_current(void)
