@@ -165,6 +165,10 @@ typedef struct vkg_caps {
     vkg_queue_family_caps queue_families[VKG_MAX_QUEUE_FAMILIES];
     /* family each role submits to; roles without a dedicated family use the graphics one */
     uint32_t role_family[VKG_QUEUE_ROLE_COUNT];
+    /* Every role is its own queue with its own timeline, even where roles share a family
+     * (vkg_device_desc.queue_split, VKG_QUEUE_SPLIT=1). The compiler then plans one queue per
+     * role: semaphore waits between roles, and ownership transfers only between families. */
+    bool queue_split;
 
     uint32_t memory_type_count;
     vkg_memory_type_caps memory_types[VKG_MAX_MEMORY_TYPES];
@@ -248,6 +252,12 @@ typedef struct vkg_device_desc {
     /* Device frames (vkg_frame_begin): beginning frame N waits for the GPU work submitted
      * during frame N - frames_in_flight. 0: 2; at most VKG_MAX_FRAMES_IN_FLIGHT. */
     uint32_t frames_in_flight;
+    /* Give every role (graphics, compute, transfer) its own timeline and submissions even
+     * where the device offers one queue family, as on lavapipe and SwiftShader: work that
+     * would run on async queues then synchronizes with semaphores exactly as on a GPU with
+     * several families. Roles of one family use separate VkQueues where the family has
+     * enough, else share one. Also on when the environment has VKG_QUEUE_SPLIT=1. */
+    bool queue_split;
     struct {
         /* Preferred size of one device-memory block; 0: 64 MiB (1/8 of the heap for heaps
          * under 512 MiB). Blocks grow geometrically up to 4x this while a type keeps growing. */
@@ -280,6 +290,9 @@ typedef struct vkg_device_import_desc {
         VkQueue queue;
         uint32_t family;
     } queues[VKG_QUEUE_ROLE_COUNT];
+    /* As vkg_device_desc.queue_split (roles given the same VkQueue still submit
+     * separately, each with its own timeline). */
+    bool queue_split;
     /* Optional features the user enabled on the device (vkgraph uses them if set). */
     bool descriptor_indexing;
     bool push_descriptors;
@@ -1133,7 +1146,7 @@ typedef struct vkg_plan_event {
 typedef struct vkg_plan_submission {
     uint32_t queue;
     uint32_t index; /* n-th submission of its queue */
-    uint32_t first_pass, pass_count; /* consecutive in the queue's pass list */
+    uint32_t first_pass, pass_count; /* into vkg_plan_info.queue_passes, inside the queue's range */
     uint32_t first_wait, wait_count;
     /* releases of imported resources owned by this queue at plan start, recorded before
      * the first pass (the queue's first submission only) */

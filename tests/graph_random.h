@@ -182,4 +182,25 @@ static inline void vkgt_caps_variant(vkg_caps *caps, uint32_t variant)
     for (int r = 0; r < 3; r++) caps->role_family[r] = maps[variant][r];
 }
 
+/* Prints a plan's passes with their uses, then its JSON, to stderr (for a failing seed). */
+static inline void vkgt_plan_dump(vkg_plan *plan)
+{
+    vkg_plan_info in;
+    vkg_plan_get_info(plan, &in);
+    for (uint32_t k = 0; k < in.pass_count; k++) {
+        fprintf(stderr, "%s:", in.passes[k].name);
+        for (uint32_t i = 0; i < in.passes[k].use_count; i++) {
+            const vkg_plan_use *u = &in.uses[in.passes[k].first_use + i];
+            const vkg_plan_resource *r = &in.resources[u->resource];
+            fprintf(stderr, " %s%s(%s/%s):%s[m%u+%u l%u+%u b%llu+%llu]", r->name,
+                    r->imported ? "*" : "", vkg_access_get(r->state.access)->name,
+                    vkg_queue_role_name(r->state.queue), vkg_access_get(u->access)->name,
+                    u->base_mip, u->mip_count, u->base_layer, u->layer_count,
+                    (unsigned long long)u->offset, (unsigned long long)u->size);
+        }
+        fprintf(stderr, "\n");
+    }
+    if (vkg_plan_write_json(plan, stderr) != VKG_SUCCESS) fprintf(stderr, "(dump failed)\n");
+}
+
 #endif

@@ -11,26 +11,6 @@
 #include "graph_checker.h"
 #include "graph_random.h"
 
-static void dump(vkg_plan *plan)
-{
-    vkg_plan_info in;
-    vkg_plan_get_info(plan, &in);
-    for (uint32_t k = 0; k < in.pass_count; k++) {
-        fprintf(stderr, "%s:", in.passes[k].name);
-        for (uint32_t i = 0; i < in.passes[k].use_count; i++) {
-            const vkg_plan_use *u = &in.uses[in.passes[k].first_use + i];
-            const vkg_plan_resource *r = &in.resources[u->resource];
-            fprintf(stderr, " %s%s(%s/%s):%s[m%u+%u l%u+%u b%llu+%llu]", r->name,
-                    r->imported ? "*" : "", vkg_access_get(r->state.access)->name,
-                    vkg_queue_role_name(r->state.queue), vkg_access_get(u->access)->name,
-                    u->base_mip, u->mip_count, u->base_layer, u->layer_count,
-                    (unsigned long long)u->offset, (unsigned long long)u->size);
-        }
-        fprintf(stderr, "\n");
-    }
-    if (vkg_plan_write_json(plan, stderr) != VKG_SUCCESS) fprintf(stderr, "(dump failed)\n");
-}
-
 static void run_random(uint32_t want, uint64_t seed, uint32_t max_passes)
 {
     uint64_t s = seed;
@@ -62,7 +42,7 @@ static void run_random(uint32_t want, uint64_t seed, uint32_t max_passes)
         if (!vkgt_check_plan(plan, why, sizeof why)) {
             fprintf(stderr, "graph seed 0x%llx (caps variant %u): %s\n",
                     (unsigned long long)graph_seed, variant, why);
-            dump(plan);
+            vkgt_plan_dump(plan);
             fail_msg("hazard checker: %s", why);
         }
         vkg_plan_info info;
@@ -158,7 +138,7 @@ static void test_checker_catches_damage(void **state)
             {
                 fprintf(stderr, "not caught: pass %s barrier %u%s\n", in.passes[k].name, drop,
                         alias ? " (aliasing)" : "");
-                if (getenv("VKGT_DUMP")) dump(plan);
+                if (getenv("VKGT_DUMP")) vkgt_plan_dump(plan);
             }
             free(copy);
             free(bars);
@@ -178,7 +158,7 @@ static void test_checker_catches_damage(void **state)
             d.submissions = subs;
             waits_dropped++;
             if (!vkgt_check_plan_info(&d, why, sizeof why)) waits_caught++;
-            else { fprintf(stderr, "not caught: a wait\n"); if (getenv("VKGT_DUMP")) dump(plan); }
+            else { fprintf(stderr, "not caught: a wait\n"); if (getenv("VKGT_DUMP")) vkgt_plan_dump(plan); }
             free(subs);
         }
         vkg_plan_destroy(plan);

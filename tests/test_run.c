@@ -54,6 +54,8 @@ static void test_random_graphs_verify(void **state)
             vkg_graph_destroy(g);
             continue;
         }
+        if (getenv("VKGT_DUMP_SEED") && strtoull(getenv("VKGT_DUMP_SEED"), NULL, 10) == seed)
+            vkgt_plan_dump(plan); /* VKGT_DUMP_SEED=N: the plan of one seed */
         vkg_plan_destroy(plan);
         vkgr_info info;
         uint32_t before = vkg_device_validation_count(dev);

@@ -32,7 +32,9 @@ static void usage(FILE *f)
             "  version                   print the version\n"
             "\n"
             "environment: VKG_DEVICE=NAME picks the first device whose name contains NAME;\n"
-            "VKG_VALIDATION=1 enables validation with synchronization validation.\n");
+            "VKG_VALIDATION=1 enables validation with synchronization validation;\n"
+            "VKG_QUEUE_SPLIT=1 gives every queue role its own timeline and submissions even\n"
+            "on a device with one queue family (cross-queue semaphores on lavapipe).\n");
 }
 
 static const char *device_type_name(VkPhysicalDeviceType t)

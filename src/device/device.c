@@ -596,7 +596,7 @@ static void vkg__memory_setup(vkg_device *dev, VkDeviceSize block_size,
     vkg__memory_init(&dev->memory, &dev->host, &config, &backend);
 }
 
-static vkg_result vkg__device_finish(vkg_device *dev)
+static vkg_result vkg__device_finish(vkg_device *dev, bool split)
 {
     vkg__load_device_table(&dev->vk, dev->device, dev->loader.vki.vkGetDeviceProcAddr);
     if (!dev->vk.vkQueueSubmit2 || !dev->vk.vkCmdPipelineBarrier2 ||
@@ -608,6 +608,7 @@ static vkg_result vkg__device_finish(vkg_device *dev)
     }
     for (uint32_t r = 0; r < VKG_QUEUE_ROLE_COUNT; r++)
         dev->caps.role_family[r] = dev->queues[r].family;
+    dev->caps.queue_split = split;
     vkg__set_name(dev, VK_OBJECT_TYPE_DEVICE, (uint64_t)(uintptr_t)dev->device, "vkgraph");
     return vkg__timelines_create(dev);
 }
@@ -627,6 +628,8 @@ vkg_result vkg_device_create(const vkg_device_desc *desc, vkg_device **out_devic
     dev->owns_device = true;
     dev->vkac = desc->vk_allocation_callbacks;
     bool validation = desc->validation || vkg__env_true("VKG_VALIDATION");
+    bool split = desc->queue_split || vkg__env_true("VKG_QUEUE_SPLIT");
+    uint32_t queue_index[VKG_QUEUE_ROLE_COUNT] = {0};
 
     r = vkg__loader_open(&dev->loader, &dev->host, desc->get_instance_proc_addr);
     if (r == VKG_SUCCESS)
@@ -684,21 +687,28 @@ vkg_result vkg_device_create(const vkg_device_desc *desc, vkg_device **out_devic
     vkg__free(&dev->host, infos);
 
     if (r == VKG_SUCCESS) {
-        /* one queue per distinct family; roles sharing a family share its queue */
+        /* one queue per distinct family, roles sharing a family share it; split: one queue
+         * per role where the family has enough (queue_index[] says which) */
         VkDeviceQueueCreateInfo qci[VKG_QUEUE_ROLE_COUNT];
         uint32_t qcount = 0;
-        static const float priority = 1.0f;
+        static const float priorities[VKG_QUEUE_ROLE_COUNT] = {1.0f, 1.0f, 1.0f};
         for (uint32_t role = 0; role < VKG_QUEUE_ROLE_COUNT; role++) {
             uint32_t fam = dev->caps.role_family[role];
-            bool seen = false;
-            for (uint32_t i = 0; i < qcount; i++) seen = seen || qci[i].queueFamilyIndex == fam;
-            if (seen) continue;
-            qci[qcount++] = (VkDeviceQueueCreateInfo){
-                .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
-                .queueFamilyIndex = fam,
-                .queueCount = 1,
-                .pQueuePriorities = &priority,
-            };
+            uint32_t i = 0;
+            while (i < qcount && qci[i].queueFamilyIndex != fam) i++;
+            if (i == qcount) {
+                qci[qcount++] = (VkDeviceQueueCreateInfo){
+                    .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+                    .queueFamilyIndex = fam,
+                    .queueCount = 1,
+                    .pQueuePriorities = priorities,
+                };
+                queue_index[role] = 0;
+            } else if (split && qci[i].queueCount < dev->caps.queue_families[fam].queue_count) {
+                queue_index[role] = qci[i].queueCount++;
+            } else {
+                queue_index[role] = split ? qci[i].queueCount - 1 : 0;
+            }
         }
         vkg__feature_chain have, want;
         vkg__feature_chain_init(&have);
@@ -754,10 +764,10 @@ vkg_result vkg_device_create(const vkg_device_desc *desc, vkg_device **out_devic
         vkg__load_device_table(&dev->vk, dev->device, dev->loader.vki.vkGetDeviceProcAddr);
         for (uint32_t role = 0; role < VKG_QUEUE_ROLE_COUNT; role++) {
             dev->queues[role].family = dev->caps.role_family[role];
-            dev->vk.vkGetDeviceQueue(dev->device, dev->queues[role].family, 0,
+            dev->vk.vkGetDeviceQueue(dev->device, dev->queues[role].family, queue_index[role],
                                      &dev->queues[role].queue);
         }
-        r = vkg__device_finish(dev);
+        r = vkg__device_finish(dev, split);
     }
     if (r == VKG_SUCCESS) vkg__memory_setup(dev, desc->memory.block_size, desc->memory.heap_size_limit);
     if (r == VKG_SUCCESS) r = vkg__frames_setup(dev, desc->frames_in_flight);
@@ -765,9 +775,11 @@ vkg_result vkg_device_create(const vkg_device_desc *desc, vkg_device **out_devic
         vkg__device_free(dev);
         return r;
     }
-    VKG__INFO(&dev->host, "device \"%s\"%s; queue families: graphics %u, compute %u, transfer %u",
+    VKG__INFO(&dev->host,
+              "device \"%s\"%s; queue families: graphics %u, compute %u, transfer %u%s",
               dev->caps.device_name, validation ? " with validation" : "",
-              dev->queues[0].family, dev->queues[1].family, dev->queues[2].family);
+              dev->queues[0].family, dev->queues[1].family, dev->queues[2].family,
+              split ? "; roles split (one timeline each)" : "");
     *out_device = dev;
     return VKG_SUCCESS;
 }
@@ -827,7 +839,8 @@ vkg_result vkg_device_import(const vkg_device_import_desc *desc, vkg_device **ou
             }
         }
     }
-    if (r == VKG_SUCCESS) r = vkg__device_finish(dev);
+    if (r == VKG_SUCCESS)
+        r = vkg__device_finish(dev, desc->queue_split || vkg__env_true("VKG_QUEUE_SPLIT"));
     if (r == VKG_SUCCESS) vkg__memory_setup(dev, desc->memory.block_size, desc->memory.heap_size_limit);
     if (r == VKG_SUCCESS) r = vkg__frames_setup(dev, desc->frames_in_flight);
     if (r != VKG_SUCCESS) {

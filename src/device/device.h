@@ -81,13 +81,15 @@ struct vkg_device {
         uint32_t family;
     } queues[VKG_QUEUE_ROLE_COUNT];
 
-    /* one per distinct VkQueue: its timeline semaphore counts its submissions */
+    /* One per distinct VkQueue (split: one per role); its timeline semaphore counts its
+     * submissions. Device queues split from one VkQueue share the first one's lock. */
     struct vkg__dqueue {
         VkQueue queue;
         uint32_t family;
         VkSemaphore timeline;
-        uint64_t submitted; /* last value a submission signals; under `lock` */
-        pthread_mutex_t lock; /* serialises vkQueueSubmit2 on the queue */
+        uint64_t submitted; /* last value a submission signals; under the lock */
+        pthread_mutex_t lock; /* serialises vkQueueSubmit2 on the VkQueue */
+        uint32_t lock_of;     /* the device queue whose `lock` guards this one */
     } dq[VKG_QUEUE_ROLE_COUNT];
     uint32_t dq_count;
     uint32_t role_dq[VKG_QUEUE_ROLE_COUNT];
@@ -174,7 +176,14 @@ void vkg__retire_all(vkg_device *dev);
 /* Whether a ticket names a queue of the device and a value it issued (value 0 always);
  * if not, logs why, naming `call`. */
 bool vkg__ticket_valid(vkg_device *dev, vkg_ticket t, const char *call);
-/* The device queue a family's work goes to, UINT32_MAX if none. */
-uint32_t vkg__dq_of_family(const vkg_device *dev, uint32_t family);
+/* The lock guarding device queue q's submissions and `submitted`. */
+static inline pthread_mutex_t *vkg__dq_mutex(vkg_device *dev, uint32_t q)
+{
+    return &dev->dq[dev->dq[q].lock_of].lock;
+}
+/* Locks (unlocks) the locks of every device queue with used[q], each lock once and in index
+ * order, so that several callers never deadlock. */
+void vkg__dq_lock_set(vkg_device *dev, const bool *used);
+void vkg__dq_unlock_set(vkg_device *dev, const bool *used);
 
 #endif

@@ -528,6 +528,22 @@ static vkg_result vkg__make_transient(vkg_executor *ex, vkg__real *x, uint32_t r
     return VKG_SUCCESS;
 }
 
+/* A plan wait's stage mask as a semaphore wait's: HOST names no command-buffer stage and is
+ * not allowed there; the compiler puts ALL_COMMANDS beside every host access. */
+static VkPipelineStageFlags2 vkg__wait_stage(VkPipelineStageFlags2 stage)
+{
+    stage &= ~VK_PIPELINE_STAGE_2_HOST_BIT;
+    return stage ? stage : VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
+}
+
+/* Where a submission goes in submission order: after its first pass's predecessors in plan
+ * order; a prologue-only submission before all. (first_pass indexes queue_passes.) */
+static uint32_t vkg__sub_key(const vkg_plan_info *in, uint32_t s)
+{
+    const vkg_plan_submission *sub = &in->submissions[s];
+    return sub->pass_count ? in->queue_passes[sub->first_pass] + 1 : 0;
+}
+
 static vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_plan *plan,
                                    vkg__real **out)
 {
@@ -557,8 +573,11 @@ static vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_
         return VKG__OOM(&ex->host, "a plan realisation");
     }
     for (uint32_t q = 0; q < in->queue_count && r == VKG_SUCCESS; q++) {
-        x->dq_of_queue[q] = vkg__dq_of_family(dev, in->queues[q].family);
-        if (x->dq_of_queue[q] == UINT32_MAX) {
+        x->dq_of_queue[q] = in->queues[q].role < VKG_QUEUE_ROLE_COUNT
+                                ? dev->role_dq[in->queues[q].role]
+                                : UINT32_MAX;
+        if (x->dq_of_queue[q] == UINT32_MAX ||
+            dev->dq[x->dq_of_queue[q]].family != in->queues[q].family) {
             VKG__ERROR(&ex->host,
                        "vkg_execute(\"%s\"): the plan puts %s work on queue family %u, which "
                        "device \"%s\" gives no queue: compile the plan with this device's "
@@ -630,15 +649,12 @@ static vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_
         }
     }
     x->first_chunk[in->submission_count] = x->chunk_count;
-    /* submission order: by first pass, so every semaphore wait follows its signal */
+    /* submission order: by first pass, so every semaphore wait follows its signal; a
+     * prologue alone (releases of imported resources, no pass) goes first */
     for (uint32_t s = 0; s < in->submission_count; s++) {
         uint32_t at = s;
-        uint32_t key = in->queue_passes[in->queues[in->submissions[s].queue].first_pass +
-                                        in->submissions[s].first_pass];
-        while (at > 0) {
-            const vkg_plan_submission *o = &in->submissions[x->submit_order[at - 1]];
-            uint32_t ok = in->queue_passes[in->queues[o->queue].first_pass + o->first_pass];
-            if (ok <= key) break;
+        uint32_t key = vkg__sub_key(in, s);
+        while (at > 0 && vkg__sub_key(in, x->submit_order[at - 1]) > key) {
             x->submit_order[at] = x->submit_order[at - 1];
             at--;
         }
@@ -661,11 +677,10 @@ static vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_
         for (uint32_t i = 0; i < in->submission_count; i++) {
             uint32_t s = x->submit_order[i];
             const vkg_plan_submission *sub = &in->submissions[s];
-            const vkg_plan_queue *pq = &in->queues[sub->queue];
             uint32_t dq = x->dq_of_queue[sub->queue];
             for (uint32_t j = 0; j < sub->pass_count; j++) {
                 const vkg_plan_pass *p =
-                    &in->passes[in->queue_passes[pq->first_pass + sub->first_pass + j]];
+                    &in->passes[in->queue_passes[sub->first_pass + j]];
                 for (uint32_t u = 0; u < p->use_count; u++) {
                     const vkg_plan_use *pu = &in->uses[p->first_use + u];
                     const vkg_plan_resource *pr = &in->resources[pu->resource];
@@ -739,11 +754,10 @@ static vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_
         uint32_t nib = 0;
         for (uint32_t s = 0; s < in->submission_count; s++) {
             const vkg_plan_submission *sub = &in->submissions[s];
-            const vkg_plan_queue *pq = &in->queues[sub->queue];
             x->first_import_bar[s] = nib;
             for (uint32_t j = 0; j < sub->pass_count; j++) {
                 const vkg_plan_pass *p =
-                    &in->passes[in->queue_passes[pq->first_pass + sub->first_pass + j]];
+                    &in->passes[in->queue_passes[sub->first_pass + j]];
                 for (uint32_t b = 0; b < p->barrier_count; b++)
                     if (in->barriers[p->first_barrier + b].flags & VKG_BARRIER_IMPORTED)
                         x->import_bars[nib++] = p->first_barrier + b;
@@ -1124,7 +1138,7 @@ static vkg_result vkg__record(vkg_executor *ex, vkg__real *x, const vkg__chunk *
         vkg__barriers(ex, x, sc, cmd, &x->prol[ch->submission], pq->family);
     }
     for (uint32_t i = ch->first; i < ch->first + ch->count; i++) {
-        uint32_t k = in->queue_passes[pq->first_pass + sub->first_pass + i];
+        uint32_t k = in->queue_passes[sub->first_pass + i];
         const vkg_plan_pass *p = &in->passes[k];
         if (p->wait_event_count) {
             vkg__batch bt = vkg__scratch_batch(x, sc);
@@ -1484,11 +1498,9 @@ static vkg_result vkg__execute(vkg_executor *ex, const vkg_plan *plan,
     for (uint32_t s = 0; s < in->submission_count; s++)
         used[x->dq_of_queue[in->submissions[s].queue]] = true;
     uint64_t next[VKG_QUEUE_ROLE_COUNT];
-    for (uint32_t q = 0; q < dev->dq_count; q++) {
-        if (!used[q]) continue;
-        pthread_mutex_lock(&dev->dq[q].lock);
-        next[q] = dev->dq[q].submitted;
-    }
+    vkg__dq_lock_set(dev, used);
+    for (uint32_t q = 0; q < dev->dq_count; q++)
+        if (used[q]) next[q] = dev->dq[q].submitted;
     for (uint32_t i = 0; i < in->submission_count; i++) {
         uint32_t s = x->submit_order[i];
         x->values[s] = ++next[x->dq_of_queue[in->submissions[s].queue]];
@@ -1511,7 +1523,7 @@ static vkg_result vkg__execute(vkg_executor *ex, const vkg_plan *plan,
                 .sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
                 .semaphore = dev->dq[x->dq_of_queue[pw->queue]].timeline,
                 .value = x->values[src],
-                .stageMask = pw->stage ? pw->stage : VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
+                .stageMask = vkg__wait_stage(pw->stage)};
         }
         /* imported resources last used on another queue: wait for that ticket */
         for (uint32_t j = x->first_import_bar[s]; j < x->first_import_bar[s + 1] && nw < x->wait_cap;
@@ -1573,8 +1585,7 @@ static vkg_result vkg__execute(vkg_executor *ex, const vkg_plan *plan,
         slot->last[dq] = (vkg_ticket){dq, x->values[s]};
         last = slot->last[dq];
     }
-    for (uint32_t q = dev->dq_count; q-- > 0;)
-        if (used[q]) pthread_mutex_unlock(&dev->dq[q].lock);
+    vkg__dq_unlock_set(dev, used);
     if (r != VKG_SUCCESS) return r;
     pthread_mutex_lock(&dev->lock); /* vkg_*_mark_used writes the same records */
     vkg__update_tracks(x);

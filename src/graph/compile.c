@@ -390,7 +390,8 @@ static vkg_result vkg__map_queues(vkg__ctx *c)
                   "families: fill role_family from the device (vkg_device_caps)",
                   caps->device_name, vkg_queue_role_name((vkg_queue_role)role), fam,
                   caps->queue_family_count);
-        uint32_t q = 0;
+        /* roles of one family share a queue, unless the device splits them */
+        uint32_t q = caps->queue_split ? c->nq : 0;
         while (q < c->nq && c->q_family[q] != fam) q++;
         if (q == c->nq) {
             c->q_family[q] = fam;
@@ -928,7 +929,10 @@ static void vkg__sync_sub(vkg__ctx *c, uint32_t k, const vkg__touch *t, vkg__sub
     if (r->is_image && ol == VK_IMAGE_LAYOUT_UNDEFINED && relayout) flags |= VKG_BARRIER_DISCARD;
 
     if (s->owner != NOQ && s->owner != q) {
-        if (s->defined) {
+        /* queues of one family (split roles) share ownership: a semaphore wait orders and
+         * makes memory visible, and a barrier is needed only for a layout change */
+        bool same_family = c->q_family[s->owner] == c->q_family[q];
+        if (s->defined && !same_family) {
             /* queue-family ownership transfer: release after the owner's last use, wait on
              * its timeline, acquire here (spec: "Queue Family Ownership Transfer") */
             vkg_plan_barrier rel = b;
@@ -950,16 +954,23 @@ static void vkg__sync_sub(vkg__ctx *c, uint32_t k, const vkg__touch *t, vkg__sub
             b.flags = flags | VKG_BARRIER_ACQUIRE;
             vkg__push_bar(c, 2 * k, &b);
         } else {
-            /* undefined contents: no transfer; order after the other queue's accesses */
+            /* undefined contents, or another queue of the same family: no transfer; order
+             * after the other queue's accesses */
             bool waited = false;
-            if ((s->has_w || s->r_stage) && s->last_pass != VKG__NO_INDEX) {
+            if ((s->has_w || s->r_stage || s->defined) && s->last_pass != VKG__NO_INDEX) {
                 vkg__push_wait(c, k, s->owner, s->last_pass, ds);
                 waited = true;
             }
-            if (relayout) {
-                b.old_layout = VK_IMAGE_LAYOUT_UNDEFINED;
+            /* an imported resource's first use always gets its barrier: the executor
+             * fills in the tracked layout and accesses, which may differ from the declared */
+            if (relayout || s->from_import) {
+                if (!s->defined && relayout) {
+                    b.old_layout = VK_IMAGE_LAYOUT_UNDEFINED;
+                    flags |= VKG_BARRIER_DISCARD;
+                }
                 b.src_stage = waited ? ds : VK_PIPELINE_STAGE_2_NONE;
-                b.flags = flags | VKG_BARRIER_DISCARD;
+                b.src_access = VK_ACCESS_2_NONE;
+                b.flags = flags;
                 vkg__push_bar(c, 2 * k, &b);
             }
         }

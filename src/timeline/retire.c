@@ -370,9 +370,9 @@ vkg_result vkg_frame_end(vkg_device *device)
               "vkg_frame_end: no frame is open: call vkg_frame_begin first");
     uint64_t *end = device->frame_end[device->frame % device->frames_in_flight];
     for (uint32_t q = 0; q < device->dq_count; q++) {
-        pthread_mutex_lock(&device->dq[q].lock);
+        pthread_mutex_lock(vkg__dq_mutex(device, q));
         end[q] = device->dq[q].submitted;
-        pthread_mutex_unlock(&device->dq[q].lock);
+        pthread_mutex_unlock(vkg__dq_mutex(device, q));
     }
     VKG__LOCK(device);
     vkg__scope_empty(device, device->frame_scope, end);

@@ -5,24 +5,44 @@
 
 #include <pthread.h>
 
-uint32_t vkg__dq_of_family(const vkg_device *dev, uint32_t family)
+/* Which locks a set of device queues needs, as a set of lock owners. */
+static void vkg__dq_locks(const vkg_device *dev, const bool *used, bool *locks)
 {
-    for (uint32_t i = 0; i < dev->dq_count; i++)
-        if (dev->dq[i].family == family) return i;
-    return UINT32_MAX;
+    for (uint32_t q = 0; q < VKG_QUEUE_ROLE_COUNT; q++) locks[q] = false;
+    for (uint32_t q = 0; q < dev->dq_count; q++)
+        if (used[q]) locks[dev->dq[q].lock_of] = true;
+}
+
+void vkg__dq_lock_set(vkg_device *dev, const bool *used)
+{
+    bool locks[VKG_QUEUE_ROLE_COUNT];
+    vkg__dq_locks(dev, used, locks);
+    for (uint32_t q = 0; q < dev->dq_count; q++)
+        if (locks[q]) pthread_mutex_lock(&dev->dq[q].lock);
+}
+
+void vkg__dq_unlock_set(vkg_device *dev, const bool *used)
+{
+    bool locks[VKG_QUEUE_ROLE_COUNT];
+    vkg__dq_locks(dev, used, locks);
+    for (uint32_t q = dev->dq_count; q-- > 0;)
+        if (locks[q]) pthread_mutex_unlock(&dev->dq[q].lock);
 }
 
 vkg_result vkg__timelines_create(vkg_device *dev)
 {
     dev->dq_count = 0;
     for (uint32_t role = 0; role < VKG_QUEUE_ROLE_COUNT; role++) {
-        uint32_t i = 0;
-        while (i < dev->dq_count && dev->dq[i].queue != dev->queues[role].queue) i++;
+        /* the device queue of the same VkQueue, if any */
+        uint32_t same = 0;
+        while (same < dev->dq_count && dev->dq[same].queue != dev->queues[role].queue) same++;
+        uint32_t i = dev->caps.queue_split ? dev->dq_count : same;
         if (i == dev->dq_count) {
             struct vkg__dqueue *q = &dev->dq[i];
             q->queue = dev->queues[role].queue;
             q->family = dev->queues[role].family;
             q->submitted = 0;
+            q->lock_of = same < dev->dq_count ? same : i;
             VkSemaphoreTypeCreateInfo type = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO,
                                               .semaphoreType = VK_SEMAPHORE_TYPE_TIMELINE};
             VkSemaphoreCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO,
@@ -30,7 +50,7 @@ vkg_result vkg__timelines_create(vkg_device *dev)
             VkResult vr = dev->vk.vkCreateSemaphore(dev->device, &ci, dev->vkac, &q->timeline);
             if (vr != VK_SUCCESS)
                 return VKG__VK_FAIL(dev, vr, "vkCreateSemaphore", "a queue timeline");
-            if (pthread_mutex_init(&q->lock, NULL) != 0) {
+            if (q->lock_of == i && pthread_mutex_init(&q->lock, NULL) != 0) {
                 dev->vk.vkDestroySemaphore(dev->device, q->timeline, dev->vkac);
                 q->timeline = VK_NULL_HANDLE;
                 VKG__ERROR(&dev->host, "pthread_mutex_init failed for a queue lock");
@@ -51,7 +71,7 @@ void vkg__timelines_destroy(vkg_device *dev)
     for (uint32_t i = 0; i < dev->dq_count; i++) {
         if (dev->dq[i].timeline) {
             dev->vk.vkDestroySemaphore(dev->device, dev->dq[i].timeline, dev->vkac);
-            pthread_mutex_destroy(&dev->dq[i].lock);
+            if (dev->dq[i].lock_of == i) pthread_mutex_destroy(&dev->dq[i].lock);
         }
         dev->dq[i].timeline = VK_NULL_HANDLE;
     }
@@ -84,9 +104,9 @@ bool vkg__ticket_valid(vkg_device *dev, vkg_ticket t, const char *call)
         return false;
     }
     struct vkg__dqueue *q = &dev->dq[t.queue];
-    pthread_mutex_lock(&q->lock);
+    pthread_mutex_lock(vkg__dq_mutex(dev, t.queue));
     uint64_t submitted = q->submitted;
-    pthread_mutex_unlock(&q->lock);
+    pthread_mutex_unlock(vkg__dq_mutex(dev, t.queue));
     if (t.value > submitted) {
         VKG__ERROR(&dev->host,
                    "%s: ticket {queue %u, value %llu} was never issued (the queue's last "
@@ -190,7 +210,7 @@ vkg_result vkg_submit(vkg_device *device, const vkg_submit_desc *desc, vkg_ticke
      * advances past it once that work is done, and submission order holds the rest only
      * with a barrier, which the caller records; see the header) */
     struct vkg__dqueue *q = &device->dq[dq];
-    pthread_mutex_lock(&q->lock);
+    pthread_mutex_lock(vkg__dq_mutex(device, dq));
     signals[0] = (VkSemaphoreSubmitInfo){.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
                                          .semaphore = q->timeline,
                                          .value = q->submitted + 1,
@@ -207,7 +227,7 @@ vkg_result vkg_submit(vkg_device *device, const vkg_submit_desc *desc, vkg_ticke
     VkResult vr = device->vk.vkQueueSubmit2(q->queue, 1, &si, VK_NULL_HANDLE);
     if (vr == VK_SUCCESS) q->submitted++;
     uint64_t value = q->submitted;
-    pthread_mutex_unlock(&q->lock);
+    pthread_mutex_unlock(vkg__dq_mutex(device, dq));
     if (vr != VK_SUCCESS) return VKG__VK_FAIL(device, vr, "vkQueueSubmit2", "vkg_submit");
     if (ticket) *ticket = (vkg_ticket){dq, value};
     return VKG_SUCCESS;
