@@ -440,6 +440,77 @@ typedef struct vkg_cq_stats {
 void vkg_cq_get_stats(vkg_cq *cq, vkg_cq_stats *out);
 
 /* ------------------------------------------------------------------------------------------
+ * Uploader: host data into buffers and images on the transfer role, from any thread.
+ *
+ * - A fixed staging ring (host-visible, ring_size bytes) holds the data between the host
+ *   copy and the GPU copy; when it is full an upload waits for the oldest copies to
+ *   complete, so staging memory never grows. Uploads larger than half the ring go in
+ *   several submissions (bands of rows or slices for images).
+ * - Each call returns the ticket of its last submission; the destination's tracked state
+ *   records the transfer write, so a graph that binds the resource afterwards waits for the
+ *   upload by itself (a semaphore wait when it runs on another queue, and the barrier and
+ *   layout transition from TRANSFER_DST_OPTIMAL). Order an upload and an execution that
+ *   use the same resource by calling them in that order (not concurrently).
+ * - Whole subresources discard their old contents (no wait on their last reader beyond the
+ *   barrier); a partial upload into contents last used on another queue family is refused
+ *   (it would need an ownership transfer recorded on that family's queue).
+ * - vkg_upload_image_mips uploads the smallest mip first, so something is visible at once.
+ * Thread safety: every call may run from any thread at once, except vkg_uploader_destroy.
+ * ---------------------------------------------------------------------------------------- */
+typedef struct vkg_uploader vkg_uploader;
+
+typedef struct vkg_uploader_desc {
+    const char *name;
+    VkDeviceSize ring_size; /* staging bytes; 0: 64 MiB; at least 4096 */
+} vkg_uploader_desc;
+
+typedef struct vkg_uploader_stats {
+    uint64_t uploads;      /* vkg_upload_* calls that started copying */
+    uint64_t submissions;  /* pieces submitted */
+    uint64_t bytes;        /* bytes copied to the GPU */
+    uint64_t ring_waits;   /* times a reservation waited for the GPU to free the ring */
+    VkDeviceSize ring_size, ring_peak; /* staging bytes: the ring, and the most in use */
+} vkg_uploader_stats;
+
+VKG_MUST_CHECK vkg_result vkg_uploader_create(vkg_device *device, const vkg_uploader_desc *desc,
+                                              vkg_uploader **out);
+/* Waits for the uploader's copies, then frees its ring and command buffers. NULL: no-op. */
+void vkg_uploader_destroy(vkg_uploader *uploader);
+void vkg_uploader_get_stats(vkg_uploader *uploader, vkg_uploader_stats *out);
+
+typedef struct vkg_upload_buffer_desc {
+    vkg_buffer buffer; /* created with VK_BUFFER_USAGE_TRANSFER_DST_BIT (the default usage) */
+    VkDeviceSize offset;
+    const void *data; /* copied before the call returns */
+    VkDeviceSize size;
+} vkg_upload_buffer_desc;
+/* Errors name the buffer: a range outside it, a missing usage bit, a stale handle. */
+VKG_MUST_CHECK vkg_result vkg_upload_buffer(vkg_uploader *uploader,
+                                            const vkg_upload_buffer_desc *desc,
+                                            vkg_ticket *out_ticket);
+
+typedef struct vkg_upload_image_desc {
+    vkg_image image; /* an uncompressed color format, with TRANSFER_DST usage */
+    uint32_t mip;
+    uint32_t layer, layer_count; /* layer_count 0: 1 */
+    VkOffset3D offset;
+    VkExtent3D extent; /* width 0: the rest of the mip from offset */
+    /* Tightly packed texels, layer after layer; size must be exactly
+     * width * height * depth * texel bytes * layer_count. Copied before the call returns. */
+    const void *data;
+    VkDeviceSize size;
+} vkg_upload_image_desc;
+VKG_MUST_CHECK vkg_result vkg_upload_image(vkg_uploader *uploader,
+                                           const vkg_upload_image_desc *desc,
+                                           vkg_ticket *out_ticket);
+/* Whole mips 0..mip_count-1 of layer 0, smallest first; mip_tickets[i] (optional) is mip
+ * i's ticket. */
+VKG_MUST_CHECK vkg_result vkg_upload_image_mips(vkg_uploader *uploader, vkg_image image,
+                                                const void *const *mip_data,
+                                                const VkDeviceSize *mip_sizes, uint32_t mip_count,
+                                                vkg_ticket *mip_tickets);
+
+/* ------------------------------------------------------------------------------------------
  * Lifetimes: nothing the GPU may still use is freed.
  *
  * - vkg_buffer_destroy, vkg_image_destroy and vkg_view_destroy make the handle stale at once
