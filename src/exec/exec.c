@@ -1206,8 +1206,8 @@ static void vkg__record_thread(void *user, uint32_t t)
  * Imported state after a submission
  * ---------------------------------------------------------------------------------------- */
 
-static void vkg__track_use(vkg__track *t, const vkg_access_info *a, bool is_image,
-                           uint32_t family, vkg_ticket ticket)
+void vkg__track_use(vkg__track *t, const vkg_access_info *a, bool is_image, uint32_t family,
+                    vkg_ticket ticket)
 {
     bool relayout = is_image && t->layout != a->layout;
     if (a->write || relayout || t->family != family) {

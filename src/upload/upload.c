@@ -278,25 +278,29 @@ typedef struct vkg__piece {
     bool whole; /* the region covers its subresources entirely */
 } vkg__piece;
 
-/* Under dev->lock: the destination's Vulkan handle and tracks, checked live. */
-static vkg_result vkg__piece_target(vkg_uploader *up, const vkg__piece *p, VkBuffer *buf,
-                                    VkImage *img, vkg__track **tracks, uint32_t *layers,
-                                    const char **name)
+/* The destination of a piece as the device records it now. */
+typedef struct vkg__target {
+    VkBuffer buf;
+    VkImage img;
+    vkg__track *tracks; /* the buffer's one, or the image's mips x layers */
+    uint32_t layers;
+    const char *name;
+} vkg__target;
+
+/* Under dev->lock: the piece's destination, or VKG_ERROR_INVALID_HANDLE once destroyed. */
+static vkg_result vkg__piece_target(vkg_uploader *up, const vkg__piece *p, vkg__target *out)
 {
     vkg_device *dev = up->dev;
+    *out = (vkg__target){.layers = 1, .name = ""};
     if (p->buffer_id) {
         vkg__buffer_rec *b = vkg__pool_get(&dev->buffers, p->buffer_id);
         if (!b) return VKG_ERROR_INVALID_HANDLE;
-        *buf = b->buffer;
-        *tracks = &b->track;
-        *name = b->name;
+        *out = (vkg__target){.buf = b->buffer, .tracks = &b->track, .layers = 1, .name = b->name};
     } else {
         vkg__image_rec *im = vkg__pool_get(&dev->images, p->image_id);
         if (!im) return VKG_ERROR_INVALID_HANDLE;
-        *img = im->image;
-        *tracks = im->track;
-        *layers = im->layers;
-        *name = im->name;
+        *out = (vkg__target){.img = im->image, .tracks = im->track, .layers = im->layers,
+                             .name = im->name};
     }
     return VKG_SUCCESS;
 }
@@ -329,12 +333,13 @@ static vkg_result vkg__upload_piece(vkg_uploader *up, const vkg__piece *p, vkg_t
     uint64_t wq[VKG_QUEUE_ROLE_COUNT] = {0}; /* per queue: the latest use to wait for */
     if (r == VKG_SUCCESS) {
         pthread_mutex_lock(&dev->lock);
-        VkBuffer buf = VK_NULL_HANDLE;
-        VkImage img = VK_NULL_HANDLE;
-        vkg__track *tracks = NULL;
-        uint32_t layers = 1;
-        const char *name = "";
-        r = vkg__piece_target(up, p, &buf, &img, &tracks, &layers, &name);
+        vkg__target tg;
+        r = vkg__piece_target(up, p, &tg);
+        VkBuffer buf = tg.buf;
+        VkImage img = tg.img;
+        vkg__track *tracks = tg.tracks;
+        uint32_t layers = tg.layers;
+        const char *name = tg.name;
         if (r == VKG_ERROR_INVALID_HANDLE)
             VKG__ERROR(up->host, "vkg_upload_%s: the %s was destroyed during the upload",
                        p->buffer_id ? "buffer" : "image", p->buffer_id ? "buffer" : "image");
@@ -454,25 +459,15 @@ static vkg_result vkg__upload_piece(vkg_uploader *up, const vkg__piece *p, vkg_t
         up->stats.submissions++;
         /* the destination now holds a transfer write on this queue */
         pthread_mutex_lock(&dev->lock);
-        VkBuffer buf = VK_NULL_HANDLE;
-        VkImage img = VK_NULL_HANDLE;
-        vkg__track *tracks = NULL;
-        uint32_t layers = 1;
-        const char *name = "";
-        if (vkg__piece_target(up, p, &buf, &img, &tracks, &layers, &name) == VKG_SUCCESS) {
-            uint32_t n = buf ? 1 : p->region.imageSubresource.layerCount;
-            for (uint32_t l = 0; l < n; l++) {
-                vkg__track *tr = buf ? tracks
-                                     : &tracks[p->region.imageSubresource.mipLevel * layers +
-                                               p->region.imageSubresource.baseArrayLayer + l];
-                tr->write_stage = VK_PIPELINE_STAGE_2_COPY_BIT;
-                tr->write_access = VK_ACCESS_2_TRANSFER_WRITE_BIT;
-                tr->read_stage = 0;
-                if (img) tr->layout = VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL;
-                tr->family = up->family;
-                tr->ticket = t;
-                if (t.value > tr->used[t.queue]) tr->used[t.queue] = t.value;
-            }
+        vkg__target tg;
+        if (vkg__piece_target(up, p, &tg) == VKG_SUCCESS) {
+            const vkg_access_info *a = vkg_access_get(VKG_ACCESS_TRANSFER_WRITE);
+            const VkImageSubresourceLayers *sl = &p->region.imageSubresource;
+            uint32_t n = tg.buf ? 1 : sl->layerCount;
+            for (uint32_t l = 0; l < n; l++)
+                vkg__track_use(tg.buf ? tg.tracks
+                                      : &tg.tracks[sl->mipLevel * tg.layers + sl->baseArrayLayer + l],
+                               a, tg.img != VK_NULL_HANDLE, up->family, t);
         }
         pthread_mutex_unlock(&dev->lock);
     } else {
