@@ -440,77 +440,6 @@ typedef struct vkg_cq_stats {
 void vkg_cq_get_stats(vkg_cq *cq, vkg_cq_stats *out);
 
 /* ------------------------------------------------------------------------------------------
- * Uploader: host data into buffers and images on the transfer role, from any thread.
- *
- * - A fixed staging ring (host-visible, ring_size bytes) holds the data between the host
- *   copy and the GPU copy; when it is full an upload waits for the oldest copies to
- *   complete, so staging memory never grows. Uploads larger than half the ring go in
- *   several submissions (bands of rows or slices for images).
- * - Each call returns the ticket of its last submission; the destination's tracked state
- *   records the transfer write, so a graph that binds the resource afterwards waits for the
- *   upload by itself (a semaphore wait when it runs on another queue, and the barrier and
- *   layout transition from TRANSFER_DST_OPTIMAL). Order an upload and an execution that
- *   use the same resource by calling them in that order (not concurrently).
- * - Whole subresources discard their old contents (no wait on their last reader beyond the
- *   barrier); a partial upload into contents last used on another queue family is refused
- *   (it would need an ownership transfer recorded on that family's queue).
- * - vkg_upload_image_mips uploads the smallest mip first, so something is visible at once.
- * Thread safety: every call may run from any thread at once, except vkg_uploader_destroy.
- * ---------------------------------------------------------------------------------------- */
-typedef struct vkg_uploader vkg_uploader;
-
-typedef struct vkg_uploader_desc {
-    const char *name;
-    VkDeviceSize ring_size; /* staging bytes; 0: 64 MiB; at least 4096 */
-} vkg_uploader_desc;
-
-typedef struct vkg_uploader_stats {
-    uint64_t uploads;      /* vkg_upload_* calls that started copying */
-    uint64_t submissions;  /* pieces submitted */
-    uint64_t bytes;        /* bytes copied to the GPU */
-    uint64_t ring_waits;   /* times a reservation waited for the GPU to free the ring */
-    VkDeviceSize ring_size, ring_peak; /* staging bytes: the ring, and the most in use */
-} vkg_uploader_stats;
-
-VKG_MUST_CHECK vkg_result vkg_uploader_create(vkg_device *device, const vkg_uploader_desc *desc,
-                                              vkg_uploader **out);
-/* Waits for the uploader's copies, then frees its ring and command buffers. NULL: no-op. */
-void vkg_uploader_destroy(vkg_uploader *uploader);
-void vkg_uploader_get_stats(vkg_uploader *uploader, vkg_uploader_stats *out);
-
-typedef struct vkg_upload_buffer_desc {
-    vkg_buffer buffer; /* created with VK_BUFFER_USAGE_TRANSFER_DST_BIT (the default usage) */
-    VkDeviceSize offset;
-    const void *data; /* copied before the call returns */
-    VkDeviceSize size;
-} vkg_upload_buffer_desc;
-/* Errors name the buffer: a range outside it, a missing usage bit, a stale handle. */
-VKG_MUST_CHECK vkg_result vkg_upload_buffer(vkg_uploader *uploader,
-                                            const vkg_upload_buffer_desc *desc,
-                                            vkg_ticket *out_ticket);
-
-typedef struct vkg_upload_image_desc {
-    vkg_image image; /* an uncompressed color format, with TRANSFER_DST usage */
-    uint32_t mip;
-    uint32_t layer, layer_count; /* layer_count 0: 1 */
-    VkOffset3D offset;
-    VkExtent3D extent; /* width 0: the rest of the mip from offset */
-    /* Tightly packed texels, layer after layer; size must be exactly
-     * width * height * depth * texel bytes * layer_count. Copied before the call returns. */
-    const void *data;
-    VkDeviceSize size;
-} vkg_upload_image_desc;
-VKG_MUST_CHECK vkg_result vkg_upload_image(vkg_uploader *uploader,
-                                           const vkg_upload_image_desc *desc,
-                                           vkg_ticket *out_ticket);
-/* Whole mips 0..mip_count-1 of layer 0, smallest first; mip_tickets[i] (optional) is mip
- * i's ticket. */
-VKG_MUST_CHECK vkg_result vkg_upload_image_mips(vkg_uploader *uploader, vkg_image image,
-                                                const void *const *mip_data,
-                                                const VkDeviceSize *mip_sizes, uint32_t mip_count,
-                                                vkg_ticket *mip_tickets);
-
-/* ------------------------------------------------------------------------------------------
  * Lifetimes: nothing the GPU may still use is freed.
  *
  * - vkg_buffer_destroy, vkg_image_destroy and vkg_view_destroy make the handle stale at once
@@ -984,6 +913,180 @@ const vkg_access_info *vkg_access_get(vkg_access access);
 bool vkg_access_from_name(const char *name, vkg_access *out);
 /* false for unknown names ("graphics", "compute", "transfer"). Any thread. */
 bool vkg_queue_role_from_name(const char *name, vkg_queue_role *out);
+
+/* ------------------------------------------------------------------------------------------
+ * Uploader: host data into buffers and images on the transfer role, from any thread.
+ *
+ * - A fixed staging ring (host-visible, ring_size bytes) holds the data between the host
+ *   copy and the GPU copy; when it is full an upload waits for the oldest copies to
+ *   complete, so staging memory never grows. Uploads larger than half the ring go in
+ *   several submissions (bands of rows or slices for images).
+ * - Each call returns the ticket of its last submission; the destination's tracked state
+ *   records the transfer write, so a graph that binds the resource afterwards waits for the
+ *   upload by itself (a semaphore wait when it runs on another queue, and the barrier and
+ *   layout transition from TRANSFER_DST_OPTIMAL). Order an upload and an execution that
+ *   use the same resource by calling them in that order (not concurrently).
+ * - Whole subresources discard their old contents (no wait on their last reader beyond the
+ *   barrier); a partial upload into contents last used on another queue family is refused
+ *   (it would need an ownership transfer recorded on that family's queue).
+ * - vkg_upload_image_mips uploads the smallest mip first, so something is visible at once.
+ * Thread safety: every call may run from any thread at once, except vkg_uploader_destroy.
+ * ---------------------------------------------------------------------------------------- */
+typedef struct vkg_uploader vkg_uploader;
+
+typedef struct vkg_uploader_desc {
+    const char *name;
+    VkDeviceSize ring_size; /* staging bytes; 0: 64 MiB; at least 4096 */
+} vkg_uploader_desc;
+
+typedef struct vkg_uploader_stats {
+    uint64_t uploads;      /* vkg_upload_* calls that started copying */
+    uint64_t submissions;  /* pieces submitted */
+    uint64_t bytes;        /* bytes copied to the GPU */
+    uint64_t ring_waits;   /* times a reservation waited for the GPU to free the ring */
+    VkDeviceSize ring_size, ring_peak; /* staging bytes: the ring, and the most in use */
+} vkg_uploader_stats;
+
+VKG_MUST_CHECK vkg_result vkg_uploader_create(vkg_device *device, const vkg_uploader_desc *desc,
+                                              vkg_uploader **out);
+/* Waits for the uploader's copies, then frees its ring and command buffers. NULL: no-op. */
+void vkg_uploader_destroy(vkg_uploader *uploader);
+void vkg_uploader_get_stats(vkg_uploader *uploader, vkg_uploader_stats *out);
+
+typedef struct vkg_upload_buffer_desc {
+    vkg_buffer buffer; /* created with VK_BUFFER_USAGE_TRANSFER_DST_BIT (the default usage) */
+    VkDeviceSize offset;
+    const void *data; /* copied before the call returns */
+    VkDeviceSize size;
+} vkg_upload_buffer_desc;
+/* Errors name the buffer: a range outside it, a missing usage bit, a stale handle. */
+VKG_MUST_CHECK vkg_result vkg_upload_buffer(vkg_uploader *uploader,
+                                            const vkg_upload_buffer_desc *desc,
+                                            vkg_ticket *out_ticket);
+
+typedef struct vkg_upload_image_desc {
+    vkg_image image; /* an uncompressed color format, with TRANSFER_DST usage */
+    uint32_t mip;
+    uint32_t layer, layer_count; /* layer_count 0: 1 */
+    VkOffset3D offset;
+    VkExtent3D extent; /* width 0: the rest of the mip from offset */
+    /* Tightly packed texels, layer after layer; size must be exactly
+     * width * height * depth * texel bytes * layer_count. Copied before the call returns. */
+    const void *data;
+    VkDeviceSize size;
+    /* The access a reader outside any graph will make (0: none): after the copy the region
+     * is moved to that access's layout and made visible to its stages, e.g.
+     * VKG_ACCESS_FRAGMENT_SAMPLED_READ for a texture sampled through the bindless heap. The
+     * reader still waits for the ticket (vkg_submit's waits, or a graph ordered by the
+     * image's tracked state). When the reading role's queue family is not the uploader's,
+     * the copy runs on the reader's queue instead, so the image never needs an ownership
+     * transfer. */
+    vkg_access ready_for;
+    vkg_queue_role ready_role; /* the role that reads it (0: graphics) */
+} vkg_upload_image_desc;
+VKG_MUST_CHECK vkg_result vkg_upload_image(vkg_uploader *uploader,
+                                           const vkg_upload_image_desc *desc,
+                                           vkg_ticket *out_ticket);
+/* Whole mips 0..mip_count-1 of layer 0, smallest first; mip_tickets[i] (optional) is mip
+ * i's ticket. `ready_for` / `ready_role` as in vkg_upload_image_desc (0: none). */
+VKG_MUST_CHECK vkg_result vkg_upload_image_mips(vkg_uploader *uploader, vkg_image image,
+                                                const void *const *mip_data,
+                                                const VkDeviceSize *mip_sizes, uint32_t mip_count,
+                                                vkg_access ready_for, vkg_queue_role ready_role,
+                                                vkg_ticket *mip_tickets);
+
+/* ------------------------------------------------------------------------------------------
+ * Bindless: one global descriptor heap that shaders index.
+ *
+ * The heap is one descriptor set (update-after-bind, partially bound) with three arrays:
+ *   binding 0: sampled images   layout(set = S, binding = 0) uniform texture2D t[];
+ *   binding 1: storage images   layout(set = S, binding = 1) uniform image2D i[];
+ *   binding 2: samplers         layout(set = S, binding = 2) uniform sampler s[];
+ *                               (the variable-count binding)
+ * A handle is the slot's index in its array: put it in a push constant, a buffer or a
+ * material table, and index with nonuniformEXT() where it varies across a draw or dispatch.
+ * Buffers need no heap: shaders reach them by device address (vkg_buffer_info.address,
+ * vkg_pass_buffer_address). Several array declarations of other image types (texture3D,
+ * utexture2D, ...) may share a binding; each slot is read through the type of its view.
+ *
+ * - vkg_bindless_add writes descriptors at once (no copy, no per-frame set); slots become
+ *   valid for commands recorded afterwards and for pending ones that do not read them.
+ * - vkg_bindless_free returns slots after tickets (the GPU work that may still read them):
+ *   a freed slot is handed out again only once they completed, so a descriptor in use is
+ *   never overwritten.
+ * - The images must be in the slot's layout when a shader reads them (the uploader leaves
+ *   them so with vkg_upload_image_desc.ready_for; a graph pass that declares the access
+ *   does so too).
+ * - Devices without descriptor indexing (lavapipe) get VKG_ERROR_FEATURE_NOT_PRESENT from
+ *   vkg_bindless_create, with a message; vkg_caps.descriptor_indexing says so beforehand.
+ *   The fallback is a descriptor set per pass written each frame (docs/bindless.md).
+ * Thread safety: every call may run from any thread at once, except vkg_bindless_destroy.
+ * ---------------------------------------------------------------------------------------- */
+typedef struct vkg_bindless vkg_bindless;
+
+typedef enum vkg_bindless_kind {
+    VKG_BINDLESS_SAMPLED_IMAGE = 0, /* binding 0, VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE */
+    VKG_BINDLESS_STORAGE_IMAGE = 1, /* binding 1, VK_DESCRIPTOR_TYPE_STORAGE_IMAGE */
+    VKG_BINDLESS_SAMPLER = 2,       /* binding 2, VK_DESCRIPTOR_TYPE_SAMPLER */
+    VKG_BINDLESS_KIND_COUNT
+} vkg_bindless_kind;
+
+typedef struct vkg_bindless_desc {
+    const char *name;
+    /* Slots per kind; 0: 65536 sampled images, 16384 storage images, 1024 samplers, each
+     * lowered to the device's update-after-bind limits. A count above a limit is an error
+     * naming it. */
+    uint32_t capacity[VKG_BINDLESS_KIND_COUNT];
+    VkShaderStageFlags stages; /* stages that may index the heap; 0: VK_SHADER_STAGE_ALL */
+} vkg_bindless_desc;
+
+VKG_MUST_CHECK vkg_result vkg_bindless_create(vkg_device *device, const vkg_bindless_desc *desc,
+                                              vkg_bindless **out);
+/* The set and its pool are destroyed once everything submitted so far has completed (the
+ * heap may still be bound in it). NULL: no-op. */
+void vkg_bindless_destroy(vkg_bindless *heap);
+
+/* What one slot holds. */
+typedef struct vkg_bindless_item {
+    vkg_bindless_kind kind;
+    /* images: a view of vkgraph's (`image`'s whole view, or `view`), or a raw VkImageView */
+    vkg_image image;
+    vkg_view view;
+    VkImageView vk_view;
+    /* images: the layout the image is in when read; 0: SHADER_READ_ONLY_OPTIMAL for sampled
+     * images, GENERAL for storage images */
+    VkImageLayout layout;
+    VkSampler sampler; /* samplers */
+} vkg_bindless_item;
+
+/* Takes one slot per item and writes its descriptor; out_indices[i] is item i's slot in the
+ * array of its kind. All or nothing: when a kind has too few free slots (some may be waiting
+ * for their tickets), nothing is taken and the error says how many are free and pending.
+ * Errors name the item and the rule: a stale handle, an image without SAMPLED/STORAGE
+ * usage, a missing view or sampler. */
+VKG_MUST_CHECK vkg_result vkg_bindless_add(vkg_bindless *heap, const vkg_bindless_item *items,
+                                           uint32_t count, uint32_t *out_indices);
+/* Frees slots of one kind once `after` completed (after_count 0: once everything submitted
+ * so far on every queue completed). Freeing a slot that is not in use is an error. */
+VKG_MUST_CHECK vkg_result vkg_bindless_free(vkg_bindless *heap, vkg_bindless_kind kind,
+                                            const uint32_t *indices, uint32_t count,
+                                            const vkg_ticket *after, uint32_t after_count);
+
+/* The heap's layout (for the user's VkPipelineLayout) and set. */
+VkDescriptorSetLayout vkg_bindless_layout(const vkg_bindless *heap);
+VkDescriptorSet vkg_bindless_set(const vkg_bindless *heap);
+/* vkCmdBindDescriptorSets of the heap at `set` of `layout`. Any thread recording `cmd`. */
+void vkg_bindless_bind(const vkg_bindless *heap, VkCommandBuffer cmd,
+                       VkPipelineBindPoint bind_point, VkPipelineLayout layout, uint32_t set);
+
+typedef struct vkg_bindless_stats {
+    uint32_t capacity[VKG_BINDLESS_KIND_COUNT];
+    uint32_t live[VKG_BINDLESS_KIND_COUNT];    /* slots in use */
+    uint32_t pending[VKG_BINDLESS_KIND_COUNT]; /* freed, waiting for their tickets */
+    uint64_t writes;        /* descriptors written */
+    uint64_t update_calls;  /* vkUpdateDescriptorSets calls (consecutive slots share one) */
+} vkg_bindless_stats;
+void vkg_bindless_get_stats(vkg_bindless *heap, vkg_bindless_stats *out);
 
 /* ------------------------------------------------------------------------------------------
  * Render graph. A vkg_graph is a description: resources, passes and how each pass uses each

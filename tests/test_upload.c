@@ -220,7 +220,8 @@ static void test_image_mips_and_region(void **state)
     }
     vkg_ticket tickets[MIPS];
     /* mip 0 is 12 KiB: larger than half the 8 KiB ring, so it goes in bands of rows */
-    assert_int_equal(vkg_upload_image_mips(up, img, (const void *const *)mip, sizes, MIPS, tickets),
+    assert_int_equal(vkg_upload_image_mips(up, img, (const void *const *)mip, sizes, MIPS, VKG_ACCESS_NONE,
+                                           VKG_QUEUE_GRAPHICS, tickets),
                      VKG_SUCCESS);
     /* smallest first: each larger mip was submitted after the smaller ones on one queue */
     for (uint32_t m = 0; m + 1 < MIPS; m++) assert_true(tickets[m].value > tickets[m + 1].value);

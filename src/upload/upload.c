@@ -35,7 +35,8 @@ typedef struct vkg__span {
 
 typedef struct vkg__ucmd {
     VkCommandBuffer cmd;
-    vkg_ticket ticket; /* its last submission */
+    vkg_queue_role role; /* of its pool */
+    vkg_ticket ticket;   /* its last submission */
 } vkg__ucmd;
 
 struct vkg_uploader {
@@ -52,7 +53,7 @@ struct vkg_uploader {
     VkDeviceSize used, peak;
     vkg__span *spans; /* FIFO, capacity span_cap (power of two) */
     uint32_t span_head, span_count, span_cap;
-    VkCommandPool pool;
+    VkCommandPool pool[VKG_QUEUE_ROLE_COUNT]; /* per role copying: transfer, else made when needed */
     vkg__ucmd *cmds;
     uint32_t cmd_count, cmd_cap, cmd_next;
     pthread_mutex_t lock;
@@ -132,12 +133,30 @@ static vkg_result vkg__ring_reserve(vkg_uploader *up, VkDeviceSize n, VkDeviceSi
  * Command buffers
  * ---------------------------------------------------------------------------------------- */
 
-/* A command buffer whose last submission completed, or a new one. Locked. */
-static vkg_result vkg__ucmd_get(vkg_uploader *up, uint32_t *out)
+/* The command pool of a role's queue family, made on first use. Locked. */
+static vkg_result vkg__upool(vkg_uploader *up, vkg_queue_role role, VkCommandPool *out)
+{
+    vkg_device *dev = up->dev;
+    if (!up->pool[role]) {
+        VkCommandPoolCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+                                      .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT |
+                                               VK_COMMAND_POOL_CREATE_TRANSIENT_BIT,
+                                      .queueFamilyIndex = dev->dq[dev->role_dq[role]].family};
+        VkResult vr = dev->vk.vkCreateCommandPool(dev->device, &ci, dev->vkac, &up->pool[role]);
+        if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkCreateCommandPool", up->name);
+    }
+    *out = up->pool[role];
+    return VKG_SUCCESS;
+}
+
+/* A command buffer of the role's family whose last submission completed, or a new one.
+ * Locked. */
+static vkg_result vkg__ucmd_get(vkg_uploader *up, vkg_queue_role role, uint32_t *out)
 {
     vkg_device *dev = up->dev;
     for (uint32_t k = 0; k < up->cmd_count; k++) {
         uint32_t i = (up->cmd_next + k) % up->cmd_count;
+        if (up->cmds[i].role != role) continue;
         if (vkg_ticket_wait(dev, up->cmds[i].ticket, 0) == VKG_SUCCESS) {
             up->cmd_next = (i + 1) % up->cmd_count;
             VkResult vr = dev->vk.vkResetCommandBuffer(up->cmds[i].cmd, 0);
@@ -153,14 +172,17 @@ static vkg_result vkg__ucmd_get(vkg_uploader *up, uint32_t *out)
         up->cmds = c;
         up->cmd_cap = cap;
     }
+    VkCommandPool pool;
+    vkg_result r = vkg__upool(up, role, &pool);
+    if (r != VKG_SUCCESS) return r;
     VkCommandBufferAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
-                                      .commandPool = up->pool,
+                                      .commandPool = pool,
                                       .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
                                       .commandBufferCount = 1};
     VkCommandBuffer cmd;
     VkResult vr = dev->vk.vkAllocateCommandBuffers(dev->device, &ai, &cmd);
     if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkAllocateCommandBuffers", up->name);
-    up->cmds[up->cmd_count] = (vkg__ucmd){cmd, {0, 0}};
+    up->cmds[up->cmd_count] = (vkg__ucmd){cmd, role, {0, 0}};
     *out = up->cmd_count++;
     return VKG_SUCCESS;
 }
@@ -214,14 +236,8 @@ vkg_result vkg_uploader_create(vkg_device *device, const vkg_uploader_desc *desc
     }
     up->ring_vk = bi.buffer;
     up->ring_map = bi.mapped;
-    if (r == VKG_SUCCESS) {
-        VkCommandPoolCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
-                                      .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT |
-                                               VK_COMMAND_POOL_CREATE_TRANSIENT_BIT,
-                                      .queueFamilyIndex = up->family};
-        VkResult vr = device->vk.vkCreateCommandPool(device->device, &ci, device->vkac, &up->pool);
-        if (vr != VK_SUCCESS) r = VKG__VK_FAIL(device, vr, "vkCreateCommandPool", up->name);
-    }
+    VkCommandPool pool;
+    if (r == VKG_SUCCESS) r = vkg__upool(up, up->role, &pool);
     up->stats.ring_size = ring;
     if (r != VKG_SUCCESS) {
         vkg_uploader_destroy(up);
@@ -243,7 +259,8 @@ void vkg_uploader_destroy(vkg_uploader *up)
         (void)r; /* complete, or the device is lost: either way it is free */
     }
     pthread_mutex_unlock(&up->lock);
-    if (up->pool) dev->vk.vkDestroyCommandPool(dev->device, up->pool, dev->vkac);
+    for (uint32_t i = 0; i < VKG_QUEUE_ROLE_COUNT; i++)
+        if (up->pool[i]) dev->vk.vkDestroyCommandPool(dev->device, up->pool[i], dev->vkac);
     if (up->ring.id) vkg_buffer_destroy(dev, up->ring);
     pthread_cond_destroy(&up->cond);
     pthread_mutex_destroy(&up->lock);
@@ -276,6 +293,8 @@ typedef struct vkg__piece {
     uint32_t image_id;
     VkBufferImageCopy region;
     bool whole; /* the region covers its subresources entirely */
+    vkg_access ready; /* images: the access to leave the region ready for (0: none) */
+    vkg_queue_role role; /* the queue copying: transfer, or the reader's (see ready_for) */
 } vkg__piece;
 
 /* The destination of a piece as the device records it now. */
@@ -308,6 +327,8 @@ static vkg_result vkg__piece_target(vkg_uploader *up, const vkg__piece *p, vkg__
 static vkg_result vkg__upload_piece(vkg_uploader *up, const vkg__piece *p, vkg_ticket *ticket)
 {
     vkg_device *dev = up->dev;
+    vkg_queue_role role = p->role;
+    uint32_t dqi = dev->role_dq[role], family = dev->dq[dqi].family;
     pthread_mutex_lock(&up->lock);
     uint32_t span;
     VkDeviceSize at;
@@ -321,7 +342,7 @@ static vkg_result vkg__upload_piece(vkg_uploader *up, const vkg__piece *p, vkg_t
 
     pthread_mutex_lock(&up->lock);
     uint32_t ci = 0;
-    if (r == VKG_SUCCESS) r = vkg__ucmd_get(up, &ci);
+    if (r == VKG_SUCCESS) r = vkg__ucmd_get(up, role, &ci);
     VkCommandBuffer cmd = r == VKG_SUCCESS ? up->cmds[ci].cmd : VK_NULL_HANDLE;
     VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
                                    .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
@@ -345,14 +366,14 @@ static vkg_result vkg__upload_piece(vkg_uploader *up, const vkg__piece *p, vkg_t
                        p->buffer_id ? "buffer" : "image", p->buffer_id ? "buffer" : "image");
         if (r == VKG_SUCCESS && buf) {
             vkg__track *t = tracks;
-            if (t->ticket.value && t->ticket.queue != up->dq) wq[t->ticket.queue] = t->ticket.value;
-            if (t->family != VK_QUEUE_FAMILY_IGNORED && t->family != up->family &&
+            if (t->ticket.value && t->ticket.queue != dqi) wq[t->ticket.queue] = t->ticket.value;
+            if (t->family != VK_QUEUE_FAMILY_IGNORED && t->family != family &&
                 (t->write_stage || t->read_stage)) {
                 VKG__ERROR(up->host,
                            "vkg_upload_buffer: buffer \"%s\" was last used on queue family %u, "
                            "the uploader copies on family %u: upload before its first use, or "
                            "copy it on its own queue (vkg_submit)",
-                           name, t->family, up->family);
+                           name, t->family, family);
                 r = VKG_ERROR_INVALID_ARGUMENT;
             }
             if (r == VKG_SUCCESS) {
@@ -385,17 +406,17 @@ static vkg_result vkg__upload_piece(vkg_uploader *up, const vkg__piece *p, vkg_t
                 vkg__track *t = &tracks[sl->mipLevel * layers + sl->baseArrayLayer + l];
                 bool defined = t->write_stage || t->read_stage ||
                                t->layout != VK_IMAGE_LAYOUT_UNDEFINED;
-                if (t->ticket.value && t->ticket.queue != up->dq &&
+                if (t->ticket.value && t->ticket.queue != dqi &&
                     t->ticket.value > wq[t->ticket.queue])
                     wq[t->ticket.queue] = t->ticket.value;
                 if (!p->whole && defined && t->family != VK_QUEUE_FAMILY_IGNORED &&
-                    t->family != up->family) {
+                    t->family != family) {
                     VKG__ERROR(up->host,
                                "vkg_upload_image: image \"%s\" mip %u layer %u was last used "
                                "on queue family %u, the uploader copies on family %u: a "
                                "partial upload would need its contents transferred; upload "
                                "whole mips, or before its first use",
-                               name, sl->mipLevel, sl->baseArrayLayer + l, t->family, up->family);
+                               name, sl->mipLevel, sl->baseArrayLayer + l, t->family, family);
                     r = VKG_ERROR_INVALID_ARGUMENT;
                     break;
                 }
@@ -426,6 +447,34 @@ static vkg_result vkg__upload_piece(vkg_uploader *up, const vkg__piece *p, vkg_t
                 dev->vk.vkCmdCopyBufferToImage(cmd, up->ring_vk, img,
                                                VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &region);
             }
+            if (r == VKG_SUCCESS && p->ready) {
+                /* leave it as the reader wants it: its layout, visible to its stages (on a
+                 * family without them, ALL_COMMANDS; the submission's semaphore signal
+                 * then carries the visibility to the reader's queue) */
+                const vkg_access_info *a = vkg_access_get(p->ready);
+                VkQueueFlags qf = dev->caps.queue_families[family].flags;
+                bool has = (qf & VK_QUEUE_GRAPHICS_BIT) ||
+                           ((qf & VK_QUEUE_COMPUTE_BIT) &&
+                            !(a->stage & ~(VK_PIPELINE_STAGE_2_COMPUTE_SHADER_BIT |
+                                           VK_PIPELINE_STAGE_2_DRAW_INDIRECT_BIT)));
+                VkImageMemoryBarrier2 rb = {
+                    .sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2,
+                    .srcStageMask = VK_PIPELINE_STAGE_2_COPY_BIT,
+                    .srcAccessMask = VK_ACCESS_2_TRANSFER_WRITE_BIT,
+                    .dstStageMask = has ? a->stage : VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT,
+                    .dstAccessMask = has ? a->access : 0,
+                    .oldLayout = VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
+                    .newLayout = a->layout,
+                    .srcQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED,
+                    .dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED,
+                    .image = img,
+                    .subresourceRange = {sl->aspectMask, sl->mipLevel, 1, sl->baseArrayLayer,
+                                         sl->layerCount}};
+                VkDependencyInfo dep = {.sType = VK_STRUCTURE_TYPE_DEPENDENCY_INFO,
+                                        .imageMemoryBarrierCount = 1,
+                                        .pImageMemoryBarriers = &rb};
+                dev->vk.vkCmdPipelineBarrier2(cmd, &dep);
+            }
         }
         pthread_mutex_unlock(&dev->lock);
     }
@@ -443,7 +492,7 @@ static vkg_result vkg__upload_piece(vkg_uploader *up, const vkg__piece *p, vkg_t
         for (uint32_t q = 0; q < VKG_QUEUE_ROLE_COUNT; q++)
             if (wq[q]) waits[nw++] = (vkg_ticket){q, wq[q]};
         r = vkg_submit(dev,
-                       &(vkg_submit_desc){.role = up->role,
+                       &(vkg_submit_desc){.role = role,
                                           .command_buffers = &cbi,
                                           .command_buffer_count = 1,
                                           .waits = waits,
@@ -464,10 +513,13 @@ static vkg_result vkg__upload_piece(vkg_uploader *up, const vkg__piece *p, vkg_t
             const vkg_access_info *a = vkg_access_get(VKG_ACCESS_TRANSFER_WRITE);
             const VkImageSubresourceLayers *sl = &p->region.imageSubresource;
             uint32_t n = tg.buf ? 1 : sl->layerCount;
-            for (uint32_t l = 0; l < n; l++)
-                vkg__track_use(tg.buf ? tg.tracks
-                                      : &tg.tracks[sl->mipLevel * tg.layers + sl->baseArrayLayer + l],
-                               a, tg.img != VK_NULL_HANDLE, up->family, t);
+            for (uint32_t l = 0; l < n; l++) {
+                vkg__track *tr = tg.buf ? tg.tracks
+                                        : &tg.tracks[sl->mipLevel * tg.layers + sl->baseArrayLayer + l];
+                vkg__track_use(tr, a, tg.img != VK_NULL_HANDLE, family, t);
+                /* the transition to the reader's layout: a "write" at its stages */
+                if (p->ready) vkg__track_use(tr, vkg_access_get(p->ready), true, family, t);
+            }
         }
         pthread_mutex_unlock(&dev->lock);
     } else {
@@ -522,7 +574,8 @@ vkg_result vkg_upload_buffer(vkg_uploader *up, const vkg_upload_buffer_desc *des
                         .size = n,
                         .align = 16,
                         .buffer_id = desc->buffer.id,
-                        .dst_offset = desc->offset + done};
+                        .dst_offset = desc->offset + done,
+                        .role = up->role};
         vkg_result r = vkg__upload_piece(up, &p, out_ticket);
         if (r != VKG_SUCCESS) return r;
         done += n;
@@ -596,6 +649,36 @@ vkg_result vkg_upload_image(vkg_uploader *up, const vkg_upload_image_desc *desc,
               "\"%s\": that region needs %llu (tightly packed, %u bytes per texel)",
               (unsigned long long)desc->size, ext.width, ext.height, ext.depth, layer_count,
               vkg_format_name(rec.format), name, (unsigned long long)need, texel);
+    /* ready_for: a layout the image can take, on a queue that runs its stages */
+    const vkg_access_info *ra = desc->ready_for ? vkg_access_get(desc->ready_for) : NULL;
+    VKG_CHECK(up->host, !desc->ready_for || (ra && ra->layout != VK_IMAGE_LAYOUT_UNDEFINED &&
+                                             ra->layout != VK_IMAGE_LAYOUT_PRESENT_SRC_KHR),
+              VKG_ERROR_INVALID_ARGUMENT,
+              "vkg_upload_image: image \"%s\": ready_for %d is not an access an image is read "
+              "or written with",
+              name, (int)desc->ready_for);
+    VKG_CHECK(up->host, (unsigned)desc->ready_role < VKG_QUEUE_ROLE_COUNT &&
+                            (!ra || (ra->roles & (1u << desc->ready_role))),
+              VKG_ERROR_INVALID_ARGUMENT,
+              "vkg_upload_image: image \"%s\": ready_for %s is not an access of the %s role",
+              name, ra ? ra->name : "none",
+              (unsigned)desc->ready_role < VKG_QUEUE_ROLE_COUNT
+                  ? vkg_queue_role_name(desc->ready_role)
+                  : "(invalid)");
+    VkImageUsageFlags ready_usage =
+        !ra ? 0
+        : ra->layout == VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL ? VK_IMAGE_USAGE_SAMPLED_BIT
+        : ra->layout == VK_IMAGE_LAYOUT_GENERAL                   ? VK_IMAGE_USAGE_STORAGE_BIT
+                                                                  : 0;
+    VKG_CHECK(up->host, (rec.usage & ready_usage) == ready_usage, VKG_ERROR_INVALID_ARGUMENT,
+              "vkg_upload_image: image \"%s\": ready_for %s needs %s, which the image was "
+              "created without",
+              name, ra ? ra->name : "", ready_usage == VK_IMAGE_USAGE_SAMPLED_BIT
+                                            ? "VK_IMAGE_USAGE_SAMPLED_BIT"
+                                            : "VK_IMAGE_USAGE_STORAGE_BIT");
+    vkg_queue_role role = up->role;
+    if (ra && dev->dq[dev->role_dq[desc->ready_role]].family != up->family)
+        role = desc->ready_role; /* copy where it is read: no ownership transfer */
     bool whole_xy = desc->offset.x == 0 && desc->offset.y == 0 && desc->offset.z == 0 &&
                     ext.width == mw && ext.height == mh && ext.depth == md;
     pthread_mutex_lock(&up->lock);
@@ -610,7 +693,8 @@ vkg_result vkg_upload_image(vkg_uploader *up, const vkg_upload_image_desc *desc,
             uint32_t nl = (uint32_t)VKG__MIN((VkDeviceSize)(layer_count - l), up->piece_max / layer_bytes);
             nl = VKG__MIN(nl, 16u);
             vkg__piece p = {.data = src, .size = layer_bytes * nl, .align = align,
-                            .image_id = desc->image.id, .whole = whole_xy};
+                            .image_id = desc->image.id, .whole = whole_xy,
+                            .ready = desc->ready_for, .role = role};
             p.region = (VkBufferImageCopy){
                 .imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, desc->mip, desc->layer + l, nl},
                 .imageOffset = desc->offset,
@@ -631,8 +715,11 @@ vkg_result vkg_upload_image(vkg_uploader *up, const vkg_upload_image_desc *desc,
                   (unsigned long long)up->piece_max);
         for (uint32_t u = 0; u < units;) {
             uint32_t nu = (uint32_t)VKG__MIN((VkDeviceSize)(units - u), up->piece_max / unit);
+            /* the last band leaves the layer ready for its reader */
             vkg__piece p = {.data = src + (VkDeviceSize)u * unit, .size = unit * nu,
-                            .align = align, .image_id = desc->image.id, .whole = false};
+                            .align = align, .image_id = desc->image.id, .whole = false,
+                            .ready = u + nu == units ? desc->ready_for : VKG_ACCESS_NONE,
+                            .role = role};
             VkOffset3D o = desc->offset;
             VkExtent3D e = ext;
             if (by_slice) {
@@ -657,6 +744,7 @@ vkg_result vkg_upload_image(vkg_uploader *up, const vkg_upload_image_desc *desc,
 
 vkg_result vkg_upload_image_mips(vkg_uploader *up, vkg_image image, const void *const *mip_data,
                                  const VkDeviceSize *mip_sizes, uint32_t mip_count,
+                                 vkg_access ready_for, vkg_queue_role ready_role,
                                  vkg_ticket *mip_tickets)
 {
     if (!up || !mip_data || !mip_sizes || !mip_count) {
@@ -671,7 +759,9 @@ vkg_result vkg_upload_image_mips(vkg_uploader *up, vkg_image image, const void *
                                         &(vkg_upload_image_desc){.image = image,
                                                                  .mip = i,
                                                                  .data = mip_data[i],
-                                                                 .size = mip_sizes[i]},
+                                                                 .size = mip_sizes[i],
+                                                                 .ready_for = ready_for,
+                                                                 .ready_role = ready_role},
                                         &t);
         if (r != VKG_SUCCESS) return r;
         if (mip_tickets) mip_tickets[i] = t;
