@@ -1083,8 +1083,9 @@ typedef struct vkg_bindless_stats {
     uint32_t capacity[VKG_BINDLESS_KIND_COUNT];
     uint32_t live[VKG_BINDLESS_KIND_COUNT];    /* slots in use */
     uint32_t pending[VKG_BINDLESS_KIND_COUNT]; /* freed, waiting for their tickets */
-    uint64_t writes;        /* descriptors written */
-    uint64_t update_calls;  /* vkUpdateDescriptorSets calls (consecutive slots share one) */
+    uint64_t writes;       /* descriptors written */
+    uint64_t update_calls; /* vkUpdateDescriptorSets calls (up to 64 descriptors each) */
+    uint64_t write_runs;   /* VkWriteDescriptorSet records: consecutive slots share one */
 } vkg_bindless_stats;
 void vkg_bindless_get_stats(vkg_bindless *heap, vkg_bindless_stats *out);
 

@@ -41,7 +41,7 @@ struct vkg_bindless {
     VkDescriptorSet set;
     pthread_mutex_t lock;
     vkg__slots slots[VKG_BINDLESS_KIND_COUNT];
-    uint64_t writes, update_calls;
+    uint64_t writes, update_calls, write_runs;
 };
 
 static const char *const vkg__kind_names[VKG_BINDLESS_KIND_COUNT] = {"sampled image",
@@ -290,35 +290,39 @@ void vkg_bindless_destroy(vkg_bindless *h)
  * ---------------------------------------------------------------------------------------- */
 
 /* Moves freed slots whose tickets completed back to the free stack (oldest first; stops at
- * the first still pending). `done` caches each queue's completed value for this call.
- * Locked. */
+ * the first still pending). They go on the stack in reverse, so that slots freed in
+ * ascending order are handed out ascending again (consecutive slots share one write).
+ * `done` caches each queue's completed value for this call. Locked. */
 static void vkg__slots_reclaim(vkg_bindless *h, vkg__slots *s, uint64_t *done, bool *asked)
 {
     vkg_device *dev = h->dev;
     bool lost = atomic_load(&dev->lost);
-    while (s->pending_count) {
-        vkg__freed *f = &s->pending[s->pending_head];
-        if (!lost) {
-            bool complete = true;
-            for (uint32_t q = 0; q < dev->dq_count && complete; q++) {
-                if (f->after[q] <= done[q]) continue;
-                if (!asked[q]) {
-                    asked[q] = true;
-                    uint64_t v = 0;
-                    VkResult vr = dev->vk.vkGetSemaphoreCounterValue(dev->device,
-                                                                     dev->dq[q].timeline, &v);
-                    if (vr != VK_SUCCESS) VKG__VK_FAIL(dev, vr, "vkGetSemaphoreCounterValue", h->name);
-                    if (v > done[q]) done[q] = v;
-                }
-                complete = f->after[q] <= done[q];
+    uint32_t n = 0;
+    for (; n < s->pending_count; n++) {
+        const vkg__freed *f = &s->pending[(s->pending_head + n) % s->capacity];
+        if (lost) continue;
+        bool complete = true;
+        for (uint32_t q = 0; q < dev->dq_count && complete; q++) {
+            if (f->after[q] <= done[q]) continue;
+            if (!asked[q]) {
+                asked[q] = true;
+                uint64_t v = 0;
+                VkResult vr =
+                    dev->vk.vkGetSemaphoreCounterValue(dev->device, dev->dq[q].timeline, &v);
+                if (vr != VK_SUCCESS) VKG__VK_FAIL(dev, vr, "vkGetSemaphoreCounterValue", h->name);
+                if (v > done[q]) done[q] = v;
             }
-            if (!complete) return;
+            complete = f->after[q] <= done[q];
         }
-        s->state[f->index] = VKG__SLOT_FREE;
-        s->free[s->free_count++] = f->index;
-        s->pending_head = s->pending_head + 1 == s->capacity ? 0 : s->pending_head + 1;
-        s->pending_count--;
+        if (!complete) break;
     }
+    for (uint32_t k = n; k-- > 0;) {
+        uint32_t x = s->pending[(s->pending_head + k) % s->capacity].index;
+        s->state[x] = VKG__SLOT_FREE;
+        s->free[s->free_count++] = x;
+    }
+    s->pending_head = (s->pending_head + n) % s->capacity;
+    s->pending_count -= n;
 }
 
 /* The view and layout an image item names, checked; under dev->lock. */
@@ -465,6 +469,7 @@ vkg_result vkg_bindless_add(vkg_bindless *h, const vkg_bindless_item *items, uin
             dev->vk.vkUpdateDescriptorSets(dev->device, nw, w, 0, NULL);
             h->writes += ni;
             h->update_calls++;
+            h->write_runs += nw;
             nw = ni = 0;
         }
     }
@@ -552,5 +557,6 @@ void vkg_bindless_get_stats(vkg_bindless *h, vkg_bindless_stats *out)
     }
     out->writes = h->writes;
     out->update_calls = h->update_calls;
+    out->write_runs = h->write_runs;
     pthread_mutex_unlock(&h->lock);
 }
