@@ -944,6 +944,7 @@ typedef struct vkg_uploader_stats {
     uint64_t submissions;  /* pieces submitted */
     uint64_t bytes;        /* bytes copied to the GPU */
     uint64_t ring_waits;   /* times a reservation waited for the GPU to free the ring */
+    uint64_t readbacks;    /* vkg_readback calls submitted */
     VkDeviceSize ring_size, ring_peak; /* staging bytes: the ring, and the most in use */
 } vkg_uploader_stats;
 
@@ -994,6 +995,30 @@ VKG_MUST_CHECK vkg_result vkg_upload_image_mips(vkg_uploader *uploader, vkg_imag
                                                 const VkDeviceSize *mip_sizes, uint32_t mip_count,
                                                 vkg_access ready_for, vkg_queue_role ready_role,
                                                 vkg_ticket *mip_tickets);
+
+/* Readback: GPU contents to host memory, delivered through a completion queue. The copy goes
+ * into the uploader's ring on its queue (after the resource's last writer, from its tracked
+ * state); once it completes, the device's watcher thread copies the bytes to `dst` and then
+ * posts {user_data, ticket, result} to `cq`. When the completion is reaped, `dst` holds the
+ * data (result VKG_ERROR_DEVICE_LOST: it does not). One readback must fit in half the ring.
+ * `dst` must stay valid until the completion is reaped, or the cq is destroyed (its pending
+ * readbacks are then dropped, and the span waits only for the GPU). */
+typedef struct vkg_readback_desc {
+    /* a buffer range ... */
+    vkg_buffer buffer; /* with VK_BUFFER_USAGE_TRANSFER_SRC_BIT (the default usage) */
+    VkDeviceSize offset;
+    VkDeviceSize size; /* buffers: bytes; images: 0, or the region's tightly packed size */
+    /* ... or a region of one mip and layer of an image (uncompressed color, TRANSFER_SRC) */
+    vkg_image image;
+    uint32_t mip, layer;
+    VkOffset3D image_offset;
+    VkExtent3D extent; /* width 0: the rest of the mip from image_offset */
+    void *dst;
+    vkg_cq *cq;
+    uint64_t user_data;
+} vkg_readback_desc;
+VKG_MUST_CHECK vkg_result vkg_readback(vkg_uploader *uploader, const vkg_readback_desc *desc,
+                                       vkg_ticket *out_ticket);
 
 /* ------------------------------------------------------------------------------------------
  * Bindless: one global descriptor heap that shaders index.

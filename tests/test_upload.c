@@ -257,6 +257,192 @@ static void test_image_mips_and_region(void **state)
     vkgt_device_close(dev);
 }
 
+static void rec_fill(const vkg_pass_context *ctx, void *user)
+{
+    vkg_resource *r = user;
+    vkg_pass_device_table(ctx)->vkCmdFillBuffer(vkg_pass_command_buffer(ctx),
+                                                vkg_pass_buffer(ctx, *r), 0, VK_WHOLE_SIZE,
+                                                0xC0FFEE00u);
+}
+
+/* Readbacks through a completion queue: buffer ranges, an image region, a buffer a graph
+ * wrote just before (ordered by its tracked state alone), and a completion queue destroyed
+ * while a readback waits behind a gate. */
+static void test_readback(void **state)
+{
+    (void)state;
+    vkg_device *dev = vkgt_device_open(NULL);
+    vkg_uploader *up = NULL;
+    assert_int_equal(vkg_uploader_create(dev, &(vkg_uploader_desc){.ring_size = 8192}, &up),
+                     VKG_SUCCESS);
+    vkg_cq *cq = NULL;
+    assert_int_equal(vkg_cq_create(dev, 8, &cq), VKG_SUCCESS);
+    enum { N = 3000 };
+    vkg_buffer buf;
+    assert_int_equal(vkg_buffer_create(dev, &(vkg_buffer_desc){.name = "src", .size = N}, &buf),
+                     VKG_SUCCESS);
+    uint8_t data[N];
+    for (uint32_t i = 0; i < N; i++) data[i] = (uint8_t)(i * 7 + 3);
+    vkg_ticket t;
+    assert_int_equal(vkg_upload_buffer(up, &(vkg_upload_buffer_desc){.buffer = buf, .data = data,
+                                                                     .size = N},
+                                       &t),
+                     VKG_SUCCESS);
+    /* three ranges; the 8 KiB ring takes at most 4 KiB each */
+    uint8_t got[3][1000];
+    for (uint32_t k = 0; k < 3; k++) {
+        memset(got[k], 0, sizeof got[k]);
+        assert_int_equal(vkg_readback(up, &(vkg_readback_desc){.buffer = buf, .offset = k * 1000,
+                                                               .size = 1000, .dst = got[k],
+                                                               .cq = cq, .user_data = 100 + k},
+                                      &t),
+                         VKG_SUCCESS);
+    }
+    /* an image region */
+    vkg_image img;
+    assert_int_equal(vkg_image_create(dev, &(vkg_image_desc){.name = "img",
+                                                             .format = VK_FORMAT_R8G8B8A8_UNORM,
+                                                             .width = 16,
+                                                             .height = 8},
+                                      &img),
+                     VKG_SUCCESS);
+    uint32_t px[16 * 8], region[4 * 3];
+    for (uint32_t i = 0; i < 16 * 8; i++) px[i] = 0x01000000u * i + 0x10203u;
+    assert_int_equal(vkg_upload_image(up, &(vkg_upload_image_desc){.image = img, .data = px,
+                                                                   .size = sizeof px,
+                                                                   .ready_for = VKG_ACCESS_FRAGMENT_SAMPLED_READ},
+                                      &t),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_readback(up, &(vkg_readback_desc){.image = img,
+                                                           .image_offset = {5, 2, 0},
+                                                           .extent = {4, 3, 1},
+                                                           .dst = region,
+                                                           .cq = cq,
+                                                           .user_data = 200},
+                                  &t),
+                     VKG_SUCCESS);
+    /* a graph fills an imported buffer; the readback after it needs no other link */
+    vkg_graph *g = NULL;
+    assert_int_equal(vkg_graph_create(&(vkg_graph_desc){.name = "fill", .logger = vkgt_logger()}, &g),
+                     VKG_SUCCESS);
+    vkg_resource res;
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "filled", .size = 256,
+                                                                  .imported = true, .output = true},
+                                      &res),
+                     VKG_SUCCESS);
+    vkg_use use = {.resource = res, .access = VKG_ACCESS_TRANSFER_WRITE};
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "fill", .queue = VKG_QUEUE_COMPUTE,
+                                                        .uses = &use, .use_count = 1,
+                                                        .record = rec_fill, .user = &res},
+                                    NULL),
+                     VKG_SUCCESS);
+    vkg_plan *plan = NULL;
+    assert_int_equal(vkg_compile(g, vkg_device_caps(dev), &plan), VKG_SUCCESS);
+    vkg_executor *ex = NULL;
+    assert_int_equal(vkg_executor_create(dev, &(vkg_executor_desc){.name = "fill"}, &ex), VKG_SUCCESS);
+    vkg_buffer filled;
+    assert_int_equal(vkg_buffer_create(dev, &(vkg_buffer_desc){.name = "filled", .size = 256}, &filled),
+                     VKG_SUCCESS);
+    vkg_binding bind = {.resource = res, .buffer = filled};
+    assert_int_equal(vkg_execute(plan, &(vkg_execute_desc){.executor = ex, .bindings = &bind,
+                                                          .binding_count = 1},
+                                 NULL),
+                     VKG_SUCCESS);
+    uint32_t words[64] = {0};
+    assert_int_equal(vkg_readback(up, &(vkg_readback_desc){.buffer = filled, .size = 256,
+                                                           .dst = words, .cq = cq,
+                                                           .user_data = 300},
+                                  &t),
+                     VKG_SUCCESS);
+    /* reap all five: each buffer is full when its completion arrives */
+    uint32_t seen = 0;
+    while (seen < 5) {
+        assert_int_equal(vkg_cq_wait(cq, 1, UINT64_MAX), VKG_SUCCESS);
+        vkg_cqe e;
+        while (vkg_cq_peek(cq, &e)) {
+            assert_int_equal(vkg_cq_reap(cq, &e, 1), 1);
+            assert_int_equal(e.result, VKG_SUCCESS);
+            seen++;
+            if (e.user_data >= 100 && e.user_data < 103) {
+                uint32_t k = (uint32_t)(e.user_data - 100);
+                for (uint32_t i = 0; i < 1000; i++)
+                    if (got[k][i] != data[k * 1000 + i])
+                        fail_msg("range %u byte %u: %u, uploaded %u", k, i, got[k][i],
+                                 data[k * 1000 + i]);
+            } else if (e.user_data == 200) {
+                for (uint32_t y = 0; y < 3; y++)
+                    for (uint32_t x = 0; x < 4; x++)
+                        assert_int_equal(region[y * 4 + x], px[(y + 2) * 16 + x + 5]);
+            } else {
+                assert_int_equal(e.user_data, 300);
+                for (uint32_t i = 0; i < 64; i++) assert_int_equal(words[i], 0xC0FFEE00u);
+            }
+        }
+    }
+    vkg_uploader_stats st;
+    vkg_uploader_get_stats(up, &st);
+    assert_int_equal(st.readbacks, 5);
+
+    /* bad input, by name */
+    uint8_t big[8192];
+    vkgt_log_clear();
+    assert_int_equal(vkg_readback(up, &(vkg_readback_desc){.buffer = buf, .size = 10, .dst = big},
+                                  &t),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    assert_true(vkgt_log_has("vkg_readback: cq is NULL", NULL));
+    assert_int_equal(vkg_readback(up, &(vkg_readback_desc){.buffer = buf, .offset = 2990, .size = 20,
+                                                           .dst = big, .cq = cq},
+                                  &t),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    assert_true(vkgt_log_has("bytes [2990, 3010) are outside buffer \"src\"", NULL));
+    assert_int_equal(vkg_readback(up, &(vkg_readback_desc){.buffer = buf, .image = img, .dst = big,
+                                                           .cq = cq},
+                                  &t),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    assert_true(vkgt_log_has("exactly one of buffer and image", NULL));
+    assert_int_equal(vkg_readback(up, &(vkg_readback_desc){.image = img, .image_offset = {14, 0, 0},
+                                                           .extent = {4, 1, 1}, .dst = big, .cq = cq},
+                                  &t),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    assert_true(vkgt_log_has("region of 4x1x1 at (14, 0, 0) is outside mip 0 of image \"img\"", NULL));
+    vkg_buffer large;
+    assert_int_equal(vkg_buffer_create(dev, &(vkg_buffer_desc){.name = "large", .size = 8192}, &large),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_readback(up, &(vkg_readback_desc){.buffer = large, .size = 8192, .dst = big,
+                                                           .cq = cq},
+                                  &t),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    assert_true(vkgt_log_has("8192 bytes from \"large\" do not fit in half the staging ring", NULL));
+
+    /* a completion queue destroyed while its readback waits: nothing hangs or leaks */
+    vkgt_gate gate;
+    vkgt_gate_open(&gate, dev);
+    vkg_cq *doomed = NULL;
+    assert_int_equal(vkg_cq_create(dev, 4, &doomed), VKG_SUCCESS);
+    (void)vkgt_gate_submit(&gate, VKG_QUEUE_TRANSFER, 1);
+    vkg_ticket held;
+    assert_int_equal(vkg_readback(up, &(vkg_readback_desc){.buffer = buf, .size = 16, .dst = big,
+                                                           .cq = doomed, .user_data = 1},
+                                  &held),
+                     VKG_SUCCESS);
+    assert_false(vkg_ticket_complete(dev, held));
+    vkg_cq_destroy(doomed);
+    vkgt_gate_signal(&gate, 1);
+    assert_int_equal(vkg_ticket_wait(dev, held, UINT64_MAX), VKG_SUCCESS);
+    vkgt_gate_close(&gate);
+
+    vkg_executor_destroy(ex);
+    vkg_plan_destroy(plan);
+    vkg_graph_destroy(g);
+    vkg_buffer_destroy(dev, large);
+    vkg_buffer_destroy(dev, filled);
+    vkg_buffer_destroy(dev, buf);
+    vkg_image_destroy(dev, img);
+    vkg_uploader_destroy(up); /* waits for the dropped readback's copy, then frees the ring */
+    vkg_cq_destroy(cq);
+    vkgt_device_close(dev);
+}
+
 static void test_bad_input(void **state)
 {
     (void)state;
@@ -339,6 +525,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_threads_share_a_small_ring),
         cmocka_unit_test(test_image_mips_and_region),
+        cmocka_unit_test(test_readback),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -143,6 +143,14 @@ void vkg__timelines_destroy(vkg_device *dev);
 /* cq.c: the watcher thread (stopped with the device; woken to notice device loss) */
 typedef struct vkg__watcher vkg__watcher;
 void vkg__watcher_destroy(vkg_device *dev);
+/* cq.c: vkg_cq_watch with a hook that runs on the watcher thread just before the completion
+ * is delivered, with VKG_SUCCESS or VKG_ERROR_DEVICE_LOST (or at once, for a ticket already
+ * complete), or with VKG_NOT_READY when the completion queue is destroyed first. It runs
+ * under the watcher's lock: it must not take locks that are held while calling into the
+ * watcher, nor block. On failure (out of memory) the hook never runs. */
+typedef void (*vkg__cq_hook)(void *arg, vkg_result result);
+vkg_result vkg__cq_watch_hook(vkg_cq *cq, vkg_ticket ticket, uint64_t user_data,
+                              vkg__cq_hook hook, void *hook_arg);
 void vkg__watcher_wake(vkg_device *dev);
 /* retire.c: deferred destruction. Kinds of scoped objects and of deletion-queue entries. */
 enum { VKG__KIND_BUFFER = 1, VKG__KIND_IMAGE, VKG__KIND_VIEW, VKG__KIND_CALLBACK };

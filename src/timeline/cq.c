@@ -27,6 +27,8 @@ typedef struct vkg__watch {
     uint64_t seq; /* ties keep arrival order */
     vkg_cq *cq;
     uint64_t user_data;
+    vkg__cq_hook hook; /* runs before the completion is delivered (or dropped); may be NULL */
+    void *hook_arg;
 } vkg__watch;
 
 typedef struct vkg__wheap {
@@ -210,6 +212,7 @@ static void vkg__watch_collect(vkg__watcher *w)
             }
             while (h->count && (lost || h->items[0].value == v)) {
                 vkg__watch x = vkg__wpop(h);
+                if (x.hook) x.hook(x.hook_arg, lost ? VKG_ERROR_DEVICE_LOST : VKG_SUCCESS);
                 vkg__cq_deliver(x.cq, (vkg_cqe){.user_data = x.user_data,
                                                 .ticket = {q, x.value},
                                                 .result = lost ? VKG_ERROR_DEVICE_LOST : VKG_SUCCESS});
@@ -389,8 +392,14 @@ void vkg_cq_destroy(vkg_cq *cq)
     for (uint32_t q = 0; q < dev->dq_count; q++) {
         vkg__wheap *h = &w->heaps[q];
         uint32_t k = 0;
-        for (uint32_t i = 0; i < h->count; i++)
-            if (h->items[i].cq != cq) h->items[k++] = h->items[i];
+        for (uint32_t i = 0; i < h->count; i++) {
+            if (h->items[i].cq != cq) {
+                h->items[k++] = h->items[i];
+            } else if (h->items[i].hook) {
+                /* its owner still learns the watch is gone */
+                h->items[i].hook(h->items[i].hook_arg, VKG_NOT_READY);
+            }
+        }
         h->count = k;
         for (uint32_t i = k / 2; i-- > 0;) vkg__wdown(h, i);
     }
@@ -405,6 +414,12 @@ void vkg_cq_destroy(vkg_cq *cq)
 }
 
 vkg_result vkg_cq_watch(vkg_cq *cq, vkg_ticket ticket, uint64_t user_data)
+{
+    return vkg__cq_watch_hook(cq, ticket, user_data, NULL, NULL);
+}
+
+vkg_result vkg__cq_watch_hook(vkg_cq *cq, vkg_ticket ticket, uint64_t user_data,
+                              vkg__cq_hook hook, void *hook_arg)
 {
     if (!cq) return VKG_ERROR_INVALID_ARGUMENT;
     vkg_device *dev = cq->dev;
@@ -435,6 +450,7 @@ vkg_result vkg_cq_watch(vkg_cq *cq, vkg_ticket ticket, uint64_t user_data)
     pthread_mutex_lock(&w->lock);
     if (ticket.value == 0 || atomic_load(&dev->lost)) {
         pthread_mutex_unlock(&w->lock);
+        if (hook) hook(hook_arg, ticket.value ? VKG_ERROR_DEVICE_LOST : VKG_SUCCESS);
         vkg__cq_deliver(cq, (vkg_cqe){.user_data = user_data,
                                       .ticket = ticket,
                                       .result = ticket.value ? VKG_ERROR_DEVICE_LOST
@@ -450,7 +466,7 @@ vkg_result vkg_cq_watch(vkg_cq *cq, vkg_ticket ticket, uint64_t user_data)
         pthread_mutex_unlock(&cq->lock);
         return VKG__OOM(&dev->host, "the watcher's heap");
     }
-    vkg__wpush(h, (vkg__watch){ticket.value, w->seq++, cq, user_data});
+    vkg__wpush(h, (vkg__watch){ticket.value, w->seq++, cq, user_data, hook, hook_arg});
     /* the thread waits for a later value on this queue, or none: re-arm it */
     if (!h->armed || ticket.value < h->armed) {
         h->armed = ticket.value;
