@@ -194,7 +194,9 @@ typedef struct vkg_caps {
     bool descriptor_indexing; /* update-after-bind, partially bound, variable count, non-uniform */
     bool push_descriptors;    /* VK_KHR_push_descriptor */
     bool maintenance4;
-    /* the driver offers VK_EXT_host_image_copy (the uploader will enable and use it) */
+    /* the driver offers VK_EXT_host_image_copy. Reported only: vkgraph does not enable it,
+     * because Debian 12's Vulkan headers and validation layer (1.3.239) predate it
+     * (1.3.258), so it could not run under validation (docs/upload.md). */
     bool host_image_copy;
     /* VK_KHR_swapchain: offered (vkg_physical_device_info), enabled (vkg_device_caps of a
      * device made with vkg_device_desc.swapchain) */
