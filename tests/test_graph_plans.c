@@ -204,6 +204,80 @@ static void test_bloom_three_families(void **state)
     vkg_plan_destroy(plan);
 }
 
+/* An image the uploader filled on the transfer family, read by a graphics pass on a device
+ * with three families: declaring its state as the upload left it gets a release on the
+ * transfer queue (in a prologue: no pass of this graph runs there), an acquire before the
+ * first use, and a semaphore between them. */
+static void test_upload_handover_three_families(void **state)
+{
+    (void)state;
+    vkg_caps caps;
+    vkg_caps_default(&caps);
+    vkg_graph *g = NULL;
+    assert_int_equal(vkg_graph_create(&(vkg_graph_desc){.name = "handover", .logger = vkgt_logger()},
+                                      &g),
+                     VKG_SUCCESS);
+    vkg_resource tex, out;
+    assert_int_equal(vkg_graph_image(g,
+                                     &(vkg_graph_image_desc){.name = "tex",
+                                                             .format = VK_FORMAT_R8G8B8A8_UNORM,
+                                                             .width = 64,
+                                                             .height = 64,
+                                                             .imported = true,
+                                                             .state = {VKG_ACCESS_TRANSFER_WRITE,
+                                                                       VKG_QUEUE_TRANSFER}},
+                                     &tex),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_image(g,
+                                     &(vkg_graph_image_desc){.name = "out",
+                                                             .format = VK_FORMAT_R8G8B8A8_UNORM,
+                                                             .width = 64,
+                                                             .height = 64,
+                                                             .imported = true,
+                                                             .output = true},
+                                     &out),
+                     VKG_SUCCESS);
+    vkg_use uses[] = {{.resource = tex, .access = VKG_ACCESS_FRAGMENT_SAMPLED_READ},
+                      {.resource = out, .access = VKG_ACCESS_COLOR_WRITE}};
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "draw", .uses = uses,
+                                                        .use_count = 2},
+                                    NULL),
+                     VKG_SUCCESS);
+    vkg_plan *plan = NULL;
+    assert_int_equal(vkg_compile(g, &caps, &plan), VKG_SUCCESS);
+    vkg_graph_destroy(g);
+    vkg_plan_info in;
+    vkg_plan_get_info(plan, &in);
+    uint32_t tf = 2, gf = 0; /* vkg_caps_default: transfer is family 2, graphics family 0 */
+    uint32_t releases = 0, acquires = 0;
+    for (uint32_t i = 0; i < in.barrier_count; i++) {
+        const vkg_plan_barrier *b = &in.barriers[i];
+        if (strcmp(in.resources[b->resource].name, "tex") != 0) continue;
+        if (b->flags & VKG_BARRIER_RELEASE) {
+            releases++;
+            assert_int_equal(b->src_family, tf);
+            assert_int_equal(b->dst_family, gf);
+            assert_int_equal(b->old_layout, L(TRANSFER_DST_OPTIMAL));
+            assert_int_equal(b->new_layout, L(READ_ONLY_OPTIMAL));
+        }
+        if (b->flags & VKG_BARRIER_ACQUIRE) {
+            acquires++;
+            assert_int_equal(b->src_family, tf);
+            assert_int_equal(b->dst_family, gf);
+            assert_int_equal(b->dst_stage, S(FRAGMENT_SHADER_BIT));
+            assert_int_equal(b->dst_access, A(SHADER_SAMPLED_READ_BIT));
+        }
+    }
+    assert_int_equal(releases, 1);
+    assert_int_equal(acquires, 1);
+    const vkg_plan_pass *draw = &in.passes[pass_index(&in, "draw")];
+    const vkg_plan_submission *ds = &in.submissions[draw->submission];
+    assert_int_equal(ds->wait_count, 1);
+    assert_int_equal(in.queues[in.waits[ds->first_wait].queue].family, tf);
+    assert_int_equal(in.stats.queue_transfers, 1);
+    vkg_plan_destroy(plan);
+}
+
 /* WAR gets execution only, WAW a memory dependency, disjoint ranges nothing. */
 static void test_buffer_ranges_and_chains(void **state)
 {
@@ -450,6 +524,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bloom_one_family),  cmocka_unit_test(test_bloom_three_families),
+        cmocka_unit_test(test_upload_handover_three_families),
         cmocka_unit_test(test_buffer_ranges_and_chains), cmocka_unit_test(test_array_layers),
         cmocka_unit_test(test_culling),           cmocka_unit_test(test_deferred),
         cmocka_unit_test(test_aliasing),          cmocka_unit_test(test_split_barriers),
