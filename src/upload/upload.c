@@ -212,6 +212,34 @@ static vkg_result vkg__ucmd_get(vkg_uploader *up, vkg_queue_role role, uint32_t 
     return VKG_SUCCESS;
 }
 
+/* Ends `cmd` (when there is one) and, if all went well so far (`r`), submits it on the
+ * role's queue after the per-queue values in wq[] (0: none), copies waiting at COPY. Locked. */
+static vkg_result vkg__usubmit(vkg_uploader *up, vkg_queue_role role, VkCommandBuffer cmd,
+                               const uint64_t *wq, vkg_result r, vkg_ticket *t)
+{
+    vkg_device *dev = up->dev;
+    if (cmd) {
+        VkResult vr = dev->vk.vkEndCommandBuffer(cmd);
+        if (vr != VK_SUCCESS && r == VKG_SUCCESS)
+            r = VKG__VK_FAIL(dev, vr, "vkEndCommandBuffer", up->name);
+    }
+    if (r != VKG_SUCCESS) return r;
+    VkCommandBufferSubmitInfo cbi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_SUBMIT_INFO,
+                                     .commandBuffer = cmd};
+    vkg_ticket waits[VKG_QUEUE_ROLE_COUNT];
+    uint32_t nw = 0;
+    for (uint32_t q = 0; q < VKG_QUEUE_ROLE_COUNT; q++)
+        if (wq[q]) waits[nw++] = (vkg_ticket){q, wq[q]};
+    return vkg_submit(dev,
+                      &(vkg_submit_desc){.role = role,
+                                         .command_buffers = &cbi,
+                                         .command_buffer_count = 1,
+                                         .waits = waits,
+                                         .wait_count = nw,
+                                         .wait_stage = VK_PIPELINE_STAGE_2_COPY_BIT},
+                      t);
+}
+
 /* ------------------------------------------------------------------------------------------
  * Create / destroy
  * ---------------------------------------------------------------------------------------- */
@@ -505,28 +533,8 @@ static vkg_result vkg__upload_piece(vkg_uploader *up, const vkg__piece *p, vkg_t
         }
         pthread_mutex_unlock(&dev->lock);
     }
-    if (cmd) {
-        VkResult vr = dev->vk.vkEndCommandBuffer(cmd);
-        if (vr != VK_SUCCESS && r == VKG_SUCCESS)
-            r = VKG__VK_FAIL(dev, vr, "vkEndCommandBuffer", up->name);
-    }
     vkg_ticket t = {0, 0};
-    if (r == VKG_SUCCESS) {
-        VkCommandBufferSubmitInfo cbi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_SUBMIT_INFO,
-                                         .commandBuffer = cmd};
-        vkg_ticket waits[VKG_QUEUE_ROLE_COUNT];
-        uint32_t nw = 0;
-        for (uint32_t q = 0; q < VKG_QUEUE_ROLE_COUNT; q++)
-            if (wq[q]) waits[nw++] = (vkg_ticket){q, wq[q]};
-        r = vkg_submit(dev,
-                       &(vkg_submit_desc){.role = role,
-                                          .command_buffers = &cbi,
-                                          .command_buffer_count = 1,
-                                          .waits = waits,
-                                          .wait_count = nw,
-                                          .wait_stage = VK_PIPELINE_STAGE_2_COPY_BIT},
-                       &t);
-    }
+    r = vkg__usubmit(up, role, cmd, wq, r, &t);
     if (r == VKG_SUCCESS) {
         up->cmds[ci].ticket = t;
         up->spans[span].ticket = t;
@@ -1017,28 +1025,8 @@ vkg_result vkg_readback(vkg_uploader *up, const vkg_readback_desc *desc, vkg_tic
         }
         pthread_mutex_unlock(&dev->lock);
     }
-    if (cmd) {
-        VkResult vr = dev->vk.vkEndCommandBuffer(cmd);
-        if (vr != VK_SUCCESS && r == VKG_SUCCESS)
-            r = VKG__VK_FAIL(dev, vr, "vkEndCommandBuffer", up->name);
-    }
     vkg_ticket t = {0, 0};
-    if (r == VKG_SUCCESS) {
-        VkCommandBufferSubmitInfo cbi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_SUBMIT_INFO,
-                                         .commandBuffer = cmd};
-        vkg_ticket waits[VKG_QUEUE_ROLE_COUNT];
-        uint32_t nw = 0;
-        for (uint32_t q = 0; q < VKG_QUEUE_ROLE_COUNT; q++)
-            if (wq[q]) waits[nw++] = (vkg_ticket){q, wq[q]};
-        r = vkg_submit(dev,
-                       &(vkg_submit_desc){.role = p.role,
-                                          .command_buffers = &cbi,
-                                          .command_buffer_count = 1,
-                                          .waits = waits,
-                                          .wait_count = nw,
-                                          .wait_stage = VK_PIPELINE_STAGE_2_COPY_BIT},
-                       &t);
-    }
+    r = vkg__usubmit(up, p.role, cmd, wq, r, &t);
     vkg__span *s = NULL;
     if (r == VKG_SUCCESS) {
         s = &up->spans[span];
