@@ -442,14 +442,13 @@ vkg_result vkg_bindless_add(vkg_bindless *h, const vkg_bindless_item *items, uin
         uint32_t slot = s->free[--s->free_count];
         s->state[slot] = VKG__SLOT_LIVE;
         out_indices[i] = slot;
-        if (it->kind == VKG_BINDLESS_SAMPLER) {
+        /* the device lock while a batch's records are read (once per batch, not per
+         * item), released before the driver writes the batch */
+        if (ni == 0) pthread_mutex_lock(&dev->lock);
+        if (it->kind == VKG_BINDLESS_SAMPLER)
             info[ni] = (VkDescriptorImageInfo){.sampler = it->sampler};
-        } else {
-            /* checked above; the device lock only while reading its records */
-            pthread_mutex_lock(&dev->lock);
-            (void)vkg__item_image(h, it, i, &info[ni]);
-            pthread_mutex_unlock(&dev->lock);
-        }
+        else
+            (void)vkg__item_image(h, it, i, &info[ni]); /* checked above */
         VkWriteDescriptorSet *last = nw ? &w[nw - 1] : NULL;
         if (last && last->dstBinding == (uint32_t)it->kind &&
             last->dstArrayElement + last->descriptorCount == slot) {
@@ -465,6 +464,7 @@ vkg_result vkg_bindless_add(vkg_bindless *h, const vkg_bindless_item *items, uin
         }
         ni++;
         if (ni == VKG__WRITE_BATCH || i + 1 == count) {
+            pthread_mutex_unlock(&dev->lock);
             /* the set is externally synchronized: under the heap's lock */
             dev->vk.vkUpdateDescriptorSets(dev->device, nw, w, 0, NULL);
             h->writes += ni;
