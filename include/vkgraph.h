@@ -390,6 +390,20 @@ typedef struct vkg_submit_desc {
 VKG_MUST_CHECK vkg_result vkg_submit(vkg_device *device, const vkg_submit_desc *desc,
                                      vkg_ticket *ticket);
 
+/* vkQueuePresentKHR on a role's queue, under the lock vkgraph holds while it submits to
+ * that VkQueue (a present is externally synchronized on the queue, like a submission).
+ * Needs a device made with vkg_device_desc.swapchain. Returns vkQueuePresentKHR's own
+ * result, which a swapchain loop must see as is: VK_SUCCESS, VK_SUBOPTIMAL_KHR,
+ * VK_ERROR_OUT_OF_DATE_KHR (recreate the swapchain), VK_ERROR_DEVICE_LOST, ...;
+ * VK_ERROR_INITIALIZATION_FAILED for a NULL argument or a device without the swapchain
+ * extension. Any thread. */
+VkResult vkg_queue_present(vkg_device *device, vkg_queue_role role, const VkPresentInfoKHR *info);
+
+/* vkDeviceWaitIdle with every queue's lock held: waits for all submitted work, presents
+ * included (what swapchain recreation needs), then retires what completed. Prefer tickets
+ * (vkg_ticket_wait) elsewhere: this stalls every queue. Any thread. */
+VKG_MUST_CHECK vkg_result vkg_device_wait_idle(vkg_device *device);
+
 /* ------------------------------------------------------------------------------------------
  * Completion queues, in the style of liburing: watch tickets with user data, reap
  * completions from a ring, or poll a file descriptor.

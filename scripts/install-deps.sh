@@ -15,6 +15,7 @@ PACKAGES=(
   vulkan-tools                          # vulkaninfo, for diagnosing machines
   libjansson-dev                        # JSON graph files
   libpng-dev                            # demo output
+  libglfw3-dev xvfb xauth               # demo window, and a display for it in tests
   libcmocka-dev                         # unit tests
 )
 

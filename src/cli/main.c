@@ -1,5 +1,6 @@
 /* vkgraph command-line tool. Exit status: 0 success, 1 run failure, 2 bad input. */
 #include "vkgraph.h"
+#include "demo/demo.h"
 #include "run/run.h"
 
 #include <inttypes.h>
@@ -29,6 +30,14 @@ static void usage(FILE *f)
             "                            on the CPU, --validate fails on any validation message\n"
             "                            (synchronization validation included), --timings prints\n"
             "                            per-pass GPU times, --trace writes a Chrome/Perfetto trace\n"
+            "  demo [--out FILE.png] [--window] [--frames N] [--size WxH] [--device NAME]\n"
+            "      [--trace T.json] [--validate] [--no-async] [--resize-at N]\n"
+            "                            deferred renderer on the graph (G-buffer, SSAO on the\n"
+            "                            compute queue, lighting, bloom, tonemap); headless it\n"
+            "                            renders N frames (8) and writes the last to FILE.png\n"
+            "                            (frame.png); --window opens a window and presents\n"
+            "                            until closed or N frames; prints per-pass GPU times,\n"
+            "                            barriers, transient memory and frame CPU time\n"
             "  version                   print the version\n"
             "\n"
             "environment: VKG_DEVICE=NAME picks the first device whose name contains NAME;\n"
@@ -477,6 +486,67 @@ static int cmd_run(int argc, char **argv)
     return rc;
 }
 
+static bool parse_size(const char *s, uint32_t *w, uint32_t *h)
+{
+    char *end;
+    unsigned long a = strtoul(s, &end, 10);
+    if (end == s || (*end != 'x' && *end != 'X')) return false;
+    const char *t = end + 1;
+    unsigned long b = strtoul(t, &end, 10);
+    if (end == t || *end || a < 8 || b < 8 || a > 8192 || b > 8192) return false;
+    *w = (uint32_t)a;
+    *h = (uint32_t)b;
+    return true;
+}
+
+static int cmd_demo(int argc, char **argv)
+{
+    vkgd_options o = {.report = stdout};
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--window") == 0) {
+            o.window = true;
+        } else if (strcmp(a, "--validate") == 0) {
+            o.validate = true;
+        } else if (strcmp(a, "--no-async") == 0) {
+            o.no_async = true;
+        } else if (strcmp(a, "--out") == 0 && i + 1 < argc) {
+            o.out_png = argv[++i];
+        } else if (strcmp(a, "--trace") == 0 && i + 1 < argc) {
+            o.trace_path = argv[++i];
+        } else if (strcmp(a, "--device") == 0 && i + 1 < argc) {
+            o.device_name = argv[++i];
+        } else if (strcmp(a, "--frames") == 0 && i + 1 < argc) {
+            if (!parse_count(argv[++i], 1, 1000000, &o.frames)) {
+                fprintf(stderr, "vkgraph demo: --frames wants a count from 1 to 1000000, not \"%s\"\n", argv[i]);
+                return 2;
+            }
+        } else if (strcmp(a, "--resize-at") == 0 && i + 1 < argc) {
+            if (!parse_count(argv[++i], 1, 1000000, &o.resize_at)) {
+                fprintf(stderr, "vkgraph demo: --resize-at wants a frame number from 1, not \"%s\"\n", argv[i]);
+                return 2;
+            }
+        } else if (strcmp(a, "--size") == 0 && i + 1 < argc) {
+            if (!parse_size(argv[++i], &o.width, &o.height)) {
+                fprintf(stderr, "vkgraph demo: --size wants WIDTHxHEIGHT, each 8 to 8192, not \"%s\"\n", argv[i]);
+                return 2;
+            }
+        } else {
+            fprintf(stderr, "vkgraph demo: unknown option \"%s\" (or it lacks its value)\n", a);
+            return 2;
+        }
+    }
+    if (o.resize_at && !o.window) {
+        fprintf(stderr, "vkgraph demo: --resize-at needs --window\n");
+        return 2;
+    }
+    if (o.out_png && o.window) {
+        fprintf(stderr, "vkgraph demo: --out is for the headless demo; --window presents instead\n");
+        return 2;
+    }
+    return vkgd_main(&o);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -488,6 +558,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "plan") == 0) return cmd_plan(argc - 2, argv + 2, false);
     if (strcmp(cmd, "dot") == 0) return cmd_plan(argc - 2, argv + 2, true);
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
+    if (strcmp(cmd, "demo") == 0) return cmd_demo(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("vkgraph %d.%d.%d\n", VKG_VERSION_MAJOR, VKG_VERSION_MINOR, VKG_VERSION_PATCH);
         return 0;

@@ -398,7 +398,7 @@ typedef struct demo {
 
     pipe pipes[P_COUNT];
     VkFormat tonemap_format; /* the format the tonemap pipeline was made for */
-    VkSampler clamp, wrap;
+    VkSampler clamp, wrap, nearest; /* nearest: depth (D32 has no linear filtering everywhere) */
     VkShaderModule modules[10];
 
     /* content */
@@ -414,7 +414,7 @@ typedef struct demo {
     vkg_plan_info info;
     dpass passes[MAX_PASSES];
     uint32_t pass_count;
-    vkg_resource r_vertices, r_indices, r_objects, r_textures, r_output, r_pixels, r_draws;
+    vkg_resource r_vertices, r_indices, r_objects, r_textures, r_output, r_pixels, r_draws, r_depth;
     vkg_executor *ex;
 
     /* per frame slot */
@@ -422,6 +422,8 @@ typedef struct demo {
     VkQueryPool queries[SLOTS];
     uint32_t query_count;
     vkg_ticket tickets[SLOTS];
+    uint32_t slot_frame[SLOTS]; /* the frame the slot's ticket belongs to */
+    bool pending[SLOTS];        /* a frame was submitted and not yet collected */
     pthread_mutex_t lock;
     uint32_t slot;
 
@@ -641,6 +643,10 @@ static int make_pipelines(demo *d)
     VKCHECK(d, d->t->vkCreateSampler(d->d, &sci, NULL, &d->clamp));
     sci.addressModeU = sci.addressModeV = sci.addressModeW = VK_SAMPLER_ADDRESS_MODE_REPEAT;
     VKCHECK(d, d->t->vkCreateSampler(d->d, &sci, NULL, &d->wrap));
+    sci.magFilter = sci.minFilter = VK_FILTER_NEAREST;
+    sci.mipmapMode = VK_SAMPLER_MIPMAP_MODE_NEAREST;
+    sci.addressModeU = sci.addressModeV = sci.addressModeW = VK_SAMPLER_ADDRESS_MODE_CLAMP_TO_EDGE;
+    VKCHECK(d, d->t->vkCreateSampler(d->d, &sci, NULL, &d->nearest));
     return 0;
 }
 
@@ -812,8 +818,9 @@ static bool bind_set(const vkg_pass_context *ctx, dpass *p, VkCommandBuffer cmd)
             w[i].pBufferInfo = &bi[i];
         } else {
             bool sampled = pp->types[i] == SAMPLED;
-            bool repeat = p->res_of_binding[i].id == d->r_textures.id;
-            ii[i] = (VkDescriptorImageInfo){sampled ? (repeat ? d->wrap : d->clamp) : VK_NULL_HANDLE,
+            uint32_t id = p->res_of_binding[i].id;
+            VkSampler smp = id == d->r_textures.id ? d->wrap : id == d->r_depth.id ? d->nearest : d->clamp;
+            ii[i] = (VkDescriptorImageInfo){sampled ? smp : VK_NULL_HANDLE,
                                             vkg_pass_use_view(ctx, p->use_of_binding[i]),
                                             sampled ? VK_IMAGE_LAYOUT_READ_ONLY_OPTIMAL : VK_IMAGE_LAYOUT_GENERAL};
             w[i].pImageInfo = &ii[i];
@@ -992,6 +999,7 @@ static int build_graph(demo *d, uint32_t w, uint32_t h, VkFormat out_format, boo
     IMG(normal, "gbuffer.normal", gbuffer_formats[1], w, h, .mips = 1);
     IMG(emissive, "gbuffer.emissive", gbuffer_formats[2], w, h, .mips = 1);
     IMG(depth, "depth", depth_format, w, h, .mips = 1);
+    d->r_depth = depth;
     IMG(ao_raw, "ssao.raw", VK_FORMAT_R32_SFLOAT, w, h, .mips = 1);
     IMG(ao, "ssao", VK_FORMAT_R32_SFLOAT, w, h, .mips = 1);
     IMG(hdr, "hdr", hdr_format, w, h, .mips = 1);
@@ -1156,13 +1164,20 @@ static void camera(demo *d, float time, uint32_t w, uint32_t h)
     mat_inverse(d->inv_view_proj, d->view_proj);
 }
 
-/* Waits for the slot's last frame, then resets what its recording uses. */
-static int slot_begin(demo *d, frame_stats *fs, uint32_t s, uint32_t frame)
+/* Waits for the slot's last frame and reads its timestamps. */
+static int slot_wait(demo *d, frame_stats *fs, uint32_t s)
 {
-    if (frame >= SLOTS) {
-        VKGCHECK(d, vkg_ticket_wait(d->dev, d->tickets[s], UINT64_MAX), "waiting for a frame");
-        collect(d, fs, s, frame - SLOTS);
-    }
+    if (!d->pending[s]) return 0;
+    VKGCHECK(d, vkg_ticket_wait(d->dev, d->tickets[s], UINT64_MAX), "waiting for a frame");
+    d->pending[s] = false;
+    collect(d, fs, s, d->slot_frame[s]);
+    return 0;
+}
+
+/* Then resets what the slot's recording uses. */
+static int slot_begin(demo *d, frame_stats *fs, uint32_t s)
+{
+    if (slot_wait(d, fs, s)) return d->status;
     d->cpu_start = now_us(); /* the frame's CPU time starts after the wait for the GPU */
     VKCHECK(d, d->t->vkResetDescriptorPool(d->d, d->pools[s], 0));
     if (d->queries[s]) d->t->vkResetQueryPool(d->d, d->queries[s], 0, d->query_count);
@@ -1181,6 +1196,8 @@ static int execute(demo *d, frame_stats *fs, uint32_t frame, const vkg_binding *
     if (d->status) return d->status; /* a record callback failed */
     if (r != VKG_SUCCESS) return failf(d, 1, "vkg_execute failed on frame %u: %s", frame, vkg_result_name(r));
     d->tickets[d->slot] = ticket;
+    d->slot_frame[d->slot] = frame;
+    d->pending[d->slot] = true;
     stat_add(&fs->exec, t1 - t0);
     if (fs->cpu_start && frame < fs->frames_cap) {
         fs->cpu_start[frame] = t0 - fs->t0;
@@ -1189,14 +1206,15 @@ static int execute(demo *d, frame_stats *fs, uint32_t frame, const vkg_binding *
     return 0;
 }
 
-static int drain(demo *d, frame_stats *fs, uint32_t frames)
+static int drain(demo *d, frame_stats *fs)
 {
-    for (uint32_t f = frames > SLOTS ? frames - SLOTS : 0; f < frames; f++) {
-        uint32_t s = f % SLOTS;
-        VKGCHECK(d, vkg_ticket_wait(d->dev, d->tickets[s], UINT64_MAX), "waiting for the last frames");
-        collect(d, fs, s, f);
+    for (;;) { /* oldest frame first, so the trace stays in order */
+        uint32_t s = SLOTS;
+        for (uint32_t k = 0; k < SLOTS; k++)
+            if (d->pending[k] && (s == SLOTS || d->slot_frame[k] < d->slot_frame[s])) s = k;
+        if (s == SLOTS) return 0;
+        if (slot_wait(d, fs, s)) return d->status;
     }
-    return 0;
 }
 
 static void report(demo *d, const frame_stats *fs, uint32_t frames)
@@ -1224,9 +1242,11 @@ static void report(demo *d, const frame_stats *fs, uint32_t frames)
             st->passes, st->submissions, st->image_barriers + st->buffer_barriers + st->memory_barriers,
             st->barrier_batches, st->image_barriers, st->buffer_barriers, st->memory_barriers,
             st->layout_transitions, st->queue_transfers, st->semaphores);
-    fprintf(f, "transient memory: %.2f MiB before aliasing, %.2f MiB after (%.0f%% saved)\n",
-            (double)st->transient_bytes / 1048576.0, (double)st->aliased_bytes / 1048576.0,
-            st->transient_bytes ? 100.0 * (1.0 - (double)st->aliased_bytes / (double)st->transient_bytes) : 0.0);
+    double saved = st->transient_bytes > st->aliased_bytes
+                       ? 100.0 * (double)(st->transient_bytes - st->aliased_bytes) / (double)st->transient_bytes
+                       : 0.0;
+    fprintf(f, "transient memory: %.2f MiB before aliasing, %.2f MiB after (%.1f%% saved)\n",
+            (double)st->transient_bytes / 1048576.0, (double)st->aliased_bytes / 1048576.0, saved);
     if (fs->exec.n)
         fprintf(f, "frame CPU time: vkg_execute %.1f us mean (min %.1f, max %.1f); whole frame %.1f us mean, "
                    "GPU waits excluded\n",
@@ -1313,11 +1333,11 @@ static int run_headless(demo *d, frame_stats *fs)
                             {d->r_output, .image = output},         {d->r_pixels, .buffer = pixels}};
     uint32_t f = 0;
     for (; f < frames && !d->status; f++) {
-        if (slot_begin(d, fs, f % SLOTS, f)) break;
+        if (slot_begin(d, fs, f % SLOTS)) break;
         camera(d, (float)f / 30.0f, w, h);
         if (execute(d, fs, f, binds, 6)) break;
     }
-    if (!d->status) drain(d, fs, f);
+    if (!d->status) drain(d, fs);
     if (!d->status) {
         vkg_buffer_info bi;
         if (vkg_buffer_get_info(d->dev, pixels, &bi) != VKG_SUCCESS ||
@@ -1329,4 +1349,385 @@ static int run_headless(demo *d, frame_stats *fs)
     vkg_buffer_destroy(d->dev, pixels);
     vkg_image_destroy(d->dev, output);
     return d->status;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Window: a GLFW window and a swapchain whose images are imported into the graph
+ * ---------------------------------------------------------------------------------------- */
+#ifdef VKG_HAVE_GLFW
+#define MAX_SWAPCHAIN_IMAGES 8
+
+typedef struct swapchain {
+    VkSurfaceKHR surface;
+    VkSwapchainKHR handle;
+    VkFormat format;
+    VkExtent2D extent;
+    uint32_t count;
+    VkImage images[MAX_SWAPCHAIN_IMAGES];
+    vkg_image imported[MAX_SWAPCHAIN_IMAGES];
+    VkSemaphore done[MAX_SWAPCHAIN_IMAGES]; /* per image: its frame is rendered, for the present */
+    VkSemaphore acquired[SLOTS];           /* per frame slot: the image is ours */
+    uint32_t recreated;
+    PFN_vkGetPhysicalDeviceSurfaceSupportKHR support;
+    PFN_vkGetPhysicalDeviceSurfaceCapabilitiesKHR caps;
+    PFN_vkGetPhysicalDeviceSurfaceFormatsKHR formats;
+    PFN_vkGetPhysicalDeviceSurfacePresentModesKHR modes;
+    PFN_vkDestroySurfaceKHR destroy_surface;
+} swapchain;
+
+static VkSurfaceFormatKHR pick_format(demo *d, swapchain *sc)
+{
+    VkSurfaceFormatKHR f[64];
+    uint32_t n = 64;
+    VkResult vr = sc->formats(d->vk.physical_device, sc->surface, &n, f);
+    if ((vr != VK_SUCCESS && vr != VK_INCOMPLETE) || n == 0)
+        return (VkSurfaceFormatKHR){VK_FORMAT_B8G8R8A8_UNORM, VK_COLOR_SPACE_SRGB_NONLINEAR_KHR};
+    /* UNORM first: the tonemap pass encodes sRGB itself; an _SRGB format works too */
+    static const VkFormat pref[4] = {VK_FORMAT_B8G8R8A8_UNORM, VK_FORMAT_R8G8B8A8_UNORM, VK_FORMAT_B8G8R8A8_SRGB,
+                                     VK_FORMAT_R8G8B8A8_SRGB};
+    for (uint32_t p = 0; p < 4; p++)
+        for (uint32_t i = 0; i < n; i++)
+            if (f[i].format == pref[p] && f[i].colorSpace == VK_COLOR_SPACE_SRGB_NONLINEAR_KHR) return f[i];
+    return f[0];
+}
+
+static void swapchain_release_images(demo *d, swapchain *sc)
+{
+    for (uint32_t i = 0; i < sc->count; i++) vkg_image_destroy(d->dev, sc->imported[i]);
+    memset(sc->imported, 0, sizeof sc->imported);
+}
+
+/* (Re)creates the swapchain at the window's framebuffer size; the GPU must be idle. */
+static int swapchain_create(demo *d, swapchain *sc, GLFWwindow *win)
+{
+    int fw = 0, fh = 0;
+    glfwGetFramebufferSize(win, &fw, &fh);
+    VkSurfaceCapabilitiesKHR c;
+    VKCHECK(d, sc->caps(d->vk.physical_device, sc->surface, &c));
+    VkExtent2D e = c.currentExtent;
+    if (e.width == UINT32_MAX) {
+        e.width = (uint32_t)(fw > 0 ? fw : 1);
+        e.height = (uint32_t)(fh > 0 ? fh : 1);
+        if (e.width < c.minImageExtent.width) e.width = c.minImageExtent.width;
+        if (e.width > c.maxImageExtent.width) e.width = c.maxImageExtent.width;
+        if (e.height < c.minImageExtent.height) e.height = c.minImageExtent.height;
+        if (e.height > c.maxImageExtent.height) e.height = c.maxImageExtent.height;
+    }
+    if (e.width == 0 || e.height == 0) return 0; /* minimized: the caller waits */
+    uint32_t count = c.minImageCount + 1;
+    if (c.maxImageCount && count > c.maxImageCount) count = c.maxImageCount;
+    VkSurfaceFormatKHR sf = pick_format(d, sc);
+    /* no vsync where the surface offers it: the demo measures; FIFO is always there */
+    VkPresentModeKHR modes[16], mode = VK_PRESENT_MODE_FIFO_KHR;
+    uint32_t nm = 16;
+    if (sc->modes(d->vk.physical_device, sc->surface, &nm, modes) >= 0)
+        for (uint32_t i = 0; i < nm; i++)
+            if (modes[i] == VK_PRESENT_MODE_MAILBOX_KHR ||
+                (modes[i] == VK_PRESENT_MODE_IMMEDIATE_KHR && mode != VK_PRESENT_MODE_MAILBOX_KHR))
+                mode = modes[i];
+    VkCompositeAlphaFlagBitsKHR alpha = VK_COMPOSITE_ALPHA_OPAQUE_BIT_KHR;
+    for (uint32_t b = 1; !(c.supportedCompositeAlpha & alpha) && b < 16; b <<= 1)
+        alpha = (VkCompositeAlphaFlagBitsKHR)b;
+    VkSwapchainKHR old = sc->handle;
+    VKCHECK(d, d->t->vkCreateSwapchainKHR(d->d,
+                                          &(VkSwapchainCreateInfoKHR){
+                                              .sType = VK_STRUCTURE_TYPE_SWAPCHAIN_CREATE_INFO_KHR,
+                                              .surface = sc->surface,
+                                              .minImageCount = count,
+                                              .imageFormat = sf.format,
+                                              .imageColorSpace = sf.colorSpace,
+                                              .imageExtent = e,
+                                              .imageArrayLayers = 1,
+                                              .imageUsage = VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT,
+                                              .imageSharingMode = VK_SHARING_MODE_EXCLUSIVE,
+                                              .preTransform = c.currentTransform,
+                                              .compositeAlpha = alpha,
+                                              .presentMode = mode,
+                                              .clipped = VK_TRUE,
+                                              .oldSwapchain = old},
+                                          NULL, &sc->handle));
+    swapchain_release_images(d, sc);
+    if (old) d->t->vkDestroySwapchainKHR(d->d, old, NULL);
+    uint32_t n = 0;
+    VKCHECK(d, d->t->vkGetSwapchainImagesKHR(d->d, sc->handle, &n, NULL));
+    if (n > MAX_SWAPCHAIN_IMAGES) return failf(d, 1, "the swapchain has %u images; the demo handles %u", n,
+                                               MAX_SWAPCHAIN_IMAGES);
+    VKCHECK(d, d->t->vkGetSwapchainImagesKHR(d->d, sc->handle, &n, sc->images));
+    for (uint32_t i = sc->count; i < n; i++)
+        VKCHECK(d, d->t->vkCreateSemaphore(d->d,
+                                           &(VkSemaphoreCreateInfo){.sType = VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO},
+                                           NULL, &sc->done[i]));
+    if (n > sc->count) sc->count = n;
+    for (uint32_t i = 0; i < n; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "swapchain[%u]", i);
+        VKGCHECK(d,
+                 vkg_image_import(d->dev,
+                                  &(vkg_image_import_desc){.name = name,
+                                                           .image = sc->images[i],
+                                                           .format = sf.format,
+                                                           .width = e.width,
+                                                           .height = e.height,
+                                                           .usage = VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT},
+                                  &sc->imported[i]),
+                 "importing a swapchain image");
+    }
+    for (uint32_t i = n; i < sc->count; i++) sc->images[i] = VK_NULL_HANDLE;
+    sc->format = sf.format;
+    sc->extent = e;
+    /* a new size is a new graph: the transients, the bloom chain and the plan follow it */
+    return build_graph(d, e.width, e.height, sf.format, true);
+}
+
+static int swapchain_recreate(demo *d, frame_stats *fs, swapchain *sc, GLFWwindow *win)
+{
+    if (drain(d, fs)) return d->status;
+    /* presents hold the old images and semaphores until the queue is idle */
+    VKGCHECK(d, vkg_device_wait_idle(d->dev), "waiting for the device before recreating the swapchain");
+    sc->recreated++;
+    return swapchain_create(d, sc, win);
+}
+
+static int run_window(demo *d, frame_stats *fs, GLFWwindow *win)
+{
+    swapchain sc = {0};
+    PFN_vkGetInstanceProcAddr gipa = d->vk.get_instance_proc_addr;
+    VkInstance inst = d->vk.instance;
+    sc.support = (PFN_vkGetPhysicalDeviceSurfaceSupportKHR)gipa(inst, "vkGetPhysicalDeviceSurfaceSupportKHR");
+    sc.caps = (PFN_vkGetPhysicalDeviceSurfaceCapabilitiesKHR)gipa(inst, "vkGetPhysicalDeviceSurfaceCapabilitiesKHR");
+    sc.formats = (PFN_vkGetPhysicalDeviceSurfaceFormatsKHR)gipa(inst, "vkGetPhysicalDeviceSurfaceFormatsKHR");
+    sc.modes = (PFN_vkGetPhysicalDeviceSurfacePresentModesKHR)gipa(inst, "vkGetPhysicalDeviceSurfacePresentModesKHR");
+    sc.destroy_surface = (PFN_vkDestroySurfaceKHR)gipa(inst, "vkDestroySurfaceKHR");
+    if (!sc.support || !sc.caps || !sc.formats || !sc.modes || !sc.destroy_surface || !d->t->vkCreateSwapchainKHR)
+        return failf(d, 1, "the Vulkan loader lacks the surface and swapchain functions");
+    VkResult vr = glfwCreateWindowSurface(inst, win, NULL, &sc.surface);
+    if (vr != VK_SUCCESS) return failf(d, 1, "glfwCreateWindowSurface failed (VkResult %d)", (int)vr);
+    VkBool32 can_present = VK_FALSE;
+    uint32_t family = d->vk.queues[VKG_QUEUE_GRAPHICS].family;
+    if (sc.support(d->vk.physical_device, family, sc.surface, &can_present) != VK_SUCCESS || !can_present)
+        failf(d, 1, "device \"%s\" cannot present to this window from its graphics queue family %u",
+              vkg_device_caps(d->dev)->device_name, family);
+    for (uint32_t s = 0; s < SLOTS && !d->status; s++)
+        if (d->t->vkCreateSemaphore(d->d, &(VkSemaphoreCreateInfo){.sType = VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO},
+                                    NULL, &sc.acquired[s]) != VK_SUCCESS)
+            failf(d, 1, "vkCreateSemaphore failed");
+    if (!d->status) swapchain_create(d, &sc, win);
+    uint32_t f = 0, first_w = sc.extent.width, first_h = sc.extent.height;
+    bool stale = false;
+    while (!d->status && !glfwWindowShouldClose(win) && (!d->o.frames || f < d->o.frames)) {
+        glfwPollEvents();
+        if (d->o.resize_at && f == d->o.resize_at && sc.recreated == 0)
+            glfwSetWindowSize(win, (int)(first_w * 3 / 4), (int)(first_h * 3 / 4));
+        int fw = 0, fh = 0;
+        glfwGetFramebufferSize(win, &fw, &fh);
+        if (fw <= 0 || fh <= 0) { /* minimized: nothing to draw into */
+            glfwWaitEventsTimeout(0.1);
+            continue;
+        }
+        if (stale || !sc.handle || (uint32_t)fw != sc.extent.width || (uint32_t)fh != sc.extent.height) {
+            if (swapchain_recreate(d, fs, &sc, win)) break;
+            stale = false;
+            if (!sc.handle) continue;
+        }
+        uint32_t s = f % SLOTS;
+        if (slot_begin(d, fs, s)) break;
+        uint32_t idx = 0;
+        vr = d->t->vkAcquireNextImageKHR(d->d, sc.handle, UINT64_MAX, sc.acquired[s], VK_NULL_HANDLE, &idx);
+        if (vr == VK_ERROR_OUT_OF_DATE_KHR) {
+            stale = true; /* nothing was signalled: the slot stays free */
+            continue;
+        }
+        if (vr != VK_SUCCESS && vr != VK_SUBOPTIMAL_KHR) {
+            failf(d, 1, "vkAcquireNextImageKHR failed (VkResult %d)", (int)vr);
+            break;
+        }
+        if (vr == VK_SUBOPTIMAL_KHR) stale = true;
+        vkg_binding binds[5] = {{d->r_vertices, .buffer = d->vertices},
+                                {d->r_indices, .buffer = d->indices},
+                                {d->r_objects, .buffer = d->objects},
+                                {d->r_textures, .image = d->textures},
+                                {d->r_output,
+                                 .image = sc.imported[idx],
+                                 .wait_semaphore = sc.acquired[s],
+                                 .wait_stage = VK_PIPELINE_STAGE_2_COLOR_ATTACHMENT_OUTPUT_BIT,
+                                 .signal_semaphore = sc.done[idx]}};
+        camera(d, (float)f / 30.0f, sc.extent.width, sc.extent.height);
+        if (execute(d, fs, f, binds, 5)) break;
+        vr = vkg_queue_present(d->dev, VKG_QUEUE_GRAPHICS,
+                               &(VkPresentInfoKHR){.sType = VK_STRUCTURE_TYPE_PRESENT_INFO_KHR,
+                                                   .waitSemaphoreCount = 1,
+                                                   .pWaitSemaphores = &sc.done[idx],
+                                                   .swapchainCount = 1,
+                                                   .pSwapchains = &sc.handle,
+                                                   .pImageIndices = &idx});
+        if (vr == VK_ERROR_OUT_OF_DATE_KHR || vr == VK_SUBOPTIMAL_KHR)
+            stale = true;
+        else if (vr != VK_SUCCESS)
+            failf(d, 1, "vkQueuePresentKHR failed (VkResult %d)", (int)vr);
+        f++;
+    }
+    if (!d->status) drain(d, fs);
+    if (vkg_device_wait_idle(d->dev) != VKG_SUCCESS) failf(d, 1, "waiting for the device to finish failed");
+    if (d->o.report && !d->status)
+        fprintf(d->o.report, "window: %u frames presented, swapchain %ux%u (%u images), recreated %u time(s)\n", f,
+                sc.extent.width, sc.extent.height, sc.count, sc.recreated);
+    swapchain_release_images(d, &sc);
+    for (uint32_t i = 0; i < sc.count; i++) d->t->vkDestroySemaphore(d->d, sc.done[i], NULL);
+    for (uint32_t s = 0; s < SLOTS; s++)
+        if (sc.acquired[s]) d->t->vkDestroySemaphore(d->d, sc.acquired[s], NULL);
+    if (sc.handle) d->t->vkDestroySwapchainKHR(d->d, sc.handle, NULL);
+    if (sc.surface) sc.destroy_surface(inst, sc.surface, NULL);
+    return d->status;
+}
+#endif
+
+/* ------------------------------------------------------------------------------------------
+ * Entry point
+ * ---------------------------------------------------------------------------------------- */
+static void destroy_all(demo *d)
+{
+    if (!d->dev) return;
+    /* a lost device still frees everything below */
+    vkg_result idle = vkg_device_wait_idle(d->dev);
+    if (idle != VKG_SUCCESS) failf(d, 1, "waiting for the device at exit: %s", vkg_result_name(idle));
+    vkg_executor_destroy(d->ex);
+    vkg_plan_destroy(d->plan);
+    vkg_graph_destroy(d->graph);
+    vkg_uploader_destroy(d->uploader);
+    vkg_buffer_destroy(d->dev, d->vertices);
+    vkg_buffer_destroy(d->dev, d->indices);
+    vkg_buffer_destroy(d->dev, d->objects);
+    vkg_image_destroy(d->dev, d->textures);
+    if (d->d) {
+        for (uint32_t i = 0; i < P_COUNT; i++) {
+            pipe *p = &d->pipes[i];
+            if (p->pipeline) d->t->vkDestroyPipeline(d->d, p->pipeline, NULL);
+            if (p->layout) d->t->vkDestroyPipelineLayout(d->d, p->layout, NULL);
+            if (p->dsl) d->t->vkDestroyDescriptorSetLayout(d->d, p->dsl, NULL);
+        }
+        for (uint32_t i = 0; i < 10; i++)
+            if (d->modules[i]) d->t->vkDestroyShaderModule(d->d, d->modules[i], NULL);
+        if (d->clamp) d->t->vkDestroySampler(d->d, d->clamp, NULL);
+        if (d->wrap) d->t->vkDestroySampler(d->d, d->wrap, NULL);
+        if (d->nearest) d->t->vkDestroySampler(d->d, d->nearest, NULL);
+        for (uint32_t s = 0; s < SLOTS; s++) {
+            if (d->pools[s]) d->t->vkDestroyDescriptorPool(d->d, d->pools[s], NULL);
+            if (d->queries[s]) d->t->vkDestroyQueryPool(d->d, d->queries[s], NULL);
+        }
+    }
+}
+
+int vkgd_main(const vkgd_options *options)
+{
+    demo *d = calloc(1, sizeof *d);
+    if (!d) {
+        fprintf(stderr, "vkgraph demo: out of host memory\n");
+        return 1;
+    }
+    d->o = *options;
+    if (!d->o.width || !d->o.height) {
+        d->o.width = 1280;
+        d->o.height = 720;
+    }
+    if (!d->o.window && !d->o.frames) d->o.frames = 8;
+    if (!d->o.out_png) d->o.out_png = "frame.png";
+    pthread_mutex_init(&d->lock, NULL);
+    frame_stats *fs = calloc(1, sizeof *fs);
+    const char *exts[VKG_MAX_INSTANCE_EXTENSIONS];
+    uint32_t ext_count = 0;
+#ifdef VKG_HAVE_GLFW
+    GLFWwindow *win = NULL;
+    bool glfw = false;
+#endif
+    if (!fs) {
+        failf(d, 1, "out of host memory");
+    } else if (d->o.width < 8 || d->o.height < 8 || d->o.width > 8192 || d->o.height > 8192) {
+        failf(d, 2, "--size %ux%u: each side must be 8 to 8192 pixels", d->o.width, d->o.height);
+    } else if (d->o.window) {
+#ifdef VKG_HAVE_GLFW
+        if (!glfwInit()) {
+            const char *why = NULL;
+            glfwGetError(&why);
+            failf(d, 1, "--window: GLFW cannot start (%s); without a display, run under xvfb-run -a",
+                  why ? why : "no reason given");
+        } else {
+            glfw = true;
+            uint32_t n = 0;
+            const char **req = glfwVulkanSupported() ? glfwGetRequiredInstanceExtensions(&n) : NULL;
+            if (!req || n > VKG_MAX_INSTANCE_EXTENSIONS) {
+                failf(d, 1, "--window: GLFW finds no Vulkan surface support on this display");
+            } else {
+                for (uint32_t i = 0; i < n; i++) exts[ext_count++] = req[i];
+                glfwWindowHint(GLFW_CLIENT_API, GLFW_NO_API);
+                win = glfwCreateWindow((int)d->o.width, (int)d->o.height, "vkgraph demo", NULL, NULL);
+                if (!win) failf(d, 1, "--window: glfwCreateWindow failed");
+            }
+        }
+#else
+        failf(d, 2, "--window: this vkgraph was built without GLFW (install libglfw3-dev and rebuild)");
+#endif
+    }
+    if (!d->status) {
+        vkg_result r = vkg_device_create(&(vkg_device_desc){.app_name = "vkgraph demo",
+                                                            .device_name = d->o.device_name,
+                                                            .validation = d->o.validate,
+                                                            .instance_extensions = ext_count ? exts : NULL,
+                                                            .instance_extension_count = ext_count,
+                                                            .swapchain = d->o.window},
+                                         &d->dev);
+        if (r != VKG_SUCCESS) failf(d, 1, "no usable Vulkan device: %s", vkg_result_name(r));
+    }
+    if (!d->status && d->o.trace_path) {
+        fs->frames_cap = d->o.frames ? d->o.frames : 100000;
+        fs->cpu_start = calloc(fs->frames_cap, sizeof *fs->cpu_start);
+        fs->cpu_dur = calloc(fs->frames_cap, sizeof *fs->cpu_dur);
+        fs->events = calloc(TRACE_MAX, sizeof *fs->events);
+        if (!fs->cpu_start || !fs->cpu_dur || !fs->events) failf(d, 1, "out of host memory for the trace");
+    }
+    if (!d->status && d->o.report)
+        fprintf(d->o.report, "vkgraph demo on %s (%s), %ux%u%s%s\n", vkg_device_caps(d->dev)->device_name,
+                d->o.window ? "window" : "headless", d->o.width, d->o.height,
+                d->o.validate ? ", validation + synchronization validation" : "",
+                d->o.no_async ? ", SSAO on the graphics queue" : "");
+    if (!d->status) {
+        fs->t0 = now_us();
+        if (!common_setup(d)) {
+#ifdef VKG_HAVE_GLFW
+            if (d->o.window)
+                run_window(d, fs, win);
+            else
+#endif
+                run_headless(d, fs);
+        }
+    }
+    if (!d->status) {
+        report(d, fs, fs->exec.n);
+        if (d->o.trace_path && !write_trace(d, fs, fs->exec.n) && d->o.report)
+            fprintf(d->o.report, "wrote the trace %s (chrome://tracing or ui.perfetto.dev)\n", d->o.trace_path);
+    }
+    if (d->dev) {
+        destroy_all(d); /* validation messages can come from destruction too */
+        uint32_t messages = vkg_device_validation_count(d->dev);
+        if (messages)
+            failf(d, 1, "%u validation message%s (logged above): the frame is not trustworthy", messages,
+                  messages == 1 ? "" : "s");
+        else if (d->o.validate && d->o.report)
+            fprintf(d->o.report, "validation + synchronization validation: 0 messages\n");
+        vkg_device_destroy(d->dev);
+    }
+    int status = d->status;
+    if (d->status) fprintf(stderr, "vkgraph demo: %s\n", d->error);
+#ifdef VKG_HAVE_GLFW
+    if (win) glfwDestroyWindow(win);
+    if (glfw) glfwTerminate();
+#endif
+    if (fs) {
+        free(fs->cpu_start);
+        free(fs->cpu_dur);
+        free(fs->events);
+    }
+    free(fs);
+    pthread_mutex_destroy(&d->lock);
+    free(d);
+    return status;
 }

@@ -232,3 +232,31 @@ vkg_result vkg_submit(vkg_device *device, const vkg_submit_desc *desc, vkg_ticke
     if (ticket) *ticket = (vkg_ticket){dq, value};
     return VKG_SUCCESS;
 }
+
+VkResult vkg_queue_present(vkg_device *device, vkg_queue_role role, const VkPresentInfoKHR *info)
+{
+    if (!device || !info || (unsigned)role >= VKG_QUEUE_ROLE_COUNT) return VK_ERROR_INITIALIZATION_FAILED;
+    if (!device->caps.swapchain || !device->vk.vkQueuePresentKHR) {
+        VKG__ERROR(&device->host, "vkg_queue_present: the device was made without vkg_device_desc.swapchain");
+        return VK_ERROR_INITIALIZATION_FAILED;
+    }
+    uint32_t dq = device->role_dq[role];
+    pthread_mutex_lock(vkg__dq_mutex(device, dq));
+    VkResult vr = device->vk.vkQueuePresentKHR(device->dq[dq].queue, info);
+    pthread_mutex_unlock(vkg__dq_mutex(device, dq));
+    if (vr == VK_ERROR_DEVICE_LOST) VKG__VK_FAIL(device, vr, "vkQueuePresentKHR", "vkg_queue_present");
+    return vr;
+}
+
+vkg_result vkg_device_wait_idle(vkg_device *device)
+{
+    if (!device) return VKG_ERROR_INVALID_ARGUMENT;
+    bool all[VKG_QUEUE_ROLE_COUNT];
+    for (uint32_t q = 0; q < VKG_QUEUE_ROLE_COUNT; q++) all[q] = true;
+    vkg__dq_lock_set(device, all);
+    VkResult vr = device->vk.vkDeviceWaitIdle(device->device);
+    vkg__dq_unlock_set(device, all);
+    if (vr != VK_SUCCESS) return VKG__VK_FAIL(device, vr, "vkDeviceWaitIdle", "vkg_device_wait_idle");
+    vkg_device_poll(device);
+    return VKG_SUCCESS;
+}
