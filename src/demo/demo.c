@@ -1060,10 +1060,18 @@ static int build_graph(demo *d, uint32_t w, uint32_t h, VkFormat out_format, boo
                                                     .use_count = 1},
                                 NULL),
                  "present");
-    } else if (add_pass(d, "readback", VKG_QUEUE_GRAPHICS, P_COUNT, 0,
-                        USES({d->r_output, VKG_ACCESS_TRANSFER_READ}, {d->r_pixels, VKG_ACCESS_TRANSFER_WRITE}),
-                        NULL, 0)) {
-        return d->status;
+    } else {
+        if (add_pass(d, "readback", VKG_QUEUE_GRAPHICS, P_COUNT, 0,
+                     USES({d->r_output, VKG_ACCESS_TRANSFER_READ}, {d->r_pixels, VKG_ACCESS_TRANSFER_WRITE}),
+                     NULL, 0))
+            return d->status;
+        /* the CPU reads the pixels: the graph makes the copy visible to the host */
+        VKGCHECK(d,
+                 vkg_graph_pass(g, &(vkg_pass_desc){.name = "host",
+                                                    .uses = (vkg_use[]){{d->r_pixels, VKG_ACCESS_HOST_READ}},
+                                                    .use_count = 1},
+                                NULL),
+                 "host");
     }
     if (tonemap_pipeline(d, out_format)) return d->status;
     d->encode_srgb = out_format != VK_FORMAT_B8G8R8A8_SRGB && out_format != VK_FORMAT_R8G8B8A8_SRGB;
@@ -1107,6 +1115,7 @@ typedef struct frame_stats {
     pass_stat pass[MAX_PASSES + 1];
     const char *pass_name[MAX_PASSES + 1];
     vkg_queue_role pass_role[MAX_PASSES + 1];
+    bool pass_records[MAX_PASSES + 1]; /* false: a pass without commands (present, host) */
     uint32_t pass_count;
     pass_stat exec, frame;
     double *cpu_start, *cpu_dur; /* per frame, for the trace */
@@ -1140,6 +1149,7 @@ static void collect(demo *d, frame_stats *fs, uint32_t s, uint32_t frame)
         const uint64_t *a = q + 4 * k; /* start value, availability, end value, availability */
         fs->pass_name[k] = d->info.passes[k].name;
         fs->pass_role[k] = d->info.passes[k].role;
+        fs->pass_records[k] = d->info.passes[k].record != NULL;
         if (!a[1] || !a[3] || a[2] < a[0]) continue;
         double us = (double)(a[2] - a[0]) * period / 1000.0;
         stat_add(&fs->pass[k], us);
@@ -1227,6 +1237,7 @@ static void report(demo *d, const frame_stats *fs, uint32_t frames)
     double total = 0;
     for (uint32_t k = 0; k < fs->pass_count; k++) {
         const pass_stat *p = &fs->pass[k];
+        if (!fs->pass_records[k]) continue;
         if (!p->n) {
             fprintf(f, "  %-16s %-9s %10s\n", fs->pass_name[k], vkg_queue_role_name(fs->pass_role[k]), "-");
             continue;

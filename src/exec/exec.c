@@ -54,6 +54,9 @@ typedef struct vkg__xuse {
     uint32_t next; /* cache entry to replace next */
     VkAttachmentLoadOp load;
     VkAttachmentStoreOp store;
+    /* an imported attachment nothing in the plan touched before: LOAD, or CLEAR when its
+     * tracked state at execution says the contents are undefined (a new image) */
+    bool import_first;
 } vkg__xuse;
 
 /* One primary command buffer: a run of consecutive passes of one plan submission, recorded
@@ -236,8 +239,9 @@ static void vkg__attachment_ops(vkg__real *x)
                     else after = true;
                 }
             }
-            /* imported contents are kept even when the assumed state is NONE: the tracked
-             * state may say otherwise at run time */
+            /* imported contents are kept even when the assumed state is NONE, unless the
+             * tracked state at run time says they are undefined (vkg_pass_begin_rendering) */
+            x->uses[ui].import_first = r->imported && !before;
             if (r->imported) before = true;
             x->uses[ui].load = before ? VK_ATTACHMENT_LOAD_OP_LOAD : VK_ATTACHMENT_LOAD_OP_CLEAR;
             x->uses[ui].store = after ? VK_ATTACHMENT_STORE_OP_STORE : VK_ATTACHMENT_STORE_OP_DONT_CARE;
@@ -972,6 +976,21 @@ static void vkg__emit_imported(vkg_executor *ex, vkg__real *x, vkg__batch *bt,
             vkg__emit(x, bt, &b, old, r->is_image ? pb->base_mip + m : 0, 1,
                       r->is_image ? pb->base_layer + l : 0, 1);
         }
+}
+
+/* Whether every subresource of an imported image use is, by its tracked state, untouched
+ * (undefined layout, no GPU access yet): a new image whose contents need not be loaded. */
+static bool vkg__contents_undefined(const vkg__real *x, const vkg_plan_use *u)
+{
+    const vkg_plan_resource *r = &x->in.resources[u->resource];
+    const vkg__xres *xr = &x->res[u->resource];
+    if (!r->is_image || !xr->track) return false;
+    for (uint32_t m = 0; m < u->mip_count; m++)
+        for (uint32_t l = 0; l < u->layer_count; l++) {
+            const vkg__track *t = &xr->track[(u->base_mip + m) * r->layers + u->base_layer + l];
+            if (t->write_stage || t->read_stage || t->layout != VK_IMAGE_LAYOUT_UNDEFINED) return false;
+        }
+    return true;
 }
 
 /* Whether a plan barrier can join the batch's one global VkMemoryBarrier2: no layout
@@ -1720,6 +1739,7 @@ void vkg_pass_begin_rendering(const vkg_pass_context *ctx, const vkg_rendering_d
             extent.height = VKG__MAX(1u, r->height >> u->base_mip);
         }
         VkAttachmentLoadOp load = x->uses[ui].load;
+        if (x->uses[ui].import_first && vkg__contents_undefined(x, u)) load = VK_ATTACHMENT_LOAD_OP_CLEAR;
         if (load == VK_ATTACHMENT_LOAD_OP_CLEAR && !desc->clear) load = VK_ATTACHMENT_LOAD_OP_DONT_CARE;
         VkRenderingAttachmentInfo att = {.sType = VK_STRUCTURE_TYPE_RENDERING_ATTACHMENT_INFO,
                                          .imageView = x->uses[ui].vk_view,
