@@ -5,8 +5,9 @@ BUILD_ASAN ?= build-asan
 BUILD_TSAN ?= build-tsan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+PREFIX ?= /usr/local
 
-.PHONY: all deps configure build demo test test-asan test-tsan bench clean format
+.PHONY: all deps configure build demo install test test-asan test-tsan bench clean format
 
 all: build
 
@@ -21,9 +22,14 @@ configure: deps $(BUILD)/CMakeCache.txt
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Until the demo renderer exists, the main job lists the devices and the one vkgraph picks.
+# The main job: the deferred-renderer demo, headless on the default device (lavapipe here),
+# writes frame.png and prints per-pass GPU times, barriers and transient memory.
 demo: build
-	$(BUILD)/vkgraph devices
+	$(BUILD)/vkgraph demo --out frame.png
+
+# The library (shared and static), vkgraph.h, the vkgraph tool, pkg-config and CMake files.
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -45,7 +51,7 @@ bench: build
 	@for b in $(BUILD)/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
 
 format:
-	clang-format -i include/*.h src/*/*.c src/*/*.h tests/*.c tests/*.h bench/*.c
+	clang-format -i include/*.h src/*/*.c src/*/*.h tests/*.c tests/*.h bench/*.c examples/*.c
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN)
