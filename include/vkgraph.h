@@ -338,6 +338,7 @@ typedef struct vkg_device_vk {
         uint32_t family;
     } queues[VKG_QUEUE_ROLE_COUNT];
 } vkg_device_vk;
+/* The raw Vulkan objects behind the device, for the caller's own Vulkan work. Any thread. */
 void vkg_device_get_vk(const vkg_device *device, vkg_device_vk *out);
 
 /* ------------------------------------------------------------------------------------------
@@ -387,6 +388,8 @@ typedef struct vkg_submit_desc {
     uint32_t semaphore_signal_count;
 } vkg_submit_desc;
 #define VKG_MAX_SUBMIT_SEMAPHORES 16
+/* Submits; `*ticket` (optional) names the submission. Errors: a ticket never issued, too many
+ * semaphores, device errors. */
 VKG_MUST_CHECK vkg_result vkg_submit(vkg_device *device, const vkg_submit_desc *desc,
                                      vkg_ticket *ticket);
 
@@ -453,6 +456,7 @@ typedef struct vkg_cq_stats {
     uint64_t pending;    /* now: watches not completed yet */
     uint32_t entries;    /* ring size */
 } vkg_cq_stats;
+/* Counters of the completion queue. Any thread. */
 void vkg_cq_get_stats(vkg_cq *cq, vkg_cq_stats *out);
 
 /* ------------------------------------------------------------------------------------------
@@ -506,6 +510,7 @@ typedef struct vkg_lifetime_stats {
     uint64_t released;           /* so far: objects and callbacks released by the queue */
     uint64_t frame;              /* device frames begun */
 } vkg_lifetime_stats;
+/* Counters of the deletion queue and frames. Any thread. */
 void vkg_device_get_lifetime_stats(vkg_device *device, vkg_lifetime_stats *out);
 
 /* A scope owns the objects created with it (desc.scope) until it is closed. Any thread;
@@ -524,6 +529,8 @@ void vkg_scope_close(vkg_scope *scope);
  * (the frame loop's). The executor's own frames (vkg_executor_begin_frame) pace its command
  * pools and transient memory; the two may be used together. */
 #define VKG_MAX_FRAMES_IN_FLIGHT 8
+/* Begins device frame N (waits for frame N - frames_in_flight, then drains the deletion
+ * queue) / ends it (closes its scope after the frame's submissions). */
 VKG_MUST_CHECK vkg_result vkg_frame_begin(vkg_device *device);
 VKG_MUST_CHECK vkg_result vkg_frame_end(vkg_device *device);
 /* The current frame's scope (objects created with it die with the frame); NULL outside
@@ -602,6 +609,7 @@ typedef struct vkg_task_stats {
     uint64_t switches;          /* times a worker resumed a task */
     uint32_t live;              /* now: spawned and not ended */
 } vkg_task_stats;
+/* Counters of the runtime. Any thread. */
 void vkg_task_get_stats(vkg_task_runtime *runtime, vkg_task_stats *out);
 
 /* ------------------------------------------------------------------------------------------
@@ -666,6 +674,7 @@ VKG_MUST_CHECK vkg_result vkg_memory_alloc(vkg_device *device, const vkg_memory_
                                            vkg_allocation *out);
 /* Frees at once: the caller guarantees the GPU is done with it. Any thread. */
 void vkg_memory_free(vkg_device *device, vkg_allocation allocation);
+/* Where an allocation lives (memory, offset, size, mapping). Any thread. */
 VKG_MUST_CHECK vkg_result vkg_memory_info(vkg_device *device, vkg_allocation allocation,
                                           vkg_allocation_info *out);
 
@@ -723,7 +732,10 @@ typedef struct vkg_buffer_info {
 /* Any thread. */
 VKG_MUST_CHECK vkg_result vkg_buffer_create(vkg_device *device, const vkg_buffer_desc *desc,
                                             vkg_buffer *out);
+/* Makes the handle stale at once; the buffer and its memory go when the GPU is done with
+ * them (the deletion queue). A zero handle is a no-op. Any thread. */
 void vkg_buffer_destroy(vkg_device *device, vkg_buffer buffer);
+/* The VkBuffer, size, device address and mapping. Any thread. */
 VKG_MUST_CHECK vkg_result vkg_buffer_get_info(vkg_device *device, vkg_buffer buffer,
                                               vkg_buffer_info *out);
 /* Makes host writes visible (non-coherent memory) / device writes visible to the host. */
@@ -782,6 +794,8 @@ typedef struct vkg_image_import_desc {
      * or the current frame's, vkg_frame_scope) destroys it when the scope closes. */
     vkg_scope *scope;
 } vkg_image_import_desc;
+/* Any thread. vkg_image_destroy of an imported image forgets it (the VkImage stays the
+ * caller's) once the GPU is done with it. */
 VKG_MUST_CHECK vkg_result vkg_image_import(vkg_device *device, const vkg_image_import_desc *desc,
                                            vkg_image *out);
 VKG_MUST_CHECK vkg_result vkg_image_get_info(vkg_device *device, vkg_image image,
@@ -804,7 +818,9 @@ typedef struct vkg_view_desc {
 /* A view of part of an image; destroy it before the image. Any thread. */
 VKG_MUST_CHECK vkg_result vkg_view_create(vkg_device *device, const vkg_view_desc *desc,
                                           vkg_view *out);
+/* Destroyed once the GPU is done with it (deferred like buffers). Any thread. */
 void vkg_view_destroy(vkg_device *device, vkg_view view);
+/* The VkImageView behind a view. Any thread. */
 VKG_MUST_CHECK vkg_result vkg_view_get_vk(vkg_device *device, vkg_view view, VkImageView *out);
 
 /* Aspect bits of a format (color, depth, stencil). Any thread. */
@@ -964,6 +980,8 @@ typedef struct vkg_uploader_stats {
     VkDeviceSize ring_size, ring_peak; /* staging bytes: the ring, and the most in use */
 } vkg_uploader_stats;
 
+/* Creates the staging ring and the command pools of the uploader (transfer role). Any
+ * thread. */
 VKG_MUST_CHECK vkg_result vkg_uploader_create(vkg_device *device, const vkg_uploader_desc *desc,
                                               vkg_uploader **out);
 /* Waits for the uploader's copies, then frees its ring and command buffers. NULL: no-op. */
@@ -1001,6 +1019,8 @@ typedef struct vkg_upload_image_desc {
     vkg_access ready_for;
     vkg_queue_role ready_role; /* the role that reads it (0: graphics) */
 } vkg_upload_image_desc;
+/* Errors name the image: a region outside the mip, a size that does not match, a missing
+ * usage bit, a compressed or depth format, a stale handle. */
 VKG_MUST_CHECK vkg_result vkg_upload_image(vkg_uploader *uploader,
                                            const vkg_upload_image_desc *desc,
                                            vkg_ticket *out_ticket);
@@ -1033,6 +1053,7 @@ typedef struct vkg_readback_desc {
     vkg_cq *cq;
     uint64_t user_data;
 } vkg_readback_desc;
+/* Errors name the resource (range, usage, size over half the ring); any thread. */
 VKG_MUST_CHECK vkg_result vkg_readback(vkg_uploader *uploader, const vkg_readback_desc *desc,
                                        vkg_ticket *out_ticket);
 
@@ -1081,6 +1102,7 @@ typedef struct vkg_bindless_desc {
     VkShaderStageFlags stages; /* stages that may index the heap; 0: VK_SHADER_STAGE_ALL */
 } vkg_bindless_desc;
 
+/* Creates the heap (VKG_ERROR_FEATURE_NOT_PRESENT without descriptor indexing). Any thread. */
 VKG_MUST_CHECK vkg_result vkg_bindless_create(vkg_device *device, const vkg_bindless_desc *desc,
                                               vkg_bindless **out);
 /* The set and its pool are destroyed once everything submitted so far has completed (the
@@ -1128,6 +1150,7 @@ typedef struct vkg_bindless_stats {
     uint64_t update_calls; /* vkUpdateDescriptorSets calls (up to 64 descriptors each) */
     uint64_t write_runs;   /* VkWriteDescriptorSet records: consecutive slots share one */
 } vkg_bindless_stats;
+/* Counters of the heap. Any thread. */
 void vkg_bindless_get_stats(vkg_bindless *heap, vkg_bindless_stats *out);
 
 /* ------------------------------------------------------------------------------------------
@@ -1201,6 +1224,8 @@ typedef struct vkg_graph_image_desc {
 /* Externally synchronized on `graph`. */
 VKG_MUST_CHECK vkg_result vkg_graph_buffer(vkg_graph *graph, const vkg_graph_buffer_desc *desc,
                                            vkg_resource *out);
+/* Declares a buffer / an image; `*out` is its handle in this graph. Errors name the resource
+ * and the rule (duplicate name, zero size, unknown format, ...). */
 VKG_MUST_CHECK vkg_result vkg_graph_image(vkg_graph *graph, const vkg_graph_image_desc *desc,
                                           vkg_resource *out);
 
@@ -1293,9 +1318,13 @@ typedef struct vkg_compile_desc {
 bool vkg_device_requirements(void *device, const vkg_resource_requirements_query *query,
                              VkMemoryRequirements *out);
 
+/* Compiles for `caps` (vkg_device_caps, or vkg_caps_default for a device-free plan);
+ * vkg_compile_ex takes flags and a requirements callback. Errors name the pass, resource and
+ * rule broken. See the section comment above for `*plan`. */
 VKG_MUST_CHECK vkg_result vkg_compile(vkg_graph *graph, const vkg_caps *caps, vkg_plan **plan);
 VKG_MUST_CHECK vkg_result vkg_compile_ex(vkg_graph *graph, const vkg_compile_desc *desc,
                                          vkg_plan **plan);
+/* Executors release their realisations of it later (64 unused frames). NULL is a no-op. */
 void vkg_plan_destroy(vkg_plan *plan);
 
 /* --- the compiled plan: plain arrays, indices into each other ----------------------------- */
@@ -1450,6 +1479,7 @@ VKG_MUST_CHECK vkg_result vkg_plan_write_dot(const vkg_plan *plan, FILE *out);
  * Write at most `size` bytes; return `buf`. Any thread. */
 const char *vkg_stage_mask_string(VkPipelineStageFlags2 stages, char *buf, size_t size);
 const char *vkg_access_mask_string(VkAccessFlags2 access, char *buf, size_t size);
+/* "TRANSFER_DST_OPTIMAL" for VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL. Any thread. */
 const char *vkg_layout_name(VkImageLayout layout);
 
 /* ------------------------------------------------------------------------------------------
@@ -1505,6 +1535,7 @@ typedef struct vkg_executor_desc {
     bool debug_no_handoff;
 } vkg_executor_desc;
 
+/* Creates the executor with its frame slots and recording threads. Any thread. */
 VKG_MUST_CHECK vkg_result vkg_executor_create(vkg_device *device, const vkg_executor_desc *desc,
                                               vkg_executor **out);
 /* Waits for the executor's submissions, then destroys what it created. NULL is a no-op. */
@@ -1531,6 +1562,7 @@ typedef struct vkg_executor_stats {
     uint32_t transient_heaps;  /* now, over all frame slots: heaps held ... */
     VkDeviceSize transient_bytes; /* ... and their bytes */
 } vkg_executor_stats;
+/* Counters of the executor. Same thread rules as the executor. */
 void vkg_executor_get_stats(const vkg_executor *executor, vkg_executor_stats *out);
 
 /* An imported graph resource bound to a device object for one execution. */
@@ -1563,9 +1595,11 @@ VKG_MUST_CHECK vkg_result vkg_execute(const vkg_plan *plan, const vkg_execute_de
 
 /* --- inside a pass's record callback ----------------------------------------------------- */
 
+/* The command buffer this pass records into (its barriers are already in it). */
 VkCommandBuffer vkg_pass_command_buffer(const vkg_pass_context *ctx);
 /* volk's struct VolkDeviceTable for the device (include <volk.h> to call through it). */
 const struct VolkDeviceTable *vkg_pass_device_table(const vkg_pass_context *ctx);
+/* The device the plan runs on. */
 vkg_device *vkg_pass_device(const vkg_pass_context *ctx);
 /* This pass's name and plan index. */
 const char *vkg_pass_name(const vkg_pass_context *ctx);
@@ -1591,6 +1625,7 @@ typedef struct vkg_rendering_desc {
     bool clear; /* false: DONT_CARE instead of CLEAR for undefined contents */
 } vkg_rendering_desc;
 void vkg_pass_begin_rendering(const vkg_pass_context *ctx, const vkg_rendering_desc *desc);
+/* vkCmdEndRendering; call it in the same pass, after vkg_pass_begin_rendering. */
 void vkg_pass_end_rendering(const vkg_pass_context *ctx);
 
 #ifdef __cplusplus
