@@ -21,8 +21,11 @@ cmake -S "$here" -B "$scratch/cmake" -DCMAKE_PREFIX_PATH="$prefix" >"$scratch/cm
 cmake --build "$scratch/cmake" >>"$scratch/cmake.log"
 "$scratch/cmake/consumer_shared"
 "$scratch/cmake/consumer_static"
-ldd "$scratch/cmake/consumer_shared" | grep -q "libvkgraph.so" || { echo "consumer_shared does not use libvkgraph.so"; exit 1; }
-if ldd "$scratch/cmake/consumer_static" | grep -q "libvkgraph.so"; then echo "consumer_static uses libvkgraph.so"; exit 1; fi
+# (ldd's output is captured first: grep -q closing the pipe early would fail it under pipefail)
+deps_shared=$(ldd "$scratch/cmake/consumer_shared")
+deps_static=$(ldd "$scratch/cmake/consumer_static")
+[[ $deps_shared == *libvkgraph.so* ]] || { echo "consumer_shared does not use libvkgraph.so"; exit 1; }
+[[ $deps_static != *libvkgraph.so* ]] || { echo "consumer_static uses libvkgraph.so"; exit 1; }
 
 echo "== pkg-config vkgraph"
 export PKG_CONFIG_PATH=$libdir/pkgconfig
