@@ -9,10 +9,7 @@
  *   unused     = 1 - used / reserved           (memory held in blocks but not handed out)
  *   free_frag  = 1 - largest_free / free bytes (how split the free space is)
  * VKG_BENCH_SHORT=1 runs 10^4 operations (CTest keeps the program from rotting). */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
+#include "bench.h"
 
 #include "model_device.h"
 
@@ -55,8 +52,7 @@ typedef struct live {
 
 int main(void)
 {
-    const char *s = getenv("VKG_BENCH_SHORT");
-    const uint32_t ops = s && s[0] == '1' ? 10000 : 1000000;
+    const uint32_t ops = bench_short() ? 10000 : 1000000;
     vkg__memory_config cfg = vkgt_model_memory_config(8ull << 30);
     vkg__host host;
     vkg_logger quiet = {.min_level = VKG_LOG_ERROR + 1};
@@ -119,6 +115,7 @@ int main(void)
     printf("bench/alloc: %u operations (%u allocations, %u frees, %u refused)\n", ops,
            pairs_alloc, pairs_free, failed);
     printf("alloc_ns_per_op %.1f\n", ns_per_op);
+    bench_figure("bench_alloc", "alloc_ns_per_op", ns_per_op, "ns");
     printf("alloc_ns_per_alloc_free_pair %.1f\n", 2 * ns_per_op);
     printf("live_allocations %u\n", n);
     printf("blocks %u\n", st.total.block_count);

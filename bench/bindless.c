@@ -20,7 +20,7 @@
  * Never fails on timing. */
 #include <volk.h> /* before vkgraph.h */
 
-#include "vkgraph.h"
+#include "bench.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,19 +46,6 @@ static void die(const char *what, int code)
         int c_ = (int)(x);                                                                       \
         if (c_ != 0) die(what, c_);                                                              \
     } while (0)
-
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static uint32_t texel_value(uint32_t i)
 {
@@ -163,12 +150,12 @@ static void host_barrier(bench *b, VkCommandBuffer cmd)
                                                           .pMemoryBarriers = &mb});
 }
 
-static void report(const char *label, double *total, double *update, uint32_t frames)
+static void report(const char *label, const char *figure, double *total, double *update,
+                   uint32_t frames)
 {
-    qsort(total, frames, sizeof *total, cmp_double);
-    qsort(update, frames, sizeof *update, cmp_double);
-    printf("| %-34s | %10.1f | %10.1f | %10.1f | %10.1f |\n", label, total[frames / 2], total[0],
-           update[frames / 2], update[0]);
+    double med = bench_median(total, frames), upd = bench_median(update, frames);
+    printf("| %-34s | %10.1f | %10.1f | %10.1f | %10.1f |\n", label, med, total[0], upd, update[0]);
+    bench_figure("bench_bindless", figure, med, "us");
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -232,7 +219,7 @@ static void run_heap(bench *b, uint32_t frames)
             items[i] = (vkg_bindless_item){.kind = VKG_BINDLESS_SAMPLED_IMAGE,
                                            .vk_view = b->view[(first + i) % b->images]};
         VkCommandBuffer cmd = frame_begin(b, s);
-        double t0 = now_us();
+        double t0 = bench_now_us();
         /* this slot's previous frame completed (waited above); the other one may still
          * run: its slots are freed after its ticket */
         if (have[s])
@@ -240,7 +227,7 @@ static void run_heap(bench *b, uint32_t frames)
                   "vkg_bindless_free");
         CHECK(vkg_bindless_add(heap, items, b->n, slots[s]), "vkg_bindless_add");
         have[s] = true;
-        double t1 = now_us();
+        double t1 = bench_now_us();
         uint32_t *tv = ti[s].mapped;
         memcpy(tv, slots[s], b->n * 4);
         tv[b->n] = fixed[1];
@@ -257,7 +244,7 @@ static void run_heap(bench *b, uint32_t frames)
         b->vk->vkCmdDispatch(cmd, (b->n + 63) / 64, 1, 1);
         host_barrier(b, cmd);
         frame_submit(b, s);
-        double t2 = now_us();
+        double t2 = bench_now_us();
         if (f >= warm) {
             total[f - warm] = t2 - t0;
             update[f - warm] = t1 - t0;
@@ -278,7 +265,7 @@ static void run_heap(bench *b, uint32_t frames)
     vkg_bindless_get_stats(heap, &st);
     char label[64];
     snprintf(label, sizeof label, "heap (vkg_bindless), %u", b->n);
-    report(label, total, update, frames);
+    report(label, "bindless_heap_frame_us", total, update, frames);
     printf("  heap: %llu descriptors written in %llu vkUpdateDescriptorSets calls, %llu runs\n",
            (unsigned long long)st.writes, (unsigned long long)st.update_calls,
            (unsigned long long)st.write_runs);
@@ -341,7 +328,7 @@ static void run_sets(bench *b, uint32_t frames, uint32_t set_size)
         uint32_t s = f % IN_FLIGHT;
         first = (f * 1000u) % b->images;
         VkCommandBuffer cmd = frame_begin(b, s);
-        double t0 = now_us();
+        double t0 = bench_now_us();
         CHECK(b->vk->vkResetDescriptorPool(b->device, pools[s], 0), "vkResetDescriptorPool");
         CHECK(b->vk->vkAllocateDescriptorSets(b->device,
                                               &(VkDescriptorSetAllocateInfo){
@@ -363,7 +350,7 @@ static void run_sets(bench *b, uint32_t frames, uint32_t set_size)
                                           .descriptorType = VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE,
                                           .pImageInfo = &info[k * set_size]};
         b->vk->vkUpdateDescriptorSets(b->device, sets, w, 0, NULL);
-        double t1 = now_us();
+        double t1 = bench_now_us();
         begin_cmd(b, cmd);
         b->vk->vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipe);
         for (uint32_t k = 0; k < sets; k++) {
@@ -379,7 +366,7 @@ static void run_sets(bench *b, uint32_t frames, uint32_t set_size)
         }
         host_barrier(b, cmd);
         frame_submit(b, s);
-        double t2 = now_us();
+        double t2 = bench_now_us();
         if (f >= warm) {
             total[f - warm] = t2 - t0;
             update[f - warm] = t1 - t0;
@@ -400,7 +387,7 @@ static void run_sets(bench *b, uint32_t frames, uint32_t set_size)
     }
     char label[64];
     snprintf(label, sizeof label, "sets (%u sets of %u), %u", sets, set_size, b->n);
-    report(label, total, update, frames);
+    report(label, "bindless_sets_frame_us", total, update, frames);
     for (uint32_t k = 0; k < IN_FLIGHT; k++) {
         CHECK(vkg_ticket_wait(b->dev, b->done[k], UINT64_MAX), "vkg_ticket_wait");
         b->vk->vkDestroyDescriptorPool(b->device, pools[k], NULL);
@@ -418,7 +405,7 @@ static void run_sets(bench *b, uint32_t frames, uint32_t set_size)
 
 int main(void)
 {
-    bool short_run = getenv("VKG_BENCH_SHORT") != NULL;
+    bool short_run = bench_short();
     uint32_t frames = getenv("VKG_BENCH_FRAMES") ? (uint32_t)atoi(getenv("VKG_BENCH_FRAMES")) : 100;
     if (short_run) frames = 3;
     if (frames < 1) frames = 1;
@@ -490,6 +477,7 @@ int main(void)
         CHECK(vkg_buffer_get_info(b.dev, b.out[s], &b.out_info[s]), "vkg_buffer_get_info");
     }
 
+    bench_set_device(b.dev);
     printf("device: %s; %u descriptors per frame, %u frames, 2 in flight\n", caps->device_name,
            b.n, frames);
     printf("| %-34s | %10s | %10s | %10s | %10s |\n", "per frame (µs)", "total med", "total min",

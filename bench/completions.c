@@ -12,7 +12,7 @@
  * VKG_BENCH_SHORT=1: tiny sizes (CTest). Numbers only; never fails on timing. */
 #include <volk.h>
 
-#include "vkgraph.h"
+#include "bench.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -163,7 +163,7 @@ static void trivial(void *arg)
 
 int main(void)
 {
-    bool shortrun = getenv("VKG_BENCH_SHORT") != NULL;
+    bool shortrun = bench_short();
     env e = {0};
     CHECK(vkg_device_create(&(vkg_device_desc){.app_name = "bench_completions"}, &e.dev) ==
           VKG_SUCCESS);
@@ -176,6 +176,7 @@ int main(void)
     VkSemaphoreCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO, .pNext = &type};
     CHECK(e.vk->vkCreateSemaphore(e.device, &ci, NULL, &e.gate) == VK_SUCCESS);
     printf("device: %s\n", vkg_device_caps(e.dev)->device_name);
+    bench_set_device(e.dev);
 
     const uint32_t counts[3] = {1, 100, shortrun ? 200 : 10000};
     const int reps = shortrun ? 1 : 5;
@@ -198,6 +199,15 @@ int main(void)
     printf("cq_cost_ratio_%u_vs_1: %.2f (cpu per completion; target <= 2)\n", counts[2],
            cq[2].cpu_us / cq[0].cpu_us);
     printf("naive_cost_ratio_%u_vs_1: %.2f\n", counts[2], naive[2].cpu_us / naive[0].cpu_us);
+    char fig[64];
+    for (int k = 0; k < 3; k++) {
+        snprintf(fig, sizeof fig, "cq_us_per_completion_%u", counts[k]);
+        bench_figure("bench_completions", fig, cq[k].cpu_us, "us");
+        snprintf(fig, sizeof fig, "thread_per_waiter_us_per_completion_%u", counts[k]);
+        bench_figure("bench_completions", fig, naive[k].cpu_us, "us");
+    }
+    snprintf(fig, sizeof fig, "cq_cost_ratio_%u_vs_1", counts[2]);
+    bench_figure("bench_completions", fig, cq[2].cpu_us / cq[0].cpu_us, "x");
 
     /* tasks */
     vkg_task_runtime *rt = NULL;
@@ -213,6 +223,7 @@ int main(void)
     printf("task spawn+run+finish: %.3f us per task (2 fiber switches each, %u tasks, 1 "
            "worker)\n",
            (w1 - w0) * 1e6 / ntasks, ntasks);
+    bench_figure("bench_completions", "task_us_spawn_run_finish", (w1 - w0) * 1e6 / ntasks, "us");
 
     /* the bare switch: two tasks on one worker yield to each other; each yield is the task
      * switching out to the worker and the next task switching in. Best of 5. */
@@ -237,6 +248,7 @@ int main(void)
     printf("task yield (switch out + next task in): %.3f us per yield (best of 5, %u yields x 2 "
            "tasks, 1 worker; target < 1)\n",
            best_yield, nyield);
+    bench_figure("bench_completions", "task_us_per_yield", best_yield, "us");
     e.vk->vkDestroySemaphore(e.device, e.gate, NULL);
     vkg_device_destroy(e.dev);
     return 0;

@@ -21,17 +21,17 @@
  * variants take turns frame by frame so that a noisy neighbour hurts them alike. The last
  * buffer is read back after every frame and must hold i + N - 1 on both sides.
  *
+ * Also counted: vkgraph's host allocations (through the device's vkg_allocator) during the
+ * timed frames, per frame: the executor's steady state must allocate nothing.
+ *
+ * Figures: execute_us_raw, execute_us_vkgraph_1t / _2t / _Nt, execute_ratio_vs_raw (one
+ * recording thread against the one-thread raw loop), allocs_per_frame.
+ *
  * VKG_BENCH_SHORT=1: a few frames (CTest). VKG_BENCH_PASSES=N: chain length (default 1000).
  * VKG_BENCH_FRAMES=N: timed frames per variant (default 200). Never fails on timing. */
 #include <volk.h> /* before vkgraph.h */
 
-#include "vkgraph.h"
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
+#include "bench_vk.h"
 
 static const uint32_t chain_spv[] =
 #include "shaders/bench_chain.comp.inc"
@@ -64,19 +64,6 @@ typedef struct bench {
     uint64_t raw_value;
     VkMemoryBarrier2 raw_barrier;
 } bench;
-
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static void die(const char *what, int code)
 {
@@ -160,32 +147,35 @@ static void check_result(bench *b, vkg_buffer buf, const char *who)
         }
 }
 
-static void summary(const char *label, double *t, uint32_t frames, double raw_med, uint32_t n)
+static double summary(const char *label, double *t, uint32_t frames, double raw_med, uint32_t n)
 {
-    qsort(t, frames, sizeof *t, cmp_double);
-    double med = t[frames / 2];
+    double med = bench_median(t, frames);
     printf("| %-22s | %9.1f | %9.1f | %9.1f | %5.2fx | %+8.0f |\n", label, med, t[0],
            t[frames * 9 / 10], raw_med > 0 ? med / raw_med : 1.0,
            raw_med > 0 ? (med - raw_med) * 1000.0 / n : 0.0);
+    return med;
 }
 
 int main(void)
 {
-    bool short_run = getenv("VKG_BENCH_SHORT") != NULL;
-    uint32_t n = getenv("VKG_BENCH_PASSES") ? (uint32_t)atoi(getenv("VKG_BENCH_PASSES")) : 1000;
-    uint32_t frames = getenv("VKG_BENCH_FRAMES") ? (uint32_t)atoi(getenv("VKG_BENCH_FRAMES"))
-                                                 : 200;
+    bool short_run = bench_short();
+    uint32_t n = bench_env_u32("VKG_BENCH_PASSES", 1000);
+    uint32_t frames = bench_env_u32("VKG_BENCH_FRAMES", 200);
     if (short_run) frames = 3, n = n > 100 ? 100 : n;
     if (n < 2) n = 2;
     if (frames < 1) frames = 1;
 
     bench B = {.n = n}, *b = &B;
-    vkg_result r = vkg_device_create(&(vkg_device_desc){.app_name = "bench_execute"}, &b->dev);
+    vkg_result r = vkg_device_create(
+        &(vkg_device_desc){.app_name = "bench_execute",
+                           .allocator = bench_allocator()},
+        &b->dev);
     if (r == VKG_ERROR_LOADER || r == VKG_ERROR_NO_DEVICE || r == VKG_ERROR_FEATURE_NOT_PRESENT) {
         printf("bench_execute: no Vulkan 1.3 device here (%s); skipped\n", vkg_result_name(r));
         return 0;
     }
     CHECK(r);
+    bench_set_device(b->dev);
     const vkg_caps *caps = vkg_device_caps(b->dev);
     vkg_device_vk dvk;
     vkg_device_get_vk(b->dev, &dvk);
@@ -195,32 +185,8 @@ int main(void)
     b->family = dvk.queues[VKG_QUEUE_COMPUTE].family;
     const struct VolkDeviceTable *vk = b->vk;
 
-    /* pipeline */
-    VkShaderModule module;
-    CHECK(vk->vkCreateShaderModule(b->device,
-                                   &(VkShaderModuleCreateInfo){
-                                       .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
-                                       .codeSize = sizeof chain_spv,
-                                       .pCode = chain_spv},
-                                   NULL, &module));
-    VkPushConstantRange range = {VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof(push)};
-    CHECK(vk->vkCreatePipelineLayout(b->device,
-                                     &(VkPipelineLayoutCreateInfo){
-                                         .sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
-                                         .pushConstantRangeCount = 1,
-                                         .pPushConstantRanges = &range},
-                                     NULL, &b->layout));
-    CHECK(vk->vkCreateComputePipelines(
-        b->device, VK_NULL_HANDLE, 1,
-        &(VkComputePipelineCreateInfo){
-            .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
-            .stage = {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
-                      .stage = VK_SHADER_STAGE_COMPUTE_BIT,
-                      .module = module,
-                      .pName = "main"},
-            .layout = b->layout},
-        NULL, &b->pipeline));
-    vk->vkDestroyShaderModule(b->device, module, NULL);
+    CHECK(bench_compute_pipeline(&dvk, chain_spv, sizeof chain_spv, sizeof(push), &b->layout,
+                                 &b->pipeline));
 
     /* the graph: link k writes buffer k and reads buffer k - 1 */
     vkg_graph *g = NULL;
@@ -323,21 +289,24 @@ int main(void)
     /* warm-up (realises the plan in every frame slot), then timed frames taking turns */
     uint32_t warm = short_run ? 2 : 10;
     double *t = calloc((size_t)(variants + 1) * (frames + warm), sizeof *t);
+    unsigned long allocs_timed = 0;
     for (uint32_t f = 0; f < warm + frames; f++) {
-        double t0 = now_us();
+        double t0 = bench_now_us();
         raw_frame(b);
-        double t1 = now_us();
+        double t1 = bench_now_us();
         raw_wait(b);
         if (f >= warm) t[f - warm] = t1 - t0;
         if (f == 0 || f + 1 == warm + frames) check_result(b, b->raw_bufs[n - 1], "raw Vulkan");
         for (uint32_t v = 0; v < variants; v++) {
             vkg_ticket ticket;
-            t0 = now_us();
+            unsigned long a0 = bench_allocations();
+            t0 = bench_now_us();
             CHECK(vkg_execute(plan, &(vkg_execute_desc){.executor = ex[v], .bindings = &bind,
                                                         .binding_count = 1},
                               &ticket));
-            t1 = now_us();
+            t1 = bench_now_us();
             CHECK(vkg_ticket_wait(b->dev, ticket, UINT64_MAX));
+            if (f >= warm) allocs_timed += bench_allocations() - a0;
             if (f >= warm) t[(size_t)(v + 1) * frames + f - warm] = t1 - t0;
             if (f == 0 || f + 1 == warm + frames) check_result(b, last, "vkgraph");
             vkg_executor_stats st;
@@ -355,16 +324,26 @@ int main(void)
            in.pass_count, in.barrier_count, barrier_calls, n - 1);
     printf("\n| variant                | median µs | fastest µs | p90 µs   | vs raw | ns/pass over raw |\n");
     printf("|---|---|---|---|---|---|\n");
-    double *raw = t;
-    qsort(raw, frames, sizeof *raw, cmp_double);
-    double raw_med = raw[frames / 2];
-    summary("raw Vulkan, 1 thread", raw, frames, 0, n);
+    double raw_med = summary("raw Vulkan, 1 thread", t, frames, 0, n);
+    double med[3] = {0};
     for (uint32_t v = 0; v < variants; v++) {
         char label[64];
         snprintf(label, sizeof label, "vkgraph, %u thread%s (%u cb)", thread_counts[v],
                  thread_counts[v] > 1 ? "s" : "", cmdbufs[v]);
-        summary(label, t + (size_t)(v + 1) * frames, frames, raw_med, n);
+        med[v] = summary(label, t + (size_t)(v + 1) * frames, frames, raw_med, n);
     }
+    printf("\nvkgraph host allocations during the %u timed frames of %u executors: %lu (%lu in "
+           "all, set-up and warm-up included)\n\n",
+           frames, variants, allocs_timed, bench_allocations());
+    bench_figure("bench_execute", "execute_us_raw", raw_med, "us");
+    for (uint32_t v = 0; v < variants; v++) {
+        char name[64];
+        snprintf(name, sizeof name, "execute_us_vkgraph_%ut", thread_counts[v]);
+        bench_figure("bench_execute", name, med[v], "us");
+    }
+    bench_figure("bench_execute", "execute_ratio_vs_raw", med[0] / raw_med, "x");
+    bench_figure("bench_execute", "allocs_per_frame", (double)allocs_timed / ((double)frames * variants),
+                 "allocations");
 
     for (uint32_t v = 0; v < variants; v++) vkg_executor_destroy(ex[v]);
     vk->vkDestroySemaphore(b->device, b->raw_timeline, NULL);

@@ -13,7 +13,7 @@
  *
  * VKG_BENCH_SHORT=1: 8 MiB per run (CTest). VKG_BENCH_MIB=N: total per run. Best of 3
  * runs per row. Never fails on timing. */
-#include "vkgraph.h"
+#include "bench.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -87,7 +87,7 @@ static void *work(void *arg)
 
 int main(void)
 {
-    bool short_run = getenv("VKG_BENCH_SHORT") != NULL;
+    bool short_run = bench_short();
     uint64_t mib = getenv("VKG_BENCH_MIB") ? (uint64_t)atoll(getenv("VKG_BENCH_MIB")) : 256;
     if (short_run) mib = 8;
     uint64_t total = mib << 20;
@@ -97,6 +97,7 @@ int main(void)
         printf("bench_upload: no Vulkan 1.3 device here (%s); skipped\n", vkg_result_name(r));
         return 0;
     }
+    bench_set_device(dev);
     vkg_uploader *up;
     CHECK(vkg_uploader_create(dev, &(vkg_uploader_desc){.name = "bench", .ring_size = RING}, &up),
           "vkg_uploader_create");
@@ -154,6 +155,9 @@ int main(void)
             vkg_uploader_get_stats(up, &after);
             printf("| %-8s | %7u | %10.0f | %11llu |\n", images ? "images" : "buffers", threads,
                    best, (unsigned long long)(after.ring_waits - before.ring_waits));
+            char fig[48];
+            snprintf(fig, sizeof fig, "upload_mbps_%s_%ut", images ? "images" : "buffers", threads);
+            bench_figure("bench_upload", fig, best, "MB/s");
         }
     }
     vkg_uploader_stats st;

@@ -962,7 +962,7 @@ static int add_pass(demo *d, const char *name, vkg_queue_role role, uint32_t kin
     VKGCHECK(d,
              vkg_graph_pass(d->graph,
                             &(vkg_pass_desc){.name = name, .queue = role, .uses = uses, .use_count = use_count,
-                                             .record = record, .user = p},
+                                             .record = d->dev ? record : NULL, .user = d->dev ? p : NULL},
                             NULL),
              name);
     return 0;
@@ -971,7 +971,8 @@ static int add_pass(demo *d, const char *name, vkg_queue_role role, uint32_t kin
 #define USES(...) (const vkg_use[]){__VA_ARGS__}, sizeof((const vkg_use[]){__VA_ARGS__}) / sizeof(vkg_use)
 #define BINDS(...) (const uint32_t[]){__VA_ARGS__}, sizeof((const uint32_t[]){__VA_ARGS__}) / sizeof(uint32_t)
 
-static int build_graph(demo *d, uint32_t w, uint32_t h, VkFormat out_format, bool present)
+/* The graph alone (no device needed: without one, the passes have no record callbacks). */
+static int describe_graph(demo *d, uint32_t w, uint32_t h, VkFormat out_format, bool present)
 {
     vkg_graph_destroy(d->graph);
     vkg_plan_destroy(d->plan);
@@ -1076,9 +1077,14 @@ static int build_graph(demo *d, uint32_t w, uint32_t h, VkFormat out_format, boo
                                 NULL),
                  "host");
     }
-    if (tonemap_pipeline(d, out_format)) return d->status;
+    return 0;
+}
+
+static int build_graph(demo *d, uint32_t w, uint32_t h, VkFormat out_format, bool present)
+{
+    if (describe_graph(d, w, h, out_format, present) || tonemap_pipeline(d, out_format)) return d->status;
     d->encode_srgb = out_format != VK_FORMAT_B8G8R8A8_SRGB && out_format != VK_FORMAT_R8G8B8A8_SRGB;
-    VKGCHECK(d, vkg_compile(g, vkg_device_caps(d->dev), &d->plan), "compiling the demo graph");
+    VKGCHECK(d, vkg_compile(d->graph, vkg_device_caps(d->dev), &d->plan), "compiling the demo graph");
     vkg_plan_get_info(d->plan, &d->info);
     /* timestamp queries: two per pass, in every frame slot */
     uint32_t need = 2 * d->info.pass_count;
@@ -1596,8 +1602,37 @@ static int run_window(demo *d, frame_stats *fs, GLFWwindow *win)
 #endif
 
 /* ------------------------------------------------------------------------------------------
- * Entry point
+ * Entry points
  * ---------------------------------------------------------------------------------------- */
+int vkgd_graph_create(uint32_t width, uint32_t height, bool present, bool no_async, vkg_graph **out)
+{
+    *out = NULL;
+    demo *d = calloc(1, sizeof *d);
+    if (!d) return 1;
+    geometry g = {0};
+    if (!make_geometry(&g)) {
+        free(g.v);
+        free(g.idx);
+        free(d);
+        return 1;
+    }
+    d->o.no_async = no_async;
+    d->object_count = 1 + GRID * GRID;
+    d->vertex_bytes = g.nv * (uint32_t)sizeof(vertex);
+    d->index_bytes = g.ni * (uint32_t)sizeof(uint32_t);
+    free(g.v);
+    free(g.idx);
+    int status = describe_graph(d, width, height, present ? VK_FORMAT_B8G8R8A8_UNORM : VK_FORMAT_R8G8B8A8_UNORM,
+                                present);
+    if (status) {
+        fprintf(stderr, "vkgd_graph_create: %s\n", d->error);
+        vkg_graph_destroy(d->graph);
+    } else {
+        *out = d->graph;
+    }
+    free(d);
+    return status;
+}
 static void destroy_all(demo *d)
 {
     if (!d->dev) return;

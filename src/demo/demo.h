@@ -25,4 +25,11 @@ typedef struct vkgd_options {
  * validation message), 2 bad input. Errors are printed to stderr. */
 int vkgd_main(const vkgd_options *options);
 
+/* The demo's render graph at width x height without a device, for benchmarks and plans: the
+ * same resources and passes as `vkgraph demo` (headless: readback + host passes; `present`:
+ * a swapchain-style output and a present pass), with no record callbacks. Returns 0 and
+ * *out (destroy it with vkg_graph_destroy), or 1 (printed to stderr). */
+typedef struct vkg_graph vkg_graph;
+int vkgd_graph_create(uint32_t width, uint32_t height, bool present, bool no_async, vkg_graph **out);
+
 #endif
