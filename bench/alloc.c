@@ -69,7 +69,7 @@ int main(void)
     if (!reqs || !victims || !is_alloc || !lv) return 1;
     for (uint32_t i = 0; i < ops; i++) {
         uint64_t p = rnd() % 100;
-        VkDeviceSize size = p < 70 ? 1 + rnd() % (64 << 10)
+        VkDeviceSize size = p < 70   ? 1 + rnd() % (64 << 10)
                             : p < 95 ? (64 << 10) + rnd() % (4 << 20)
                                      : (4 << 20) + rnd() % (48 << 20);
         reqs[i] = (vkg__mem_alloc_desc){
@@ -112,8 +112,8 @@ int main(void)
     for (uint32_t t = 0; t < 4; t++)
         if (st.types[t].largest_free_range > largest) largest = st.types[t].largest_free_range;
     double ns_per_op = (t1 - t0) / (pairs_alloc + pairs_free);
-    printf("bench/alloc: %u operations (%u allocations, %u frees, %u refused)\n", ops,
-           pairs_alloc, pairs_free, failed);
+    printf("bench/alloc: %u operations (%u allocations, %u frees, %u refused)\n", ops, pairs_alloc,
+           pairs_free, failed);
     printf("alloc_ns_per_op %.1f\n", ns_per_op);
     bench_figure("bench_alloc", "alloc_ns_per_op", ns_per_op, "ns");
     printf("alloc_ns_per_alloc_free_pair %.1f\n", 2 * ns_per_op);
@@ -122,7 +122,8 @@ int main(void)
     printf("reserved_mib %.1f\n", st.total.bytes_reserved / 1048576.0);
     printf("used_mib %.1f\n", st.total.bytes_used / 1048576.0);
     printf("unused_fraction %.3f\n",
-           st.total.bytes_reserved ? 1.0 - (double)st.total.bytes_used / st.total.bytes_reserved : 0);
+           st.total.bytes_reserved ? 1.0 - (double)st.total.bytes_used / st.total.bytes_reserved
+                                   : 0);
     printf("free_fragmentation %.3f\n", free_bytes ? 1.0 - (double)largest / free_bytes : 0);
     vkg__memory_destroy(&mem);
     free(reqs);

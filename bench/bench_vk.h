@@ -12,20 +12,19 @@ static inline VkResult bench_compute_pipeline(const vkg_device_vk *vk, const uin
 {
     const struct VolkDeviceTable *t = vk->device_table;
     VkShaderModule module;
-    VkResult vr = t->vkCreateShaderModule(vk->device,
-                                          &(VkShaderModuleCreateInfo){
-                                              .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
-                                              .codeSize = size,
-                                              .pCode = spirv},
-                                          NULL, &module);
+    VkResult vr = t->vkCreateShaderModule(
+        vk->device,
+        &(VkShaderModuleCreateInfo){
+            .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO, .codeSize = size, .pCode = spirv},
+        NULL, &module);
     if (vr != VK_SUCCESS) return vr;
     VkPushConstantRange range = {VK_SHADER_STAGE_COMPUTE_BIT, 0, push_size};
-    vr = t->vkCreatePipelineLayout(vk->device,
-                                   &(VkPipelineLayoutCreateInfo){
-                                       .sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
-                                       .pushConstantRangeCount = 1,
-                                       .pPushConstantRanges = &range},
-                                   NULL, layout);
+    vr = t->vkCreatePipelineLayout(
+        vk->device,
+        &(VkPipelineLayoutCreateInfo){.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
+                                      .pushConstantRangeCount = 1,
+                                      .pPushConstantRanges = &range},
+        NULL, layout);
     if (vr == VK_SUCCESS)
         vr = t->vkCreateComputePipelines(
             vk->device, VK_NULL_HANDLE, 1,

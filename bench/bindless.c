@@ -41,10 +41,10 @@ static void die(const char *what, int code)
     fprintf(stderr, "bench_bindless: %s failed (%d)\n", what, code);
     exit(1);
 }
-#define CHECK(x, what)                                                                           \
-    do {                                                                                         \
-        int c_ = (int)(x);                                                                       \
-        if (c_ != 0) die(what, c_);                                                              \
+#define CHECK(x, what)                                                                             \
+    do {                                                                                           \
+        int c_ = (int)(x);                                                                         \
+        if (c_ != 0) die(what, c_);                                                                \
     } while (0)
 
 static uint32_t texel_value(uint32_t i)
@@ -70,12 +70,12 @@ static VkPipeline make_pipeline(bench *b, const uint32_t *spv, size_t size, VkPi
                                 const VkSpecializationInfo *spec)
 {
     VkShaderModule mod;
-    CHECK(b->vk->vkCreateShaderModule(b->device,
-                                      &(VkShaderModuleCreateInfo){
-                                          .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
+    CHECK(b->vk->vkCreateShaderModule(
+              b->device,
+              &(VkShaderModuleCreateInfo){.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
                                           .codeSize = size,
                                           .pCode = spv},
-                                      NULL, &mod),
+              NULL, &mod),
           "vkCreateShaderModule");
     VkComputePipelineCreateInfo ci = {
         .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
@@ -96,14 +96,14 @@ static VkPipelineLayout make_layout(bench *b, VkDescriptorSetLayout dsl, uint32_
 {
     VkPushConstantRange pc = {VK_SHADER_STAGE_COMPUTE_BIT, 0, push};
     VkPipelineLayout l;
-    CHECK(b->vk->vkCreatePipelineLayout(b->device,
-                                        &(VkPipelineLayoutCreateInfo){
-                                            .sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
+    CHECK(b->vk->vkCreatePipelineLayout(
+              b->device,
+              &(VkPipelineLayoutCreateInfo){.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
                                             .setLayoutCount = 1,
                                             .pSetLayouts = &dsl,
                                             .pushConstantRangeCount = 1,
                                             .pPushConstantRanges = &pc},
-                                        NULL, &l),
+              NULL, &l),
           "vkCreatePipelineLayout");
     return l;
 }
@@ -131,10 +131,11 @@ static void frame_submit(bench *b, uint32_t slot)
 
 static void begin_cmd(bench *b, VkCommandBuffer cmd)
 {
-    CHECK(b->vk->vkBeginCommandBuffer(cmd, &(VkCommandBufferBeginInfo){
-                                               .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
-                                               .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT}),
-          "vkBeginCommandBuffer");
+    CHECK(
+        b->vk->vkBeginCommandBuffer(
+            cmd, &(VkCommandBufferBeginInfo){.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+                                             .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT}),
+        "vkBeginCommandBuffer");
 }
 
 /* the results to the host before the submission's ticket completes */
@@ -145,9 +146,10 @@ static void host_barrier(bench *b, VkCommandBuffer cmd)
                            .srcAccessMask = VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT,
                            .dstStageMask = VK_PIPELINE_STAGE_2_HOST_BIT,
                            .dstAccessMask = VK_ACCESS_2_HOST_READ_BIT};
-    b->vk->vkCmdPipelineBarrier2(cmd, &(VkDependencyInfo){.sType = VK_STRUCTURE_TYPE_DEPENDENCY_INFO,
-                                                          .memoryBarrierCount = 1,
-                                                          .pMemoryBarriers = &mb});
+    b->vk->vkCmdPipelineBarrier2(cmd,
+                                 &(VkDependencyInfo){.sType = VK_STRUCTURE_TYPE_DEPENDENCY_INFO,
+                                                     .memoryBarrierCount = 1,
+                                                     .pMemoryBarriers = &mb});
 }
 
 static void report(const char *label, const char *figure, double *total, double *update,
@@ -223,8 +225,9 @@ static void run_heap(bench *b, uint32_t frames)
         /* this slot's previous frame completed (waited above); the other one may still
          * run: its slots are freed after its ticket */
         if (have[s])
-            CHECK(vkg_bindless_free(heap, VKG_BINDLESS_SAMPLED_IMAGE, slots[s], b->n, &b->done[s], 1),
-                  "vkg_bindless_free");
+            CHECK(
+                vkg_bindless_free(heap, VKG_BINDLESS_SAMPLED_IMAGE, slots[s], b->n, &b->done[s], 1),
+                "vkg_bindless_free");
         CHECK(vkg_bindless_add(heap, items, b->n, slots[s]), "vkg_bindless_add");
         have[s] = true;
         double t1 = bench_now_us();
@@ -257,8 +260,8 @@ static void run_heap(bench *b, uint32_t frames)
     const uint32_t *got = b->out_info[s].mapped;
     for (uint32_t i = 0; i < b->n; i++)
         if (got[i] != texel_value((first + i) % b->images)) {
-            fprintf(stderr, "bench_bindless: heap: invocation %u read %u, expected %u\n", i,
-                    got[i], texel_value((first + i) % b->images));
+            fprintf(stderr, "bench_bindless: heap: invocation %u read %u, expected %u\n", i, got[i],
+                    texel_value((first + i) % b->images));
             exit(1);
         }
     vkg_bindless_stats st;
@@ -294,12 +297,13 @@ static void run_sets(bench *b, uint32_t frames, uint32_t set_size)
     VkDescriptorSetLayoutBinding bind = {0, VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE, set_size,
                                          VK_SHADER_STAGE_COMPUTE_BIT, NULL};
     VkDescriptorSetLayout dsl;
-    CHECK(b->vk->vkCreateDescriptorSetLayout(b->device,
-                                             &(VkDescriptorSetLayoutCreateInfo){
-                                                 .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
-                                                 .bindingCount = 1,
-                                                 .pBindings = &bind},
-                                             NULL, &dsl),
+    CHECK(b->vk->vkCreateDescriptorSetLayout(
+              b->device,
+              &(VkDescriptorSetLayoutCreateInfo){
+                  .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
+                  .bindingCount = 1,
+                  .pBindings = &bind},
+              NULL, &dsl),
           "vkCreateDescriptorSetLayout");
     VkPipelineLayout layout = make_layout(b, dsl, 16);
     VkSpecializationMapEntry me = {0, 0, 4};
@@ -308,13 +312,14 @@ static void run_sets(bench *b, uint32_t frames, uint32_t set_size)
     VkDescriptorPool pools[IN_FLIGHT];
     for (uint32_t s = 0; s < IN_FLIGHT; s++) {
         VkDescriptorPoolSize ps = {VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE, sets * set_size};
-        CHECK(b->vk->vkCreateDescriptorPool(b->device,
-                                            &(VkDescriptorPoolCreateInfo){
-                                                .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
+        CHECK(b->vk->vkCreateDescriptorPool(
+                  b->device,
+                  &(VkDescriptorPoolCreateInfo){.sType =
+                                                    VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
                                                 .maxSets = sets,
                                                 .poolSizeCount = 1,
                                                 .pPoolSizes = &ps},
-                                            NULL, &pools[s]),
+                  NULL, &pools[s]),
               "vkCreateDescriptorPool");
     }
     VkDescriptorSetLayout *layouts = calloc(sets, sizeof *layouts);
@@ -330,13 +335,14 @@ static void run_sets(bench *b, uint32_t frames, uint32_t set_size)
         VkCommandBuffer cmd = frame_begin(b, s);
         double t0 = bench_now_us();
         CHECK(b->vk->vkResetDescriptorPool(b->device, pools[s], 0), "vkResetDescriptorPool");
-        CHECK(b->vk->vkAllocateDescriptorSets(b->device,
-                                              &(VkDescriptorSetAllocateInfo){
-                                                  .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
-                                                  .descriptorPool = pools[s],
-                                                  .descriptorSetCount = sets,
-                                                  .pSetLayouts = layouts},
-                                              ds),
+        CHECK(b->vk->vkAllocateDescriptorSets(
+                  b->device,
+                  &(VkDescriptorSetAllocateInfo){.sType =
+                                                     VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
+                                                 .descriptorPool = pools[s],
+                                                 .descriptorSetCount = sets,
+                                                 .pSetLayouts = layouts},
+                  ds),
               "vkAllocateDescriptorSets");
         /* the last set is filled up with the first texture of the window */
         for (uint32_t i = 0; i < sets * set_size; i++)
@@ -354,8 +360,8 @@ static void run_sets(bench *b, uint32_t frames, uint32_t set_size)
         begin_cmd(b, cmd);
         b->vk->vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipe);
         for (uint32_t k = 0; k < sets; k++) {
-            b->vk->vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, layout, 0, 1, &ds[k],
-                                           0, NULL);
+            b->vk->vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, layout, 0, 1,
+                                           &ds[k], 0, NULL);
             struct {
                 VkDeviceAddress out;
                 uint32_t count, chunk;
@@ -381,7 +387,8 @@ static void run_sets(bench *b, uint32_t frames, uint32_t set_size)
         for (uint32_t i = k * set_size; i < b->n && i < (k + 1) * set_size; i++)
             want += texel_value((first + i) % b->images);
         if (got[k] != want) {
-            fprintf(stderr, "bench_bindless: sets: set %u summed %u, expected %u\n", k, got[k], want);
+            fprintf(stderr, "bench_bindless: sets: set %u summed %u, expected %u\n", k, got[k],
+                    want);
             exit(1);
         }
     }
@@ -440,33 +447,36 @@ int main(void)
                                &b.img[i]),
               "vkg_image_create");
         uint32_t v = texel_value(i);
-        CHECK(vkg_upload_image(up,
-                               &(vkg_upload_image_desc){.image = b.img[i],
-                                                        .data = &v,
-                                                        .size = 4,
-                                                        .ready_for = VKG_ACCESS_COMPUTE_SAMPLED_READ},
-                               &last),
-              "vkg_upload_image");
+        CHECK(
+            vkg_upload_image(up,
+                             &(vkg_upload_image_desc){.image = b.img[i],
+                                                      .data = &v,
+                                                      .size = 4,
+                                                      .ready_for = VKG_ACCESS_COMPUTE_SAMPLED_READ},
+                             &last),
+            "vkg_upload_image");
         vkg_image_info ii;
         CHECK(vkg_image_get_info(b.dev, b.img[i], &ii), "vkg_image_get_info");
         b.view[i] = ii.view;
     }
     CHECK(vkg_ticket_wait(b.dev, last, UINT64_MAX), "vkg_ticket_wait");
     for (uint32_t s = 0; s < IN_FLIGHT; s++) {
-        CHECK(b.vk->vkCreateCommandPool(b.device,
-                                        &(VkCommandPoolCreateInfo){
-                                            .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
-                                            .flags = VK_COMMAND_POOL_CREATE_TRANSIENT_BIT,
-                                            .queueFamilyIndex = dvk.queues[VKG_QUEUE_GRAPHICS].family},
-                                        NULL, &b.pool[s]),
+        CHECK(b.vk->vkCreateCommandPool(
+                  b.device,
+                  &(VkCommandPoolCreateInfo){.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+                                             .flags = VK_COMMAND_POOL_CREATE_TRANSIENT_BIT,
+                                             .queueFamilyIndex =
+                                                 dvk.queues[VKG_QUEUE_GRAPHICS].family},
+                  NULL, &b.pool[s]),
               "vkCreateCommandPool");
-        CHECK(b.vk->vkAllocateCommandBuffers(b.device,
-                                             &(VkCommandBufferAllocateInfo){
-                                                 .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+        CHECK(b.vk->vkAllocateCommandBuffers(
+                  b.device,
+                  &(VkCommandBufferAllocateInfo){.sType =
+                                                     VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
                                                  .commandPool = b.pool[s],
                                                  .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
                                                  .commandBufferCount = 1},
-                                             &b.cmd[s]),
+                  &b.cmd[s]),
               "vkAllocateCommandBuffers");
         CHECK(vkg_buffer_create(b.dev,
                                 &(vkg_buffer_desc){.name = "out",
@@ -478,8 +488,8 @@ int main(void)
     }
 
     bench_set_device(b.dev);
-    printf("device: %s; %u descriptors per frame, %u frames, 2 in flight\n", caps->device_name,
-           b.n, frames);
+    printf("device: %s; %u descriptors per frame, %u frames, 2 in flight\n", caps->device_name, b.n,
+           frames);
     printf("| %-34s | %10s | %10s | %10s | %10s |\n", "per frame (µs)", "total med", "total min",
            "update med", "update min");
     printf("|%s|%s|%s|%s|%s|\n", "------------------------------------", "------------",
@@ -487,12 +497,12 @@ int main(void)
     if (caps->descriptor_indexing)
         run_heap(&b, frames);
     else
-        printf("| %-34s | %10s | %10s | %10s | %10s |\n", "heap: no descriptor indexing", "-",
-               "-", "-", "-");
+        printf("| %-34s | %10s | %10s | %10s | %10s |\n", "heap: no descriptor indexing", "-", "-",
+               "-", "-");
     /* sets as large as the device allows per stage, at most 128 (lavapipe's limit) */
     PFN_vkGetPhysicalDeviceProperties get_props =
-        (PFN_vkGetPhysicalDeviceProperties)dvk.get_instance_proc_addr(dvk.instance,
-                                                                      "vkGetPhysicalDeviceProperties");
+        (PFN_vkGetPhysicalDeviceProperties)dvk.get_instance_proc_addr(
+            dvk.instance, "vkGetPhysicalDeviceProperties");
     VkPhysicalDeviceProperties props;
     get_props(dvk.physical_device, &props);
     uint32_t set_size = props.limits.maxPerStageDescriptorSampledImages;

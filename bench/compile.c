@@ -11,9 +11,15 @@
  * one (2 resources per pass), on one or three queue families. */
 static void build(vkg_graph *g, uint32_t passes, uint64_t *seed)
 {
-    vkgt_random_graph(g, seed, &(vkgt_random_graph_desc){.max_resources = passes * 2,
-        .max_passes = passes, .max_uses = 3, .exact = true, .allow_imported = true,
-        .max_mips = 2, .max_layers = 2, .valid = true});
+    vkgt_random_graph(g, seed,
+                      &(vkgt_random_graph_desc){.max_resources = passes * 2,
+                                                .max_passes = passes,
+                                                .max_uses = 3,
+                                                .exact = true,
+                                                .allow_imported = true,
+                                                .max_mips = 2,
+                                                .max_layers = 2,
+                                                .valid = true});
 }
 
 int main(void)
@@ -33,8 +39,10 @@ int main(void)
             uint64_t seed = 0x5eed0000ull + n;
             vkg_graph *g = NULL;
             vkg_allocator al = bench_allocator();
-            if (vkg_graph_create(&(vkg_graph_desc){.name = "bench", .allocator = al,
-                                                   .logger = {.fn = vkgt_quiet_log}}, &g))
+            if (vkg_graph_create(&(vkg_graph_desc){.name = "bench",
+                                                   .allocator = al,
+                                                   .logger = {.fn = vkgt_quiet_log}},
+                                 &g))
                 return 1;
             build(g, n, &seed);
             vkg_caps caps;
@@ -75,8 +83,8 @@ int main(void)
             snprintf(name, sizeof name, "compile_us_%u%s", n, in.queue_count > 1 ? "_3q" : "");
             bench_figure("bench_compile", name, us, "us");
             if (in.queue_count == 1 && n == 1000)
-                bench_figure("bench_compile", "compile_allocs_per_recompile", (double)mallocs / iters,
-                             "allocations");
+                bench_figure("bench_compile", "compile_allocs_per_recompile",
+                             (double)mallocs / iters, "allocations");
             vkg_plan_destroy(plan);
             vkg_graph_destroy(g);
         }

@@ -36,12 +36,12 @@ typedef struct env {
     uint64_t gate_value;
 } env;
 
-#define CHECK(x)                                                                                  \
-    do {                                                                                          \
-        if (!(x)) {                                                                               \
-            fprintf(stderr, "bench_completions: %s failed (line %d)\n", #x, __LINE__);            \
-            exit(1);                                                                              \
-        }                                                                                         \
+#define CHECK(x)                                                                                   \
+    do {                                                                                           \
+        if (!(x)) {                                                                                \
+            fprintf(stderr, "bench_completions: %s failed (line %d)\n", #x, __LINE__);             \
+            exit(1);                                                                               \
+        }                                                                                          \
     } while (0)
 
 /* N batches behind the gate; tickets out. */
@@ -53,9 +53,10 @@ static void submit_behind_gate(env *e, uint32_t n, vkg_ticket *tickets)
                                .value = e->gate_value,
                                .stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
     for (uint32_t i = 0; i < n; i++)
-        CHECK(vkg_submit(e->dev, &(vkg_submit_desc){.role = VKG_QUEUE_GRAPHICS,
-                                                     .semaphore_waits = &w,
-                                                     .semaphore_wait_count = i == 0},
+        CHECK(vkg_submit(e->dev,
+                         &(vkg_submit_desc){.role = VKG_QUEUE_GRAPHICS,
+                                            .semaphore_waits = &w,
+                                            .semaphore_wait_count = i == 0},
                          &tickets[i]) == VKG_SUCCESS);
 }
 
@@ -146,8 +147,7 @@ static result run_naive(env *e, uint32_t n)
     free(t);
     free(args);
     free(th);
-    return (result){(c1 - c0) * 1e6 / (made ? made : 1), (w1 - w0) * 1e6 / (made ? made : 1),
-                    made};
+    return (result){(c1 - c0) * 1e6 / (made ? made : 1), (w1 - w0) * 1e6 / (made ? made : 1), made};
 }
 
 static void yielder(void *arg)
@@ -216,7 +216,8 @@ int main(void)
     uint32_t ntasks = shortrun ? 1000 : 100000;
     atomic_uint ran = 0;
     double w0 = now(CLOCK_MONOTONIC);
-    for (uint32_t i = 0; i < ntasks; i++) CHECK(vkg_task_spawn(rt, trivial, &ran, NULL) == VKG_SUCCESS);
+    for (uint32_t i = 0; i < ntasks; i++)
+        CHECK(vkg_task_spawn(rt, trivial, &ran, NULL) == VKG_SUCCESS);
     vkg_task_runtime_destroy(rt);
     double w1 = now(CLOCK_MONOTONIC);
     CHECK(atomic_load(&ran) == ntasks);

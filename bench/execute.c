@@ -71,10 +71,10 @@ static void die(const char *what, int code)
     exit(1);
 }
 
-#define CHECK(call)                                                                              \
-    do {                                                                                         \
-        int e_ = (int)(call);                                                                    \
-        if (e_ != 0) die(#call, e_);                                                             \
+#define CHECK(call)                                                                                \
+    do {                                                                                           \
+        int e_ = (int)(call);                                                                      \
+        if (e_ != 0) die(#call, e_);                                                               \
     } while (0)
 
 static void record_link(const vkg_pass_context *ctx, void *user)
@@ -141,8 +141,8 @@ static void check_result(bench *b, vkg_buffer buf, const char *who)
     const uint32_t *w = bi.mapped;
     for (uint32_t i = 0; i < WORDS; i++)
         if (w[i] != i + b->n - 1) {
-            fprintf(stderr, "bench_execute: %s computed word %u = %u, expected %u\n", who, i,
-                    w[i], i + b->n - 1);
+            fprintf(stderr, "bench_execute: %s computed word %u = %u, expected %u\n", who, i, w[i],
+                    i + b->n - 1);
             exit(1);
         }
 }
@@ -167,9 +167,7 @@ int main(void)
 
     bench B = {.n = n}, *b = &B;
     vkg_result r = vkg_device_create(
-        &(vkg_device_desc){.app_name = "bench_execute",
-                           .allocator = bench_allocator()},
-        &b->dev);
+        &(vkg_device_desc){.app_name = "bench_execute", .allocator = bench_allocator()}, &b->dev);
     if (r == VKG_ERROR_LOADER || r == VKG_ERROR_NO_DEVICE || r == VKG_ERROR_FEATURE_NOT_PRESENT) {
         printf("bench_execute: no Vulkan 1.3 device here (%s); skipped\n", vkg_result_name(r));
         return 0;
@@ -195,36 +193,42 @@ int main(void)
     for (uint32_t k = 0; k < n; k++) {
         char name[32];
         snprintf(name, sizeof name, "b%u", k);
-        CHECK(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = name, .size = WORDS * 4,
-                                                          .imported = k == n - 1},
-                               &b->res[k]));
+        CHECK(vkg_graph_buffer(
+            g, &(vkg_graph_buffer_desc){.name = name, .size = WORDS * 4, .imported = k == n - 1},
+            &b->res[k]));
     }
     for (uint32_t k = 0; k < n; k++) {
         char name[32];
         snprintf(name, sizeof name, "link %u", k);
-        vkg_use uses[2] = {{.resource = b->res[k], .access = VKG_ACCESS_COMPUTE_STORAGE_WRITE},
-                           {.resource = k ? b->res[k - 1] : b->res[0],
-                            .access = VKG_ACCESS_COMPUTE_STORAGE_READ}};
-        CHECK(vkg_graph_pass(g, &(vkg_pass_desc){.name = name, .queue = VKG_QUEUE_COMPUTE,
-                                                 .uses = uses, .use_count = k ? 2 : 1,
-                                                 .record = record_link, .user = b},
+        vkg_use uses[2] = {
+            {.resource = b->res[k], .access = VKG_ACCESS_COMPUTE_STORAGE_WRITE},
+            {.resource = k ? b->res[k - 1] : b->res[0], .access = VKG_ACCESS_COMPUTE_STORAGE_READ}};
+        CHECK(vkg_graph_pass(g,
+                             &(vkg_pass_desc){.name = name,
+                                              .queue = VKG_QUEUE_COMPUTE,
+                                              .uses = uses,
+                                              .use_count = k ? 2 : 1,
+                                              .record = record_link,
+                                              .user = b},
                              NULL));
     }
     vkg_plan *plan = NULL;
-    CHECK(vkg_compile_ex(g, &(vkg_compile_desc){.caps = caps,
-                                                .requirements = vkg_device_requirements,
-                                                .requirements_user = b->dev},
+    CHECK(vkg_compile_ex(g,
+                         &(vkg_compile_desc){.caps = caps,
+                                             .requirements = vkg_device_requirements,
+                                             .requirements_user = b->dev},
                          &plan));
     vkg_plan_info in;
     vkg_plan_get_info(plan, &in);
     uint32_t barrier_calls = 0;
-    for (uint32_t k = 0; k < in.pass_count; k++)
-        barrier_calls += in.passes[k].barrier_count > 0;
+    for (uint32_t k = 0; k < in.pass_count; k++) barrier_calls += in.passes[k].barrier_count > 0;
     vkg_buffer last;
-    CHECK(vkg_buffer_create(b->dev, &(vkg_buffer_desc){.name = "last", .size = WORDS * 4,
-                                                       .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
-                                                                VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT,
-                                                       .memory_usage = VKG_MEMORY_READBACK},
+    CHECK(vkg_buffer_create(b->dev,
+                            &(vkg_buffer_desc){.name = "last",
+                                               .size = WORDS * 4,
+                                               .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
+                                                        VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT,
+                                               .memory_usage = VKG_MEMORY_READBACK},
                             &last));
 
     /* the raw side: its own buffers, pool, timeline */
@@ -238,40 +242,38 @@ int main(void)
                                         .dstAccessMask = VK_ACCESS_2_SHADER_STORAGE_READ_BIT |
                                                          VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT};
     for (uint32_t k = 0; k < n; k++) {
-        CHECK(vkg_buffer_create(b->dev,
-                                &(vkg_buffer_desc){.name = "raw",
-                                                   .size = WORDS * 4,
-                                                   .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
-                                                            VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT,
-                                                   .memory_usage = k == n - 1
-                                                                       ? VKG_MEMORY_READBACK
-                                                                       : VKG_MEMORY_GPU},
-                                &b->raw_bufs[k]));
+        CHECK(vkg_buffer_create(
+            b->dev,
+            &(vkg_buffer_desc){.name = "raw",
+                               .size = WORDS * 4,
+                               .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
+                                        VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT,
+                               .memory_usage = k == n - 1 ? VKG_MEMORY_READBACK : VKG_MEMORY_GPU},
+            &b->raw_bufs[k]));
         vkg_buffer_info bi;
         CHECK(vkg_buffer_get_info(b->dev, b->raw_bufs[k], &bi));
         b->raw_vk[k] = bi.buffer;
         b->raw_addr[k] = bi.address;
     }
-    CHECK(vk->vkCreateCommandPool(b->device,
-                                  &(VkCommandPoolCreateInfo){
-                                      .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
-                                      .flags = VK_COMMAND_POOL_CREATE_TRANSIENT_BIT,
-                                      .queueFamilyIndex = b->family},
-                                  NULL, &b->raw_pool));
-    CHECK(vk->vkAllocateCommandBuffers(b->device,
-                                       &(VkCommandBufferAllocateInfo){
-                                           .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
-                                           .commandPool = b->raw_pool,
-                                           .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
-                                           .commandBufferCount = 1},
-                                       &b->raw_cmd));
+    CHECK(vk->vkCreateCommandPool(
+        b->device,
+        &(VkCommandPoolCreateInfo){.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+                                   .flags = VK_COMMAND_POOL_CREATE_TRANSIENT_BIT,
+                                   .queueFamilyIndex = b->family},
+        NULL, &b->raw_pool));
+    CHECK(vk->vkAllocateCommandBuffers(
+        b->device,
+        &(VkCommandBufferAllocateInfo){.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                       .commandPool = b->raw_pool,
+                                       .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                       .commandBufferCount = 1},
+        &b->raw_cmd));
     VkSemaphoreTypeCreateInfo sti = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO,
                                      .semaphoreType = VK_SEMAPHORE_TYPE_TIMELINE};
-    CHECK(vk->vkCreateSemaphore(b->device,
-                                &(VkSemaphoreCreateInfo){
-                                    .sType = VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO,
-                                    .pNext = &sti},
-                                NULL, &b->raw_timeline));
+    CHECK(vk->vkCreateSemaphore(
+        b->device,
+        &(VkSemaphoreCreateInfo){.sType = VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO, .pNext = &sti},
+        NULL, &b->raw_timeline));
 
     /* executors: 1, 2 and (when there are more cores) every core's thread */
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -280,10 +282,9 @@ int main(void)
     vkg_executor *ex[3] = {0};
     uint32_t cmdbufs[3] = {0};
     for (uint32_t v = 0; v < variants; v++)
-        CHECK(vkg_executor_create(b->dev,
-                                  &(vkg_executor_desc){.name = "bench",
-                                                       .record_threads = thread_counts[v]},
-                                  &ex[v]));
+        CHECK(vkg_executor_create(
+            b->dev, &(vkg_executor_desc){.name = "bench", .record_threads = thread_counts[v]},
+            &ex[v]));
     vkg_binding bind = {.resource = b->res[n - 1], .buffer = last};
 
     /* warm-up (realises the plan in every frame slot), then timed frames taking turns */
@@ -301,9 +302,9 @@ int main(void)
             vkg_ticket ticket;
             unsigned long a0 = bench_allocations();
             t0 = bench_now_us();
-            CHECK(vkg_execute(plan, &(vkg_execute_desc){.executor = ex[v], .bindings = &bind,
-                                                        .binding_count = 1},
-                              &ticket));
+            CHECK(vkg_execute(
+                plan, &(vkg_execute_desc){.executor = ex[v], .bindings = &bind, .binding_count = 1},
+                &ticket));
             t1 = bench_now_us();
             CHECK(vkg_ticket_wait(b->dev, ticket, UINT64_MAX));
             if (f >= warm) allocs_timed += bench_allocations() - a0;
@@ -322,7 +323,8 @@ int main(void)
            "calls, each folded into one global memory barrier; raw: %u calls of one memory "
            "barrier\n",
            in.pass_count, in.barrier_count, barrier_calls, n - 1);
-    printf("\n| variant                | median µs | fastest µs | p90 µs   | vs raw | ns/pass over raw |\n");
+    printf("\n| variant                | median µs | fastest µs | p90 µs   | vs raw | ns/pass over "
+           "raw |\n");
     printf("|---|---|---|---|---|---|\n");
     double raw_med = summary("raw Vulkan, 1 thread", t, frames, 0, n);
     double med[3] = {0};
@@ -342,8 +344,8 @@ int main(void)
         bench_figure("bench_execute", name, med[v], "us");
     }
     bench_figure("bench_execute", "execute_ratio_vs_raw", med[0] / raw_med, "x");
-    bench_figure("bench_execute", "allocs_per_frame", (double)allocs_timed / ((double)frames * variants),
-                 "allocations");
+    bench_figure("bench_execute", "allocs_per_frame",
+                 (double)allocs_timed / ((double)frames * variants), "allocations");
 
     for (uint32_t v = 0; v < variants; v++) vkg_executor_destroy(ex[v]);
     vk->vkDestroySemaphore(b->device, b->raw_timeline, NULL);

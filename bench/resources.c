@@ -42,10 +42,10 @@ static void die(const char *what, int code)
     exit(1);
 }
 
-#define CHECK(call)                                                                              \
-    do {                                                                                         \
-        int e_ = (int)(call);                                                                    \
-        if (e_ != 0) die(#call, e_);                                                             \
+#define CHECK(call)                                                                                \
+    do {                                                                                           \
+        int e_ = (int)(call);                                                                      \
+        if (e_ != 0) die(#call, e_);                                                               \
     } while (0)
 
 static void record(const vkg_pass_context *ctx, void *user)
@@ -61,11 +61,14 @@ static void record(const vkg_pass_context *ctx, void *user)
     b->vk->vkCmdDispatch(cmd, 1, 1, 1);
 }
 
-static uint32_t source_word(uint32_t buffer, uint32_t i) { return buffer * 7u + i; }
+static uint32_t source_word(uint32_t buffer, uint32_t i)
+{
+    return buffer * 7u + i;
+}
 
 static void check(vkg_device *dev, const vkg_buffer *bufs, uint32_t passes)
 {
-    for (uint32_t k = 0; k < passes; k += passes > 8 ? passes / 8 : 1) {
+    for (uint32_t k = 0; k<passes; k += passes> 8 ? passes / 8 : 1) {
         vkg_buffer_info bi;
         CHECK(vkg_buffer_get_info(dev, bufs[6 * k], &bi));
         CHECK(vkg_buffer_invalidate(dev, bufs[6 * k], 0, VK_WHOLE_SIZE));
@@ -113,14 +116,14 @@ int main(void)
     if (!bufs || !binds || !b->res) die("calloc", 1);
     for (uint32_t i = 0; i < count; i++) {
         bool dst = i % 6 == 0;
-        CHECK(vkg_buffer_create(dev,
-                                &(vkg_buffer_desc){.name = dst ? "result" : "source",
-                                                   .size = WORDS * 4,
-                                                   .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
-                                                            VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT,
-                                                   .memory_usage = dst ? VKG_MEMORY_READBACK
-                                                                       : VKG_MEMORY_UPLOAD},
-                                &bufs[i]));
+        CHECK(vkg_buffer_create(
+            dev,
+            &(vkg_buffer_desc){.name = dst ? "result" : "source",
+                               .size = WORDS * 4,
+                               .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT |
+                                        VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT,
+                               .memory_usage = dst ? VKG_MEMORY_READBACK : VKG_MEMORY_UPLOAD},
+            &bufs[i]));
         if (!dst) {
             vkg_buffer_info bi;
             CHECK(vkg_buffer_get_info(dev, bufs[i], &bi));
@@ -135,21 +138,26 @@ int main(void)
     for (uint32_t i = 0; i < count; i++) {
         char name[32];
         snprintf(name, sizeof name, "%s%u", i % 6 ? "src" : "dst", i);
-        CHECK(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = name, .size = WORDS * 4,
-                                                          .imported = true},
-                               &b->res[i]));
+        CHECK(vkg_graph_buffer(
+            g, &(vkg_graph_buffer_desc){.name = name, .size = WORDS * 4, .imported = true},
+            &b->res[i]));
         binds[i] = (vkg_binding){.resource = b->res[i], .buffer = bufs[i]};
     }
     for (uint32_t k = 0; k < passes; k++) {
         vkg_use uses[6];
         uses[0] = (vkg_use){.resource = b->res[6 * k], .access = VKG_ACCESS_COMPUTE_STORAGE_WRITE};
         for (uint32_t s = 1; s <= READS; s++)
-            uses[s] = (vkg_use){.resource = b->res[6 * k + s], .access = VKG_ACCESS_COMPUTE_STORAGE_READ};
+            uses[s] =
+                (vkg_use){.resource = b->res[6 * k + s], .access = VKG_ACCESS_COMPUTE_STORAGE_READ};
         char name[32];
         snprintf(name, sizeof name, "pass %u", k);
-        CHECK(vkg_graph_pass(g, &(vkg_pass_desc){.name = name, .queue = VKG_QUEUE_COMPUTE,
-                                                 .uses = uses, .use_count = 6, .record = record,
-                                                 .user = b},
+        CHECK(vkg_graph_pass(g,
+                             &(vkg_pass_desc){.name = name,
+                                              .queue = VKG_QUEUE_COMPUTE,
+                                              .uses = uses,
+                                              .use_count = 6,
+                                              .record = record,
+                                              .user = b},
                              NULL));
     }
     vkg_plan *plan = NULL;
@@ -159,26 +167,31 @@ int main(void)
     vkg_plan_info in;
     vkg_plan_get_info(plan, &in);
     vkg_executor *ex;
-    CHECK(vkg_executor_create(dev, &(vkg_executor_desc){.name = "bench", .record_threads = 1}, &ex));
+    CHECK(
+        vkg_executor_create(dev, &(vkg_executor_desc){.name = "bench", .record_threads = 1}, &ex));
 
     uint32_t warm = short_run ? 1 : 5;
     double *t = calloc(frames, sizeof *t);
     for (uint32_t f = 0; f < warm + frames; f++) {
         vkg_ticket ticket;
         double t0 = bench_now_us();
-        CHECK(vkg_execute(plan, &(vkg_execute_desc){.executor = ex, .bindings = binds,
-                                                    .binding_count = count},
-                          &ticket));
+        CHECK(vkg_execute(
+            plan, &(vkg_execute_desc){.executor = ex, .bindings = binds, .binding_count = count},
+            &ticket));
         double t1 = bench_now_us();
         CHECK(vkg_ticket_wait(dev, ticket, UINT64_MAX));
         if (f >= warm) t[f - warm] = t1 - t0;
         if (f == 0 || f + 1 == warm + frames) check(dev, bufs, passes);
     }
     double med = bench_median(t, frames);
+    vkg_executor_stats xs;
+    vkg_executor_get_stats(ex, &xs);
     printf("bench_resources: %u passes touching %u imported buffers per frame on %s; compile "
            "%.0f us once; %u plan barriers in %u batches\n",
            passes, count, vkg_device_caps(dev)->device_name, compile_us, in.barrier_count,
            in.stats.barrier_batches);
+    printf("steady state: %u barriers recorded in %u vkCmdPipelineBarrier2 calls per frame\n",
+           xs.barriers, xs.barrier_calls);
     printf("vkg_execute: median %.1f us, fastest %.1f us, p90 %.1f us over %u frames (%.0f ns per "
            "resource)\n",
            med, t[0], t[frames * 9 / 10], frames, med * 1000.0 / count);

@@ -30,10 +30,10 @@ static void die(const char *what, int code)
     fprintf(stderr, "bench_upload: %s failed (%d)\n", what, code);
     exit(1);
 }
-#define CHECK(x, what)                                                                           \
-    do {                                                                                         \
-        int c_ = (int)(x);                                                                       \
-        if (c_ != 0) die(what, c_);                                                              \
+#define CHECK(x, what)                                                                             \
+    do {                                                                                           \
+        int c_ = (int)(x);                                                                         \
+        if (c_ != 0) die(what, c_);                                                                \
     } while (0)
 
 static double now_s(void)
@@ -47,9 +47,9 @@ typedef struct worker {
     vkg_device *dev;
     vkg_uploader *up;
     bool images;
-    vkg_buffer buf;      /* buffers: the shared destination */
-    VkDeviceSize base;   /* buffers: this thread's quarter */
-    vkg_image *tex;      /* images: this thread's textures */
+    vkg_buffer buf;    /* buffers: the shared destination */
+    VkDeviceSize base; /* buffers: this thread's quarter */
+    vkg_image *tex;    /* images: this thread's textures */
     uint32_t tex_count;
     uint64_t bytes;      /* to upload */
     const uint8_t *data; /* PIECE bytes of source */
@@ -63,21 +63,21 @@ static void *work(void *arg)
     uint32_t i = 0;
     while (done < w->bytes) {
         if (w->images) {
-            CHECK(vkg_upload_image(w->up,
-                                   &(vkg_upload_image_desc){.image = w->tex[i++ % w->tex_count],
-                                                            .data = w->data,
-                                                            .size = PIECE,
-                                                            .ready_for = VKG_ACCESS_FRAGMENT_SAMPLED_READ},
-                                   &w->last),
+            CHECK(vkg_upload_image(
+                      w->up,
+                      &(vkg_upload_image_desc){.image = w->tex[i++ % w->tex_count],
+                                               .data = w->data,
+                                               .size = PIECE,
+                                               .ready_for = VKG_ACCESS_FRAGMENT_SAMPLED_READ},
+                      &w->last),
                   "vkg_upload_image");
         } else {
             VkDeviceSize at = w->base + (VkDeviceSize)(i++ % 16) * PIECE;
-            CHECK(vkg_upload_buffer(w->up,
-                                    &(vkg_upload_buffer_desc){.buffer = w->buf,
-                                                              .offset = at,
-                                                              .data = w->data,
-                                                              .size = PIECE},
-                                    &w->last),
+            CHECK(vkg_upload_buffer(
+                      w->up,
+                      &(vkg_upload_buffer_desc){
+                          .buffer = w->buf, .offset = at, .data = w->data, .size = PIECE},
+                      &w->last),
                   "vkg_upload_buffer");
         }
         done += PIECE;
@@ -102,9 +102,9 @@ int main(void)
     CHECK(vkg_uploader_create(dev, &(vkg_uploader_desc){.name = "bench", .ring_size = RING}, &up),
           "vkg_uploader_create");
     vkg_buffer buf;
-    CHECK(vkg_buffer_create(dev, &(vkg_buffer_desc){.name = "destination", .size = 64u << 20},
-                            &buf),
-          "vkg_buffer_create");
+    CHECK(
+        vkg_buffer_create(dev, &(vkg_buffer_desc){.name = "destination", .size = 64u << 20}, &buf),
+        "vkg_buffer_create");
     enum { TEX_PER_THREAD = 8 };
     vkg_image tex[4][TEX_PER_THREAD];
     for (uint32_t t = 0; t < 4; t++)

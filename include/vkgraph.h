@@ -1556,6 +1556,9 @@ typedef struct vkg_executor_stats {
     uint32_t submissions;      /* VkSubmitInfo2 batches of the last execution */
     uint32_t command_buffers;  /* primary command buffers in them */
     uint32_t threads_used;     /* recording threads that took part */
+    /* Of the last execution: barrier structures recorded (image + buffer + memory, after
+     * folding and eliding; split-barrier events not counted) and vkCmdPipelineBarrier2 calls */
+    uint32_t barriers, barrier_calls;
     uint64_t views_created;    /* image views made so far (imported images' views are cached
                                   per use for the last 4 images bound) */
     uint64_t heap_handoffs;    /* so far: executions' heaps taken over from another plan */

@@ -86,6 +86,7 @@ typedef struct vkg__scratch {
     VkDependencyInfo *deps;
     VkEvent *wait_events;
     vkg_result error;
+    uint32_t barriers, barrier_calls; /* recorded by this thread in this execution */
 } vkg__scratch;
 
 /* Transient memory of a frame slot. Plans executed in the same slot share it: each plan
@@ -987,6 +988,11 @@ static void vkg__emit_imported(vkg_executor *ex, vkg__real *x, vkg__batch *bt,
             bool transfer = b.src_family != b.dst_family;
             if (!transfer && !b.src_stage && !b.src_access && (!r->is_image || old == b.new_layout))
                 continue; /* nothing before it: nothing to order against */
+            /* read after reads, with no tracked GPU write to make visible (contents from the
+             * host, or only read so far) and no layout change: nothing to order */
+            if (!transfer && !acquire && !t->write_stage && !t->write_access &&
+                !(b.dst_access & VKG__WRITE_ACCESS) && (!r->is_image || old == b.new_layout))
+                continue;
             if (!transfer && !b.src_stage) b.src_stage = VK_PIPELINE_STAGE_2_NONE;
             if (pb->flags & VKG_BARRIER_RELEASE) {
                 b.dst_stage = VK_PIPELINE_STAGE_2_NONE;
@@ -1131,8 +1137,12 @@ static void vkg__barriers(vkg_executor *ex, vkg__real *x, vkg__scratch *sc, VkCo
         dep.bufferMemoryBarrierCount = bt.nb;
         dep.pBufferMemoryBarriers = sc->bb;
     }
-    if (dep.memoryBarrierCount || dep.imageMemoryBarrierCount || dep.bufferMemoryBarrierCount)
+    uint32_t n = dep.memoryBarrierCount + dep.imageMemoryBarrierCount + dep.bufferMemoryBarrierCount;
+    if (n) {
         ex->dev->vk.vkCmdPipelineBarrier2(cmd, &dep);
+        sc->barriers += n;
+        sc->barrier_calls++;
+    }
 }
 
 /* The dependency info of a split barrier's event; set and wait must give the same one, so
@@ -1172,6 +1182,8 @@ static vkg_result vkg__record(vkg_executor *ex, vkg__real *x, const vkg__chunk *
                                     .memoryBarrierCount = 1,
                                     .pMemoryBarriers = h};
             dev->vk.vkCmdPipelineBarrier2(cmd, &dep);
+            sc->barriers++;
+            sc->barrier_calls++;
         }
         vkg__barriers(ex, x, sc, cmd, &x->prol[ch->submission], pq->family);
     }
@@ -1248,7 +1260,10 @@ void vkg__track_use(vkg__track *t, const vkg_access_info *a, bool is_image, uint
                     vkg_ticket ticket)
 {
     bool relayout = is_image && t->layout != a->layout;
-    if (a->write || relayout || t->family != family) {
+    /* the first GPU use of a resource is an ownership change only in name: a read then is
+     * just a read (nothing before it to make visible), so later reads need no barrier */
+    bool first = t->family == VK_QUEUE_FAMILY_IGNORED && !t->write_stage && !t->read_stage;
+    if (a->write || relayout || (t->family != family && !first)) {
         t->write_stage = a->stage;
         t->write_access = a->write ? (a->access & VKG__WRITE_ACCESS) : 0;
         t->read_stage = a->write ? 0 : a->stage;
@@ -1527,6 +1542,7 @@ static vkg_result vkg__execute(vkg_executor *ex, const vkg_plan *plan,
         if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkResetEvent", in->name);
     }
     vkg__record_job job = {ex, x};
+    for (uint32_t t = 0; t < ex->threads; t++) x->scratch[t].barriers = x->scratch[t].barrier_calls = 0;
     vkg__workers_run(ex->workers, x->active, vkg__record_thread, &job);
     for (uint32_t t = 0; t < x->active; t++)
         if (x->scratch[t].error != VKG_SUCCESS) return x->scratch[t].error;
@@ -1640,12 +1656,19 @@ static vkg_result vkg__execute(vkg_executor *ex, const vkg_plan *plan,
     }
     uint64_t turns = ex->stats.heap_handoffs;
     for (uint32_t h = 0; h < in->heap_count; h++) turns += x->hturn[h];
+    uint32_t barriers = 0, barrier_calls = 0;
+    for (uint32_t t = 0; t < ex->threads; t++) {
+        barriers += x->scratch[t].barriers;
+        barrier_calls += x->scratch[t].barrier_calls;
+    }
     ex->stats = (vkg_executor_stats){.views_created = ex->stats.views_created,
                                      .heap_handoffs = turns,
                                      .executions = ex->stats.executions + 1,
                                      .submissions = in->submission_count,
                                      .command_buffers = x->chunk_count,
-                                     .threads_used = x->active};
+                                     .threads_used = x->active,
+                                     .barriers = barriers,
+                                     .barrier_calls = barrier_calls};
     if (ticket) *ticket = last;
     return VKG_SUCCESS;
 }
