@@ -47,8 +47,11 @@ test-tsan: deps
 	cmake --build $(BUILD_TSAN) -j $(JOBS)
 	cd $(BUILD_TSAN) && ctest --output-on-failure -j $(JOBS)
 
+# Every benchmark, then bench/out/results.json, figures.json, table.md and PNG charts
+# (bench/run.sh, bench/report.mjs; BENCHMARKS.md explains them).
 bench: build
-	@for b in $(BUILD)/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
+	@scripts/install-deps.sh --bench
+	bench/run.sh $(BUILD)
 
 format:
 	clang-format -i include/*.h src/*/*.c src/*/*.h tests/*.c tests/*.h bench/*.c examples/*.c

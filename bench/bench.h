@@ -40,6 +40,20 @@ static inline double bench_median(double *t, uint32_t n)
     return t[n / 2];
 }
 
+/* After waiting for the GPU, before the next timed frame: the CPU drivers' worker threads
+ * (lavapipe's, SwiftShader's) keep spinning for a moment after their work is done, and on a
+ * two-core machine they would take the timed thread's core. VKG_BENCH_SETTLE_US (default
+ * 3000) sleeps that long; 0 turns it off. Timed regions never include it. */
+static inline void bench_settle(void)
+{
+    const char *s = getenv("VKG_BENCH_SETTLE_US");
+    long us = s && *s ? atol(s) : 3000;
+    if (us > 0) {
+        struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
 /* VKG_BENCH_SHORT=1: tiny sizes, as CTest runs every benchmark. */
 static inline bool bench_short(void)
 {

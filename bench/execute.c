@@ -296,6 +296,7 @@ int main(void)
         raw_frame(b);
         double t1 = bench_now_us();
         raw_wait(b);
+        bench_settle();
         if (f >= warm) t[f - warm] = t1 - t0;
         if (f == 0 || f + 1 == warm + frames) check_result(b, b->raw_bufs[n - 1], "raw Vulkan");
         for (uint32_t v = 0; v < variants; v++) {
@@ -307,6 +308,7 @@ int main(void)
                 &ticket));
             t1 = bench_now_us();
             CHECK(vkg_ticket_wait(b->dev, ticket, UINT64_MAX));
+            bench_settle();
             if (f >= warm) allocs_timed += bench_allocations() - a0;
             if (f >= warm) t[(size_t)(v + 1) * frames + f - warm] = t1 - t0;
             if (f == 0 || f + 1 == warm + frames) check_result(b, last, "vkgraph");

@@ -180,6 +180,7 @@ int main(void)
             &ticket));
         double t1 = bench_now_us();
         CHECK(vkg_ticket_wait(dev, ticket, UINT64_MAX));
+        bench_settle();
         if (f >= warm) t[f - warm] = t1 - t0;
         if (f == 0 || f + 1 == warm + frames) check(dev, bufs, passes);
     }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one list of Debian 12 packages vkgraph needs to build, test and run.
 # Installs what is missing with apt-get when run as root; otherwise prints the exact
-# command to run and exits 1.
+# command to run and exits 1. `--bench` adds what `make bench` needs: gnuplot for the charts,
+# and Node.js with npm for bench/dawn (unless a node and npm are already on the PATH).
 set -euo pipefail
 
 PACKAGES=(
@@ -18,6 +19,12 @@ PACKAGES=(
   libglfw3-dev xvfb xauth               # demo window, and a display for it in tests
   libcmocka-dev                         # unit tests
 )
+
+if [ "${1:-}" = "--bench" ]; then
+  PACKAGES+=(gnuplot-nox)
+  command -v node >/dev/null || PACKAGES+=(nodejs)
+  command -v npm >/dev/null || PACKAGES+=(npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

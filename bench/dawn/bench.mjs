@@ -54,6 +54,11 @@ function figure(name, value, unit) {
   }) + '\n');
 }
 
+// as bench_settle in bench/bench.h: let the CPU driver's worker threads go idle before the
+// next timed frame (VKG_BENCH_SETTLE_US, default 3000)
+const settleUs = Number(process.env.VKG_BENCH_SETTLE_US ?? 3000);
+const settle = () => new Promise((r) => (settleUs > 0 ? setTimeout(r, settleUs / 1000) : r()));
+
 const median = (t) => {
   const s = [...t].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -100,6 +105,7 @@ async function run(name, pipeline, bindGroups) {
     device.queue.submit([enc.finish()]);
     const t1 = performance.now();
     await device.queue.onSubmittedWorkDone();
+    await settle();
     if (f >= warm) t.push((t1 - t0) * 1000);
   }
   const med = median(t);

@@ -37,7 +37,8 @@ typedef struct vkg__xres {
     /* this execution's binding semaphores (vkg_binding) */
     VkSemaphore wait_semaphore, signal_semaphore;
     VkPipelineStageFlags2 wait_stage;
-    uint32_t binding; /* imported: index into this execution's bindings (VKG__X_NONE: none) */
+    uint32_t binding; /* imported: index into this execution's bindings, when ... */
+    uint64_t bind_stamp; /* ... this equals the realisation's bind_stamp */
     bool rebind;      /* imported image bound to another image than last time: new views */
 } vkg__xres;
 
@@ -134,6 +135,7 @@ typedef struct vkg__real {
     /* imported resources, lists made at realisation so executing is O(what they touch) */
     uint32_t *imports;       /* used imported resources */
     uint32_t import_count;
+    uint64_t bind_stamp;     /* executions bound so far (vkg__bind_imports) */
     uint32_t *import_uses;   /* (pass, use) pairs on imported resources, in pass order */
     uint32_t import_use_count;
     uint32_t *import_bars;   /* IMPORTED plan barriers, by submission */
@@ -791,23 +793,28 @@ static vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_
 
 /* Resolves every used imported resource to its binding: O(bindings + imports), with the
  * device lock taken once (6,000 bindings cost 6,000 steps, not 36 million). A resource bound
- * twice takes the last binding. */
+ * twice takes the last binding. Every binding is checked again each time: caching a check
+ * by handle would trust an id whose 12-bit generation may have wrapped. */
 static vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_execute_desc *d)
 {
     vkg_device *dev = ex->dev;
     const vkg_plan_info *in = &x->in;
-    for (uint32_t ii = 0; ii < x->import_count; ii++) x->res[x->imports[ii]].binding = VKG__X_NONE;
+    uint64_t stamp = ++x->bind_stamp;
     for (uint32_t i = 0; i < d->binding_count; i++) {
         uint32_t id = d->bindings[i].resource.id;
-        if (id >= 1 && id <= in->resource_count) x->res[id - 1].binding = i;
+        if (id >= 1 && id <= in->resource_count) {
+            x->res[id - 1].binding = i;
+            x->res[id - 1].bind_stamp = stamp;
+        }
     }
     vkg_result res = VKG_SUCCESS;
+    bool views = false;
     pthread_mutex_lock(&dev->lock);
     for (uint32_t ii = 0; ii < x->import_count && res == VKG_SUCCESS; ii++) {
         uint32_t ri = x->imports[ii];
         const vkg_plan_resource *r = &in->resources[ri];
         vkg__xres *xr = &x->res[ri];
-        if (xr->binding == VKG__X_NONE) {
+        if (xr->bind_stamp != stamp) {
             VKG__ERROR(&ex->host,
                        "vkg_execute(\"%s\"): imported %s \"%s\" has no binding: add a vkg_binding "
                        "with its vkg_%s",
@@ -817,6 +824,10 @@ static vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_ex
             break;
         }
         const vkg_binding *b = &d->bindings[xr->binding];
+        uint32_t id = r->is_image ? b->image.id : b->buffer.id;
+        xr->wait_semaphore = b->wait_semaphore;
+        xr->wait_stage = b->wait_stage ? b->wait_stage : xr->first_stage;
+        xr->signal_semaphore = b->signal_semaphore;
         if (r->is_image) {
             vkg__image_rec *im = vkg__pool_get(&dev->images, b->image.id);
             if (!im) {
@@ -847,6 +858,8 @@ static vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_ex
                 xr->aspect = im->aspect;
                 xr->track = im->track;
                 xr->rebind = xr->bound != b->image.id;
+                views |= xr->rebind;
+                if (!xr->rebind) xr->bound = id;
             }
         } else {
             vkg__buffer_rec *bu = vkg__pool_get(&dev->buffers, b->buffer.id);
@@ -874,24 +887,20 @@ static vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_ex
                 xr->address = bu->address;
                 xr->track = &bu->track;
                 xr->rebind = false;
+                xr->bound = id;
             }
         }
     }
     pthread_mutex_unlock(&dev->lock);
     if (res != VKG_SUCCESS) return res;
-    for (uint32_t ii = 0; ii < x->import_count; ii++) {
-        uint32_t ri = x->imports[ii];
-        vkg__xres *xr = &x->res[ri];
-        const vkg_binding *b = &d->bindings[xr->binding];
-        uint32_t id = in->resources[ri].is_image ? b->image.id : b->buffer.id;
-        if (xr->rebind) {
-            res = vkg__import_views(ex, x, ri, id);
-            if (res != VKG_SUCCESS) return res;
-        }
-        xr->bound = id;
-        xr->wait_semaphore = b->wait_semaphore;
-        xr->wait_stage = b->wait_stage ? b->wait_stage : xr->first_stage;
-        xr->signal_semaphore = b->signal_semaphore;
+    /* views of images bound to another image than last time (outside the device lock:
+     * creating a view takes it) */
+    for (uint32_t ii = 0; views && ii < x->import_count; ii++) {
+        vkg__xres *xr = &x->res[x->imports[ii]];
+        if (!xr->rebind) continue;
+        res = vkg__import_views(ex, x, x->imports[ii], d->bindings[xr->binding].image.id);
+        if (res != VKG_SUCCESS) return res;
+        xr->bound = d->bindings[xr->binding].image.id;
     }
     return VKG_SUCCESS;
 }
