@@ -52,7 +52,7 @@ function chart(name, data, script) {
   if (!data.trim()) return;
   writeFileSync(join(out, `${name}.dat`), data);
   writeFileSync(join(out, `${name}.gp`),
-    `set terminal pngcairo size 900,540 font ",11"\nset output "${name}.png"\nset key top left\nset grid ytics\n${script}\n`);
+    `set terminal pngcairo size 900,540 font ",11" noenhanced\nset output "${name}.png"\nset key top left\nset grid ytics\n${script}\n`);
   charts.push(name);
 }
 const stamp = `${any?.machine?.split(',').slice(0, 2).join(',') || ''}; ${any?.date?.slice(0, 10) || ''}`;

@@ -6,11 +6,13 @@
 # Devices: lavapipe is the default device; SwiftShader runs the device benchmarks again
 # (figures suffixed _swiftshader) and bench/dawn, because Dawn refuses lavapipe. The npm
 # package for Dawn (bench/dawn/package-lock.json) is installed on first use.
-# usage: bench/run.sh BUILD_DIR
+# VKG_BENCH_SHORT=1 runs everything at tiny sizes (CTest's bench.all.short does, into the
+# build tree): the figures are then meaningless, but every step has run.
+# usage: bench/run.sh BUILD_DIR [OUT_DIR (default bench/out)]
 set -euo pipefail
-build=${1:-build}
+build=$(cd "${1:-build}" && pwd)
 root=$(cd "$(dirname "$0")/.." && pwd)
-out=$root/bench/out
+out=${2:-$root/bench/out}
 mkdir -p "$out"
 rm -f "$out/figures.jsonl"
 export VKG_BENCH_OUT=$out/figures.jsonl
@@ -34,8 +36,14 @@ if [ -f "$swiftshader" ]; then
     unset VKG_BENCH_TAG
     echo "== bench/dawn (WebGPU through Dawn, on SwiftShader)"
     if command -v node >/dev/null && command -v npm >/dev/null; then
-        (cd "$root/bench/dawn" && { [ -d node_modules/webgpu ] || npm ci --no-audit --no-fund; } &&
-         VK_DRIVER_FILES="$swiftshader" node bench.mjs 2>&1 | grep -v XDG_RUNTIME_DIR | tee "$out/dawn.log")
+        if [ -d "$root/bench/dawn/node_modules/webgpu" ] ||
+           (cd "$root/bench/dawn" && npm ci --no-audit --no-fund); then
+            (cd "$root/bench/dawn" && VK_DRIVER_FILES="$swiftshader" node bench.mjs > "$out/dawn.log" 2>&1) ||
+                { grep -v XDG_RUNTIME_DIR "$out/dawn.log" || true; echo "bench/dawn failed"; exit 1; }
+            grep -v XDG_RUNTIME_DIR "$out/dawn.log"
+        else
+            echo "npm could not install bench/dawn's packages (offline?): no Dawn figures"
+        fi
     else
         echo "node and npm are missing (scripts/install-deps.sh installs them): no Dawn figures"
     fi
