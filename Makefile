@@ -3,11 +3,13 @@
 BUILD ?= build
 BUILD_ASAN ?= build-asan
 BUILD_TSAN ?= build-tsan
+BUILD_FUZZ ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 PREFIX ?= /usr/local
 
-.PHONY: all deps configure build demo install test test-asan test-tsan bench clean format
+.PHONY: all deps configure build demo install test test-asan test-tsan fuzz bench clean format
 
 all: build
 
@@ -49,6 +51,12 @@ test-tsan: deps
 
 # Every benchmark, then bench/out/results.json, figures.json, table.md and PNG charts
 # (bench/run.sh, bench/report.mjs; BENCHMARKS.md explains them).
+# libFuzzer targets (clang, ASan + UBSan), each run for FUZZ_SECONDS (CI runs this too).
+fuzz: deps
+	cmake -S . -B $(BUILD_FUZZ) -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DVKG_SANITIZE=address,undefined -DVKG_FUZZ=ON -DVKG_TESTS=OFF -DVKG_BENCH=OFF -DVKG_WERROR=ON $(CMAKE_FLAGS)
+	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz_json fuzz_api
+	fuzz/run.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
+
 bench: build
 	@scripts/install-deps.sh --bench
 	bench/run.sh $(BUILD)
@@ -57,4 +65,4 @@ format:
 	clang-format -i include/*.h src/*/*.c src/*/*.h tests/*.c tests/*.h bench/*.c examples/*.c
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN) $(BUILD_FUZZ)

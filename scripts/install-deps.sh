@@ -7,7 +7,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake pkg-config      # toolchain
-  clang clang-format                    # fuzzing/sanitizer builds, formatting
+  clang clang-format libclang-rt-14-dev # fuzzing (libFuzzer) and sanitizer builds, formatting
   libvulkan-dev libvulkan-volk-dev      # Vulkan headers and loader, volk
   glslc spirv-tools                     # shader compiler and validator
   mesa-vulkan-drivers                   # lavapipe: the default device

@@ -447,7 +447,7 @@ vkg_result vkg_graph_pass(vkg_graph *g, const vkg_pass_desc *desc, vkg_pass *out
         !vkg__grow(&g->host, (void **)&g->passes, &g->pass_capacity, g->pass_count + 1,
                    sizeof *g->passes))
         return VKG__OOM(&g->host, "a graph pass");
-    vkg__guse *uses = g->uses + g->use_count;
+    vkg__guse *uses = g->uses ? g->uses + g->use_count : NULL; /* none yet: no arithmetic on NULL */
     for (uint32_t i = 0; i < desc->use_count; i++) {
         vkg_result r = vkg__resolve_use(g, name, desc->queue, i, &desc->uses[i], &uses[i]);
         if (r != VKG_SUCCESS) return r;
