@@ -2,6 +2,8 @@
 
 #include "harness.h"
 
+#include <execinfo.h>
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,11 +144,18 @@ void vkgt_device_close(vkg_device *dev)
     }
 }
 
+void vkgt_alloc_counter_print_failure(const vkgt_alloc_counter *counter)
+{
+    fprintf(stderr, "the injected allocation failure happened here:\n");
+    backtrace_symbols_fd(counter->fail_stack, counter->fail_depth, 2);
+}
+
 static void *vkgt_count_alloc(void *user, size_t size)
 {
     vkgt_alloc_counter *c = user;
     if (++c->calls == c->fail_at) {
         c->failures++;
+        c->fail_depth = backtrace(c->fail_stack, 12);
         return NULL;
     }
     void *p = malloc(size);
@@ -159,6 +168,7 @@ static void *vkgt_count_realloc(void *user, void *ptr, size_t size)
     vkgt_alloc_counter *c = user;
     if (++c->calls == c->fail_at) {
         c->failures++;
+        c->fail_depth = backtrace(c->fail_stack, 12);
         return NULL;
     }
     void *p = realloc(ptr, size);

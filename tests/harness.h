@@ -42,7 +42,11 @@ typedef struct vkgt_alloc_counter {
     int64_t live;
     uint64_t fail_at;
     uint64_t failures;
+    void *fail_stack[12]; /* where the injected failure happened (backtrace) */
+    int fail_depth;
 } vkgt_alloc_counter;
+/* Prints where the counter's injected failure happened (for a failure nobody reported). */
+void vkgt_alloc_counter_print_failure(const vkgt_alloc_counter *counter);
 vkg_allocator vkgt_counting_allocator(vkgt_alloc_counter *counter);
 
 /* A gate: a host-signalled timeline semaphore that holds GPU work back, so a test knows

@@ -1,0 +1,294 @@
+#include <stdlib.h>
+/* Host out-of-memory injected at every allocation point of the graph side and of execution:
+ *  - pure: every example graph (examples/NAME.json) loaded, compiled for one and for three
+ *    queue families, recompiled in place, written as JSON and destroyed;
+ *  - device: a graph with transient and imported buffers and images built, compiled, an
+ *    executor created, three frames executed, everything destroyed.
+ * The N-th allocation fails, for every N the scenario makes: each failure must surface as a
+ * clean VKG_ERROR_OUT_OF_HOST_MEMORY from the call that hit it, what was created before
+ * must stay usable and destroyable, and nothing may leak (the counting allocator's live count
+ * returns to where it was). The JSON text itself is parsed by jansson, whose allocations do
+ * not go through vkg_allocator (it only has process-wide hooks); everything vkgraph builds
+ * from it does. */
+#include <volk.h> /* before vkgraph.h */
+
+#include "harness.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifndef VKG_SOURCE_DIR
+#define VKG_SOURCE_DIR "."
+#endif
+
+static void quiet(void *user, vkg_log_level level, const char *file, int line, const char *msg)
+{
+    (void)user, (void)level, (void)file, (void)line, (void)msg;
+}
+
+#define OK_OR_OOM(call)                                                                          \
+    do {                                                                                         \
+        vkg_result r_ = (call);                                                                  \
+        if (r_ != VKG_SUCCESS && r_ != VKG_ERROR_OUT_OF_HOST_MEMORY)                             \
+            fail_msg("%s returned %s, not success or out of host memory", #call,                 \
+                     vkg_result_name(r_));                                                       \
+        if (r_ != VKG_SUCCESS) failed++;                                                         \
+    } while (0)
+
+/* One graph file through the compiler; returns the number of calls that reported OOM. */
+static int compile_scenario(const char *text, vkgt_alloc_counter *c)
+{
+    int failed = 0;
+    vkg_graph *g = NULL;
+    uint32_t frames;
+    OK_OR_OOM(vkg_graph_load_json_string(text, "example.json",
+                                         &(vkg_graph_desc){.allocator = vkgt_counting_allocator(c),
+                                                           .logger = {.fn = quiet}},
+                                         &g, &frames, NULL, 0));
+    if (!g) return failed;
+    vkg_plan *plan = NULL;
+    for (int v = 0; v < 2; v++) {
+        vkg_caps caps;
+        vkg_caps_default(&caps);
+        if (v == 0)
+            for (int q = 0; q < VKG_QUEUE_ROLE_COUNT; q++) caps.role_family[q] = 0;
+        vkg_plan *p = NULL;
+        OK_OR_OOM(vkg_compile(g, &caps, &p));
+        if (!p) continue;
+        FILE *sink = fopen("/dev/null", "w");
+        OK_OR_OOM(vkg_plan_write_json(p, sink));
+        fclose(sink);
+        vkg_plan_destroy(plan);
+        plan = p;
+    }
+    if (plan) { /* in place: a failure destroys the plan and clears the pointer */
+        vkg_caps caps;
+        vkg_caps_default(&caps);
+        OK_OR_OOM(vkg_compile(g, &caps, &plan));
+    }
+    vkg_plan_destroy(plan);
+    vkg_graph_destroy(g);
+    return failed;
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
+        free(s);
+        s = NULL;
+    }
+    if (s) s[n] = 0;
+    fclose(f);
+    return s;
+}
+
+static void test_compile_every_allocation(void **state)
+{
+    (void)state;
+    DIR *d = opendir(VKG_SOURCE_DIR "/examples");
+    assert_non_null(d);
+    uint64_t points = 0;
+    int graphs = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0) continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/examples/%s", VKG_SOURCE_DIR, e->d_name);
+        char *text = read_file(path);
+        assert_non_null(text);
+        vkgt_alloc_counter c = {0};
+        assert_int_equal(compile_scenario(text, &c), 0);
+        assert_int_equal(c.live, 0);
+        uint64_t total = c.calls;
+        for (uint64_t fail = 1; fail <= total; fail++) {
+            c = (vkgt_alloc_counter){.fail_at = fail};
+            int failed = compile_scenario(text, &c);
+            if (c.failures != 1 || failed < 1)
+                fail_msg("%s: allocation %llu failed but %d calls reported it", e->d_name,
+                         (unsigned long long)fail, failed);
+            if (c.live != 0)
+                fail_msg("%s: allocation %llu failed: %lld blocks leaked", e->d_name,
+                         (unsigned long long)fail, (long long)c.live);
+        }
+        points += total;
+        graphs++;
+        free(text);
+    }
+    closedir(d);
+    assert_true(graphs >= 5);
+    printf("compile: host OOM injected at each of %llu allocation points of %d example graphs: "
+           "all clean\n",
+           (unsigned long long)points, graphs);
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Execution
+ * ---------------------------------------------------------------------------------------- */
+typedef struct frame {
+    vkg_resource t, img, out;
+} frame;
+
+static void rec_fill(const vkg_pass_context *ctx, void *user)
+{
+    frame *f = user;
+    vkg_pass_device_table(ctx)->vkCmdFillBuffer(vkg_pass_command_buffer(ctx), vkg_pass_buffer(ctx, f->t),
+                                                0, 256, 7);
+}
+
+static void rec_clear(const vkg_pass_context *ctx, void *user)
+{
+    frame *f = user;
+    VkClearColorValue c = {.uint32 = {1, 2, 3, 4}};
+    VkImageSubresourceRange range = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
+    vkg_pass_device_table(ctx)->vkCmdClearColorImage(vkg_pass_command_buffer(ctx), vkg_pass_image(ctx, f->img),
+                                                     VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, &c, 1, &range);
+}
+
+static void rec_copy(const vkg_pass_context *ctx, void *user)
+{
+    frame *f = user;
+    VkBufferCopy region = {0, 0, 256};
+    VkCommandBuffer cmd = vkg_pass_command_buffer(ctx);
+    vkg_pass_device_table(ctx)->vkCmdCopyBuffer(cmd, vkg_pass_buffer(ctx, f->t), vkg_pass_buffer(ctx, f->out),
+                                                1, &region);
+    VkBufferImageCopy ir = {.bufferOffset = 256,
+                            .imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1},
+                            .imageExtent = {4, 4, 1}};
+    vkg_pass_device_table(ctx)->vkCmdCopyImageToBuffer(cmd, vkg_pass_image(ctx, f->img),
+                                                       VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
+                                                       vkg_pass_buffer(ctx, f->out), 1, &ir);
+}
+
+/* Graph, plan, executor, three frames, destruction; returns the calls that reported OOM. */
+static int execute_scenario(vkg_device *dev, vkgt_alloc_counter *c, vkg_buffer out_buf)
+{
+    int failed = 0;
+    frame f = {0};
+    vkg_graph *g = NULL;
+    OK_OR_OOM(vkg_graph_create(&(vkg_graph_desc){.name = "oom", .allocator = vkgt_counting_allocator(c),
+                                                 .logger = {.fn = quiet}},
+                               &g));
+    if (!g) return failed;
+    OK_OR_OOM(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "t", .size = 256}, &f.t));
+    OK_OR_OOM(vkg_graph_image(g, &(vkg_graph_image_desc){.name = "img", .format = VK_FORMAT_R8G8B8A8_UINT,
+                                                        .width = 4, .height = 4},
+                              &f.img));
+    OK_OR_OOM(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "out", .size = 512, .imported = true},
+                               &f.out));
+    vkg_plan *plan = NULL;
+    vkg_executor *ex = NULL;
+    if (f.t.id && f.img.id && f.out.id) {
+        vkg_use fill = {.resource = f.t, .access = VKG_ACCESS_TRANSFER_WRITE};
+        vkg_use clear = {.resource = f.img, .access = VKG_ACCESS_TRANSFER_WRITE};
+        vkg_use copy[3] = {{.resource = f.t, .access = VKG_ACCESS_TRANSFER_READ},
+                           {.resource = f.img, .access = VKG_ACCESS_TRANSFER_READ},
+                           {.resource = f.out, .access = VKG_ACCESS_TRANSFER_WRITE}};
+        OK_OR_OOM(vkg_graph_pass(g, &(vkg_pass_desc){.name = "fill", .uses = &fill, .use_count = 1,
+                                                     .record = rec_fill, .user = &f},
+                                 NULL));
+        OK_OR_OOM(vkg_graph_pass(g, &(vkg_pass_desc){.name = "clear", .uses = &clear, .use_count = 1,
+                                                     .record = rec_clear, .user = &f},
+                                 NULL));
+        OK_OR_OOM(vkg_graph_pass(g, &(vkg_pass_desc){.name = "copy", .uses = copy, .use_count = 3,
+                                                     .record = rec_copy, .user = &f},
+                                 NULL));
+        /* a pass lost to the failure would make the graph invalid, not just smaller */
+        if (!failed)
+            OK_OR_OOM(vkg_compile_ex(g, &(vkg_compile_desc){.caps = vkg_device_caps(dev),
+                                                        .requirements = vkg_device_requirements,
+                                                        .requirements_user = dev},
+                                 &plan));
+    }
+    if (plan) OK_OR_OOM(vkg_executor_create(dev, &(vkg_executor_desc){.name = "oom", .record_threads = 2}, &ex));
+    if (plan && ex) {
+        vkg_binding bind = {.resource = f.out, .buffer = out_buf};
+        vkg_ticket last = {0};
+        for (int frame_no = 0; frame_no < 3; frame_no++) {
+            vkg_ticket t = {0};
+            vkg_result r = vkg_execute(plan, &(vkg_execute_desc){.executor = ex, .bindings = &bind,
+                                                                 .binding_count = 1},
+                                       &t);
+            if (r != VKG_SUCCESS && r != VKG_ERROR_OUT_OF_HOST_MEMORY)
+                fail_msg("vkg_execute returned %s", vkg_result_name(r));
+            if (r != VKG_SUCCESS) failed++;
+            else last = t;
+        }
+        assert_int_equal(vkg_ticket_wait(dev, last, UINT64_MAX), VKG_SUCCESS);
+    }
+    vkg_executor_destroy(ex);
+    vkg_plan_destroy(plan);
+    vkg_graph_destroy(g);
+    return failed;
+}
+
+static void test_execute_every_allocation(void **state)
+{
+    (void)state;
+    vkgt_alloc_counter c = {0};
+    vkg_device *dev = vkgt_device_open(&(vkg_device_desc){.allocator = vkgt_counting_allocator(&c),
+                                                          .validation = true});
+    vkg_buffer out = {0};
+    assert_int_equal(vkg_buffer_create(dev, &(vkg_buffer_desc){.name = "out", .size = 512,
+                                                               .memory_usage = VKG_MEMORY_READBACK},
+                                       &out),
+                     VKG_SUCCESS);
+    int64_t base_live = c.live;
+    uint64_t base = c.calls;
+    assert_int_equal(execute_scenario(dev, &c, out), 0);
+    uint64_t total = c.calls - base;
+    assert_true(total > 10);
+    /* what the run left in the device (deferred destruction) drains on the next poll */
+    vkg_device_poll(dev);
+    int64_t settled = c.live;
+    /* the first run also made one-time allocations (pools growing, first realisations): once
+     * a run reaches its end without reaching the injection point, every point is covered */
+    uint64_t covered = 0;
+    for (uint64_t k = 1; k <= total; k++) {
+        c.fail_at = c.calls + k;
+        uint64_t failures = c.failures;
+        int failed = execute_scenario(dev, &c, out);
+        c.fail_at = 0;
+        vkg_device_poll(dev);
+        if (c.live != settled)
+            fail_msg("allocation %llu of the scenario failed: %lld blocks leaked", (unsigned long long)k,
+                     (long long)(c.live - settled));
+        if (c.failures == failures) {
+            assert_int_equal(failed, 0);
+            break;
+        }
+        if (failed < 1) {
+            vkgt_alloc_counter_print_failure(&c);
+            fail_msg("allocation %llu of the scenario failed, but no call reported it", (unsigned long long)k);
+        }
+        covered = k;
+    }
+    /* and a clean run still works after all of that */
+    assert_int_equal(execute_scenario(dev, &c, out), 0);
+    vkg_buffer_info bi;
+    assert_int_equal(vkg_buffer_get_info(dev, out, &bi), VKG_SUCCESS);
+    assert_int_equal(vkg_buffer_invalidate(dev, out, 0, VK_WHOLE_SIZE), VKG_SUCCESS);
+    assert_int_equal(((const uint32_t *)bi.mapped)[0], 7);
+    assert_int_equal(((const uint8_t *)bi.mapped)[256], 1);
+    assert_int_equal(((const uint8_t *)bi.mapped)[259], 4);
+    vkg_buffer_destroy(dev, out);
+    (void)base_live;
+    vkgt_device_close(dev);
+    assert_int_equal(c.live, 0);
+    printf("execute: host OOM injected at each of %llu allocation points (%llu in the first run): "
+           "all clean\n",
+           (unsigned long long)covered, (unsigned long long)total);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_compile_every_allocation),
+                                       cmocka_unit_test(test_execute_every_allocation)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
