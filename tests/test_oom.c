@@ -286,9 +286,92 @@ static void test_execute_every_allocation(void **state)
            (unsigned long long)covered, (unsigned long long)total);
 }
 
+/* Device memory: a plan whose transient heap does not fit under the device's heap limit is
+ * refused with an error naming the plan and the bytes; the imported buffer and the plan
+ * that ran before are untouched and keep working. */
+static void rec_keep(const vkg_pass_context *ctx, void *user)
+{
+    frame *f = user;
+    VkBufferCopy region = {0, 0, 256};
+    vkg_pass_device_table(ctx)->vkCmdCopyBuffer(vkg_pass_command_buffer(ctx), vkg_pass_buffer(ctx, f->t),
+                                                vkg_pass_buffer(ctx, f->out), 1, &region);
+}
+
+static vkg_plan *small_or_big(vkg_device *dev, bool big, frame *f)
+{
+    vkg_graph *g = NULL;
+    assert_int_equal(vkg_graph_create(&(vkg_graph_desc){.name = big ? "big" : "small",
+                                                        .logger = vkgt_logger()},
+                                      &g),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "t", .size = big ? 64u << 20 : 256},
+                                      &f->t),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "keep", .size = 256, .imported = true},
+                                      &f->out),
+                     VKG_SUCCESS);
+    vkg_use fill = {.resource = f->t, .access = VKG_ACCESS_TRANSFER_WRITE};
+    vkg_use copy[2] = {{.resource = f->t, .access = VKG_ACCESS_TRANSFER_READ},
+                       {.resource = f->out, .access = VKG_ACCESS_TRANSFER_WRITE}};
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "fill", .uses = &fill, .use_count = 1,
+                                                        .record = rec_fill, .user = f},
+                                    NULL),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "copy", .uses = copy, .use_count = 2,
+                                                        .record = rec_keep, .user = f},
+                                    NULL),
+                     VKG_SUCCESS);
+    vkg_plan *plan = NULL;
+    assert_int_equal(vkg_compile_ex(g, &(vkg_compile_desc){.caps = vkg_device_caps(dev),
+                                                           .requirements = vkg_device_requirements,
+                                                           .requirements_user = dev},
+                                    &plan),
+                     VKG_SUCCESS);
+    vkg_graph_destroy(g);
+    return plan;
+}
+
+static void test_device_memory_exhausted(void **state)
+{
+    (void)state;
+    vkg_device *dev = vkgt_device_open(&(vkg_device_desc){.memory = {.heap_size_limit = 24u << 20}});
+    vkg_buffer keep;
+    assert_int_equal(vkg_buffer_create(dev, &(vkg_buffer_desc){.name = "keep", .size = 256,
+                                                               .memory_usage = VKG_MEMORY_READBACK},
+                                       &keep),
+                     VKG_SUCCESS);
+    frame fs = {0}, fb = {0};
+    vkg_plan *small = small_or_big(dev, false, &fs), *big = small_or_big(dev, true, &fb);
+    vkg_executor *ex = NULL;
+    assert_int_equal(vkg_executor_create(dev, &(vkg_executor_desc){.name = "ex"}, &ex), VKG_SUCCESS);
+    vkg_ticket t;
+    vkg_binding bs = {.resource = fs.out, .buffer = keep}, bb = {.resource = fb.out, .buffer = keep};
+    assert_int_equal(vkg_execute(small, &(vkg_execute_desc){ex, &bs, 1}, &t), VKG_SUCCESS);
+    assert_int_equal(vkg_ticket_wait(dev, t, UINT64_MAX), VKG_SUCCESS);
+    vkgt_log_clear();
+    assert_int_equal(vkg_execute(big, &(vkg_execute_desc){ex, &bb, 1}, &t), VKG_ERROR_OUT_OF_DEVICE_MEMORY);
+    assert_true(vkgt_log_has("vkg_execute(\"big\")", "cannot allocate the plan's transient heap", "67108864 bytes",
+                             NULL));
+    /* the earlier plan, the imported buffer and the executor still work */
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(vkg_execute(small, &(vkg_execute_desc){ex, &bs, 1}, &t), VKG_SUCCESS);
+        assert_int_equal(vkg_ticket_wait(dev, t, UINT64_MAX), VKG_SUCCESS);
+    }
+    vkg_buffer_info bi;
+    assert_int_equal(vkg_buffer_get_info(dev, keep, &bi), VKG_SUCCESS);
+    assert_int_equal(vkg_buffer_invalidate(dev, keep, 0, VK_WHOLE_SIZE), VKG_SUCCESS);
+    assert_int_equal(((const uint32_t *)bi.mapped)[0], 7);
+    vkg_executor_destroy(ex);
+    vkg_plan_destroy(small);
+    vkg_plan_destroy(big);
+    vkg_buffer_destroy(dev, keep);
+    vkgt_device_close(dev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_compile_every_allocation),
-                                       cmocka_unit_test(test_execute_every_allocation)};
+                                       cmocka_unit_test(test_execute_every_allocation),
+                                       cmocka_unit_test(test_device_memory_exhausted)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -386,6 +386,13 @@ static vkg_result vkg__heap_take(vkg_executor *ex, vkg__slot *slot, vkg__real *x
                                .tiling = VKG_TILING_OPTIMAL},
             &best->mem);
         if (r != VKG_SUCCESS) {
+            VKG__ERROR(&ex->host,
+                       "vkg_execute(\"%s\"): executor \"%s\" cannot allocate the plan's transient "
+                       "heap %u: %llu bytes of memory type %u (%s). Nothing was submitted; "
+                       "imported resources and other plans are untouched. Use smaller or fewer "
+                       "transients, free memory, or raise memory.heap_size_limit",
+                       x->in.name, ex->name, h, (unsigned long long)ph->size, ph->memory_type,
+                       vkg_result_name(r));
             vkg__free(&ex->host, best);
             return r;
         }
