@@ -31,13 +31,15 @@ static void usage(FILE *f)
             "                            (synchronization validation included), --timings prints\n"
             "                            per-pass GPU times, --trace writes a Chrome/Perfetto trace\n"
             "  demo [--out FILE.png] [--window] [--frames N] [--size WxH] [--device NAME]\n"
-            "      [--trace T.json] [--validate] [--no-async] [--resize-at N]\n"
+            "      [--trace T.json] [--validate] [--no-async] [--resize-at N] [--soak N]\n"
             "                            deferred renderer on the graph (G-buffer, SSAO on the\n"
             "                            compute queue, lighting, bloom, tonemap); headless it\n"
             "                            renders N frames (8) and writes the last to FILE.png\n"
             "                            (frame.png); --window opens a window and presents\n"
             "                            until closed or N frames; prints per-pass GPU times,\n"
-            "                            barriers, transient memory and frame CPU time\n"
+            "                            barriers, transient memory and frame CPU time;\n"
+            "                            --soak N samples memory every N frames and fails if\n"
+            "                            vkgraph's host or device memory grows\n"
             "  version                   print the version\n"
             "\n"
             "environment: VKG_DEVICE=NAME picks the first device whose name contains NAME;\n"
@@ -526,6 +528,11 @@ static int cmd_demo(int argc, char **argv)
                 fprintf(stderr, "vkgraph demo: --resize-at wants a frame number from 1, not \"%s\"\n", argv[i]);
                 return 2;
             }
+        } else if (strcmp(a, "--soak") == 0 && i + 1 < argc) {
+            if (!parse_count(argv[++i], 1, 1000000, &o.soak)) {
+                fprintf(stderr, "vkgraph demo: --soak wants a sampling interval in frames, not \"%s\"\n", argv[i]);
+                return 2;
+            }
         } else if (strcmp(a, "--size") == 0 && i + 1 < argc) {
             if (!parse_size(argv[++i], &o.width, &o.height)) {
                 fprintf(stderr, "vkgraph demo: --size wants WIDTHxHEIGHT, each 8 to 8192, not \"%s\"\n", argv[i]);
@@ -538,6 +545,10 @@ static int cmd_demo(int argc, char **argv)
     }
     if (o.resize_at && !o.window) {
         fprintf(stderr, "vkgraph demo: --resize-at needs --window\n");
+        return 2;
+    }
+    if (o.soak && o.window) {
+        fprintf(stderr, "vkgraph demo: --soak is for the headless demo\n");
         return 2;
     }
     if (o.out_png && o.window) {

@@ -23,6 +23,8 @@
 #include <png.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -367,7 +369,7 @@ static void make_texel(uint32_t layer, uint32_t x, uint32_t y, uint8_t *out)
  * ---------------------------------------------------------------------------------------- */
 enum { P_UPDATE, P_GBUFFER, P_SSAO, P_SSAO_BLUR, P_LIGHTING, P_BLOOM_DOWN, P_BLOOM_UP, P_TONEMAP, P_COUNT };
 
-typedef struct pipe {
+typedef struct dpipe {
     VkDescriptorSetLayout dsl;
     VkPipelineLayout layout;
     VkPipeline pipeline;
@@ -376,7 +378,7 @@ typedef struct pipe {
     uint32_t push_size;
     uint32_t binding_count;
     VkDescriptorType types[MAX_BINDINGS];
-} pipe;
+} dpipe;
 
 typedef struct dpass {
     struct demo *d;
@@ -396,7 +398,7 @@ typedef struct demo {
     char error[1024];
     int status; /* exit status once something failed */
 
-    pipe pipes[P_COUNT];
+    dpipe pipes[P_COUNT];
     VkFormat tonemap_format; /* the format the tonemap pipeline was made for */
     VkSampler clamp, wrap, nearest; /* nearest: depth (D32 has no linear filtering everywhere) */
     VkShaderModule modules[10];
@@ -435,6 +437,53 @@ typedef struct demo {
 
     double cpu_start; /* this frame's CPU time starts here */
 } demo;
+
+/* --soak: vkgraph's live host blocks, counted through the device's vkg_allocator */
+static atomic_long g_live_blocks;
+static void *soak_alloc(void *user, size_t size)
+{
+    (void)user;
+    void *p = malloc(size);
+    if (p) atomic_fetch_add(&g_live_blocks, 1);
+    return p;
+}
+static void *soak_realloc(void *user, void *ptr, size_t size)
+{
+    (void)user;
+    void *p = realloc(ptr, size);
+    if (p && !ptr) atomic_fetch_add(&g_live_blocks, 1);
+    return p;
+}
+static void soak_free(void *user, void *ptr)
+{
+    (void)user;
+    if (ptr) atomic_fetch_sub(&g_live_blocks, 1);
+    free(ptr);
+}
+
+typedef struct soak_sample {
+    uint32_t frame;
+    long live_blocks;
+    VkDeviceSize device_reserved, device_used;
+    double rss_mib;
+} soak_sample;
+
+static soak_sample soak_take(demo *d, uint32_t frame)
+{
+    soak_sample s = {.frame = frame, .live_blocks = atomic_load(&g_live_blocks)};
+    vkg_memory_stats ms;
+    vkg_memory_get_stats(d->dev, &ms);
+    s.device_reserved = ms.total.bytes_reserved;
+    s.device_used = ms.total.bytes_used;
+    FILE *f = fopen("/proc/self/statm", "r");
+    long pages = 0, resident = 0;
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+        fclose(f);
+    }
+    s.rss_mib = (double)resident * (double)sysconf(_SC_PAGESIZE) / 1048576.0;
+    return s;
+}
 
 static int failf(demo *d, int status, const char *fmt, ...)
 {
@@ -479,7 +528,7 @@ static int make_module(demo *d, const uint32_t *code, size_t size, VkShaderModul
     return 0;
 }
 
-static int make_layout(demo *d, pipe *p)
+static int make_layout(demo *d, dpipe *p)
 {
     VkDescriptorSetLayoutBinding b[MAX_BINDINGS];
     for (uint32_t i = 0; i < p->binding_count; i++)
@@ -503,7 +552,7 @@ static int make_layout(demo *d, pipe *p)
     return 0;
 }
 
-static int make_compute(demo *d, pipe *p, VkShaderModule m)
+static int make_compute(demo *d, dpipe *p, VkShaderModule m)
 {
     p->bind_point = VK_PIPELINE_BIND_POINT_COMPUTE;
     p->push_stages = VK_SHADER_STAGE_COMPUTE_BIT;
@@ -521,7 +570,7 @@ static int make_compute(demo *d, pipe *p, VkShaderModule m)
     return 0;
 }
 
-static int make_graphics(demo *d, pipe *p, VkShaderModule vs, VkShaderModule fs, const VkFormat *colors,
+static int make_graphics(demo *d, dpipe *p, VkShaderModule vs, VkShaderModule fs, const VkFormat *colors,
                          uint32_t color_count, VkFormat depth, bool vertex_input)
 {
     p->bind_point = VK_PIPELINE_BIND_POINT_GRAPHICS;
@@ -613,16 +662,16 @@ static int make_pipelines(demo *d)
                   {spv_bloom_up, sizeof spv_bloom_up},         {spv_tonemap, sizeof spv_tonemap}};
     for (uint32_t i = 0; i < 10; i++)
         if (make_module(d, mods[i].code, mods[i].size, &d->modules[i])) return d->status;
-    pipe *p = d->pipes;
-    p[P_UPDATE] = (pipe){.binding_count = 3, .types = {STORAGE_BUF, STORAGE_BUF, STORAGE_BUF}, .push_size = 72};
-    p[P_GBUFFER] = (pipe){.binding_count = 2, .types = {STORAGE_BUF, SAMPLED}, .push_size = 68};
-    p[P_SSAO] = (pipe){.binding_count = 3, .types = {SAMPLED, SAMPLED, STORAGE_IMG}, .push_size = 128};
-    p[P_SSAO_BLUR] = (pipe){.binding_count = 2, .types = {SAMPLED, STORAGE_IMG}};
-    p[P_LIGHTING] = (pipe){.binding_count = 5, .types = {SAMPLED, SAMPLED, SAMPLED, SAMPLED, SAMPLED},
+    dpipe *p = d->pipes;
+    p[P_UPDATE] = (dpipe){.binding_count = 3, .types = {STORAGE_BUF, STORAGE_BUF, STORAGE_BUF}, .push_size = 72};
+    p[P_GBUFFER] = (dpipe){.binding_count = 2, .types = {STORAGE_BUF, SAMPLED}, .push_size = 68};
+    p[P_SSAO] = (dpipe){.binding_count = 3, .types = {SAMPLED, SAMPLED, STORAGE_IMG}, .push_size = 128};
+    p[P_SSAO_BLUR] = (dpipe){.binding_count = 2, .types = {SAMPLED, STORAGE_IMG}};
+    p[P_LIGHTING] = (dpipe){.binding_count = 5, .types = {SAMPLED, SAMPLED, SAMPLED, SAMPLED, SAMPLED},
                            .push_size = 80};
-    p[P_BLOOM_DOWN] = (pipe){.binding_count = 2, .types = {SAMPLED, STORAGE_IMG}, .push_size = 4};
-    p[P_BLOOM_UP] = (pipe){.binding_count = 2, .types = {SAMPLED, STORAGE_IMG}};
-    p[P_TONEMAP] = (pipe){.binding_count = 2, .types = {SAMPLED, SAMPLED}, .push_size = 12};
+    p[P_BLOOM_DOWN] = (dpipe){.binding_count = 2, .types = {SAMPLED, STORAGE_IMG}, .push_size = 4};
+    p[P_BLOOM_UP] = (dpipe){.binding_count = 2, .types = {SAMPLED, STORAGE_IMG}};
+    p[P_TONEMAP] = (dpipe){.binding_count = 2, .types = {SAMPLED, SAMPLED}, .push_size = 12};
     if (make_compute(d, &p[P_UPDATE], d->modules[M_UPDATE]) || make_compute(d, &p[P_SSAO], d->modules[M_SSAO]) ||
         make_compute(d, &p[P_SSAO_BLUR], d->modules[M_BLUR]) ||
         make_compute(d, &p[P_BLOOM_DOWN], d->modules[M_DOWN]) || make_compute(d, &p[P_BLOOM_UP], d->modules[M_UP]))
@@ -653,7 +702,7 @@ static int make_pipelines(demo *d)
 /* The tonemap pipeline depends on the output format (a swapchain's may change). */
 static int tonemap_pipeline(demo *d, VkFormat format)
 {
-    pipe *p = &d->pipes[P_TONEMAP];
+    dpipe *p = &d->pipes[P_TONEMAP];
     if (p->pipeline && d->tonemap_format == format) return 0;
     if (p->pipeline) d->t->vkDestroyPipeline(d->d, p->pipeline, NULL);
     p->pipeline = VK_NULL_HANDLE;
@@ -790,7 +839,7 @@ static uint32_t bloom_h(const demo *d, uint32_t m) { return (d->height / 2 >> m)
 static bool bind_set(const vkg_pass_context *ctx, dpass *p, VkCommandBuffer cmd)
 {
     demo *d = p->d;
-    pipe *pp = &d->pipes[p->kind];
+    dpipe *pp = &d->pipes[p->kind];
     VkDescriptorSet set;
     pthread_mutex_lock(&d->lock); /* the slot's pool is shared by the recording threads */
     VkResult vr = d->t->vkAllocateDescriptorSets(
@@ -857,7 +906,7 @@ static void record(const vkg_pass_context *ctx, void *user)
         t->vkCmdCopyImageToBuffer(cmd, vkg_pass_image(ctx, d->r_output), VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
                                   vkg_pass_buffer(ctx, d->r_pixels), 1, &region);
     } else if (bind_set(ctx, p, cmd)) {
-        pipe *pp = &d->pipes[p->kind];
+        dpipe *pp = &d->pipes[p->kind];
         switch (p->kind) {
         case P_UPDATE: {
             struct {
@@ -1352,10 +1401,36 @@ static int run_headless(demo *d, frame_stats *fs)
                             {d->r_objects, .buffer = d->objects},   {d->r_textures, .image = d->textures},
                             {d->r_output, .image = output},         {d->r_pixels, .buffer = pixels}};
     uint32_t f = 0;
+    soak_sample first = {0}, last = {0};
     for (; f < frames && !d->status; f++) {
         if (slot_begin(d, fs, f % SLOTS)) break;
+        if (d->o.soak && f % d->o.soak == 0) {
+            /* both slots have been waited for once the frame after a sample starts: the
+             * sample sees the steady state of the frames before it */
+            last = soak_take(d, f);
+            if (f == d->o.soak) first = last;
+            if (d->o.report)
+                fprintf(d->o.report, "soak: frame %6u: vkgraph host blocks %ld, device memory %.2f MiB "
+                                     "reserved / %.2f MiB used, process RSS %.1f MiB\n",
+                        f, last.live_blocks, (double)last.device_reserved / 1048576.0,
+                        (double)last.device_used / 1048576.0, last.rss_mib);
+        }
         camera(d, (float)f / 30.0f, w, h);
         if (execute(d, fs, f, binds, 6)) break;
+    }
+    if (!d->status && d->o.soak && first.frame && last.frame > first.frame) {
+        if (last.live_blocks != first.live_blocks || last.device_reserved != first.device_reserved ||
+            last.device_used != first.device_used)
+            failf(d, 1,
+                  "soak: vkgraph's memory grew between frame %u and frame %u: host blocks %ld -> %ld, "
+                  "device memory used %llu -> %llu bytes, reserved %llu -> %llu",
+                  first.frame, last.frame, first.live_blocks, last.live_blocks,
+                  (unsigned long long)first.device_used, (unsigned long long)last.device_used,
+                  (unsigned long long)first.device_reserved, (unsigned long long)last.device_reserved);
+        else if (d->o.report)
+            fprintf(d->o.report, "soak: flat from frame %u to frame %u (host blocks, device memory); "
+                                 "process RSS %.1f -> %.1f MiB\n",
+                    first.frame, last.frame, first.rss_mib, last.rss_mib);
     }
     if (!d->status) drain(d, fs);
     if (!d->status) {
@@ -1649,7 +1724,7 @@ static void destroy_all(demo *d)
     vkg_image_destroy(d->dev, d->textures);
     if (d->d) {
         for (uint32_t i = 0; i < P_COUNT; i++) {
-            pipe *p = &d->pipes[i];
+            dpipe *p = &d->pipes[i];
             if (p->pipeline) d->t->vkDestroyPipeline(d->d, p->pipeline, NULL);
             if (p->layout) d->t->vkDestroyPipelineLayout(d->d, p->layout, NULL);
             if (p->dsl) d->t->vkDestroyDescriptorSetLayout(d->d, p->dsl, NULL);
@@ -1722,7 +1797,12 @@ int vkgd_main(const vkgd_options *options)
                                                             .validation = d->o.validate,
                                                             .instance_extensions = ext_count ? exts : NULL,
                                                             .instance_extension_count = ext_count,
-                                                            .swapchain = d->o.window},
+                                                            .swapchain = d->o.window,
+                                                            .allocator = d->o.soak
+                                                                             ? (vkg_allocator){soak_alloc,
+                                                                                               soak_realloc,
+                                                                                               soak_free, NULL}
+                                                                             : (vkg_allocator){0}},
                                          &d->dev);
         if (r != VKG_SUCCESS) failf(d, 1, "no usable Vulkan device: %s", vkg_result_name(r));
     }

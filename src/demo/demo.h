@@ -18,6 +18,8 @@ typedef struct vkgd_options {
     bool validate;           /* validation + synchronization validation; a message fails */
     bool no_async;           /* SSAO on the graphics role instead of the compute role */
     uint32_t resize_at;      /* window: resize to 3/4 of the size at this frame (0: never) */
+    uint32_t soak;           /* headless: sample memory every this many frames and fail if
+                                vkgraph's memory grows after the first interval (0: off) */
     FILE *report;            /* tables and figures; NULL: quiet */
 } vkgd_options;
 
