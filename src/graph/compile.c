@@ -268,6 +268,31 @@ static void vkg__subset_mark(vkg__ctx *c, vkg__subset *set, const vkg__gres *r, 
     }
 }
 
+/* Sizes the device cannot have (zero in caps: not known, not checked). */
+static vkg_result vkg__validate_limits(vkg__ctx *c)
+{
+    const vkg_graph *g = c->g;
+    const vkg_caps *caps = c->caps;
+    for (uint32_t i = 0; i < g->res_count; i++) {
+        const vkg__gres *r = &g->res[i];
+        if (!r->is_image) {
+            VKG_CHECK(&g->host, !caps->max_buffer_size || r->size <= caps->max_buffer_size, VKG_ERROR_LIMIT,
+                      "buffer \"%s\": %llu bytes exceed maxBufferSize %llu of device \"%s\"", r->name,
+                      (unsigned long long)r->size, (unsigned long long)caps->max_buffer_size,
+                      caps->device_name);
+            continue;
+        }
+        uint32_t dim = caps->max_image_dimension_2d;
+        VKG_CHECK(&g->host, r->depth > 1 || !dim || (r->width <= dim && r->height <= dim), VKG_ERROR_LIMIT,
+                  "image \"%s\": %ux%u exceeds maxImageDimension2D %u of device \"%s\"", r->name,
+                  r->width, r->height, dim, caps->device_name);
+        VKG_CHECK(&g->host, !caps->max_image_array_layers || r->layers <= caps->max_image_array_layers,
+                  VKG_ERROR_LIMIT, "image \"%s\": %u layers exceed maxImageArrayLayers %u of device \"%s\"",
+                  r->name, r->layers, caps->max_image_array_layers, caps->device_name);
+    }
+    return VKG_SUCCESS;
+}
+
 /* A transient subresource must be written before it is read (declaration order, all
  * passes, before culling: the rule is about the graph as written). */
 static vkg_result vkg__validate_reads(vkg__ctx *c)
@@ -1522,6 +1547,7 @@ static vkg_result vkg__compile(vkg_graph *g, const vkg_compile_desc *cd, vkg_pla
 
     vkg_result r = vkg__map_queues(c);
     if (r == VKG_SUCCESS) r = vkg__validate_formats(c);
+    if (r == VKG_SUCCESS) r = vkg__validate_limits(c);
     if (r == VKG_SUCCESS) r = vkg__validate_reads(c);
     if (r != VKG_SUCCESS) return r;
 

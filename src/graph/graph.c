@@ -68,6 +68,11 @@ vkg_result vkg_graph_create(const vkg_graph_desc *desc, vkg_graph **out)
     vkg__host_init(&host, &d.allocator, &d.logger);
     VKG_CHECK(&host, out, VKG_ERROR_INVALID_ARGUMENT, "vkg_graph_create: out must not be NULL");
     *out = NULL;
+    for (const char *p = d.name; p && *p; p++)
+        VKG_CHECK(&host, (unsigned char)*p >= 0x20 && *p != 0x7f, VKG_ERROR_INVALID_ARGUMENT,
+                  "vkg_graph_create: graph \"%s\": byte %d of the name is control character 0x%02x: "
+                  "names must be printable (they appear in messages, plans and debug names)",
+                  d.name, (int)(p - d.name), (unsigned)(unsigned char)*p);
     vkg_graph *g = vkg__calloc(&host, 1, sizeof *g);
     if (!g) return VKG__OOM(&host, "a graph");
     g->host = host;
@@ -145,10 +150,45 @@ static VkDeviceSize vkg__image_bytes(const vkg__gres *r)
     return total * r->layers * (VkDeviceSize)r->samples;
 }
 
+/* Names end up in messages, plans, DOT files and debug names: printable only. Returns the
+ * offset of the first control character, or -1. The name is then shown escaped. */
+static int vkg__name_control(const char *name)
+{
+    for (int i = 0; name[i]; i++)
+        if ((unsigned char)name[i] < 0x20 || (unsigned char)name[i] == 0x7f) return i;
+    return -1;
+}
+
+static void vkg__name_escape(const char *name, char *out, size_t size)
+{
+    size_t n = 0;
+    for (; *name && n + 5 < size; name++) {
+        unsigned char ch = (unsigned char)*name;
+        if (ch < 0x20 || ch == 0x7f || ch == '\\') n += (size_t)snprintf(out + n, size - n, "\\x%02x", ch);
+        else out[n++] = (char)ch;
+    }
+    out[n] = 0;
+}
+
+#define VKG__CHECK_NAME(g, what, name)                                                           \
+    do {                                                                                         \
+        int at_ = vkg__name_control(name);                                                       \
+        if (at_ >= 0) {                                                                          \
+            char esc_[96];                                                                       \
+            vkg__name_escape(name, esc_, sizeof esc_);                                           \
+            VKG__ERROR(&(g)->host,                                                               \
+                       "%s \"%s\": byte %d of the name is control character 0x%02x: names must " \
+                       "be printable (they appear in messages, plans and debug names)",          \
+                       what, esc_, at_, (unsigned)(unsigned char)(name)[at_]);                   \
+            return VKG_ERROR_INVALID_ARGUMENT;                                                   \
+        }                                                                                        \
+    } while (0)
+
 static vkg_result vkg__add_resource(vkg_graph *g, vkg__gres *r, vkg_resource *out)
 {
     VKG__GCHECK(g, r->name && r->name[0], "vkg_graph_%s: every resource needs a name",
                 vkg__res_kind(r));
+    VKG__CHECK_NAME(g, vkg__res_kind(r), r->name);
     VKG__GCHECK(g, vkg__names_find(g, &g->res_names, false, r->name) == VKG__NO_INDEX,
                 "%s \"%s\": the name is already taken by another resource of graph \"%s\": "
                 "names must be unique",
@@ -431,6 +471,7 @@ vkg_result vkg_graph_pass(vkg_graph *g, const vkg_pass_desc *desc, vkg_pass *out
     VKG__GCHECK(g, desc, "vkg_graph_pass: desc must not be NULL");
     VKG__GCHECK(g, desc->name && desc->name[0], "vkg_graph_pass: every pass needs a name");
     const char *name = desc->name;
+    VKG__CHECK_NAME(g, "pass", name);
     VKG__GCHECK(g, vkg__names_find(g, &g->pass_names, true, name) == VKG__NO_INDEX,
                 "pass \"%s\": the name is already taken by another pass of graph \"%s\": pass "
                 "names must be unique",

@@ -137,7 +137,7 @@ static vkg_result vkg__jfail(vkg__jctx *c, vkg_result r, const char *fmt, ...)
     snprintf(full, sizeof full, "%s:%u:%u: %s%s%s", c->file, line, col, path, path[0] ? ": " : "",
              msg);
     vkg__log(&c->host, VKG_LOG_ERROR, __FILE__, __LINE__, "%s", full);
-    if (c->err && c->err_size) snprintf(c->err, c->err_size, "%s", full);
+    if (c->err && c->err_size) vkg__escape_controls(full, c->err, c->err_size);
     return r;
 }
 
@@ -498,7 +498,7 @@ static vkg_result vkg__load(vkg__jctx *c, const vkg_graph_desc *desc, vkg_graph 
         char full[1400];
         snprintf(full, sizeof full, "%s:%d:%d: %s", c->file, je.line, je.column, je.text);
         vkg__log(&c->host, VKG_LOG_ERROR, __FILE__, __LINE__, "%s", full);
-        if (c->err && c->err_size) snprintf(c->err, c->err_size, "%s", full);
+        if (c->err && c->err_size) vkg__escape_controls(full, c->err, c->err_size);
         return VKG_ERROR_PARSE;
     }
     vkg_result r = VKG_SUCCESS;

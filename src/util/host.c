@@ -106,9 +106,27 @@ void vkg__logv(const vkg__host *host, vkg_log_level level, const char *file, int
 {
     if (level < host->logger.min_level) return;
     /* Messages are bounded; a truncated one still names what went wrong first. */
-    char buf[1024];
+    char buf[1024], out[1024];
     vsnprintf(buf, sizeof buf, fmt, ap);
-    host->logger.fn(host->logger.user, level, file, line, buf);
+    vkg__escape_controls(buf, out, sizeof out);
+    host->logger.fn(host->logger.user, level, file, line, out);
+}
+
+/* Control characters from names and files (an escape sequence in a resource name, say)
+ * must not reach a terminal: each becomes \xNN. */
+void vkg__escape_controls(const char *in, char *out, size_t size)
+{
+    size_t n = 0;
+    for (; *in && n + 1 < size; in++) {
+        unsigned char ch = (unsigned char)*in;
+        if (ch < 0x20 || ch == 0x7f) {
+            if (n + 5 >= size) break;
+            n += (size_t)snprintf(out + n, size - n, "\\x%02x", ch);
+        } else {
+            out[n++] = (char)ch;
+        }
+    }
+    out[n] = 0;
 }
 
 void vkg__log(const vkg__host *host, vkg_log_level level, const char *file, int line,

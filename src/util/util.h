@@ -46,6 +46,8 @@ void vkg__log(const vkg__host *host, vkg_log_level level, const char *file, int 
 void vkg__logv(const vkg__host *host, vkg_log_level level, const char *file, int line,
                const char *fmt, va_list ap);
 
+/* Copies `in` to `out` (at most size bytes, terminated) with control characters as \xNN. */
+void vkg__escape_controls(const char *in, char *out, size_t size);
 #define VKG__ERROR(host, ...) vkg__log((host), VKG_LOG_ERROR, __FILE__, __LINE__, __VA_ARGS__)
 #define VKG__WARN(host, ...) vkg__log((host), VKG_LOG_WARN, __FILE__, __LINE__, __VA_ARGS__)
 #define VKG__INFO(host, ...) vkg__log((host), VKG_LOG_INFO, __FILE__, __LINE__, __VA_ARGS__)
