@@ -13,6 +13,7 @@
 #include <volk.h> /* before vkgraph.h */
 
 #include "harness.h"
+#include "run/run.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -368,10 +369,62 @@ static void test_device_memory_exhausted(void **state)
     vkgt_device_close(dev);
 }
 
+/* An example graph run by `vkgraph run`'s kernels (src/run), with vkgraph's allocations
+ * failing in turn: vkgr_run reports the failure and cleans up; later runs still verify. */
+static void test_run_example_every_allocation(void **state)
+{
+    (void)state;
+    vkgt_alloc_counter c = {0};
+    vkg_device *dev = vkgt_device_open(&(vkg_device_desc){.allocator = vkgt_counting_allocator(&c)});
+    char *text = read_file(VKG_SOURCE_DIR "/examples/bloom.json");
+    assert_non_null(text);
+    vkg_graph *g = NULL;
+    assert_int_equal(vkg_graph_load_json_string(text, "bloom.json", &(vkg_graph_desc){0}, &g, NULL, NULL, 0),
+                     VKG_SUCCESS);
+    vkgr_options o = {.frames = 2, .verify = true, .record_threads = 1};
+    vkgr_info info;
+    uint64_t base = c.calls;
+    assert_int_equal(vkgr_run(dev, g, &o, &info), VKG_SUCCESS);
+    assert_int_equal(info.mismatches, 0);
+    uint64_t total = c.calls - base;
+    vkg_device_poll(dev);
+    int64_t settled = c.live;
+    uint64_t covered = 0;
+    for (uint64_t k = 1; k <= total; k++) {
+        c.fail_at = c.calls + k;
+        uint64_t failures = c.failures;
+        vkg_result r = vkgr_run(dev, g, &o, &info);
+        c.fail_at = 0;
+        vkg_device_poll(dev);
+        if (c.live != settled)
+            fail_msg("allocation %llu of the run failed: %lld blocks leaked", (unsigned long long)k,
+                     (long long)(c.live - settled));
+        if (c.failures == failures) {
+            assert_int_equal(r, VKG_SUCCESS);
+            break;
+        }
+        if (r != VKG_ERROR_OUT_OF_HOST_MEMORY) {
+            vkgt_alloc_counter_print_failure(&c);
+            fail_msg("allocation %llu of the run failed; vkgr_run returned %s", (unsigned long long)k,
+                     vkg_result_name(r));
+        }
+        covered = k;
+    }
+    assert_int_equal(vkgr_run(dev, g, &o, &info), VKG_SUCCESS);
+    assert_int_equal(info.mismatches, 0);
+    vkg_graph_destroy(g);
+    free(text);
+    vkgt_device_close(dev);
+    assert_int_equal(c.live, 0);
+    printf("run bloom.json: host OOM injected at each of %llu allocation points: all clean\n",
+           (unsigned long long)covered);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_compile_every_allocation),
                                        cmocka_unit_test(test_execute_every_allocation),
-                                       cmocka_unit_test(test_device_memory_exhausted)};
+                                       cmocka_unit_test(test_device_memory_exhausted),
+                                       cmocka_unit_test(test_run_example_every_allocation)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
