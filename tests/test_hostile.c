@@ -133,10 +133,52 @@ static void test_control_characters(void **state)
     vkg_graph_destroy(g);
 }
 
+/* A "cycle" through imported resources — a reads x and writes y, b reads y and writes x — is
+ * no cycle under declaration order: a runs first, b after it, and the plan orders b's read of
+ * y after a's write and b's write of x after a's read. */
+static void test_cycle_through_imports(void **state)
+{
+    (void)state;
+    vkg_graph *g = NULL;
+    char err[256] = "";
+    assert_int_equal(vkg_graph_load_json_string(
+                         "{\"vkgraph\": 1, \"resources\": [{\"name\": \"x\", \"buffer\": {\"size\": 64}, "
+                         "\"imported\": true}, {\"name\": \"y\", \"buffer\": {\"size\": 64}, \"imported\": true}], "
+                         "\"passes\": [{\"name\": \"a\", \"uses\": [{\"resource\": \"x\", \"access\": "
+                         "\"compute_storage_read\"}, {\"resource\": \"y\", \"access\": \"compute_storage_write\"}]}, "
+                         "{\"name\": \"b\", \"uses\": [{\"resource\": \"y\", \"access\": \"compute_storage_read\"}, "
+                         "{\"resource\": \"x\", \"access\": \"compute_storage_write\"}]}]}",
+                         "cycle.json", &(vkg_graph_desc){0}, &g, NULL, err, sizeof err),
+                     VKG_SUCCESS);
+    vkg_caps caps;
+    vkg_caps_default(&caps);
+    vkg_plan *plan = NULL;
+    assert_int_equal(vkg_compile(g, &caps, &plan), VKG_SUCCESS);
+    vkg_plan_info in;
+    vkg_plan_get_info(plan, &in);
+    assert_int_equal(in.pass_count, 2);
+    assert_string_equal(in.passes[0].name, "a");
+    assert_string_equal(in.passes[1].name, "b");
+    /* b: y read after a's write (memory dependency), x written after a's read (execution) */
+    const vkg_plan_pass *b = &in.passes[1];
+    uint32_t rw = 0, wr = 0;
+    for (uint32_t i = 0; i < b->barrier_count; i++) {
+        const vkg_plan_barrier *pb = &in.barriers[b->first_barrier + i];
+        const char *name = in.resources[pb->resource].name;
+        if (strcmp(name, "y") == 0 && pb->src_access) rw++;
+        if (strcmp(name, "x") == 0 && pb->src_stage && !pb->src_access) wr++;
+    }
+    assert_int_equal(rw, 1);
+    assert_int_equal(wr, 1);
+    vkg_plan_destroy(plan);
+    vkg_graph_destroy(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_hundred_thousand_passes),
                                        cmocka_unit_test(test_hundred_thousand_passes_json),
-                                       cmocka_unit_test(test_control_characters)};
+                                       cmocka_unit_test(test_control_characters),
+                                       cmocka_unit_test(test_cycle_through_imports)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

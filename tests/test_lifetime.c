@@ -436,6 +436,8 @@ static void test_device_lost_wakes_everything(void **state)
     /* sticky */
     assert_int_equal(vkg_ticket_wait(dev, t1, 0), VKG_ERROR_DEVICE_LOST);
     assert_int_equal(vkg_frame_begin(dev), VKG_ERROR_DEVICE_LOST);
+    assert_int_equal(vkg_submit(dev, &(vkg_submit_desc){.role = VKG_QUEUE_GRAPHICS}, NULL),
+                     VKG_ERROR_DEVICE_LOST);
     vkg_buffer buf;
     assert_int_equal(vkg_buffer_create(dev, &(vkg_buffer_desc){.name = "late", .size = 16}, &buf),
                      VKG_ERROR_DEVICE_LOST);
