@@ -915,6 +915,44 @@ static void vkg__accumulate(vkg__ctx *c, uint32_t k, uint32_t ri, uint32_t index
     else s->p_rows |= 1u << (uint32_t)(a - vkg_access_get(VKG_ACCESS_NONE));
 }
 
+/* Read merging: the stages and accesses of the later reads of image subresource `index`
+ * on queue `q` in layout `layout`, up to the next pass that writes it, moves it to another
+ * layout or queue (or touches it from the host), looking at most VKG__LOOKAHEAD passes
+ * ahead. A barrier that makes a write visible to this pass's read makes it visible to those
+ * too, so they need no barrier of their own (the lighting pass reading depth and normals
+ * after SSAO read them: one barrier, not two). */
+#define VKG__LOOKAHEAD 32u
+static void vkg__later_reads(const vkg__ctx *c, uint32_t k, uint32_t ri, uint32_t index,
+                             uint32_t q, VkImageLayout layout, VkPipelineStageFlags2 *stage,
+                             VkAccessFlags2 *access)
+{
+    const vkg_graph *g = c->g;
+    const vkg__gres *r = &g->res[ri];
+    uint32_t mip = index / r->layers, layer = index % r->layers;
+    for (uint32_t k2 = k + 1; k2 < c->n && k2 <= k + VKG__LOOKAHEAD; k2++) {
+        const vkg__gpass *gp = vkg__gp(c, k2);
+        VkPipelineStageFlags2 st = 0;
+        VkAccessFlags2 ac = 0;
+        bool touched = false, stop = false;
+        for (uint32_t i = 0; i < gp->use_count; i++) {
+            const vkg__guse *u = &g->uses[gp->first_use + i];
+            if (u->resource != ri || mip < u->base_mip || mip >= u->base_mip + u->mip_count ||
+                layer < u->base_layer || layer >= u->base_layer + u->layer_count)
+                continue;
+            const vkg_access_info *a = vkg_access_get(u->access);
+            touched = true;
+            if (a->write || a->layout != layout || (a->stage & VK_PIPELINE_STAGE_2_HOST_BIT))
+                stop = true;
+            st |= a->stage;
+            ac |= a->access;
+        }
+        if (!touched) continue;
+        if (stop || c->pqueue[k2] != q) return;
+        *stage |= st;
+        *access |= ac;
+    }
+}
+
 static void vkg__sync_sub(vkg__ctx *c, uint32_t k, const vkg__touch *t, vkg__sub *s)
 {
     const vkg__gres *r = &c->g->res[t->res];
@@ -1037,6 +1075,18 @@ static void vkg__sync_sub(vkg__ctx *c, uint32_t k, const vkg__touch *t, vkg__sub
             need = true;
         }
         if (s->from_import) need = true;
+        /* (not into a first-use barrier of an imported image: the executor rebuilds those
+         * from the tracked state; not through host accesses, which chain nothing) */
+        if (need && r->is_image && !wr && !(flags & VKG_BARRIER_IMPORTED) &&
+            !(ds & VK_PIPELINE_STAGE_2_HOST_BIT)) {
+            VkPipelineStageFlags2 ls = 0;
+            VkAccessFlags2 la = 0;
+            vkg__later_reads(c, k, t->res, t->index, q, nl, &ls, &la);
+            b.dst_stage |= ls;
+            b.dst_access |= la;
+            ds |= ls;
+            da |= la;
+        }
         if (need) {
             b.flags = flags;
             uint32_t slot = 2 * k;
