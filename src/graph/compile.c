@@ -714,6 +714,94 @@ static bool vkg__heap_place(vkg__ctx *c, vkg__heap_ws *h, uint32_t ri)
     return true;
 }
 
+/* Placement by decreasing size against lifetime overlaps (the classic interval packing):
+ * each resource takes the lowest offset, among 0 and the ends of resources already placed,
+ * where it overlaps no resource whose lifetime overlaps its own, nor one it would alias
+ * across queues (a range is reused only where its last users ended on the queue the new
+ * resource starts on, as in the sweep). Cubic in the transients of a heap, so used only for
+ * graphs of up to VKG__GREEDY_MAX transients, and kept only where it packs tighter than the
+ * sweep. Predecessors: every earlier-ending resource it overlaps in memory. */
+#define VKG__GREEDY_MAX 96u
+static bool vkg__greedy_conflict(const vkg__ctx *c, uint32_t a, uint32_t b)
+{
+    const vkg__rws *x = &c->rws[a], *y = &c->rws[b];
+    if (x->first <= y->last && y->first <= x->last) return true; /* both alive at once */
+    if (y->last < x->first) return y->last_queue != x->first_queue;
+    return x->last_queue != y->first_queue;
+}
+
+static int vkg__cmp_greedy(const void *pa, const void *pb, void *ctx)
+{
+    const vkg__rws *w = ctx;
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    if (w[a].req.size != w[b].req.size) return w[a].req.size > w[b].req.size ? -1 : 1;
+    if (w[a].first != w[b].first) return w[a].first < w[b].first ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+static bool vkg__place_greedy(vkg__ctx *c, const uint32_t *list, uint32_t n, uint32_t nh,
+                              VkDeviceSize *tops)
+{
+    uint32_t *order = vkg__arena_alloc(c->A, sizeof(uint32_t) * (n + 1), 4);
+    uint32_t *placed = vkg__arena_alloc(c->A, sizeof(uint32_t) * (n + 1), 4);
+    VkDeviceSize *cand = vkg__arena_alloc(c->A, sizeof(VkDeviceSize) * (n + 1), 8);
+    if (!order || !placed || !cand) return false;
+    memcpy(order, list, sizeof(uint32_t) * n);
+    qsort_r(order, n, sizeof(uint32_t), vkg__cmp_greedy, c->rws);
+    for (uint32_t h = 0; h < nh; h++) tops[h] = 0;
+    uint32_t np = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t ri = order[i];
+        vkg__rws *w = &c->rws[ri];
+        VkDeviceSize size = w->req.size, al = w->req.alignment ? w->req.alignment : 1;
+        uint32_t nc = 0;
+        cand[nc++] = 0;
+        for (uint32_t j = 0; j < np; j++) {
+            const vkg__rws *o = &c->rws[placed[j]];
+            if (o->heap == w->heap) cand[nc++] = vkg__align_up(o->offset + o->req.size, al);
+        }
+        VkDeviceSize best = ~(VkDeviceSize)0;
+        for (uint32_t k = 0; k < nc; k++) {
+            VkDeviceSize off = cand[k];
+            if (off >= best) continue;
+            bool ok = true;
+            for (uint32_t j = 0; j < np && ok; j++) {
+                const vkg__rws *o = &c->rws[placed[j]];
+                if (o->heap != w->heap) continue;
+                if (o->offset < off + size && off < o->offset + o->req.size && vkg__greedy_conflict(c, ri, placed[j]))
+                    ok = false;
+            }
+            if (ok) best = off;
+        }
+        w->offset = best;
+        if (best + size > tops[w->heap]) tops[w->heap] = best + size;
+        placed[np++] = ri;
+    }
+    /* predecessors: the earlier-ending resources each one overlaps in memory */
+    for (uint32_t i = 0; i < n; i++) {
+        vkg__rws *w = &c->rws[list[i]];
+        uint32_t count = 0;
+        for (uint32_t j = 0; j < n; j++) {
+            const vkg__rws *o = &c->rws[list[j]];
+            if (o->heap == w->heap && o->last < w->first && o->offset < w->offset + w->req.size &&
+                w->offset < o->offset + o->req.size)
+                count++;
+        }
+        w->pred_count = 0;
+        w->preds = NULL;
+        if (!count) continue;
+        w->preds = vkg__arena_alloc(c->A, sizeof(uint32_t) * count, 4);
+        if (!w->preds) return false;
+        for (uint32_t j = 0; j < n; j++) {
+            const vkg__rws *o = &c->rws[list[j]];
+            if (o->heap == w->heap && o->last < w->first && o->offset < w->offset + w->req.size &&
+                w->offset < o->offset + o->req.size)
+                w->preds[w->pred_count++] = list[j];
+        }
+    }
+    return true;
+}
+
 static vkg_result vkg__place_transients(vkg__ctx *c, const vkg_compile_desc *cd,
                                         vkg__heap_ws **out_heaps, uint32_t *out_count)
 {
@@ -773,6 +861,32 @@ static vkg_result vkg__place_transients(vkg__ctx *c, const vkg_compile_desc *cd,
         }
         if (!vkg__heap_place(c, &heaps[c->rws[ri].heap], ri))
             return VKG__OOM(&g->host, "compile scratch");
+    }
+    /* small graphs: try packing by size too, and keep whichever needs less memory */
+    if (n > 1 && n <= VKG__GREEDY_MAX) {
+        VkDeviceSize *off = vkg__arena_alloc(c->A, sizeof(VkDeviceSize) * n, 8);
+        uint32_t **preds = vkg__arena_alloc(c->A, sizeof(uint32_t *) * n, 8);
+        uint32_t *pcount = vkg__arena_alloc(c->A, sizeof(uint32_t) * n, 4);
+        VkDeviceSize tops[VKG_MAX_MEMORY_TYPES];
+        if (!off || !preds || !pcount) return VKG__OOM(&g->host, "compile scratch");
+        VkDeviceSize sweep = 0, greedy = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            off[i] = c->rws[list[i]].offset;
+            preds[i] = c->rws[list[i]].preds;
+            pcount[i] = c->rws[list[i]].pred_count;
+        }
+        for (uint32_t h = 0; h < nh; h++) sweep += heaps[h].top;
+        if (!vkg__place_greedy(c, list, n, nh, tops)) return VKG__OOM(&g->host, "compile scratch");
+        for (uint32_t h = 0; h < nh; h++) greedy += tops[h];
+        if (greedy < sweep) {
+            for (uint32_t h = 0; h < nh; h++) heaps[h].top = tops[h];
+        } else {
+            for (uint32_t i = 0; i < n; i++) {
+                c->rws[list[i]].offset = off[i];
+                c->rws[list[i]].preds = preds[i];
+                c->rws[list[i]].pred_count = pcount[i];
+            }
+        }
     }
     *out_heaps = heaps;
     *out_count = nh;
