@@ -718,9 +718,10 @@ static bool vkg__heap_place(vkg__ctx *c, vkg__heap_ws *h, uint32_t ri)
  * each resource takes the lowest offset, among 0 and the ends of resources already placed,
  * where it overlaps no resource whose lifetime overlaps its own, nor one it would alias
  * across queues (a range is reused only where its last users ended on the queue the new
- * resource starts on, as in the sweep). Cubic in the transients of a heap, so used only for
- * graphs of up to VKG__GREEDY_MAX transients, and kept only where it packs tighter than the
- * sweep. Predecessors: every earlier-ending resource it overlaps in memory. */
+ * resource starts on, as in the sweep): the ranges it must avoid, sorted, and the first gap
+ * that fits. O(n^2 log n) in the transients, so used only for graphs of up to
+ * VKG__GREEDY_MAX transients, and kept only where it packs tighter than the sweep.
+ * Predecessors: every earlier-ending resource it overlaps in memory. */
 #define VKG__GREEDY_MAX 96u
 static bool vkg__greedy_conflict(const vkg__ctx *c, uint32_t a, uint32_t b)
 {
@@ -728,6 +729,16 @@ static bool vkg__greedy_conflict(const vkg__ctx *c, uint32_t a, uint32_t b)
     if (x->first <= y->last && y->first <= x->last) return true; /* both alive at once */
     if (y->last < x->first) return y->last_queue != x->first_queue;
     return x->last_queue != y->first_queue;
+}
+
+typedef struct vkg__span {
+    VkDeviceSize lo, hi;
+} vkg__span;
+
+static int vkg__cmp_span(const void *pa, const void *pb)
+{
+    const vkg__span *a = pa, *b = pb;
+    return a->lo < b->lo ? -1 : a->lo > b->lo;
 }
 
 static int vkg__cmp_greedy(const void *pa, const void *pb, void *ctx)
@@ -744,8 +755,8 @@ static bool vkg__place_greedy(vkg__ctx *c, const uint32_t *list, uint32_t n, uin
 {
     uint32_t *order = vkg__arena_alloc(c->A, sizeof(uint32_t) * (n + 1), 4);
     uint32_t *placed = vkg__arena_alloc(c->A, sizeof(uint32_t) * (n + 1), 4);
-    VkDeviceSize *cand = vkg__arena_alloc(c->A, sizeof(VkDeviceSize) * (n + 1), 8);
-    if (!order || !placed || !cand) return false;
+    vkg__span *busy = vkg__arena_alloc(c->A, sizeof(vkg__span) * (n + 1), 8);
+    if (!order || !placed || !busy) return false;
     memcpy(order, list, sizeof(uint32_t) * n);
     qsort_r(order, n, sizeof(uint32_t), vkg__cmp_greedy, c->rws);
     for (uint32_t h = 0; h < nh; h++) tops[h] = 0;
@@ -754,27 +765,21 @@ static bool vkg__place_greedy(vkg__ctx *c, const uint32_t *list, uint32_t n, uin
         uint32_t ri = order[i];
         vkg__rws *w = &c->rws[ri];
         VkDeviceSize size = w->req.size, al = w->req.alignment ? w->req.alignment : 1;
-        uint32_t nc = 0;
-        cand[nc++] = 0;
+        /* the ranges it must not overlap, by offset; then the lowest gap that fits */
+        uint32_t nb = 0;
         for (uint32_t j = 0; j < np; j++) {
             const vkg__rws *o = &c->rws[placed[j]];
-            if (o->heap == w->heap) cand[nc++] = vkg__align_up(o->offset + o->req.size, al);
+            if (o->heap == w->heap && vkg__greedy_conflict(c, ri, placed[j]))
+                busy[nb++] = (vkg__span){o->offset, o->offset + o->req.size};
         }
-        VkDeviceSize best = ~(VkDeviceSize)0;
-        for (uint32_t k = 0; k < nc; k++) {
-            VkDeviceSize off = cand[k];
-            if (off >= best) continue;
-            bool ok = true;
-            for (uint32_t j = 0; j < np && ok; j++) {
-                const vkg__rws *o = &c->rws[placed[j]];
-                if (o->heap != w->heap) continue;
-                if (o->offset < off + size && off < o->offset + o->req.size && vkg__greedy_conflict(c, ri, placed[j]))
-                    ok = false;
-            }
-            if (ok) best = off;
+        qsort(busy, nb, sizeof *busy, vkg__cmp_span);
+        VkDeviceSize off = 0;
+        for (uint32_t j = 0; j < nb; j++) {
+            if (off + size <= busy[j].lo) break;
+            if (busy[j].hi > off) off = vkg__align_up(busy[j].hi, al);
         }
-        w->offset = best;
-        if (best + size > tops[w->heap]) tops[w->heap] = best + size;
+        w->offset = off;
+        if (off + size > tops[w->heap]) tops[w->heap] = off + size;
         placed[np++] = ri;
     }
     /* predecessors: the earlier-ending resources each one overlaps in memory */
