@@ -54,6 +54,19 @@ static inline void bench_settle(void)
     }
 }
 
+/* A failed call in a benchmark: it names the call and exits 1 (a benchmark measures; it
+ * does not recover). CHECK in each program passes its own name. */
+static inline void bench_die(const char *program, const char *what, int code)
+{
+    fprintf(stderr, "%s: %s failed (%d)\n", program, what, code);
+    exit(1);
+}
+#define BENCH_CHECK(program, call, what)                                                           \
+    do {                                                                                           \
+        int bench_e_ = (int)(call);                                                                \
+        if (bench_e_ != 0) bench_die((program), (what), bench_e_);                                 \
+    } while (0)
+
 /* VKG_BENCH_SHORT=1: tiny sizes, as CTest runs every benchmark. */
 static inline bool bench_short(void)
 {

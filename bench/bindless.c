@@ -36,16 +36,7 @@ static const uint32_t sets_spv[] =
 
 #define IN_FLIGHT 2
 
-static void die(const char *what, int code)
-{
-    fprintf(stderr, "bench_bindless: %s failed (%d)\n", what, code);
-    exit(1);
-}
-#define CHECK(x, what)                                                                             \
-    do {                                                                                           \
-        int c_ = (int)(x);                                                                         \
-        if (c_ != 0) die(what, c_);                                                                \
-    } while (0)
+#define CHECK(x, what) BENCH_CHECK("bench_bindless", x, what)
 
 static uint32_t texel_value(uint32_t i)
 {

@@ -65,17 +65,7 @@ typedef struct bench {
     VkMemoryBarrier2 raw_barrier;
 } bench;
 
-static void die(const char *what, int code)
-{
-    fprintf(stderr, "bench_execute: %s failed (%d)\n", what, code);
-    exit(1);
-}
-
-#define CHECK(call)                                                                                \
-    do {                                                                                           \
-        int e_ = (int)(call);                                                                      \
-        if (e_ != 0) die(#call, e_);                                                               \
-    } while (0)
+#define CHECK(call) BENCH_CHECK("bench_execute", call, #call)
 
 static void record_link(const vkg_pass_context *ctx, void *user)
 {

@@ -36,17 +36,7 @@ typedef struct bench {
     vkg_resource *res; /* pass k: res[6k] written, res[6k+1..6k+5] read */
 } bench;
 
-static void die(const char *what, int code)
-{
-    fprintf(stderr, "bench_resources: %s failed (%d)\n", what, code);
-    exit(1);
-}
-
-#define CHECK(call)                                                                                \
-    do {                                                                                           \
-        int e_ = (int)(call);                                                                      \
-        if (e_ != 0) die(#call, e_);                                                               \
-    } while (0)
+#define CHECK(call) BENCH_CHECK("bench_resources", call, #call)
 
 static void record(const vkg_pass_context *ctx, void *user)
 {
@@ -113,7 +103,7 @@ int main(void)
     vkg_buffer *bufs = calloc(count, sizeof *bufs);
     vkg_binding *binds = calloc(count, sizeof *binds);
     b->res = calloc(count, sizeof *b->res);
-    if (!bufs || !binds || !b->res) die("calloc", 1);
+    if (!bufs || !binds || !b->res) bench_die("bench_resources", "calloc", 1);
     for (uint32_t i = 0; i < count; i++) {
         bool dst = i % 6 == 0;
         CHECK(vkg_buffer_create(

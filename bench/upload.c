@@ -25,16 +25,7 @@
 #define TEX 512u
 #define RING (16u << 20)
 
-static void die(const char *what, int code)
-{
-    fprintf(stderr, "bench_upload: %s failed (%d)\n", what, code);
-    exit(1);
-}
-#define CHECK(x, what)                                                                             \
-    do {                                                                                           \
-        int c_ = (int)(x);                                                                         \
-        if (c_ != 0) die(what, c_);                                                                \
-    } while (0)
+#define CHECK(x, what) BENCH_CHECK("bench_upload", x, what)
 
 static double now_s(void)
 {
