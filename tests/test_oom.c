@@ -229,6 +229,58 @@ static int execute_scenario(vkg_device *dev, vkgt_alloc_counter *c, vkg_buffer o
     return failed;
 }
 
+/* The sweep on a device: `run` once cleanly, then once per allocation point it made with
+ * that allocation failing (counted from where the run starts; the first run also made
+ * one-time allocations, so once a run ends without reaching the injection point, every point
+ * is covered). `run` returns how many calls reported the failure and fails the test on any
+ * other error. Nothing may leak: the live count returns to where the clean run left it.
+ * Returns the points covered; *first_run gets the allocations of the clean run. */
+typedef int (*scenario_fn)(void *ctx);
+
+static uint64_t sweep(vkg_device *dev, vkgt_alloc_counter *c, scenario_fn run, void *ctx,
+                      uint64_t *first_run)
+{
+    uint64_t base = c->calls;
+    assert_int_equal(run(ctx), 0);
+    *first_run = c->calls - base;
+    /* what the run left in the device (deferred destruction) drains on the next poll */
+    vkg_device_poll(dev);
+    int64_t settled = c->live;
+    uint64_t covered = 0;
+    for (uint64_t k = 1; k <= *first_run; k++) {
+        c->fail_at = c->calls + k;
+        uint64_t failures = c->failures;
+        int failed = run(ctx);
+        c->fail_at = 0;
+        vkg_device_poll(dev);
+        if (c->live != settled)
+            fail_msg("allocation %llu of the scenario failed: %lld blocks leaked", (unsigned long long)k,
+                     (long long)(c->live - settled));
+        if (c->failures == failures) {
+            assert_int_equal(failed, 0);
+            break;
+        }
+        if (failed < 1) {
+            vkgt_alloc_counter_print_failure(c);
+            fail_msg("allocation %llu of the scenario failed, but no call reported it", (unsigned long long)k);
+        }
+        covered = k;
+    }
+    return covered;
+}
+
+typedef struct execute_ctx {
+    vkg_device *dev;
+    vkgt_alloc_counter *c;
+    vkg_buffer out;
+} execute_ctx;
+
+static int run_execute(void *ctx)
+{
+    execute_ctx *e = ctx;
+    return execute_scenario(e->dev, e->c, e->out);
+}
+
 static void test_execute_every_allocation(void **state)
 {
     (void)state;
@@ -240,36 +292,9 @@ static void test_execute_every_allocation(void **state)
                                                                .memory_usage = VKG_MEMORY_READBACK},
                                        &out),
                      VKG_SUCCESS);
-    int64_t base_live = c.live;
-    uint64_t base = c.calls;
-    assert_int_equal(execute_scenario(dev, &c, out), 0);
-    uint64_t total = c.calls - base;
+    uint64_t total;
+    uint64_t covered = sweep(dev, &c, run_execute, &(execute_ctx){dev, &c, out}, &total);
     assert_true(total > 10);
-    /* what the run left in the device (deferred destruction) drains on the next poll */
-    vkg_device_poll(dev);
-    int64_t settled = c.live;
-    /* the first run also made one-time allocations (pools growing, first realisations): once
-     * a run reaches its end without reaching the injection point, every point is covered */
-    uint64_t covered = 0;
-    for (uint64_t k = 1; k <= total; k++) {
-        c.fail_at = c.calls + k;
-        uint64_t failures = c.failures;
-        int failed = execute_scenario(dev, &c, out);
-        c.fail_at = 0;
-        vkg_device_poll(dev);
-        if (c.live != settled)
-            fail_msg("allocation %llu of the scenario failed: %lld blocks leaked", (unsigned long long)k,
-                     (long long)(c.live - settled));
-        if (c.failures == failures) {
-            assert_int_equal(failed, 0);
-            break;
-        }
-        if (failed < 1) {
-            vkgt_alloc_counter_print_failure(&c);
-            fail_msg("allocation %llu of the scenario failed, but no call reported it", (unsigned long long)k);
-        }
-        covered = k;
-    }
     /* and a clean run still works after all of that */
     assert_int_equal(execute_scenario(dev, &c, out), 0);
     vkg_buffer_info bi;
@@ -279,7 +304,6 @@ static void test_execute_every_allocation(void **state)
     assert_int_equal(((const uint8_t *)bi.mapped)[256], 1);
     assert_int_equal(((const uint8_t *)bi.mapped)[259], 4);
     vkg_buffer_destroy(dev, out);
-    (void)base_live;
     vkgt_device_close(dev);
     assert_int_equal(c.live, 0);
     printf("execute: host OOM injected at each of %llu allocation points (%llu in the first run): "
@@ -369,6 +393,22 @@ static void test_device_memory_exhausted(void **state)
     vkgt_device_close(dev);
 }
 
+typedef struct run_ctx {
+    vkg_device *dev;
+    vkg_graph *g;
+    vkgr_options o;
+} run_ctx;
+
+static int run_example(void *ctx)
+{
+    run_ctx *r = ctx;
+    vkgr_info info;
+    vkg_result res = vkgr_run(r->dev, r->g, &r->o, &info);
+    if (res == VKG_SUCCESS) assert_int_equal(info.mismatches, 0);
+    else if (res != VKG_ERROR_OUT_OF_HOST_MEMORY) fail_msg("vkgr_run returned %s", vkg_result_name(res));
+    return res != VKG_SUCCESS;
+}
+
 /* An example graph run by `vkgraph run`'s kernels (src/run), with vkgraph's allocations
  * failing in turn: vkgr_run reports the failure and cleans up; later runs still verify. */
 static void test_run_example_every_allocation(void **state)
@@ -381,37 +421,10 @@ static void test_run_example_every_allocation(void **state)
     vkg_graph *g = NULL;
     assert_int_equal(vkg_graph_load_json_string(text, "bloom.json", &(vkg_graph_desc){0}, &g, NULL, NULL, 0),
                      VKG_SUCCESS);
-    vkgr_options o = {.frames = 2, .verify = true, .record_threads = 1};
-    vkgr_info info;
-    uint64_t base = c.calls;
-    assert_int_equal(vkgr_run(dev, g, &o, &info), VKG_SUCCESS);
-    assert_int_equal(info.mismatches, 0);
-    uint64_t total = c.calls - base;
-    vkg_device_poll(dev);
-    int64_t settled = c.live;
-    uint64_t covered = 0;
-    for (uint64_t k = 1; k <= total; k++) {
-        c.fail_at = c.calls + k;
-        uint64_t failures = c.failures;
-        vkg_result r = vkgr_run(dev, g, &o, &info);
-        c.fail_at = 0;
-        vkg_device_poll(dev);
-        if (c.live != settled)
-            fail_msg("allocation %llu of the run failed: %lld blocks leaked", (unsigned long long)k,
-                     (long long)(c.live - settled));
-        if (c.failures == failures) {
-            assert_int_equal(r, VKG_SUCCESS);
-            break;
-        }
-        if (r != VKG_ERROR_OUT_OF_HOST_MEMORY) {
-            vkgt_alloc_counter_print_failure(&c);
-            fail_msg("allocation %llu of the run failed; vkgr_run returned %s", (unsigned long long)k,
-                     vkg_result_name(r));
-        }
-        covered = k;
-    }
-    assert_int_equal(vkgr_run(dev, g, &o, &info), VKG_SUCCESS);
-    assert_int_equal(info.mismatches, 0);
+    run_ctx r = {dev, g, {.frames = 2, .verify = true, .record_threads = 1}};
+    uint64_t total;
+    uint64_t covered = sweep(dev, &c, run_example, &r, &total);
+    assert_int_equal(run_example(&r), 0); /* and it still runs and verifies */
     vkg_graph_destroy(g);
     free(text);
     vkgt_device_close(dev);
