@@ -1,4 +1,3 @@
-#include <stdlib.h>
 /* Host out-of-memory injected at every allocation point of the graph side and of execution:
  *  - pure: every example graph (examples/NAME.json) loaded, compiled for one and for three
  *    queue families, recompiled in place, written as JSON and destroyed;
@@ -17,6 +16,7 @@
 
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifndef VKG_SOURCE_DIR
