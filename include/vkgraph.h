@@ -169,6 +169,9 @@ typedef struct vkg_caps {
      * (vkg_device_desc.queue_split, VKG_QUEUE_SPLIT=1). The compiler then plans one queue per
      * role: semaphore waits between roles, and ownership transfers only between families. */
     bool queue_split;
+    /* The queue families are simulated (vkg_device_desc.simulate_families): the driver has
+     * fewer, and VK_LAYER_VKGRAPH_simulate_families runs them all on one real queue. */
+    bool families_simulated;
 
     uint32_t memory_type_count;
     vkg_memory_type_caps memory_types[VKG_MAX_MEMORY_TYPES];
@@ -260,6 +263,17 @@ typedef struct vkg_device_desc {
      * several families. Roles of one family use separate VkQueues where the family has
      * enough, else share one. Also on when the environment has VKG_QUEUE_SPLIT=1. */
     bool queue_split;
+    /* Present the device's queue families in the shape of a discrete GPU's, through vkgraph's
+     * layer VK_LAYER_VKGRAPH_simulate_families (installed with vkgraph; enabled below the
+     * validation layer, which then judges ownership transfers, queue capabilities and
+     * cross-queue synchronization against the simulated families). "1" or "default": three
+     * families like an NVIDIA H200's first three, "gct:16,t:2,ct:8"; or a shape of your own,
+     * families separated by commas, each capability letters (g graphics, c compute, t transfer,
+     * s sparse) ':' queue count, e.g. "gct:2,ct:2,t:1". Every simulated queue runs on the
+     * device's one real queue. NULL: the VKG_SIMULATE_FAMILIES environment variable; "0":
+     * off. A bad shape is VKG_ERROR_INVALID_ARGUMENT; a layer the Vulkan loader cannot find is
+     * VKG_ERROR_LAYER_NOT_PRESENT (set VK_ADD_LAYER_PATH to its folder). */
+    const char *simulate_families;
     struct {
         /* Preferred size of one device-memory block; 0: 64 MiB (1/8 of the heap for heaps
          * under 512 MiB). Blocks grow geometrically up to 4x this while a type keeps growing. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *f)
 {
@@ -14,7 +15,8 @@ static void usage(FILE *f)
             "usage: vkgraph <command> [options]\n"
             "\n"
             "commands:\n"
-            "  devices [--device NAME]   list Vulkan devices, their queue families and the\n"
+            "  devices [--device NAME] [--simulate-families SPEC]\n"
+            "                            list Vulkan devices, their queue families and the\n"
             "                            features vkgraph uses; mark the one it would pick\n"
             "  plan FILE.json [--json] [--device NAME] [--split]\n"
             "                            compile a graph file and print the plan: order,\n"
@@ -45,7 +47,10 @@ static void usage(FILE *f)
             "environment: VKG_DEVICE=NAME picks the first device whose name contains NAME;\n"
             "VKG_VALIDATION=1 enables validation with synchronization validation;\n"
             "VKG_QUEUE_SPLIT=1 gives every queue role its own timeline and submissions even\n"
-            "on a device with one queue family (cross-queue semaphores on lavapipe).\n");
+            "on a device with one queue family (cross-queue semaphores on lavapipe);\n"
+            "VKG_SIMULATE_FAMILIES=1 (or a shape such as gct:2,ct:2,t:1) presents the device's\n"
+            "queue families as a discrete GPU's several, through vkgraph's layer\n"
+            "VK_LAYER_VKGRAPH_simulate_families (docs/testing.md).\n");
 }
 
 static const char *device_type_name(VkPhysicalDeviceType t)
@@ -93,6 +98,8 @@ static int cmd_devices(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--device") == 0 && i + 1 < argc) {
             desc.device_name = argv[++i];
+        } else if (strcmp(argv[i], "--simulate-families") == 0 && i + 1 < argc) {
+            desc.simulate_families = argv[++i];
         } else {
             fprintf(stderr, "vkgraph devices: unknown option \"%s\"\n", argv[i]);
             return 2;
@@ -116,7 +123,10 @@ static int cmd_devices(int argc, char **argv)
                VK_API_VERSION_MINOR(c->api_version), VK_API_VERSION_PATCH(c->api_version));
         printf("    usable by vkgraph: %s%s%s\n", yes(d->suitable), d->suitable ? "" : " — ",
                d->suitable ? "" : d->why_unsuitable);
-        printf("    queue families:\n");
+        printf("    queue families%s:\n",
+               c->families_simulated ? " (SIMULATED by VK_LAYER_VKGRAPH_simulate_families: all "
+                                       "run on the driver's one queue)"
+                                     : "");
         for (uint32_t q = 0; q < c->queue_family_count; q++) {
             char flags[96];
             queue_flags(c->queue_families[q].flags, flags, sizeof flags);
@@ -558,8 +568,35 @@ static int cmd_demo(int argc, char **argv)
     return vkgd_main(&o);
 }
 
+/* Lets the Vulkan loader find vkgraph's simulated-families layer next to this program: in a
+ * build tree (layer/) and in an install prefix the loader does not search by itself
+ * (../share/vulkan/explicit_layer.d). Runs before any thread exists, so setenv is safe. */
+static void add_layer_path(void)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return;
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (!slash) return;
+    *slash = 0;
+    static const char *const dirs[] = {"layer", "../share/vulkan/explicit_layer.d"};
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        char dir[4200], manifest[4300];
+        snprintf(dir, sizeof dir, "%s/%s", exe, dirs[i]);
+        snprintf(manifest, sizeof manifest, "%s/VkLayer_vkgraph_simulate_families.json", dir);
+        if (access(manifest, R_OK) != 0) continue;
+        const char *old = getenv("VK_ADD_LAYER_PATH");
+        char value[8500];
+        snprintf(value, sizeof value, "%s%s%s", old ? old : "", old && old[0] ? ":" : "", dir);
+        setenv("VK_ADD_LAYER_PATH", value, 1);
+        return;
+    }
+}
+
 int main(int argc, char **argv)
 {
+    add_layer_path();
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -1,6 +1,7 @@
 /* Instance and device creation or import, capabilities, queue roles, validation. */
 #include "device.h"
 #include "../graph/graph.h"
+#include "../layer/family_spec.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -163,8 +164,11 @@ bool vkg__query_caps(const vkg__instance_table *vki, VkPhysicalDevice pd, vkg_ca
     caps->timestamp_period_ns = lim->timestampPeriod;
     caps->max_buffer_size = UINT32_MAX; /* refined below on 1.3 (maintenance4) */
 
-    uint32_t qcount = VKG_MAX_QUEUE_FAMILIES;
+    /* Ask for the count first: SwiftShader leaves a preset count as it was (16 for 1). */
+    uint32_t qcount = 0;
     VkQueueFamilyProperties qprops[VKG_MAX_QUEUE_FAMILIES];
+    vki->vkGetPhysicalDeviceQueueFamilyProperties(pd, &qcount, NULL);
+    qcount = VKG__MIN(qcount, (uint32_t)VKG_MAX_QUEUE_FAMILIES);
     vki->vkGetPhysicalDeviceQueueFamilyProperties(pd, &qcount, qprops);
     caps->queue_family_count = qcount;
     for (uint32_t i = 0; i < qcount; i++) {
@@ -346,9 +350,44 @@ static bool vkg__env_true(const char *name)
     return v && v[0] && strcmp(v, "0") != 0;
 }
 
-/* Creates the instance (with validation and a messenger when asked) into dev. */
+/* The simulated queue-family shape asked for, NULL for none: vkg_device_desc first, then
+ * the environment; "0" turns it off. */
+static const char *vkg__simulate_spec(const vkg_device_desc *desc)
+{
+    const char *spec = desc->simulate_families ? desc->simulate_families
+                                               : getenv("VKG_SIMULATE_FAMILIES");
+    return spec && spec[0] && strcmp(spec, "0") != 0 ? spec : NULL;
+}
+
+/* Checks that the simulation layer can be enabled with `spec`. */
+static vkg_result vkg__simulate_check(vkg_device *dev, const char *spec)
+{
+    vkg__family_spec parsed;
+    char why[256];
+    if (!vkg__family_spec_parse(spec, &parsed, why, sizeof why)) {
+        VKG__ERROR(&dev->host,
+                   "simulated queue families \"%s\" (vkg_device_desc.simulate_families or "
+                   "VKG_SIMULATE_FAMILIES): %s",
+                   spec, why);
+        return VKG_ERROR_INVALID_ARGUMENT;
+    }
+    if (!vkg__instance_has_layer(&dev->loader.vki, VKG__SIMULATE_LAYER)) {
+        VKG__ERROR(&dev->host,
+                   "simulated queue families were asked for, but the Vulkan loader finds no %s: "
+                   "install vkgraph (its layer manifest goes to share/vulkan/explicit_layer.d), "
+                   "or set VK_ADD_LAYER_PATH to the folder holding "
+                   "VkLayer_vkgraph_simulate_families.json (layer/ in a build tree)",
+                   VKG__SIMULATE_LAYER);
+        return VKG_ERROR_LAYER_NOT_PRESENT;
+    }
+    return VKG_SUCCESS;
+}
+
+/* Creates the instance (with validation and a messenger when asked, and the simulated queue
+ * families below validation when `simulate` names a shape) into dev. */
 static vkg_result vkg__instance_create(vkg_device *dev, const char *app_name, bool validation,
-                                       const char *const *user_exts, uint32_t user_ext_count)
+                                       const char *simulate, const char *const *user_exts,
+                                       uint32_t user_ext_count)
 {
     vkg__instance_table *vki = &dev->loader.vki;
     uint32_t loader_version = 0;
@@ -364,6 +403,10 @@ static vkg_result vkg__instance_create(vkg_device *dev, const char *app_name, bo
                    "package vulkan-validationlayers, or turn validation off",
                    VKG__VALIDATION_LAYER);
         return VKG_ERROR_LAYER_NOT_PRESENT;
+    }
+    if (simulate) {
+        vkg_result r = vkg__simulate_check(dev, simulate);
+        if (r != VKG_SUCCESS) return r;
     }
     bool debug_utils = vkg__instance_has_ext(vki, VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
     const char *exts[1 + VKG_MAX_INSTANCE_EXTENSIONS];
@@ -385,7 +428,12 @@ static vkg_result vkg__instance_create(vkg_device *dev, const char *app_name, bo
         }
         if (!debug_utils || strcmp(e, VK_EXT_DEBUG_UTILS_EXTENSION_NAME) != 0) exts[ext_count++] = e;
     }
-    const char *layers[] = {VKG__VALIDATION_LAYER};
+    /* The first layer is nearest the application: validation judges what the simulation
+     * presents, and the simulation alone talks to the driver. */
+    const char *layers[2];
+    uint32_t layer_count = 0;
+    if (validation) layers[layer_count++] = VKG__VALIDATION_LAYER;
+    if (simulate) layers[layer_count++] = VKG__SIMULATE_LAYER;
 
     VkApplicationInfo app = {
         .sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
@@ -413,18 +461,25 @@ static vkg_result vkg__instance_create(vkg_device *dev, const char *app_name, bo
         .pfnUserCallback = vkg__debug_callback,
         .pUserData = dev,
     };
-    VkInstanceCreateInfo ici = {
-        .sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
+    vkg__simulate_config simulate_config = {
+        .sType = VK_STRUCTURE_TYPE_LOADER_INSTANCE_CREATE_INFO,
         /* the messenger in pNext also reports problems inside vkCreateInstance itself */
         .pNext = debug_utils ? (const void *)&messenger : (validation ? &features : NULL),
+        .function = VKG__SIMULATE_CONFIG_FUNCTION,
+        .spec = simulate,
+    };
+    VkInstanceCreateInfo ici = {
+        .sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
+        .pNext = simulate ? &simulate_config : simulate_config.pNext,
         .pApplicationInfo = &app,
-        .enabledLayerCount = validation ? 1u : 0u,
+        .enabledLayerCount = layer_count,
         .ppEnabledLayerNames = layers,
         .enabledExtensionCount = ext_count,
         .ppEnabledExtensionNames = exts,
     };
     VkResult vr = vki->vkCreateInstance(&ici, dev->vkac, &dev->instance);
     if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkCreateInstance", "the vkgraph instance");
+    dev->families_simulated = simulate != NULL;
     if (!vkg__loader_load_instance(&dev->loader, dev->instance)) {
         VKG__ERROR(&dev->host, "the Vulkan loader lacks core 1.1 instance functions");
         return VKG_ERROR_LOADER;
@@ -456,6 +511,7 @@ static vkg_result vkg__enumerate(vkg_device *dev, VkPhysicalDevice *pds,
         memset(info, 0, sizeof *info);
         info->suitable = vkg__query_caps(vki, pds[i], &info->caps, info->why_unsuitable,
                                          sizeof info->why_unsuitable);
+        info->caps.families_simulated = dev->families_simulated;
         VkPhysicalDeviceDriverProperties driver = {
             .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES};
         VkPhysicalDeviceProperties2 props = {
@@ -518,7 +574,8 @@ vkg_result vkg_enumerate_devices(const vkg_device_desc *desc, vkg_physical_devic
     uint32_t n = VKG__MAX_PHYSICAL_DEVICES;
     if (!infos) r = VKG__OOM(&dev->host, "device enumeration");
     if (r == VKG_SUCCESS) r = vkg__loader_open(&dev->loader, &dev->host, desc->get_instance_proc_addr);
-    if (r == VKG_SUCCESS) r = vkg__instance_create(dev, desc->app_name, false, NULL, 0);
+    if (r == VKG_SUCCESS)
+        r = vkg__instance_create(dev, desc->app_name, false, vkg__simulate_spec(desc), NULL, 0);
     if (r == VKG_SUCCESS) r = vkg__enumerate(dev, pds, infos, &n);
     if (r == VKG_SUCCESS) {
         uint32_t copy = VKG__MIN(n, *count);
@@ -633,8 +690,8 @@ vkg_result vkg_device_create(const vkg_device_desc *desc, vkg_device **out_devic
 
     r = vkg__loader_open(&dev->loader, &dev->host, desc->get_instance_proc_addr);
     if (r == VKG_SUCCESS)
-        r = vkg__instance_create(dev, desc->app_name, validation, desc->instance_extensions,
-                                 desc->instance_extension_count);
+        r = vkg__instance_create(dev, desc->app_name, validation, vkg__simulate_spec(desc),
+                                 desc->instance_extensions, desc->instance_extension_count);
     VkPhysicalDevice pds[VKG__MAX_PHYSICAL_DEVICES];
     vkg_physical_device_info *infos = NULL;
     uint32_t n = VKG__MAX_PHYSICAL_DEVICES, pick = UINT32_MAX;

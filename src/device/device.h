@@ -71,6 +71,7 @@ typedef struct vkg__view_rec {
 struct vkg_device {
     vkg__host host;
     bool owns_device; /* created (true) or imported (false) */
+    bool families_simulated; /* VK_LAYER_VKGRAPH_simulate_families is enabled */
     vkg__loader loader;
     VkInstance instance;
     VkPhysicalDevice physical_device;
