@@ -1473,7 +1473,9 @@ typedef struct swapchain {
 static VkSurfaceFormatKHR pick_format(demo *d, swapchain *sc)
 {
     VkSurfaceFormatKHR f[64];
-    uint32_t n = 64;
+    uint32_t n = 0; /* count first, then at most what fits (the two-call idiom) */
+    sc->formats(d->vk.physical_device, sc->surface, &n, NULL);
+    n = n < 64 ? n : 64;
     VkResult vr = sc->formats(d->vk.physical_device, sc->surface, &n, f);
     if ((vr != VK_SUCCESS && vr != VK_INCOMPLETE) || n == 0)
         return (VkSurfaceFormatKHR){VK_FORMAT_B8G8R8A8_UNORM, VK_COLOR_SPACE_SRGB_NONLINEAR_KHR};
@@ -1514,7 +1516,9 @@ static int swapchain_create(demo *d, swapchain *sc, GLFWwindow *win)
     VkSurfaceFormatKHR sf = pick_format(d, sc);
     /* no vsync where the surface offers it: the demo measures; FIFO is always there */
     VkPresentModeKHR modes[16], mode = VK_PRESENT_MODE_FIFO_KHR;
-    uint32_t nm = 16;
+    uint32_t nm = 0;
+    sc->modes(d->vk.physical_device, sc->surface, &nm, NULL);
+    nm = nm < 16 ? nm : 16;
     if (sc->modes(d->vk.physical_device, sc->surface, &nm, modes) >= 0)
         for (uint32_t i = 0; i < nm; i++)
             if (modes[i] == VK_PRESENT_MODE_MAILBOX_KHR ||

@@ -502,8 +502,12 @@ static vkg_result vkg__enumerate(vkg_device *dev, VkPhysicalDevice *pds,
                                  vkg_physical_device_info *infos, uint32_t *count)
 {
     const vkg__instance_table *vki = &dev->loader.vki;
-    uint32_t n = *count;
-    VkResult vr = vki->vkEnumeratePhysicalDevices(dev->instance, &n, pds);
+    uint32_t n = 0;
+    VkResult vr = vki->vkEnumeratePhysicalDevices(dev->instance, &n, NULL);
+    if (vr != VK_SUCCESS)
+        return VKG__VK_FAIL(dev, vr, "vkEnumeratePhysicalDevices", "device enumeration");
+    n = VKG__MIN(n, *count);
+    vr = vki->vkEnumeratePhysicalDevices(dev->instance, &n, pds);
     if (vr != VK_SUCCESS && vr != VK_INCOMPLETE)
         return VKG__VK_FAIL(dev, vr, "vkEnumeratePhysicalDevices", "device enumeration");
     for (uint32_t i = 0; i < n; i++) {

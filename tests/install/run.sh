@@ -13,6 +13,11 @@ prefix=$scratch/prefix
 cmake --install "$build" --prefix "$prefix" >"$scratch/install.log"
 test -x "$prefix/bin/vkgraph"
 "$prefix/bin/vkgraph" version
+echo "== the simulated-families layer, found by the installed tool beside it"
+test -f "$prefix/share/vulkan/explicit_layer.d/VkLayer_vkgraph_simulate_families.json"
+devices=$(env -u VK_ADD_LAYER_PATH VKG_SIMULATE_FAMILIES=gct:1,t:1 "$prefix/bin/vkgraph" devices)
+[[ $devices == *SIMULATED* && $devices == *"1: transfer "* ]] ||
+    { echo "$devices"; echo "the installed layer did not simulate gct:1,t:1"; exit 1; }
 libdir=$(dirname "$(find "$prefix" -name vkgraph.pc)")/..
 export LD_LIBRARY_PATH=$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 
