@@ -48,14 +48,21 @@ static void open_real_loader(void)
     if (!real_gipa) exit(VKGT_SKIP);
 }
 
-static vkg_result create_with(int mode, bool validation, vkg_device **dev)
+static vkg_result create_simulating(int mode, bool validation, const char *simulate,
+                                    vkg_device **dev)
 {
     fake = mode;
     *dev = NULL;
     return vkg_device_create(&(vkg_device_desc){.get_instance_proc_addr = wrapped_gipa,
                                                 .validation = validation,
+                                                .simulate_families = simulate,
                                                 .logger = vkgt_logger()},
                              dev);
+}
+
+static vkg_result create_with(int mode, bool validation, vkg_device **dev)
+{
+    return create_simulating(mode, validation, "0", dev);
 }
 
 static void test_loader_without_functions(void **state)
@@ -78,6 +85,25 @@ static void test_validation_layer_missing(void **state)
     assert_null(dev);
     assert_true(vkgt_log_has("validation was requested but VK_LAYER_KHRONOS_validation is not installed",
                              "vulkan-validationlayers", NULL));
+}
+
+/* The simulated queue families asked for where the loader cannot find vkgraph's layer. */
+static void test_simulation_layer_missing(void **state)
+{
+    (void)state;
+    open_real_loader();
+    vkgt_log_clear();
+    vkg_device *dev;
+    /* without validation, which CTest turns on through the environment: its layer would be
+     * found missing first */
+    char *validation = getenv("VKG_VALIDATION") ? strdup(getenv("VKG_VALIDATION")) : NULL;
+    unsetenv("VKG_VALIDATION");
+    vkg_result r = create_simulating(FAKE_NO_LAYERS, false, "1", &dev);
+    if (validation) setenv("VKG_VALIDATION", validation, 1);
+    free(validation);
+    assert_int_equal(r, VKG_ERROR_LAYER_NOT_PRESENT);
+    assert_null(dev);
+    assert_true(vkgt_log_has("VK_LAYER_VKGRAPH_simulate_families", "VK_ADD_LAYER_PATH", NULL));
 }
 
 static void test_vulkan_call_fails(void **state)
@@ -147,6 +173,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loader_without_functions), cmocka_unit_test(test_validation_layer_missing),
+        cmocka_unit_test(test_simulation_layer_missing),
         cmocka_unit_test(test_vulkan_call_fails),        cmocka_unit_test(test_files),
         cmocka_unit_test(test_device_limits),
     };
