@@ -97,16 +97,10 @@ static void image_barrier(VkCommandBuffer cb, const struct VolkDeviceTable *t,
     t->vkCmdPipelineBarrier2(cb, &dep);
 }
 
-/* The compute family clears the image; ownership moves to the graphics family, which copies
- * it into the readback buffer. `with_release` false drops the release half. */
-static void handoff(rig *r, bool with_release)
+/* Records a clear of the whole image to VALUE (from undefined contents) into `cb`. */
+static void clear(rig *r, VkCommandBuffer cb)
 {
-    VkCommandBuffer producer = r->cmds[VKG_QUEUE_COMPUTE], consumer = r->cmds[VKG_QUEUE_GRAPHICS];
-    uint32_t from = r->vk.queues[VKG_QUEUE_COMPUTE].family;
-    uint32_t to = r->vk.queues[VKG_QUEUE_GRAPHICS].family;
-    assert_int_not_equal(from, to);
-
-    image_barrier(producer, r->t,
+    image_barrier(cb, r->t,
                   &(VkImageMemoryBarrier2){
                       .sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2,
                       .dstStageMask = VK_PIPELINE_STAGE_2_CLEAR_BIT,
@@ -118,8 +112,20 @@ static void handoff(rig *r, bool with_release)
                       .image = r->vimage,
                       .subresourceRange = whole});
     VkClearColorValue value = {.float32 = {VALUE}};
-    r->t->vkCmdClearColorImage(producer, r->vimage, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, &value, 1,
+    r->t->vkCmdClearColorImage(cb, r->vimage, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, &value, 1,
                                &whole);
+}
+
+/* The compute family clears the image; ownership moves to the graphics family, which copies
+ * it into the readback buffer. `with_release` false drops the release half. */
+static void handoff(rig *r, bool with_release)
+{
+    VkCommandBuffer producer = r->cmds[VKG_QUEUE_COMPUTE], consumer = r->cmds[VKG_QUEUE_GRAPHICS];
+    uint32_t from = r->vk.queues[VKG_QUEUE_COMPUTE].family;
+    uint32_t to = r->vk.queues[VKG_QUEUE_GRAPHICS].family;
+    assert_int_not_equal(from, to);
+
+    clear(r, producer);
     /* both halves name the same layouts, families and range; the release's destination and the
      * acquire's source scopes are left empty, as the spec has them ignored */
     VkImageMemoryBarrier2 transfer = {.sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2,
@@ -247,21 +253,8 @@ static void test_clear_on_transfer_family_is_reported(void **state)
     rig r;
     rig_open(&r);
     vkgt_log_clear();
-    VkCommandBuffer cb = r.cmds[VKG_QUEUE_TRANSFER];
-    image_barrier(cb, r.t,
-                  &(VkImageMemoryBarrier2){
-                      .sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2,
-                      .dstStageMask = VK_PIPELINE_STAGE_2_ALL_TRANSFER_BIT,
-                      .dstAccessMask = VK_ACCESS_2_TRANSFER_WRITE_BIT,
-                      .oldLayout = VK_IMAGE_LAYOUT_UNDEFINED,
-                      .newLayout = VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
-                      .srcQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED,
-                      .dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED,
-                      .image = r.vimage,
-                      .subresourceRange = whole});
-    VkClearColorValue value = {.float32 = {VALUE}};
     /* vkCmdClearColorImage needs a graphics or compute family; family 2 is transfer-only */
-    r.t->vkCmdClearColorImage(cb, r.vimage, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, &value, 1, &whole);
+    clear(&r, r.cmds[VKG_QUEUE_TRANSFER]);
     assert_true(vkgt_log_has("VUID-vkCmdClearColorImage-commandBuffer-cmdpool", NULL));
     rig_close(&r, false);
 }

@@ -57,7 +57,14 @@ typedef VkBool32(VKAPI_PTR *sim_PFN_xlib_support)(VkPhysicalDevice, uint32_t, vo
 typedef VkBool32(VKAPI_PTR *sim_PFN_xcb_support)(VkPhysicalDevice, uint32_t, void *, uint32_t);
 typedef VkBool32(VKAPI_PTR *sim_PFN_wayland_support)(VkPhysicalDevice, uint32_t, void *);
 
+/* Instances and devices sit on lists whose link and handle are each record's first fields. */
+typedef struct sim_node {
+    struct sim_node *next;
+    const void *handle; /* the VkInstance or VkDevice */
+} sim_node;
+
 typedef struct sim_instance {
+    sim_node node;
     VkInstance instance;
     vkg__family_spec spec;
     PFN_vkGetInstanceProcAddr gipa;
@@ -71,7 +78,6 @@ typedef struct sim_instance {
     sim_PFN_xcb_support GetXcbSupport;
     sim_PFN_wayland_support GetWaylandSupport;
     PFN_vkCreateDevice CreateDevice;
-    struct sim_instance *next;
 } sim_instance;
 
 typedef struct sim_physical {
@@ -97,6 +103,7 @@ typedef struct sim_pool {
 } sim_pool;
 
 typedef struct sim_device {
+    sim_node node;
     VkDevice device;
     uint32_t sim_family_count, real_family;
     VkQueue real_queue;
@@ -132,7 +139,6 @@ typedef struct sim_device {
     PFN_vkGetDeviceBufferMemoryRequirements GetDeviceBufferMemoryRequirements;
     PFN_vkGetDeviceImageMemoryRequirements GetDeviceImageMemoryRequirements;
     PFN_vkGetDeviceImageSparseMemoryRequirements GetDeviceImageSparseMemoryRequirements;
-    struct sim_device *next;
 } sim_device;
 
 /* Command buffer -> its device and the simulated family of its pool. */
@@ -146,10 +152,10 @@ typedef struct sim_cmd {
 
 static struct {
     pthread_mutex_t lock;
-    sim_instance *instances;
+    sim_node *instances;
     sim_physical *physicals;
     uint32_t physical_count, physical_cap;
-    sim_device *devices;
+    sim_node *devices;
     sim_cmd *cmds;
     uint32_t cmd_cap, cmd_used; /* used counts tombstones too */
 } sim = {.lock = PTHREAD_MUTEX_INITIALIZER};
@@ -166,13 +172,38 @@ static bool sim_grow(void **array, uint32_t *cap, uint32_t need, size_t elem)
     return true;
 }
 
-static sim_instance *sim_instance_of(VkInstance instance)
+static sim_node *sim_list_find(sim_node *const *head, const void *handle)
 {
     pthread_mutex_lock(&sim.lock);
-    sim_instance *i = sim.instances;
-    while (i && i->instance != instance) i = i->next;
+    sim_node *n = *head;
+    while (n && n->handle != handle) n = n->next;
     pthread_mutex_unlock(&sim.lock);
-    return i;
+    return n;
+}
+
+static void sim_list_push(sim_node **head, sim_node *node, const void *handle)
+{
+    node->handle = handle;
+    pthread_mutex_lock(&sim.lock);
+    node->next = *head;
+    *head = node;
+    pthread_mutex_unlock(&sim.lock);
+}
+
+static void sim_list_remove(sim_node **head, const sim_node *node)
+{
+    pthread_mutex_lock(&sim.lock);
+    for (sim_node **p = head; *p; p = &(*p)->next)
+        if (*p == node) {
+            *p = node->next;
+            break;
+        }
+    pthread_mutex_unlock(&sim.lock);
+}
+
+static sim_instance *sim_instance_of(VkInstance instance)
+{
+    return (sim_instance *)sim_list_find(&sim.instances, instance);
 }
 
 /* Copies the physical device's record (the record array may move). */
@@ -191,11 +222,7 @@ static bool sim_physical_of(VkPhysicalDevice pd, sim_physical *out)
 
 static sim_device *sim_device_of(VkDevice device)
 {
-    pthread_mutex_lock(&sim.lock);
-    sim_device *d = sim.devices;
-    while (d && d->device != device) d = d->next;
-    pthread_mutex_unlock(&sim.lock);
-    return d;
+    return (sim_device *)sim_list_find(&sim.devices, device);
 }
 
 static uint32_t sim_cmd_slot(VkCommandBuffer cb)
@@ -444,10 +471,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL sim_CreateInstance(const VkInstanceCreateI
     SIM_LOAD(GetWaylandSupport, "vkGetPhysicalDeviceWaylandPresentationSupportKHR");
     SIM_LOAD(CreateDevice, "vkCreateDevice");
 #undef SIM_LOAD
-    pthread_mutex_lock(&sim.lock);
-    inst->next = sim.instances;
-    sim.instances = inst;
-    pthread_mutex_unlock(&sim.lock);
+    sim_list_push(&sim.instances, &inst->node, *out);
     return VK_SUCCESS;
 }
 
@@ -456,12 +480,8 @@ static VKAPI_ATTR void VKAPI_CALL sim_DestroyInstance(VkInstance instance,
 {
     sim_instance *inst = sim_instance_of(instance);
     if (!inst) return;
+    sim_list_remove(&sim.instances, &inst->node);
     pthread_mutex_lock(&sim.lock);
-    for (sim_instance **p = &sim.instances; *p; p = &(*p)->next)
-        if (*p == inst) {
-            *p = inst->next;
-            break;
-        }
     uint32_t kept = 0;
     for (uint32_t i = 0; i < sim.physical_count; i++)
         if (sim.physicals[i].inst != inst) sim.physicals[kept++] = sim.physicals[i];
@@ -770,10 +790,7 @@ static VKAPI_ATTR VkResult VKAPI_CALL sim_CreateDevice(VkPhysicalDevice pd,
             loader->u.pfnSetDeviceLoaderData(*out, s);
         }
     }
-    pthread_mutex_lock(&sim.lock);
-    d->next = sim.devices;
-    sim.devices = d;
-    pthread_mutex_unlock(&sim.lock);
+    sim_list_push(&sim.devices, &d->node, *out);
     return VK_SUCCESS;
 }
 
@@ -782,12 +799,8 @@ static VKAPI_ATTR void VKAPI_CALL sim_DestroyDevice(VkDevice device,
 {
     sim_device *d = sim_device_of(device);
     if (!d) return;
+    sim_list_remove(&sim.devices, &d->node);
     pthread_mutex_lock(&sim.lock);
-    for (sim_device **p = &sim.devices; *p; p = &(*p)->next)
-        if (*p == d) {
-            *p = d->next;
-            break;
-        }
     sim_cmd_forget(d, VK_NULL_HANDLE);
     pthread_mutex_unlock(&sim.lock);
     d->DestroyDevice(device, alloc);
