@@ -1119,17 +1119,31 @@ static VKAPI_ATTR void VKAPI_CALL sim_GetDeviceBufferMemoryRequirements(
     d->GetDeviceBufferMemoryRequirements(device, &real, reqs);
 }
 
+/* An image memory-requirement query as the driver sees it. */
+typedef struct sim_image_query {
+    VkImageCreateInfo ci;
+    VkDeviceImageMemoryRequirements info;
+    uint32_t storage[VKG__FAMILY_SPEC_MAX_FAMILIES];
+} sim_image_query;
+
+static const VkDeviceImageMemoryRequirements *
+sim_image_query_rewrite(const sim_device *d, const VkDeviceImageMemoryRequirements *in,
+                        sim_image_query *q)
+{
+    q->ci = *in->pCreateInfo;
+    sim_rewrite_sharing(d, &q->ci.sharingMode, &q->ci.queueFamilyIndexCount,
+                        &q->ci.pQueueFamilyIndices, q->storage, SIM_COUNT(q->storage));
+    q->info = *in;
+    q->info.pCreateInfo = &q->ci;
+    return &q->info;
+}
+
 static VKAPI_ATTR void VKAPI_CALL sim_GetDeviceImageMemoryRequirements(
     VkDevice device, const VkDeviceImageMemoryRequirements *info, VkMemoryRequirements2 *reqs)
 {
     sim_device *d = sim_device_of(device);
-    VkImageCreateInfo ci = *info->pCreateInfo;
-    uint32_t storage[VKG__FAMILY_SPEC_MAX_FAMILIES];
-    sim_rewrite_sharing(d, &ci.sharingMode, &ci.queueFamilyIndexCount, &ci.pQueueFamilyIndices,
-                        storage, SIM_COUNT(storage));
-    VkDeviceImageMemoryRequirements real = *info;
-    real.pCreateInfo = &ci;
-    d->GetDeviceImageMemoryRequirements(device, &real, reqs);
+    sim_image_query q;
+    d->GetDeviceImageMemoryRequirements(device, sim_image_query_rewrite(d, info, &q), reqs);
 }
 
 static VKAPI_ATTR void VKAPI_CALL sim_GetDeviceImageSparseMemoryRequirements(
@@ -1137,13 +1151,9 @@ static VKAPI_ATTR void VKAPI_CALL sim_GetDeviceImageSparseMemoryRequirements(
     VkSparseImageMemoryRequirements2 *reqs)
 {
     sim_device *d = sim_device_of(device);
-    VkImageCreateInfo ci = *info->pCreateInfo;
-    uint32_t storage[VKG__FAMILY_SPEC_MAX_FAMILIES];
-    sim_rewrite_sharing(d, &ci.sharingMode, &ci.queueFamilyIndexCount, &ci.pQueueFamilyIndices,
-                        storage, SIM_COUNT(storage));
-    VkDeviceImageMemoryRequirements real = *info;
-    real.pCreateInfo = &ci;
-    d->GetDeviceImageSparseMemoryRequirements(device, &real, count, reqs);
+    sim_image_query q;
+    d->GetDeviceImageSparseMemoryRequirements(device, sim_image_query_rewrite(d, info, &q), count,
+                                              reqs);
 }
 
 /* ------------------------------------------------------------------------------------------
