@@ -369,6 +369,82 @@ static bool barrier_needed(checker *c, const vkg_plan_pass *p, const vkg_plan_ba
     return false;
 }
 
+/* Where a barrier is recorded: the plan pass it precedes (pre) or follows (post), with
+ * prologues (before every pass of their submission) and event barriers placed by their pass. */
+typedef struct half {
+    uint32_t index;
+    int queue;
+    int order; /* 2 * pass (pre), 2 * pass + 1 (post), 2 * first pass - 1 (prologue) */
+} half;
+
+static bool same_transfer(const vkg_plan_barrier *a, const vkg_plan_barrier *b)
+{
+    return a->resource == b->resource && a->base_mip == b->base_mip &&
+           a->mip_count == b->mip_count && a->base_layer == b->base_layer &&
+           a->layer_count == b->layer_count && a->offset == b->offset && a->size == b->size &&
+           a->src_family == b->src_family && a->dst_family == b->dst_family &&
+           a->old_layout == b->old_layout && a->new_layout == b->new_layout;
+}
+
+/* Transfer halves alternate per (range, families, layouts): release on a queue of the source
+ * family, then its acquire, then maybe another release... — every acquire has exactly one
+ * release with the same range, families and layouts before it, and every release is
+ * acquired (the spec requires the two halves to match; the validation layer matches them
+ * exactly). */
+static bool check_transfer_pairs(checker *c)
+{
+    const vkg_plan_info *in = c->in;
+    half *h = calloc(in->barrier_count + 1, sizeof *h);
+    for (uint32_t i = 0; i < in->barrier_count; i++) h[i] = (half){i, -1, -2};
+    for (uint32_t k = 0; k < in->pass_count; k++) {
+        const vkg_plan_pass *p = &in->passes[k];
+        for (uint32_t i = 0; i < p->barrier_count; i++)
+            h[p->first_barrier + i] = (half){p->first_barrier + i, (int)p->queue, 2 * (int)k};
+        for (uint32_t i = 0; i < p->post_count; i++)
+            h[p->first_post + i] = (half){p->first_post + i, (int)p->queue, 2 * (int)k + 1};
+    }
+    for (uint32_t s = 0; s < in->submission_count; s++) {
+        const vkg_plan_submission *sub = &in->submissions[s];
+        int first = sub->pass_count ? (int)in->queue_passes[sub->first_pass] : 0;
+        for (uint32_t i = 0; i < sub->prologue_count; i++)
+            h[sub->first_prologue + i] =
+                (half){sub->first_prologue + i, (int)sub->queue, 2 * first - 1};
+    }
+    const uint32_t halves = VKG_BARRIER_RELEASE | VKG_BARRIER_ACQUIRE;
+    for (uint32_t i = 0; i < in->barrier_count && !c->failed; i++) {
+        const vkg_plan_barrier *b = &in->barriers[i];
+        if (!(b->flags & halves)) continue;
+        bool acquire = b->flags & VKG_BARRIER_ACQUIRE;
+        /* the nearest half of the same transfer before this one, and after it */
+        int before = -1, after = -1;
+        bool tie = false;
+        for (uint32_t j = 0; j < in->barrier_count; j++) {
+            if (j == i || !(in->barriers[j].flags & halves) || !same_transfer(b, &in->barriers[j]))
+                continue;
+            tie |= h[j].order == h[i].order;
+            if (h[j].order < h[i].order && (before < 0 || h[j].order > h[before].order))
+                before = (int)j;
+            if (h[j].order > h[i].order && (after < 0 || h[j].order < h[after].order))
+                after = (int)j;
+        }
+        const char *what = NULL;
+        if (tie)
+            what = "is recorded twice at one place";
+        else if (acquire && (before < 0 || !(in->barriers[before].flags & VKG_BARRIER_RELEASE)))
+            what = "has no release with the same range, families and layouts before it";
+        else if (!acquire && (after < 0 || !(in->barriers[after].flags & VKG_BARRIER_ACQUIRE)))
+            what = "is never acquired with the same range, families and layouts";
+        else if (!acquire && h[i].queue >= 0 && in->queues[h[i].queue].family != b->src_family)
+            what = "is recorded on a queue of another family than its source";
+        if (what)
+            fail(c, "%s of \"%s\" (families %u -> %u, %s) %s", acquire ? "acquire" : "release",
+                 rname(c, b->resource), b->src_family, b->dst_family,
+                 in->resources[b->resource].is_image ? "image" : "buffer", what);
+    }
+    free(h);
+    return !c->failed;
+}
+
 bool vkgt_check_plan(const vkg_plan *plan, char *why, size_t why_size)
 {
     vkg_plan_info info;
@@ -654,6 +730,7 @@ bool vkgt_check_plan_info(const vkg_plan_info *in, char *why, size_t why_size)
                 fail(c, "\"%s\" reuses the memory of \"%s\" without an aliasing barrier "
                      "waiting for its last use", l->name, e->name);
         }
+    if (!c->failed) check_transfer_pairs(c);
     for (uint32_t i = 0; i < in->barrier_count; i++) free(captured[i]);
     free(captured);
     for (uint32_t ri = 0; ri < in->resource_count; ri++) free(c->units[ri]);

@@ -76,6 +76,16 @@ typedef struct vkg__touch {
 typedef struct vkg__pbar {
     vkg_plan_barrier b;
     uint32_t slot;
+    /* the slot of the other half of an ownership transfer, VKG__NO_INDEX for a barrier of
+     * its own: halves merge only with halves whose partners sit in the same slot, so a
+     * release and its acquire always cover the same range (the spec requires identical
+     * ranges, families and layouts; the validation layer matches them exactly) */
+    uint32_t partner;
+    uint32_t seq; /* push order, for a stable sort */
+    /* the other half's scope that differs from this one's (the release's source, the
+     * acquire's destination): halves merge only where the other halves merge too */
+    VkPipelineStageFlags2 other_stage;
+    VkAccessFlags2 other_access;
 } vkg__pbar;
 
 typedef struct vkg__pwait {
@@ -901,12 +911,29 @@ static vkg_result vkg__place_transients(vkg__ctx *c, const vkg_compile_desc *cd,
 /* ------------------------------------------------------------------------------------------
  * Synchronization sweep
  * ---------------------------------------------------------------------------------------- */
-static void vkg__push_bar(vkg__ctx *c, uint32_t slot, const vkg_plan_barrier *b)
+static void vkg__push_half(vkg__ctx *c, uint32_t slot, const vkg_plan_barrier *b,
+                           uint32_t partner, VkPipelineStageFlags2 other_stage,
+                           VkAccessFlags2 other_access)
 {
     if (!vkg__agrow(c, (void **)&c->bars, &c->bar_cap, c->bar_count + 1, sizeof *c->bars)) return;
-    c->bars[c->bar_count].b = *b;
-    c->bars[c->bar_count].slot = slot;
+    c->bars[c->bar_count] = (vkg__pbar){.b = *b, .slot = slot, .partner = partner,
+                                        .seq = c->bar_count, .other_stage = other_stage,
+                                        .other_access = other_access};
     c->bar_count++;
+}
+
+static void vkg__push_bar(vkg__ctx *c, uint32_t slot, const vkg_plan_barrier *b)
+{
+    vkg__push_half(c, slot, b, VKG__NO_INDEX, 0, 0);
+}
+
+/* One queue-family ownership transfer: its release in `rel_slot`, its acquire in
+ * `acq_slot`, both from the same record (same range, families and layouts). */
+static void vkg__push_transfer(vkg__ctx *c, uint32_t rel_slot, const vkg_plan_barrier *rel,
+                               uint32_t acq_slot, const vkg_plan_barrier *acq)
+{
+    vkg__push_half(c, rel_slot, rel, acq_slot, acq->dst_stage, acq->dst_access);
+    vkg__push_half(c, acq_slot, acq, rel_slot, rel->src_stage, rel->src_access);
 }
 
 static void vkg__push_wait(vkg__ctx *c, uint32_t k, uint32_t qa, uint32_t point,
@@ -1127,14 +1154,13 @@ static void vkg__sync_sub(vkg__ctx *c, uint32_t k, const vkg__touch *t, vkg__sub
             rel.flags = flags | VKG_BARRIER_RELEASE;
             uint32_t slot = s->last_pass == VKG__NO_INDEX ? 2 * c->n + s->owner
                                                           : 2 * s->last_pass + 1;
-            vkg__push_bar(c, slot, &rel);
             vkg__push_wait(c, k, s->owner, s->last_pass, ds);
             b.src_stage = ds; /* chains with the semaphore wait's stage mask */
             b.src_access = VK_ACCESS_2_NONE;
             b.src_family = rel.src_family;
             b.dst_family = rel.dst_family;
             b.flags = flags | VKG_BARRIER_ACQUIRE;
-            vkg__push_bar(c, 2 * k, &b);
+            vkg__push_transfer(c, slot, &rel, 2 * k, &b);
         } else {
             /* undefined contents, or another queue of the same family: no transfer; order
              * after the other queue's accesses */
@@ -1359,17 +1385,47 @@ static bool vkg__same_params(const vkg_plan_barrier *a, const vkg_plan_barrier *
            a->dst_family == b->dst_family && a->flags == b->flags && a->event == b->event;
 }
 
+/* Two barriers of a slot may merge: equal parameters, and for transfer halves the other
+ * halves in one slot too (where they merge the same way, having been pushed in the same
+ * order). */
+static bool vkg__may_merge(const vkg__pbar *a, const vkg__pbar *b)
+{
+    return a->partner == b->partner && a->other_stage == b->other_stage &&
+           a->other_access == b->other_access && vkg__same_params(&a->b, &b->b);
+}
+
+/* Within a slot: barriers of their own first, then transfer halves grouped by the slot of
+ * their other halves, each group in push order — the same order its other halves have in
+ * their slot, so both merge alike. */
+static int vkg__half_order(const void *pa, const void *pb)
+{
+    const vkg__pbar *a = pa, *b = pb;
+    uint32_t ka = a->partner == VKG__NO_INDEX ? 0 : a->partner + 1;
+    uint32_t kb = b->partner == VKG__NO_INDEX ? 0 : b->partner + 1;
+    if (ka != kb) return ka < kb ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static void vkg__group_halves(vkg__pbar *v, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (v[i].partner != VKG__NO_INDEX) {
+            qsort(v, n, sizeof *v, vkg__half_order);
+            return;
+        }
+}
+
 /* Merges a slot's barriers: adjacent layers of one mip, then equal layer spans of adjacent
  * mips, then adjacent buffer ranges. Input order is use -> mip -> layer, so greedy is
  * enough for the rectangles passes declare. Returns the new count. */
-static uint32_t vkg__merge(vkg_plan_barrier *v, uint32_t n, const vkg__gres *res)
+static uint32_t vkg__merge(vkg__pbar *pv, uint32_t n, const vkg__gres *res)
 {
     if (n < 2) return n;
     uint32_t o = 0;
     for (uint32_t i = 1; i < n; i++) {
-        vkg_plan_barrier *a = &v[o], *b = &v[i];
+        vkg_plan_barrier *a = &pv[o].b, *b = &pv[i].b;
         bool merged = false;
-        if (vkg__same_params(a, b)) {
+        if (vkg__may_merge(&pv[o], &pv[i])) {
             if (res[a->resource].is_image) {
                 merged = a->mip_count == 1 && b->mip_count == 1 && a->base_mip == b->base_mip &&
                          b->base_layer == a->base_layer + a->layer_count;
@@ -1379,17 +1435,17 @@ static uint32_t vkg__merge(vkg_plan_barrier *v, uint32_t n, const vkg__gres *res
                 if (merged) a->size += b->size;
             }
         }
-        if (!merged) v[++o] = *b;
+        if (!merged) pv[++o] = pv[i];
     }
     n = o + 1;
     o = 0;
     for (uint32_t i = 1; i < n; i++) {
-        vkg_plan_barrier *a = &v[o], *b = &v[i];
-        bool merged = res[a->resource].is_image && vkg__same_params(a, b) &&
+        vkg_plan_barrier *a = &pv[o].b, *b = &pv[i].b;
+        bool merged = res[a->resource].is_image && vkg__may_merge(&pv[o], &pv[i]) &&
                       a->base_layer == b->base_layer && a->layer_count == b->layer_count &&
                       b->base_mip == a->base_mip + a->mip_count;
         if (merged) a->mip_count += b->mip_count;
-        else v[++o] = *b;
+        else pv[++o] = pv[i];
     }
     return o + 1;
 }
@@ -1414,7 +1470,7 @@ static vkg_result vkg__assemble(vkg__ctx *c, vkg_plan *plan, const uint8_t *live
     /* barriers: stable counting sort by slot, then merge within each slot */
     uint32_t nslots = 2 * n + VKG_QUEUE_ROLE_COUNT + c->event_count;
     uint32_t *start = vkg__arena_calloc(c->A, nslots + 1, sizeof(uint32_t));
-    vkg_plan_barrier *sorted = VKG__ARENA_NEW(c->A, vkg_plan_barrier, c->bar_count + 1);
+    vkg__pbar *sorted = VKG__ARENA_NEW(c->A, vkg__pbar, c->bar_count + 1);
     if (!start || !sorted || !info->name) return VKG__OOM(&g->host, "the plan");
     for (uint32_t i = 0; i < c->bar_count; i++) start[c->bars[i].slot + 1]++;
     for (uint32_t s = 0; s < nslots; s++) start[s + 1] += start[s];
@@ -1422,7 +1478,7 @@ static vkg_result vkg__assemble(vkg__ctx *c, vkg_plan *plan, const uint8_t *live
         uint32_t *fill = vkg__arena_alloc(c->A, sizeof(uint32_t) * (nslots + 1), 4);
         if (!fill) return VKG__OOM(&g->host, "compile scratch");
         memcpy(fill, start, sizeof(uint32_t) * (nslots + 1));
-        for (uint32_t i = 0; i < c->bar_count; i++) sorted[fill[c->bars[i].slot]++] = c->bars[i].b;
+        for (uint32_t i = 0; i < c->bar_count; i++) sorted[fill[c->bars[i].slot]++] = c->bars[i];
     }
     vkg_plan_barrier *bars = VKG__ARENA_NEW(P, vkg_plan_barrier, c->bar_count + 1);
     uint32_t *slot_first = vkg__arena_alloc(c->A, sizeof(uint32_t) * (nslots + 1), 4);
@@ -1430,9 +1486,9 @@ static vkg_result vkg__assemble(vkg__ctx *c, vkg_plan *plan, const uint8_t *live
     if (!bars || !slot_first || !slot_count) return VKG__OOM(&g->host, "the plan");
     uint32_t nb = 0;
     for (uint32_t s = 0; s < nslots; s++) {
-        uint32_t cnt = start[s + 1] - start[s];
-        memcpy(&bars[nb], &sorted[start[s]], sizeof *bars * cnt);
-        cnt = vkg__merge(&bars[nb], cnt, g->res);
+        vkg__group_halves(&sorted[start[s]], start[s + 1] - start[s]);
+        uint32_t cnt = vkg__merge(&sorted[start[s]], start[s + 1] - start[s], g->res);
+        for (uint32_t i = 0; i < cnt; i++) bars[nb + i] = sorted[start[s] + i].b;
         slot_first[s] = nb;
         slot_count[s] = cnt;
         nb += cnt;
