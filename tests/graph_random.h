@@ -12,6 +12,10 @@ typedef struct vkgt_random_graph_desc {
     bool allow_imported;
     uint32_t max_mips, max_layers;
     bool valid; /* never read a transient before writing it (every graph compiles) */
+    /* copy into depth images only on the graphics role: Vulkan copies buffers into depth
+     * only on graphics families, and a transfer or compute role may have a family of its own
+     * (graphs that run on a device) */
+    bool depth_copies_on_graphics;
 } vkgt_random_graph_desc;
 
 static void vkgt_quiet_log(void *user, vkg_log_level level, const char *file, int line,
@@ -27,7 +31,7 @@ static uint32_t vkgt_rand(uint64_t *s, uint32_t n)
 
 /* Picks an access valid for the resource and role; false when none fits. */
 static bool vkgt_pick_access(uint64_t *s, bool is_image, VkFormat fmt, vkg_queue_role role,
-                             vkg_access *out)
+                             bool depth_copies_on_graphics, vkg_access *out)
 {
     vkg_access ok[VKG_ACCESS_COUNT];
     uint32_t n = 0;
@@ -41,6 +45,10 @@ static bool vkgt_pick_access(uint64_t *s, bool is_image, VkFormat fmt, vkg_queue
         if (is_image && a->aspect == VK_IMAGE_ASPECT_DEPTH_BIT && !(aspect & VK_IMAGE_ASPECT_DEPTH_BIT)) continue;
         if (is_image && (aspect & VK_IMAGE_ASPECT_DEPTH_BIT) &&
             (a->access & (VK_ACCESS_2_SHADER_STORAGE_READ_BIT | VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT)))
+            continue;
+        if (depth_copies_on_graphics && is_image && (aspect & VK_IMAGE_ASPECT_DEPTH_BIT) &&
+            role != VKG_QUEUE_GRAPHICS &&
+            a->write && (a->stage & VK_PIPELINE_STAGE_2_ALL_TRANSFER_BIT))
             continue;
         ok[n++] = (vkg_access)i;
     }
@@ -78,7 +86,7 @@ static void vkgt_random_graph(vkg_graph *g, uint64_t *s, const vkgt_random_graph
             layers[i] = 1 + vkgt_rand(s, d->max_layers);
             if (imported && vkgt_rand(s, 3)) {
                 st.queue = (vkg_queue_role)vkgt_rand(s, 3);
-                if (!vkgt_pick_access(s, true, fmt[i], st.queue, &st.access)) st.access = 0;
+                if (!vkgt_pick_access(s, true, fmt[i], st.queue, d->depth_copies_on_graphics, &st.access)) st.access = 0;
             }
             written[i] = calloc(mips[i] * layers[i], 1);
             vkg_result r = vkg_graph_image(g, &(vkg_graph_image_desc){
@@ -90,7 +98,7 @@ static void vkgt_random_graph(vkg_graph *g, uint64_t *s, const vkgt_random_graph
             written[i] = calloc(units[i], 1);
             if (imported && vkgt_rand(s, 3)) {
                 st.queue = (vkg_queue_role)vkgt_rand(s, 3);
-                if (!vkgt_pick_access(s, false, 0, st.queue, &st.access)) st.access = 0;
+                if (!vkgt_pick_access(s, false, 0, st.queue, d->depth_copies_on_graphics, &st.access)) st.access = 0;
             }
             vkg_result r = vkg_graph_buffer(g, &(vkg_graph_buffer_desc){
                 .name = name, .size = 16u * units[i], .imported = imported, .state = st,
@@ -111,7 +119,7 @@ static void vkgt_random_graph(vkg_graph *g, uint64_t *s, const vkgt_random_graph
                 vkg_use *x = &uses[k];
                 memset(x, 0, sizeof *x);
                 x->resource = res[ri];
-                if (!vkgt_pick_access(s, is_img[ri], fmt[ri], role, &x->access)) continue;
+                if (!vkgt_pick_access(s, is_img[ri], fmt[ri], role, d->depth_copies_on_graphics, &x->access)) continue;
                 if (is_img[ri]) {
                     x->base_mip = vkgt_rand(s, mips[ri]);
                     x->mip_count = 1 + vkgt_rand(s, mips[ri] - x->base_mip);
@@ -143,7 +151,7 @@ static void vkgt_random_graph(vkg_graph *g, uint64_t *s, const vkgt_random_graph
                     vkg_access wa;
                     bool found = false;
                     for (int t = 0; t < 16 && !found; t++)
-                        found = vkgt_pick_access(s, is_img[ri], fmt[ri], role, &wa) &&
+                        found = vkgt_pick_access(s, is_img[ri], fmt[ri], role, d->depth_copies_on_graphics, &wa) &&
                                 vkg_access_get(wa)->write &&
                                 !(vkg_access_get(wa)->access & (VK_ACCESS_2_SHADER_STORAGE_READ_BIT |
                                   VK_ACCESS_2_COLOR_ATTACHMENT_READ_BIT |

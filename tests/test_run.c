@@ -40,7 +40,7 @@ static void test_random_graphs_verify(void **state)
     uint64_t values = 0, ops = 0;
     vkgt_random_graph_desc rd = {.max_resources = 6, .max_passes = 8, .max_uses = 4,
                                  .allow_imported = true, .max_mips = 3, .max_layers = 2,
-                                 .valid = true};
+                                 .valid = true, .depth_copies_on_graphics = true};
     for (uint64_t seed = 1; ran < want && seed < 4u * want; seed++) {
         uint64_t s = seed * 0x9E3779B97F4A7C15ull;
         vkg_graph *g = NULL;

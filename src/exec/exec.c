@@ -153,6 +153,17 @@ typedef struct vkg__real {
     VkSemaphoreSubmitInfo *waits;
     uint32_t wait_cap;
     VkSemaphoreSubmitInfo *signals; /* the timeline, then bindings' signal semaphores */
+    /* runtime ownership (vkg__fixups): releases of imported subresources that another
+     * family than the plan assumed owns, per device queue, recorded and submitted before
+     * the plan; the plan's first use acquires them */
+    VkCommandBuffer fix_cmd[VKG_QUEUE_ROLE_COUNT];
+    VkImageMemoryBarrier2 *fix_ib;
+    VkBufferMemoryBarrier2 *fix_bb;
+    uint8_t *fix_idq, *fix_bdq; /* device queue of each release */
+    uint32_t fix_ni, fix_nb;
+    uint64_t fix_wait[VKG_QUEUE_ROLE_COUNT][VKG_QUEUE_ROLE_COUNT]; /* [release dq][last-use dq] */
+    uint64_t fix_value[VKG_QUEUE_ROLE_COUNT]; /* this execution's release submission, 0 none */
+    bool *fix_need; /* [plan submission * VKG_QUEUE_ROLE_COUNT + release dq] */
 } vkg__real;
 
 typedef struct vkg__slot {
@@ -443,6 +454,14 @@ static void vkg__real_destroy(vkg_executor *ex, vkg__real *x)
                     dev->device,
                     ex->slots[x->slot].pools[x->chunks[c].thread * VKG_QUEUE_ROLE_COUNT + x->chunks[c].dq],
                     1, &x->chunks[c].cmd);
+    for (uint32_t q = 0; q < VKG_QUEUE_ROLE_COUNT; q++)
+        if (x->fix_cmd[q])
+            dev->vk.vkFreeCommandBuffers(dev->device, ex->slots[x->slot].pools[q], 1, &x->fix_cmd[q]);
+    vkg__free(&ex->host, x->fix_ib);
+    vkg__free(&ex->host, x->fix_bb);
+    vkg__free(&ex->host, x->fix_idq);
+    vkg__free(&ex->host, x->fix_bdq);
+    vkg__free(&ex->host, x->fix_need);
     if (x->scratch)
         for (uint32_t t = 0; t < ex->threads; t++) {
             vkg__free(&ex->host, x->scratch[t].ib);
@@ -722,7 +741,7 @@ static vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_
     for (uint32_t k = 0; k < in->pass_count; k++)
         if (in->passes[k].wait_event_count + 1 > deps) deps = in->passes[k].wait_event_count + 1;
     waits += in->wait_count + in->barrier_count + in->resource_count +
-             in->heap_count * VKG_QUEUE_ROLE_COUNT;
+             in->heap_count * VKG_QUEUE_ROLE_COUNT + 2 * VKG_QUEUE_ROLE_COUNT;
     x->bar_cap = bars;
     x->dep_cap = deps;
     x->wait_cap = waits;
@@ -780,6 +799,24 @@ static vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_
             }
         }
         x->first_import_bar[in->submission_count] = nib;
+    }
+    x->fix_ib = vkg__calloc(&ex->host, bars, sizeof *x->fix_ib);
+    x->fix_bb = vkg__calloc(&ex->host, bars, sizeof *x->fix_bb);
+    x->fix_idq = vkg__calloc(&ex->host, bars, sizeof *x->fix_idq);
+    x->fix_bdq = vkg__calloc(&ex->host, bars, sizeof *x->fix_bdq);
+    x->fix_need = vkg__calloc(&ex->host, (size_t)in->submission_count * VKG_QUEUE_ROLE_COUNT + 1,
+                              sizeof *x->fix_need);
+    ok = ok && x->fix_ib && x->fix_bb && x->fix_idq && x->fix_bdq && x->fix_need;
+    for (uint32_t q = 0; q < dev->dq_count && ok && r == VKG_SUCCESS && x->import_count; q++) {
+        VkCommandBufferAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+                                          .commandPool = slot->pools[q], /* thread 0's */
+                                          .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+                                          .commandBufferCount = 1};
+        VkResult vr = dev->vk.vkAllocateCommandBuffers(dev->device, &ai, &x->fix_cmd[q]);
+        if (vr != VK_SUCCESS) {
+            x->fix_cmd[q] = VK_NULL_HANDLE;
+            r = VKG__VK_FAIL(dev, vr, "vkAllocateCommandBuffers", in->name);
+        }
     }
     if (r == VKG_SUCCESS && !ok) r = VKG__OOM(&ex->host, "recording scratch");
     if (r == VKG_SUCCESS) {
@@ -963,6 +1000,51 @@ static void vkg__emit(vkg__real *x, vkg__batch *bt, const vkg_plan_barrier *b,
     }
 }
 
+/* Runtime ownership. A plan assumes each imported resource is owned by the family of the
+ * queue role its declared state names (or, undeclared, by the family of its first use). The
+ * tracked state says who really used it last; where that is another family and the contents
+ * matter, the executor moves ownership itself: a release recorded on a queue of the owning
+ * family (vkg__fixups, submitted before the plan after the last use's ticket) and the acquire
+ * in the plan's first use, with a semaphore between them. Both halves come from the same
+ * decision on the same tracked state, per subresource, so they always match. */
+typedef enum vkg__import_kind {
+    VKG__IMPORT_PLANNED, /* the tracked owner is the one the plan assumed */
+    VKG__IMPORT_SKIP,    /* a planned release that the actual owner makes instead */
+    VKG__IMPORT_LOCAL,   /* no transfer: the actual owner is the user's family, or the use
+                            discards the contents */
+    VKG__IMPORT_ACQUIRE, /* acquire from the actual owner, which releases in a fixup */
+} vkg__import_kind;
+
+static bool vkg__track_defined(const vkg__track *t)
+{
+    return t->write_stage || t->read_stage || t->layout != VK_IMAGE_LAYOUT_UNDEFINED;
+}
+
+/* How the IMPORTED plan barrier `pb`, recorded on a queue of `family`, meets the tracked
+ * state `t` of one of its subresources; *dst: the family that uses it. */
+static vkg__import_kind vkg__import_kind_of(const vkg_plan_barrier *pb, const vkg__track *t,
+                                            uint32_t family, uint32_t *dst)
+{
+    bool halves = pb->flags & (VKG_BARRIER_RELEASE | VKG_BARRIER_ACQUIRE);
+    uint32_t expect = halves ? pb->src_family : family;
+    *dst = halves ? pb->dst_family : family;
+    if (!vkg__track_defined(t) || t->family == VK_QUEUE_FAMILY_IGNORED || t->family == expect)
+        return VKG__IMPORT_PLANNED;
+    if (pb->flags & VKG_BARRIER_RELEASE) return VKG__IMPORT_SKIP;
+    if (t->family == *dst || (pb->flags & VKG_BARRIER_DISCARD)) return VKG__IMPORT_LOCAL;
+    return VKG__IMPORT_ACQUIRE;
+}
+
+/* The tracked state of subresource (m, l) of an IMPORTED barrier's range. */
+static const vkg__track *vkg__import_track(const vkg__real *x, const vkg_plan_barrier *pb,
+                                           uint32_t m, uint32_t l)
+{
+    const vkg_plan_resource *r = &x->in.resources[pb->resource];
+    const vkg__xres *xr = &x->res[pb->resource];
+    return r->is_image ? &xr->track[(pb->base_mip + m) * r->layers + pb->base_layer + l]
+                       : xr->track;
+}
+
 /* A barrier flagged IMPORTED: its source side comes from the tracked state. */
 static void vkg__emit_imported(vkg_executor *ex, vkg__real *x, vkg__batch *bt,
                                const vkg_plan_barrier *pb, uint32_t family)
@@ -970,26 +1052,31 @@ static void vkg__emit_imported(vkg_executor *ex, vkg__real *x, vkg__batch *bt,
     const vkg_plan_resource *r = &x->in.resources[pb->resource];
     const vkg__xres *xr = &x->res[pb->resource];
     uint32_t mips = r->is_image ? pb->mip_count : 1, layers = r->is_image ? pb->layer_count : 1;
+    (void)ex;
     for (uint32_t m = 0; m < mips; m++)
         for (uint32_t l = 0; l < layers; l++) {
-            const vkg__track *t =
-                r->is_image ? &xr->track[(pb->base_mip + m) * r->layers + pb->base_layer + l]
-                            : xr->track;
+            const vkg__track *t = vkg__import_track(x, pb, m, l);
             vkg_plan_barrier b = *pb;
             bool acquire = pb->flags & VKG_BARRIER_ACQUIRE;
-            uint32_t expect = (pb->flags & (VKG_BARRIER_RELEASE | VKG_BARRIER_ACQUIRE))
-                                  ? pb->src_family
-                                  : family;
-            bool defined = t->write_stage || t->read_stage || t->layout != VK_IMAGE_LAYOUT_UNDEFINED;
-            if (defined && t->family != VK_QUEUE_FAMILY_IGNORED && t->family != expect &&
-                *bt->error == VKG_SUCCESS) {
-                VKG__ERROR(&ex->host,
-                           "vkg_execute(\"%s\"): imported %s \"%s\" was last used on queue "
-                           "family %u, but the plan takes it from family %u: declare its state "
-                           "with the queue role that used it last",
-                           x->in.name, r->is_image ? "image" : "buffer", r->name, t->family,
-                           expect);
-                *bt->error = VKG_ERROR_INVALID_ARGUMENT;
+            uint32_t dst;
+            switch (vkg__import_kind_of(pb, t, family, &dst)) {
+            case VKG__IMPORT_PLANNED: break;
+            case VKG__IMPORT_SKIP: continue;
+            case VKG__IMPORT_LOCAL:
+                /* the user's family owns it already (or its contents go): a plain barrier */
+                b.src_family = b.dst_family = VK_QUEUE_FAMILY_IGNORED;
+                b.flags &= ~(uint32_t)VKG_BARRIER_ACQUIRE;
+                acquire = false;
+                break;
+            case VKG__IMPORT_ACQUIRE:
+                /* after the fixup release's semaphore, waited for at ALL_COMMANDS */
+                b.src_family = t->family;
+                b.dst_family = dst;
+                b.src_stage = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
+                b.src_access = VK_ACCESS_2_NONE;
+                b.flags |= VKG_BARRIER_ACQUIRE;
+                acquire = true;
+                break;
             }
             if (!acquire) {
                 b.src_stage = t->write_stage | t->read_stage;
@@ -1232,6 +1319,22 @@ static vkg_result vkg__record(vkg_executor *ex, vkg__real *x, const vkg__chunk *
     return VKG_SUCCESS;
 }
 
+/* A thread's first recording in a frame resets its pools of the slot (their command
+ * buffers' last submissions are done: the frame began by waiting for the slot). */
+static vkg_result vkg__pools_fresh(vkg_executor *ex, const vkg__real *x, uint32_t t)
+{
+    vkg__slot *slot = &ex->slots[x->slot];
+    if (slot->reset[t] == ex->frame + 1) return VKG_SUCCESS;
+    vkg_device *dev = ex->dev;
+    for (uint32_t q = 0; q < dev->dq_count; q++) {
+        VkResult vr =
+            dev->vk.vkResetCommandPool(dev->device, slot->pools[t * VKG_QUEUE_ROLE_COUNT + q], 0);
+        if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkResetCommandPool", x->in.name);
+    }
+    slot->reset[t] = ex->frame + 1;
+    return VKG_SUCCESS;
+}
+
 /* One recording thread's share of an execution: reset its pools for the slot (every
  * command buffer in them belongs to work the slot wait saw finish), then record its chunks
  * in order. */
@@ -1249,23 +1352,212 @@ static void vkg__record_thread(void *user, uint32_t t)
     sc->error = VKG_SUCCESS;
     /* a thread's first recording in a frame resets its pools of the slot (their command
      * buffers' last submissions are done: the frame began by waiting for the slot) */
-    vkg__slot *slot = &ex->slots[x->slot];
-    if (slot->reset[t] != ex->frame + 1) {
-        vkg_device *dev = ex->dev;
-        for (uint32_t q = 0; q < dev->dq_count; q++) {
-            VkResult vr = dev->vk.vkResetCommandPool(
-                dev->device, slot->pools[t * VKG_QUEUE_ROLE_COUNT + q], 0);
-            if (vr != VK_SUCCESS) {
-                sc->error = VKG__VK_FAIL(dev, vr, "vkResetCommandPool", x->in.name);
-                return;
-            }
-        }
-        slot->reset[t] = ex->frame + 1;
-    }
+    sc->error = vkg__pools_fresh(ex, x, t);
+    if (sc->error != VKG_SUCCESS) return;
     for (uint32_t c = t; c < x->chunk_count; c += ex->threads) {
         vkg_result r = vkg__record(ex, x, &x->chunks[c]);
         if (r != VKG_SUCCESS && sc->error == VKG_SUCCESS) sc->error = r;
     }
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Runtime ownership: releases by the family that really owns an imported subresource
+ * ---------------------------------------------------------------------------------------- */
+
+/* The device queue that releases for `family`: the one of the last use when it is of that
+ * family (no wait then), else the first of that family; UINT32_MAX when vkgraph has none. */
+static uint32_t vkg__release_dq(const vkg_device *dev, uint32_t family, vkg_ticket last)
+{
+    if (last.value && last.queue < dev->dq_count && dev->dq[last.queue].family == family)
+        return last.queue;
+    for (uint32_t q = 0; q < dev->dq_count; q++)
+        if (dev->dq[q].family == family) return q;
+    return UINT32_MAX;
+}
+
+/* One release, into the realisation's fixup lists. */
+static void vkg__fix_release(vkg__real *x, const vkg_plan_barrier *pb, const vkg__track *t,
+                             uint32_t dst, uint32_t dq, uint32_t m, uint32_t l)
+{
+    const vkg_plan_resource *r = &x->in.resources[pb->resource];
+    const vkg__xres *xr = &x->res[pb->resource];
+    VkPipelineStageFlags2 src = t->write_stage | t->read_stage;
+    if (r->is_image) {
+        if (x->fix_ni >= x->bar_cap) return;
+        x->fix_idq[x->fix_ni] = (uint8_t)dq;
+        x->fix_ib[x->fix_ni++] = (VkImageMemoryBarrier2){
+            .sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2,
+            .srcStageMask = src ? src : VK_PIPELINE_STAGE_2_NONE,
+            .srcAccessMask = t->write_access,
+            .oldLayout = t->layout,
+            .newLayout = pb->new_layout,
+            .srcQueueFamilyIndex = t->family,
+            .dstQueueFamilyIndex = dst,
+            .image = xr->image,
+            .subresourceRange = {xr->aspect, pb->base_mip + m, 1, pb->base_layer + l, 1}};
+    } else {
+        if (x->fix_nb >= x->bar_cap) return;
+        x->fix_bdq[x->fix_nb] = (uint8_t)dq;
+        x->fix_bb[x->fix_nb++] = (VkBufferMemoryBarrier2){
+            .sType = VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER_2,
+            .srcStageMask = src ? src : VK_PIPELINE_STAGE_2_NONE,
+            .srcAccessMask = t->write_access,
+            .srcQueueFamilyIndex = t->family,
+            .dstQueueFamilyIndex = dst,
+            .buffer = xr->buffer,
+            .offset = pb->offset,
+            .size = pb->size};
+    }
+}
+
+/* Finds the imported subresources whose first use acquires them from another family than
+ * the plan assumed (the same decision the recording made) and gathers their releases per
+ * device queue, with what each release submission must wait for and which plan
+ * submissions must wait for it. */
+static vkg_result vkg__fixups_gather(vkg_executor *ex, vkg__real *x)
+{
+    vkg_device *dev = ex->dev;
+    const vkg_plan_info *in = &x->in;
+    x->fix_ni = x->fix_nb = 0;
+    memset(x->fix_wait, 0, sizeof x->fix_wait);
+    memset(x->fix_value, 0, sizeof x->fix_value);
+    memset(x->fix_need, 0, (size_t)in->submission_count * VKG_QUEUE_ROLE_COUNT);
+    for (uint32_t s = 0; s < in->submission_count; s++) {
+        uint32_t family = in->queues[in->submissions[s].queue].family;
+        for (uint32_t j = x->first_import_bar[s]; j < x->first_import_bar[s + 1]; j++) {
+            const vkg_plan_barrier *pb = &in->barriers[x->import_bars[j]];
+            const vkg_plan_resource *r = &in->resources[pb->resource];
+            uint32_t mips = r->is_image ? pb->mip_count : 1;
+            uint32_t layers = r->is_image ? pb->layer_count : 1;
+            for (uint32_t m = 0; m < mips; m++)
+                for (uint32_t l = 0; l < layers; l++) {
+                    const vkg__track *t = vkg__import_track(x, pb, m, l);
+                    uint32_t dst;
+                    if (vkg__import_kind_of(pb, t, family, &dst) != VKG__IMPORT_ACQUIRE) continue;
+                    uint32_t dq = vkg__release_dq(dev, t->family, t->ticket);
+                    if (dq == UINT32_MAX) {
+                        VKG__ERROR(&ex->host,
+                                   "vkg_execute(\"%s\"): imported %s \"%s\" was last used on "
+                                   "queue family %u, where vkgraph has no queue to release it "
+                                   "from: hand it to one of the device's families first (or "
+                                   "make its contents undefined)",
+                                   in->name, r->is_image ? "image" : "buffer", r->name,
+                                   t->family);
+                        return VKG_ERROR_INVALID_ARGUMENT;
+                    }
+                    vkg__fix_release(x, pb, t, dst, dq, m, l);
+                    x->fix_need[s * VKG_QUEUE_ROLE_COUNT + dq] = true;
+                    if (t->ticket.value && t->ticket.queue != dq &&
+                        t->ticket.value > x->fix_wait[dq][t->ticket.queue])
+                        x->fix_wait[dq][t->ticket.queue] = t->ticket.value;
+                }
+        }
+    }
+    return VKG_SUCCESS;
+}
+
+/* Records each device queue's releases into its fixup command buffer (thread 0's pool, after
+ * the recording threads are done with it). */
+static vkg_result vkg__fixups_record(vkg_executor *ex, vkg__real *x, bool *used)
+{
+    vkg_device *dev = ex->dev;
+    vkg__scratch *sc = &x->scratch[0];
+    if (!x->fix_ni && !x->fix_nb) return VKG_SUCCESS;
+    vkg_result r = vkg__pools_fresh(ex, x, 0);
+    for (uint32_t q = 0; q < dev->dq_count && r == VKG_SUCCESS; q++) {
+        VkDependencyInfo dep = {.sType = VK_STRUCTURE_TYPE_DEPENDENCY_INFO,
+                                .pImageMemoryBarriers = sc->ib,
+                                .pBufferMemoryBarriers = sc->bb};
+        for (uint32_t i = 0; i < x->fix_ni; i++)
+            if (x->fix_idq[i] == q) sc->ib[dep.imageMemoryBarrierCount++] = x->fix_ib[i];
+        for (uint32_t i = 0; i < x->fix_nb; i++)
+            if (x->fix_bdq[i] == q) sc->bb[dep.bufferMemoryBarrierCount++] = x->fix_bb[i];
+        if (!dep.imageMemoryBarrierCount && !dep.bufferMemoryBarrierCount) continue;
+        VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+                                       .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
+        VkResult vr = dev->vk.vkBeginCommandBuffer(x->fix_cmd[q], &bi);
+        if (vr == VK_SUCCESS) {
+            dev->vk.vkCmdPipelineBarrier2(x->fix_cmd[q], &dep);
+            vr = dev->vk.vkEndCommandBuffer(x->fix_cmd[q]);
+        }
+        if (vr != VK_SUCCESS) r = VKG__VK_FAIL(dev, vr, "recording an ownership release", x->in.name);
+        used[q] = true;
+        x->fix_value[q] = 1; /* submitted: the value is set under the queue lock */
+    }
+    return r;
+}
+
+/* Submits the fixup releases (under the queue locks), each after the last uses it releases. */
+static vkg_result vkg__fixups_submit(vkg_executor *ex, vkg__real *x, uint64_t *next,
+                                     vkg__slot *slot)
+{
+    vkg_device *dev = ex->dev;
+    for (uint32_t q = 0; q < dev->dq_count; q++) {
+        if (!x->fix_value[q]) continue;
+        uint32_t nw = 0;
+        for (uint32_t o = 0; o < dev->dq_count; o++)
+            if (x->fix_wait[q][o])
+                x->waits[nw++] = (VkSemaphoreSubmitInfo){
+                    .sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
+                    .semaphore = dev->dq[o].timeline,
+                    .value = x->fix_wait[q][o],
+                    .stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
+        x->fix_value[q] = ++next[q];
+        VkSemaphoreSubmitInfo signal = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
+                                        .semaphore = dev->dq[q].timeline,
+                                        .value = x->fix_value[q],
+                                        .stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
+        VkCommandBufferSubmitInfo cbi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_SUBMIT_INFO,
+                                         .commandBuffer = x->fix_cmd[q]};
+        VkSubmitInfo2 si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO_2,
+                            .waitSemaphoreInfoCount = nw,
+                            .pWaitSemaphoreInfos = x->waits,
+                            .commandBufferInfoCount = 1,
+                            .pCommandBufferInfos = &cbi,
+                            .signalSemaphoreInfoCount = 1,
+                            .pSignalSemaphoreInfos = &signal};
+        VkResult vr = dev->vk.vkQueueSubmit2(dev->dq[q].queue, 1, &si, VK_NULL_HANDLE);
+        if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkQueueSubmit2", x->in.name);
+        dev->dq[q].submitted = x->fix_value[q];
+        slot->last[q] = (vkg_ticket){q, x->fix_value[q]};
+    }
+    return VKG_SUCCESS;
+}
+
+/* The execution's ticket names all of it: where it submitted to several device queues, an
+ * empty batch on the queue of its last submission waits for the others' last submissions of
+ * this execution and signals the ticket. Costs one vkQueueSubmit2 for executions that span
+ * queues (BENCHMARKS.md); waiting on every queue's ticket instead would make every user keep
+ * a list. Under the queue locks. */
+static vkg_result vkg__join(vkg_executor *ex, vkg__real *x, const bool *used, vkg__slot *slot,
+                            vkg_ticket *last)
+{
+    vkg_device *dev = ex->dev;
+    uint32_t nw = 0;
+    for (uint32_t q = 0; q < dev->dq_count; q++)
+        if (used[q] && q != last->queue && slot->last[q].value)
+            x->waits[nw++] = (VkSemaphoreSubmitInfo){
+                .sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
+                .semaphore = dev->dq[q].timeline,
+                .value = slot->last[q].value,
+                .stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
+    if (!nw) return VKG_SUCCESS;
+    uint32_t q = last->queue;
+    uint64_t value = dev->dq[q].submitted + 1;
+    VkSemaphoreSubmitInfo signal = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
+                                    .semaphore = dev->dq[q].timeline,
+                                    .value = value,
+                                    .stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
+    VkSubmitInfo2 si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO_2,
+                        .waitSemaphoreInfoCount = nw,
+                        .pWaitSemaphoreInfos = x->waits,
+                        .signalSemaphoreInfoCount = 1,
+                        .pSignalSemaphoreInfos = &signal};
+    VkResult vr = dev->vk.vkQueueSubmit2(dev->dq[q].queue, 1, &si, VK_NULL_HANDLE);
+    if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkQueueSubmit2", x->in.name);
+    dev->dq[q].submitted = value;
+    slot->last[q] = *last = (vkg_ticket){q, value};
+    return VKG_SUCCESS;
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -1557,20 +1849,25 @@ static vkg_result vkg__execute(vkg_executor *ex, const vkg_plan *plan,
         VkResult vr = dev->vk.vkResetEvent(dev->device, x->events[e]);
         if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkResetEvent", in->name);
     }
+    r = vkg__fixups_gather(ex, x);
+    if (r != VKG_SUCCESS) return r;
     vkg__record_job job = {ex, x};
     for (uint32_t t = 0; t < ex->threads; t++) x->scratch[t].barriers = x->scratch[t].barrier_calls = 0;
     vkg__workers_run(ex->workers, x->active, vkg__record_thread, &job);
     for (uint32_t t = 0; t < x->active; t++)
         if (x->scratch[t].error != VKG_SUCCESS) return x->scratch[t].error;
+    bool used[VKG_QUEUE_ROLE_COUNT] = {0};
+    r = vkg__fixups_record(ex, x, used);
+    if (r != VKG_SUCCESS) return r;
 
     /* timeline values, under every used queue's lock (index order: no deadlock) */
-    bool used[VKG_QUEUE_ROLE_COUNT] = {0};
     for (uint32_t s = 0; s < in->submission_count; s++)
         used[x->dq_of_queue[in->submissions[s].queue]] = true;
     uint64_t next[VKG_QUEUE_ROLE_COUNT];
     vkg__dq_lock_set(dev, used);
     for (uint32_t q = 0; q < dev->dq_count; q++)
         if (used[q]) next[q] = dev->dq[q].submitted;
+    r = vkg__fixups_submit(ex, x, next, slot);
     for (uint32_t i = 0; i < in->submission_count; i++) {
         uint32_t s = x->submit_order[i];
         x->values[s] = ++next[x->dq_of_queue[in->submissions[s].queue]];
@@ -1607,6 +1904,14 @@ static vkg_result vkg__execute(vkg_executor *ex, const vkg_plan *plan,
                 .value = t->ticket.value,
                 .stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
         }
+        /* ownership released for this submission's acquires by another family's queue */
+        for (uint32_t q = 0; q < dev->dq_count && nw < x->wait_cap; q++)
+            if (x->fix_need[s * VKG_QUEUE_ROLE_COUNT + q] && x->fix_value[q])
+                x->waits[nw++] = (VkSemaphoreSubmitInfo){
+                    .sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
+                    .semaphore = dev->dq[q].timeline,
+                    .value = x->fix_value[q],
+                    .stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
         /* transient memory taken over from a tenant that used it on other queues */
         for (uint32_t h = 0; h < in->heap_count; h++) {
             if (!x->hturn[h] || x->hfirst[h * VKG_QUEUE_ROLE_COUNT + dq] != s) continue;
@@ -1655,6 +1960,7 @@ static vkg_result vkg__execute(vkg_executor *ex, const vkg_plan *plan,
         slot->last[dq] = (vkg_ticket){dq, x->values[s]};
         last = slot->last[dq];
     }
+    if (r == VKG_SUCCESS) r = vkg__join(ex, x, used, slot, &last);
     vkg__dq_unlock_set(dev, used);
     if (r != VKG_SUCCESS) return r;
     pthread_mutex_lock(&dev->lock); /* vkg_*_mark_used writes the same records */
