@@ -361,6 +361,42 @@ typedef struct vkg__target {
     const char *name;
 } vkg__target;
 
+static vkg_result vkg__piece_target(vkg_uploader *up, const vkg__piece *p, vkg__target *out);
+
+/* The role whose queue reads a piece back: one of the family that owns its contents (the
+ * queue of its last use where that has a role), so no ownership transfer is needed and none
+ * has to be undone; the uploader's own where nothing owns them yet. */
+static vkg_queue_role vkg__readback_role(vkg_uploader *up, const vkg__piece *p)
+{
+    vkg_device *dev = up->dev;
+    vkg_queue_role role = up->role;
+    pthread_mutex_lock(&dev->lock);
+    vkg__target tg;
+    if (vkg__piece_target(up, p, &tg) == VKG_SUCCESS) {
+        const vkg__track *t =
+            tg.buf ? tg.tracks
+                   : &tg.tracks[p->region.imageSubresource.mipLevel * tg.layers +
+                                p->region.imageSubresource.baseArrayLayer];
+        bool owned = t->family != VK_QUEUE_FAMILY_IGNORED && (t->write_stage || t->read_stage);
+        if (owned && t->family != up->family) {
+            bool found = false;
+            for (uint32_t r = 0; r < VKG_QUEUE_ROLE_COUNT && !found; r++)
+                if (t->ticket.value && dev->role_dq[r] == t->ticket.queue &&
+                    dev->dq[t->ticket.queue].family == t->family) {
+                    role = (vkg_queue_role)r;
+                    found = true;
+                }
+            for (uint32_t r = 0; r < VKG_QUEUE_ROLE_COUNT && !found; r++)
+                if (dev->dq[dev->role_dq[r]].family == t->family) {
+                    role = (vkg_queue_role)r;
+                    found = true;
+                }
+        }
+    }
+    pthread_mutex_unlock(&dev->lock);
+    return role;
+}
+
 /* Under dev->lock: the piece's destination, or VKG_ERROR_INVALID_HANDLE once destroyed. */
 static vkg_result vkg__piece_target(vkg_uploader *up, const vkg__piece *p, vkg__target *out)
 {
@@ -924,6 +960,7 @@ vkg_result vkg_readback(vkg_uploader *up, const vkg_readback_desc *desc, vkg_tic
               "bytes): read back in smaller regions, or make ring_size larger",
               (unsigned long long)p.size, name, (unsigned long long)up->piece_max);
 
+    p.role = vkg__readback_role(up, &p);
     pthread_mutex_lock(&up->lock);
     uint32_t span = 0;
     VkDeviceSize at = 0;
@@ -939,7 +976,8 @@ vkg_result vkg_readback(vkg_uploader *up, const vkg_readback_desc *desc, vkg_tic
         if (vr != VK_SUCCESS) r = VKG__VK_FAIL(dev, vr, "vkBeginCommandBuffer", up->name);
     }
     uint64_t wq[VKG_QUEUE_ROLE_COUNT] = {0};
-    uint32_t dqi = up->dq;
+    uint32_t dqi = dev->role_dq[p.role];
+    uint32_t family = dev->dq[dqi].family;
     if (r == VKG_SUCCESS) {
         pthread_mutex_lock(&dev->lock);
         vkg__target tg;
@@ -951,12 +989,13 @@ vkg_result vkg_readback(vkg_uploader *up, const vkg_readback_desc *desc, vkg_tic
                             : NULL;
         if (r == VKG_ERROR_INVALID_HANDLE)
             VKG__ERROR(up->host, "vkg_readback: \"%s\" was destroyed during the readback", name);
-        if (t && t->family != VK_QUEUE_FAMILY_IGNORED && t->family != up->family &&
+        if (t && t->family != VK_QUEUE_FAMILY_IGNORED && t->family != family &&
             (t->write_stage || t->read_stage)) {
+            /* its owner changed since vkg__readback_role looked (a concurrent execution) */
             VKG__ERROR(up->host,
-                       "vkg_readback: \"%s\" was last used on queue family %u, the uploader "
-                       "copies on family %u: its contents would need an ownership transfer",
-                       name, t->family, up->family);
+                       "vkg_readback: \"%s\" moved to queue family %u while the readback was "
+                       "prepared on family %u: order the readback after the work that uses it",
+                       name, t->family, family);
             r = VKG_ERROR_INVALID_ARGUMENT;
         }
         if (r == VKG_SUCCESS) {
@@ -1044,7 +1083,7 @@ vkg_result vkg_readback(vkg_uploader *up, const vkg_readback_desc *desc, vkg_tic
                                     : &tg.tracks[p.region.imageSubresource.mipLevel * tg.layers +
                                                  p.region.imageSubresource.baseArrayLayer];
             vkg__track_use(tr, vkg_access_get(VKG_ACCESS_TRANSFER_READ), tg.img != VK_NULL_HANDLE,
-                           up->family, t);
+                           family, t);
         }
         pthread_mutex_unlock(&dev->lock);
     } else if (reserved) {
