@@ -1604,9 +1604,14 @@ typedef struct vkg_execute_desc {
     uint32_t binding_count;
 } vkg_execute_desc;
 
-/* Records and submits the plan. `*ticket` (optional) receives the last submission's ticket:
- * when it completes, the whole execution has. Errors name the pass or resource: a missing,
- * stale or mismatched binding, a plan compiled for other queue families, device errors. */
+/* Records and submits the plan. `*ticket` (optional) names the whole execution: when it
+ * completes, every submission of the execution has (on several queues, an empty batch on the
+ * last one waits for the others and signals it). Imported resources another queue family
+ * owns than the plan assumed (the uploader's transfer queue, last frame's compute pass) are
+ * handed over by the executor: a release on a queue of the owning family, the acquire in
+ * the plan's first use, a semaphore between; nothing to declare. Errors name the pass or
+ * resource: a missing, stale or mismatched binding, a plan compiled for other queue
+ * families, device errors. */
 VKG_MUST_CHECK vkg_result vkg_execute(const vkg_plan *plan, const vkg_execute_desc *desc,
                                       vkg_ticket *ticket);
 
