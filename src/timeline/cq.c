@@ -44,6 +44,7 @@ struct vkg__watcher {
     bool stop;
     VkSemaphore poke;
     uint64_t poke_value;
+    pthread_cond_t idle; /* with the device lost, the watcher sleeps here until poked */
     VkSemaphore anchor; /* see vkg__anchor_wait */
     uint64_t anchor_value, anchor_waits;
     uint64_t seq;
@@ -141,13 +142,19 @@ static void vkg__cq_deliver(vkg_cq *cq, vkg_cqe e)
     pthread_mutex_unlock(&cq->lock);
 }
 
+/* Wakes the watcher (under its lock): a new watch, a lost device, or stop. Once the device is
+ * lost, waits on its semaphores return at once, so the watcher sleeps on `idle` instead. */
 static void vkg__poke(vkg__watcher *w)
 {
+    pthread_cond_signal(&w->idle);
     VkSemaphoreSignalInfo si = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO,
                                 .semaphore = w->poke,
                                 .value = ++w->poke_value};
     VkResult vr = w->dev->vk.vkSignalSemaphore(w->dev->device, &si);
-    if (vr != VK_SUCCESS) VKG__VK_FAIL(w->dev, vr, "vkSignalSemaphore", "the watcher's poke");
+    /* (vkg_device_debug_lose still needs the signal to end the watcher's wait; a really lost
+     * device refuses it, which says nothing new) */
+    if (vr != VK_SUCCESS && !atomic_load(&w->dev->lost))
+        VKG__VK_FAIL(w->dev, vr, "vkSignalSemaphore", "the watcher's poke");
 }
 
 /* The watcher never calls into the validation layer in a way the layer records as a host
@@ -230,6 +237,12 @@ static void *vkg__watcher_main(void *arg)
     pthread_mutex_lock(&w->lock);
     while (!w->stop) {
         vkg__watch_collect(w);
+        if (atomic_load(&dev->lost)) {
+            /* every watch was just delivered with VKG_ERROR_DEVICE_LOST; later ones are when
+             * they poke. No more waits: they would fail at once, again and again. */
+            pthread_cond_wait(&w->idle, &w->lock);
+            continue;
+        }
         uint32_t n = 0;
         for (uint32_t q = 0; q < dev->dq_count; q++) {
             vkg__wheap *h = &w->heaps[q];
@@ -294,7 +307,9 @@ static vkg_result vkg__watcher_get(vkg_device *dev, vkg__watcher **out)
             vkg__set_name(dev, VK_OBJECT_TYPE_SEMAPHORE, (uint64_t)w->anchor,
                           "vkgraph watcher anchor");
             pthread_mutex_init(&w->lock, NULL);
+            pthread_cond_init(&w->idle, NULL);
             if (pthread_create(&w->thread, NULL, vkg__watcher_main, w) != 0) {
+                pthread_cond_destroy(&w->idle);
                 pthread_mutex_destroy(&w->lock);
                 VKG__ERROR(&dev->host, "the watcher thread could not be started");
                 r = VKG_ERROR_OUT_OF_HOST_MEMORY;
@@ -328,6 +343,7 @@ void vkg__watcher_destroy(vkg_device *dev)
     for (uint32_t q = 0; q < VKG_QUEUE_ROLE_COUNT; q++) vkg__free(&dev->host, w->heaps[q].items);
     dev->vk.vkDestroySemaphore(dev->device, w->poke, dev->vkac);
     dev->vk.vkDestroySemaphore(dev->device, w->anchor, dev->vkac);
+    pthread_cond_destroy(&w->idle);
     pthread_mutex_destroy(&w->lock);
     vkg__free(&dev->host, w);
     dev->watcher = NULL;
