@@ -155,6 +155,19 @@ typedef struct vkg_memory_heap_caps {
     VkMemoryHeapFlags flags;
 } vkg_memory_heap_caps;
 
+/* How a resource is shared between queue families. EXCLUSIVE: one family owns its
+ * contents at a time, and moving them to another takes a release and an acquire, which
+ * vkgraph derives (in plans and at run time). CONCURRENT: created with
+ * VK_SHARING_MODE_CONCURRENT over every family vkgraph's queues use, so no transfers are
+ * recorded at all; some GPUs pay for it (reportedly compression of attachments on AMD), others
+ * reportedly not (NVIDIA): measure before choosing. On a device with one family both are the
+ * same. DEFAULT: the device's (vkg_device_desc.sharing, itself EXCLUSIVE by default). */
+typedef enum vkg_sharing {
+    VKG_SHARING_DEFAULT = 0,
+    VKG_SHARING_EXCLUSIVE,
+    VKG_SHARING_CONCURRENT,
+} vkg_sharing;
+
 typedef struct vkg_caps {
     char device_name[VK_MAX_PHYSICAL_DEVICE_NAME_SIZE];
     uint32_t api_version;
@@ -172,6 +185,9 @@ typedef struct vkg_caps {
     /* The queue families are simulated (vkg_device_desc.simulate_families): the driver has
      * fewer, and VK_LAYER_VKGRAPH_simulate_families runs them all on one real queue. */
     bool families_simulated;
+    /* How graph resources declared with VKG_SHARING_DEFAULT are shared (vkg_device_desc.sharing
+     * on a created device; EXCLUSIVE when zero). */
+    vkg_sharing sharing;
 
     uint32_t memory_type_count;
     vkg_memory_type_caps memory_types[VKG_MAX_MEMORY_TYPES];
@@ -274,6 +290,9 @@ typedef struct vkg_device_desc {
      * off. A bad shape is VKG_ERROR_INVALID_ARGUMENT; a layer the Vulkan loader cannot find is
      * VKG_ERROR_LAYER_NOT_PRESENT (set VK_ADD_LAYER_PATH to its folder). */
     const char *simulate_families;
+    /* The default sharing of buffers, images and graph resources that say
+     * VKG_SHARING_DEFAULT (vkg_sharing): 0 is EXCLUSIVE. */
+    vkg_sharing sharing;
     struct {
         /* Preferred size of one device-memory block; 0: 64 MiB (1/8 of the heap for heaps
          * under 512 MiB). Blocks grow geometrically up to 4x this while a type keeps growing. */
@@ -733,6 +752,7 @@ typedef struct vkg_buffer_desc {
     /* Lifetime: NULL lives until destroyed (or the device is); a scope (vkg_scope_create,
      * or the current frame's, vkg_frame_scope) destroys it when the scope closes. */
     vkg_scope *scope;
+    vkg_sharing sharing; /* a graph binding it must declare the same (vkg_graph_buffer_desc) */
 } vkg_buffer_desc;
 
 typedef struct vkg_buffer_info {
@@ -741,6 +761,7 @@ typedef struct vkg_buffer_info {
     VkDeviceAddress address; /* 0 without VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT */
     void *mapped;            /* host-visible memory only */
     vkg_allocation allocation;
+    bool concurrent; /* created VK_SHARING_MODE_CONCURRENT (vkg_sharing) */
 } vkg_buffer_info;
 
 /* Any thread. */
@@ -773,6 +794,7 @@ typedef struct vkg_image_desc {
     /* Lifetime: NULL lives until destroyed (or the device is); a scope (vkg_scope_create,
      * or the current frame's, vkg_frame_scope) destroys it when the scope closes. */
     vkg_scope *scope;
+    vkg_sharing sharing; /* a graph binding it must declare the same (vkg_graph_image_desc) */
 } vkg_image_desc;
 
 typedef struct vkg_image_info {
@@ -783,6 +805,7 @@ typedef struct vkg_image_info {
     uint32_t width, height, depth, mips, layers;
     VkImageUsageFlags usage;
     vkg_allocation allocation;
+    bool concurrent; /* created VK_SHARING_MODE_CONCURRENT (vkg_sharing) */
 } vkg_image_info;
 
 /* Creates the image and a view of the whole resource. Any thread. */
@@ -1220,6 +1243,9 @@ typedef struct vkg_graph_buffer_desc {
     bool imported;          /* owned outside the plan; its state is carried across plans */
     vkg_import_state state; /* imported only */
     bool output; /* contents matter after the graph: a culling root, never aliased */
+    /* CONCURRENT: no ownership transfers (a transient is created so; an imported one must be
+     * bound to an object created so); DEFAULT: vkg_caps.sharing */
+    vkg_sharing sharing;
 } vkg_graph_buffer_desc;
 
 typedef struct vkg_graph_image_desc {
@@ -1233,6 +1259,7 @@ typedef struct vkg_graph_image_desc {
     bool imported;
     vkg_import_state state;
     bool output;
+    vkg_sharing sharing; /* as in vkg_graph_buffer_desc */
 } vkg_graph_image_desc;
 
 /* Externally synchronized on `graph`. */
@@ -1435,6 +1462,7 @@ typedef struct vkg_plan_resource {
     VkDeviceSize offset, memory_size, alignment;
     uint32_t memory_type_bits;
     vkg_import_state state; /* imported: assumed initial state */
+    bool concurrent; /* VK_SHARING_MODE_CONCURRENT: no ownership transfers (vkg_sharing) */
 } vkg_plan_resource;
 
 typedef struct vkg_plan_heap {

@@ -7,6 +7,8 @@
  *    on transfer and read back on graphics, in four executions of four plans that declare
  *    nothing about its state, without waiting between them; every texel must hold what its
  *    last writer wrote (the source buffer moves from compute to transfer on the way);
+ *  - the same with every resource VK_SHARING_MODE_CONCURRENT (vkg_sharing): no transfers;
+ *  - a concurrent graph resource bound to an exclusive object is refused by name;
  *  - a texture the uploader copied on its transfer queue is read on graphics. */
 #include <volk.h> /* before vkgraph.h */
 
@@ -75,6 +77,8 @@ static void rec_read(const vkg_pass_context *ctx, void *user)
 }
 
 /* A one-pass plan on `role` with the image and the buffer imported. */
+static vkg_sharing sharing; /* of the graph resources and device objects of a test */
+
 static vkg_plan *one_pass(vkg_device *dev, const char *name, vkg_queue_role role,
                           vkg_access image_access, vkg_access buffer_access, vkg_record_fn rec,
                           step *s)
@@ -85,12 +89,14 @@ static vkg_plan *one_pass(vkg_device *dev, const char *name, vkg_queue_role role
     assert_int_equal(vkg_graph_image(g,
                                      &(vkg_graph_image_desc){.name = "img", .imported = true,
                                                              .format = VK_FORMAT_R32_UINT,
-                                                             .width = W, .height = H},
+                                                             .width = W, .height = H,
+                                                             .sharing = sharing},
                                      &s->img),
                      VKG_SUCCESS);
     assert_int_equal(vkg_graph_buffer(g,
                                       &(vkg_graph_buffer_desc){.name = "buf", .imported = true,
-                                                               .size = W * H * 4},
+                                                               .size = W * H * 4,
+                                                               .sharing = sharing},
                                       &s->buf),
                      VKG_SUCCESS);
     vkg_use uses[] = {{.resource = s->img, .access = image_access},
@@ -107,9 +113,17 @@ static vkg_plan *one_pass(vkg_device *dev, const char *name, vkg_queue_role role
     return plan;
 }
 
-static void test_image_moves_between_four_families_of_work(void **state)
+/* Whether the device's queues use several families (simulated or real). */
+static bool several_families(vkg_device *dev)
 {
-    (void)state;
+    const vkg_caps *c = vkg_device_caps(dev);
+    return c->role_family[VKG_QUEUE_COMPUTE] != c->role_family[VKG_QUEUE_GRAPHICS] ||
+           c->role_family[VKG_QUEUE_TRANSFER] != c->role_family[VKG_QUEUE_GRAPHICS];
+}
+
+static void four_executions(vkg_sharing how)
+{
+    sharing = how;
     vkg_device *dev = vkgt_device_open(NULL);
     vkg_executor *ex;
     assert_int_equal(vkg_executor_create(dev, &(vkg_executor_desc){.name = "owners"}, &ex),
@@ -117,19 +131,22 @@ static void test_image_moves_between_four_families_of_work(void **state)
     vkg_image image;
     assert_int_equal(vkg_image_create(dev,
                                       &(vkg_image_desc){.name = "owned", .width = W, .height = H,
-                                                        .format = VK_FORMAT_R32_UINT},
+                                                        .format = VK_FORMAT_R32_UINT,
+                                                        .sharing = how},
                                       &image),
                      VKG_SUCCESS);
     /* the source: two blocks of four rows written by the host, 22s then 33s */
     vkg_buffer src, out;
     assert_int_equal(vkg_buffer_create(dev,
                                        &(vkg_buffer_desc){.name = "src", .size = W * H * 4,
-                                                          .memory_usage = VKG_MEMORY_UPLOAD},
+                                                          .memory_usage = VKG_MEMORY_UPLOAD,
+                                                          .sharing = how},
                                        &src),
                      VKG_SUCCESS);
     assert_int_equal(vkg_buffer_create(dev,
                                        &(vkg_buffer_desc){.name = "out", .size = W * H * 4,
-                                                          .memory_usage = VKG_MEMORY_READBACK},
+                                                          .memory_usage = VKG_MEMORY_READBACK,
+                                                          .sharing = how},
                                        &out),
                      VKG_SUCCESS);
     vkg_buffer_info si;
@@ -168,9 +185,72 @@ static void test_image_moves_between_four_families_of_work(void **state)
             if (texels[y * W + x] != want)
                 fail_msg("texel (%u, %u) is %u, want %u", x, y, texels[y * W + x], want);
         }
+    /* concurrent resources need no ownership transfers, in the plans or at run time */
+    for (uint32_t i = 0; i < 4 && how == VKG_SHARING_CONCURRENT; i++) {
+        vkg_plan_info in;
+        vkg_plan_get_info(plans[i], &in);
+        assert_int_equal(in.stats.queue_transfers, 0);
+        assert_true(in.resources[0].concurrent && in.resources[1].concurrent);
+    }
     for (uint32_t i = 0; i < 4; i++) vkg_plan_destroy(plans[i]);
     vkg_executor_destroy(ex);
     vkg_buffer_destroy(dev, src);
+    vkg_buffer_destroy(dev, out);
+    vkg_image_destroy(dev, image);
+    vkgt_device_close(dev);
+}
+
+static void test_image_moves_between_four_families_of_work(void **state)
+{
+    (void)state;
+    four_executions(VKG_SHARING_EXCLUSIVE);
+}
+
+static void test_concurrent_resources_move_without_transfers(void **state)
+{
+    (void)state;
+    four_executions(VKG_SHARING_CONCURRENT);
+}
+
+/* A graph resource declared concurrent bound to an exclusive object (or the reverse) is
+ * refused by name where families differ; on one family the two are the same object. */
+static void test_sharing_mismatch_is_refused(void **state)
+{
+    (void)state;
+    sharing = VKG_SHARING_CONCURRENT;
+    vkg_device *dev = vkgt_device_open(NULL);
+    vkg_executor *ex;
+    assert_int_equal(vkg_executor_create(dev, &(vkg_executor_desc){.name = "mismatch"}, &ex),
+                     VKG_SUCCESS);
+    vkg_image image;
+    assert_int_equal(vkg_image_create(dev,
+                                      &(vkg_image_desc){.name = "exclusive", .width = W,
+                                                        .height = H, .format = VK_FORMAT_R32_UINT},
+                                      &image),
+                     VKG_SUCCESS);
+    vkg_buffer out;
+    assert_int_equal(vkg_buffer_create(dev,
+                                       &(vkg_buffer_desc){.name = "out", .size = W * H * 4,
+                                                          .sharing = VKG_SHARING_CONCURRENT},
+                                       &out),
+                     VKG_SUCCESS);
+    step s = {0};
+    vkg_plan *plan = one_pass(dev, "reads", VKG_QUEUE_GRAPHICS, VKG_ACCESS_TRANSFER_READ,
+                              VKG_ACCESS_TRANSFER_WRITE, rec_read, &s);
+    vkg_binding b[] = {{s.img, .image = image}, {s.buf, .buffer = out}};
+    vkgt_log_clear();
+    vkg_ticket done = {0, 0};
+    vkg_result r = vkg_execute(plan, &(vkg_execute_desc){ex, b, 2}, &done);
+    if (several_families(dev)) {
+        assert_int_equal(r, VKG_ERROR_INVALID_ARGUMENT);
+        assert_true(vkgt_log_has("image \"img\" is declared concurrent", "\"exclusive\"",
+                                 "created exclusive", NULL));
+    } else {
+        assert_int_equal(r, VKG_SUCCESS);
+        assert_int_equal(vkg_ticket_wait(dev, done, UINT64_MAX), VKG_SUCCESS);
+    }
+    vkg_plan_destroy(plan);
+    vkg_executor_destroy(ex);
     vkg_buffer_destroy(dev, out);
     vkg_image_destroy(dev, image);
     vkgt_device_close(dev);
@@ -185,6 +265,7 @@ static void rec_texture_out(const vkg_pass_context *ctx, void *user)
 static void test_uploaded_texture_read_on_graphics(void **state)
 {
     (void)state;
+    sharing = VKG_SHARING_DEFAULT;
     vkg_device *dev = vkgt_device_open(NULL);
     vkg_uploader *up;
     assert_int_equal(vkg_uploader_create(dev, &(vkg_uploader_desc){.name = "up"}, &up), VKG_SUCCESS);
@@ -235,6 +316,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_image_moves_between_four_families_of_work),
+        cmocka_unit_test(test_concurrent_resources_move_without_transfers),
+        cmocka_unit_test(test_sharing_mismatch_is_refused),
         cmocka_unit_test(test_uploaded_texture_read_on_graphics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

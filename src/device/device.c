@@ -670,6 +670,7 @@ static vkg_result vkg__device_finish(vkg_device *dev, bool split)
     for (uint32_t r = 0; r < VKG_QUEUE_ROLE_COUNT; r++)
         dev->caps.role_family[r] = dev->queues[r].family;
     dev->caps.queue_split = split;
+    dev->caps.sharing = dev->sharing;
     vkg__set_name(dev, VK_OBJECT_TYPE_DEVICE, (uint64_t)(uintptr_t)dev->device, "vkgraph");
     return vkg__timelines_create(dev);
 }
@@ -690,6 +691,8 @@ vkg_result vkg_device_create(const vkg_device_desc *desc, vkg_device **out_devic
     dev->vkac = desc->vk_allocation_callbacks;
     bool validation = desc->validation || vkg__env_true("VKG_VALIDATION");
     bool split = desc->queue_split || vkg__env_true("VKG_QUEUE_SPLIT");
+    dev->sharing = desc->sharing == VKG_SHARING_CONCURRENT ? VKG_SHARING_CONCURRENT
+                                                            : VKG_SHARING_EXCLUSIVE;
     uint32_t queue_index[VKG_QUEUE_ROLE_COUNT] = {0};
 
     r = vkg__loader_open(&dev->loader, &dev->host, desc->get_instance_proc_addr);

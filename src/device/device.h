@@ -38,6 +38,7 @@ typedef struct vkg__buffer_rec {
     vkg_allocation allocation;
     VkDeviceSize memory_offset; /* within the allocation */
     bool owns_allocation;
+    bool concurrent; /* VK_SHARING_MODE_CONCURRENT: no ownership to track */
     vkg__track track;
     vkg__scoped scoped;
     char name[64];
@@ -55,6 +56,7 @@ typedef struct vkg__image_rec {
     vkg_allocation allocation;
     bool owns_allocation;
     bool owns_image;     /* false for vkg_image_import: the VkImage is the user's */
+    bool concurrent;     /* VK_SHARING_MODE_CONCURRENT: no ownership to track */
     uint32_t view_count; /* live vkg_views of this image */
     vkg__track *track;   /* mips x layers, mip-major */
     vkg__scoped scoped;
@@ -72,6 +74,7 @@ struct vkg_device {
     vkg__host host;
     bool owns_device; /* created (true) or imported (false) */
     bool families_simulated; /* VK_LAYER_VKGRAPH_simulate_families is enabled */
+    vkg_sharing sharing;     /* the default of objects created with VKG_SHARING_DEFAULT */
     vkg__loader loader;
     VkInstance instance;
     VkPhysicalDevice physical_device;

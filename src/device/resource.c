@@ -125,6 +125,24 @@ static void vkg__track_init(vkg__track *t, uint32_t count)
         t[i] = (vkg__track){.layout = VK_IMAGE_LAYOUT_UNDEFINED, .family = VK_QUEUE_FAMILY_IGNORED};
 }
 
+/* The sharing mode of a new buffer or image, and for CONCURRENT the distinct queue families
+ * of the device's queues (one family: exclusive, which is the same and what Vulkan asks). */
+static VkSharingMode vkg__sharing_mode(const vkg_device *dev, vkg_sharing sharing,
+                                       uint32_t families[VKG_QUEUE_ROLE_COUNT], uint32_t *count)
+{
+    *count = 0;
+    if (sharing == VKG_SHARING_DEFAULT) sharing = dev->sharing;
+    if (sharing != VKG_SHARING_CONCURRENT) return VK_SHARING_MODE_EXCLUSIVE;
+    for (uint32_t q = 0; q < dev->dq_count; q++) {
+        bool seen = false;
+        for (uint32_t i = 0; i < *count; i++) seen |= families[i] == dev->dq[q].family;
+        if (!seen) families[(*count)++] = dev->dq[q].family;
+    }
+    if (*count > 1) return VK_SHARING_MODE_CONCURRENT;
+    *count = 0;
+    return VK_SHARING_MODE_EXCLUSIVE;
+}
+
 static void vkg__buffer_release(vkg_device *dev, vkg__buffer_rec *b)
 {
     if (b->buffer) dev->vk.vkDestroyBuffer(dev->device, b->buffer, dev->vkac);
@@ -154,13 +172,17 @@ vkg_result vkg_buffer_create(vkg_device *device, const vkg_buffer_desc *desc, vk
                 VK_BUFFER_USAGE_VERTEX_BUFFER_BIT | VK_BUFFER_USAGE_INDEX_BUFFER_BIT |
                 VK_BUFFER_USAGE_INDIRECT_BUFFER_BIT | VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT;
 
+    uint32_t families[VKG_QUEUE_ROLE_COUNT], family_count;
     VkBufferCreateInfo bci = {
         .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
         .size = desc->size,
         .usage = usage,
-        .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
+        .sharingMode = vkg__sharing_mode(dev, desc->sharing, families, &family_count),
+        .queueFamilyIndexCount = family_count,
+        .pQueueFamilyIndices = families,
     };
-    vkg__buffer_rec rec = {.size = desc->size, .usage = usage};
+    vkg__buffer_rec rec = {.size = desc->size, .usage = usage,
+                           .concurrent = bci.sharingMode == VK_SHARING_MODE_CONCURRENT};
     snprintf(rec.name, sizeof rec.name, "%s", name);
     VkResult vr = dev->vk.vkCreateBuffer(dev->device, &bci, dev->vkac, &rec.buffer);
     if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkCreateBuffer", rec.name);
@@ -301,6 +323,7 @@ vkg_result vkg_buffer_get_info(vkg_device *device, vkg_buffer buffer, vkg_buffer
             .address = b->address,
             .mapped = info.mapped ? (uint8_t *)info.mapped + b->memory_offset : NULL,
             .allocation = b->allocation,
+            .concurrent = b->concurrent,
         };
     }
     VKG__UNLOCK(device);
@@ -515,9 +538,12 @@ vkg_result vkg_image_create(vkg_device *device, const vkg_image_desc *desc, vkg_
         .samples = rec.samples,
         .tiling = VK_IMAGE_TILING_OPTIMAL,
         .usage = rec.usage,
-        .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
         .initialLayout = VK_IMAGE_LAYOUT_UNDEFINED,
     };
+    uint32_t families[VKG_QUEUE_ROLE_COUNT];
+    ici.sharingMode = vkg__sharing_mode(dev, desc->sharing, families, &ici.queueFamilyIndexCount);
+    ici.pQueueFamilyIndices = families;
+    rec.concurrent = ici.sharingMode == VK_SHARING_MODE_CONCURRENT;
     VkResult vr = dev->vk.vkCreateImage(dev->device, &ici, dev->vkac, &rec.image);
     if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkCreateImage", rec.name);
     rec.owns_image = true;
@@ -630,6 +656,7 @@ vkg_result vkg_image_get_info(vkg_device *device, vkg_image image, vkg_image_inf
             .layers = im->layers,
             .usage = im->usage,
             .allocation = im->allocation,
+            .concurrent = im->concurrent,
         };
     VKG__UNLOCK(device);
     VKG_CHECK(&device->host, im, VKG_ERROR_INVALID_HANDLE,

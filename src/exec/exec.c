@@ -501,6 +501,22 @@ static void vkg__real_destroy(vkg_executor *ex, vkg__real *x)
     vkg__free(&ex->host, x);
 }
 
+/* The sharing a plan resource's device object must have. */
+static vkg_sharing vkg__plan_sharing(const vkg_plan_resource *r)
+{
+    return r->concurrent ? VKG_SHARING_CONCURRENT : VKG_SHARING_EXCLUSIVE;
+}
+
+/* Whether a bound object's sharing disagrees with the plan's (on one family both modes are
+ * the same object, created exclusive). */
+static bool vkg__sharing_differs(const vkg_device *dev, const vkg_plan_resource *r,
+                                 bool object_concurrent)
+{
+    bool families = false;
+    for (uint32_t q = 1; q < dev->dq_count; q++) families |= dev->dq[q].family != dev->dq[0].family;
+    return families && r->concurrent != object_concurrent;
+}
+
 /* Creates a transient at its planned place, or in memory of its own when the device's real
  * requirements do not fit the plan (a plan compiled without vkg_device_requirements). */
 static vkg_result vkg__make_transient(vkg_executor *ex, vkg__real *x, uint32_t ri)
@@ -537,7 +553,8 @@ static vkg_result vkg__make_transient(vkg_executor *ex, vkg__real *x, uint32_t r
                                                            .layers = r->layers,
                                                            .samples = r->samples,
                                                            .usage = r->image_usage,
-                                                           .memory = bind},
+                                                           .memory = bind,
+                                                           .sharing = vkg__plan_sharing(r)},
                                          &xr->own_image);
         if (vr != VKG_SUCCESS) return vr;
         vkg_image_info ii;
@@ -552,7 +569,8 @@ static vkg_result vkg__make_transient(vkg_executor *ex, vkg__real *x, uint32_t r
         &(vkg_buffer_desc){.name = r->name,
                            .size = r->size,
                            .usage = r->buffer_usage | VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT,
-                           .memory = bind},
+                           .memory = bind,
+                           .sharing = vkg__plan_sharing(r)},
         &xr->own_buffer);
     if (vr != VKG_SUCCESS) return vr;
     vkg_buffer_info bi;
@@ -897,6 +915,13 @@ static vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_ex
                            "bound image \"%s\" was created with 0x%x",
                            in->name, r->name, r->image_usage, im->name, im->usage);
                 res = VKG_ERROR_INVALID_ARGUMENT;
+            } else if (vkg__sharing_differs(dev, r, im->concurrent)) {
+                VKG__ERROR(&ex->host,
+                           "vkg_execute(\"%s\"): image \"%s\" is declared %s, but the bound "
+                           "image \"%s\" was created %s: give both the same vkg_sharing",
+                           in->name, r->name, r->concurrent ? "concurrent" : "exclusive",
+                           im->name, im->concurrent ? "concurrent" : "exclusive");
+                res = VKG_ERROR_INVALID_ARGUMENT;
             } else {
                 xr->image = im->image;
                 xr->aspect = im->aspect;
@@ -925,6 +950,13 @@ static vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_ex
                            "vkg_execute(\"%s\"): buffer \"%s\" is used with usage 0x%x, but the "
                            "bound buffer \"%s\" was created with 0x%x",
                            in->name, r->name, r->buffer_usage, bu->name, bu->usage);
+                res = VKG_ERROR_INVALID_ARGUMENT;
+            } else if (vkg__sharing_differs(dev, r, bu->concurrent)) {
+                VKG__ERROR(&ex->host,
+                           "vkg_execute(\"%s\"): buffer \"%s\" is declared %s, but the bound "
+                           "buffer \"%s\" was created %s: give both the same vkg_sharing",
+                           in->name, r->name, r->concurrent ? "concurrent" : "exclusive",
+                           bu->name, bu->concurrent ? "concurrent" : "exclusive");
                 res = VKG_ERROR_INVALID_ARGUMENT;
             } else {
                 xr->buffer = bu->buffer;
@@ -1023,11 +1055,12 @@ static bool vkg__track_defined(const vkg__track *t)
 /* How the IMPORTED plan barrier `pb`, recorded on a queue of `family`, meets the tracked
  * state `t` of one of its subresources; *dst: the family that uses it. */
 static vkg__import_kind vkg__import_kind_of(const vkg_plan_barrier *pb, const vkg__track *t,
-                                            uint32_t family, uint32_t *dst)
+                                            uint32_t family, bool concurrent, uint32_t *dst)
 {
     bool halves = pb->flags & (VKG_BARRIER_RELEASE | VKG_BARRIER_ACQUIRE);
     uint32_t expect = halves ? pb->src_family : family;
     *dst = halves ? pb->dst_family : family;
+    if (concurrent) return VKG__IMPORT_PLANNED; /* no owner: every family may use it */
     if (!vkg__track_defined(t) || t->family == VK_QUEUE_FAMILY_IGNORED || t->family == expect)
         return VKG__IMPORT_PLANNED;
     if (pb->flags & VKG_BARRIER_RELEASE) return VKG__IMPORT_SKIP;
@@ -1059,7 +1092,7 @@ static void vkg__emit_imported(vkg_executor *ex, vkg__real *x, vkg__batch *bt,
             vkg_plan_barrier b = *pb;
             bool acquire = pb->flags & VKG_BARRIER_ACQUIRE;
             uint32_t dst;
-            switch (vkg__import_kind_of(pb, t, family, &dst)) {
+            switch (vkg__import_kind_of(pb, t, family, r->concurrent, &dst)) {
             case VKG__IMPORT_PLANNED: break;
             case VKG__IMPORT_SKIP: continue;
             case VKG__IMPORT_LOCAL:
@@ -1433,7 +1466,9 @@ static vkg_result vkg__fixups_gather(vkg_executor *ex, vkg__real *x)
                 for (uint32_t l = 0; l < layers; l++) {
                     const vkg__track *t = vkg__import_track(x, pb, m, l);
                     uint32_t dst;
-                    if (vkg__import_kind_of(pb, t, family, &dst) != VKG__IMPORT_ACQUIRE) continue;
+                    if (vkg__import_kind_of(pb, t, family, r->concurrent, &dst) !=
+                        VKG__IMPORT_ACQUIRE)
+                        continue;
                     uint32_t dq = vkg__release_dq(dev, t->family, t->ticket);
                     if (dq == UINT32_MAX) {
                         VKG__ERROR(&ex->host,

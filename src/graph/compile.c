@@ -1099,6 +1099,14 @@ static void vkg__later_reads(const vkg__ctx *c, uint32_t k, uint32_t ri, uint32_
     }
 }
 
+/* Whether a resource is shared concurrently between families (vkg_sharing): then no
+ * ownership transfers, only the semaphores and layout changes of queues of one family. */
+static bool vkg__concurrent(const vkg__ctx *c, const vkg__gres *r)
+{
+    return r->sharing == VKG_SHARING_CONCURRENT ||
+           (r->sharing == VKG_SHARING_DEFAULT && c->caps->sharing == VKG_SHARING_CONCURRENT);
+}
+
 static void vkg__sync_sub(vkg__ctx *c, uint32_t k, const vkg__touch *t, vkg__sub *s)
 {
     const vkg__gres *r = &c->g->res[t->res];
@@ -1140,7 +1148,7 @@ static void vkg__sync_sub(vkg__ctx *c, uint32_t k, const vkg__touch *t, vkg__sub
     if (s->owner != NOQ && s->owner != q) {
         /* queues of one family (split roles) share ownership: a semaphore wait orders and
          * makes memory visible, and a barrier is needed only for a layout change */
-        bool same_family = c->q_family[s->owner] == c->q_family[q];
+        bool same_family = c->q_family[s->owner] == c->q_family[q] || vkg__concurrent(c, r);
         if (s->defined && !same_family) {
             /* queue-family ownership transfer: release after the owner's last use, wait on
              * its timeline, acquire here (spec: "Queue Family Ownership Transfer") */
@@ -1691,7 +1699,8 @@ static vkg_result vkg__assemble(vkg__ctx *c, vkg_plan *plan, const uint8_t *live
                                      .alignment = w->heap == VKG__NO_INDEX ? 0 : w->req.alignment,
                                      .memory_type_bits =
                                          w->heap == VKG__NO_INDEX ? 0 : w->req.memoryTypeBits,
-                                     .state = r->state};
+                                     .state = r->state,
+                                     .concurrent = vkg__concurrent(c, r)};
         if (!res[i].name) return VKG__OOM(&g->host, "the plan");
         if (w->heap != VKG__NO_INDEX) transient_bytes += w->req.size;
     }

@@ -237,6 +237,7 @@ vkg_result vkg_graph_buffer(vkg_graph *g, const vkg_graph_buffer_desc *desc, vkg
                    .output = desc->output,
                    .size = desc->size,
                    .state = desc->state,
+                   .sharing = desc->sharing,
                    .mips = 1,
                    .layers = 1};
     return vkg__add_resource(g, &r, out);
@@ -291,6 +292,7 @@ vkg_result vkg_graph_image(vkg_graph *g, const vkg_graph_image_desc *desc, vkg_r
                    .is_image = true,
                    .imported = desc->imported,
                    .output = desc->output,
+                   .sharing = desc->sharing,
                    .format = desc->format,
                    .aspect = vkg_format_aspect(desc->format),
                    .width = desc->width,

@@ -26,6 +26,7 @@ typedef struct vkg__gres {
     VkDeviceSize est_bytes; /* images: estimated bytes, for compiles without a device */
     uint32_t sub_first; /* images: first of its mips x layers in the graph's subresource count */
     vkg_import_state state;
+    vkg_sharing sharing;
 } vkg__gres;
 
 typedef struct vkg__guse {

@@ -273,7 +273,7 @@ static vkg_result vkg__builder(vkg__jctx *c, vkg_result r)
 static vkg_result vkg__load_resource(vkg__jctx *c, json_t *jr)
 {
     static const char *const keys[] = {"name", "image", "buffer", "imported", "output", "state",
-                                       NULL};
+                                       "sharing", NULL};
     static const char *const ikeys[] = {"format", "size", "mips", "layers", "samples", NULL};
     static const char *const bkeys[] = {"size", NULL};
     static const char *const skeys[] = {"access", "queue", NULL};
@@ -290,6 +290,19 @@ static vkg_result vkg__load_resource(vkg__jctx *c, json_t *jr)
     vkg_import_state state = {0};
     r = vkg__get_bool(c, jr, "imported", &imported);
     if (r == VKG_SUCCESS) r = vkg__get_bool(c, jr, "output", &output);
+    vkg_sharing sharing = VKG_SHARING_DEFAULT;
+    const char *sn = NULL;
+    if (r == VKG_SUCCESS) r = vkg__get_str(c, jr, "sharing", &sn, false);
+    if (r == VKG_SUCCESS && sn) {
+        if (strcmp(sn, "exclusive") == 0) sharing = VKG_SHARING_EXCLUSIVE;
+        else if (strcmp(sn, "concurrent") == 0) sharing = VKG_SHARING_CONCURRENT;
+        else {
+            PUSHK(c, "sharing");
+            r = vkg__jfail(c, VKG_ERROR_PARSE,
+                           "unknown sharing \"%s\": expected \"exclusive\" or \"concurrent\"", sn);
+            POP(c);
+        }
+    }
     json_t *js = json_object_get(jr, "state");
     if (r == VKG_SUCCESS && js) {
         PUSHK(c, "state");
@@ -329,10 +342,12 @@ static vkg_result vkg__load_resource(vkg__jctx *c, json_t *jr)
         POP(c);
         if (r != VKG_SUCCESS) return r;
         return vkg__builder(c, vkg_graph_buffer(c->g, &(vkg_graph_buffer_desc){
-            .name = name, .size = size, .imported = imported, .state = state, .output = output}, NULL));
+            .name = name, .size = size, .imported = imported, .state = state, .output = output,
+            .sharing = sharing}, NULL));
     }
     PUSHK(c, "image");
-    vkg_graph_image_desc d = {.name = name, .imported = imported, .state = state, .output = output};
+    vkg_graph_image_desc d = {.name = name, .imported = imported, .state = state, .output = output,
+                              .sharing = sharing};
     const char *fmt = NULL;
     uint64_t sz[3] = {0};
     size_t n = 0;

@@ -359,6 +359,7 @@ typedef struct vkg__target {
     vkg__track *tracks; /* the buffer's one, or the image's mips x layers */
     uint32_t layers;
     const char *name;
+    bool concurrent; /* VK_SHARING_MODE_CONCURRENT: any family may use it */
 } vkg__target;
 
 static vkg_result vkg__piece_target(vkg_uploader *up, const vkg__piece *p, vkg__target *out);
@@ -377,7 +378,8 @@ static vkg_queue_role vkg__readback_role(vkg_uploader *up, const vkg__piece *p)
             tg.buf ? tg.tracks
                    : &tg.tracks[p->region.imageSubresource.mipLevel * tg.layers +
                                 p->region.imageSubresource.baseArrayLayer];
-        bool owned = t->family != VK_QUEUE_FAMILY_IGNORED && (t->write_stage || t->read_stage);
+        bool owned = !tg.concurrent && t->family != VK_QUEUE_FAMILY_IGNORED &&
+                     (t->write_stage || t->read_stage);
         if (owned && t->family != up->family) {
             bool found = false;
             for (uint32_t r = 0; r < VKG_QUEUE_ROLE_COUNT && !found; r++)
@@ -405,12 +407,13 @@ static vkg_result vkg__piece_target(vkg_uploader *up, const vkg__piece *p, vkg__
     if (p->buffer_id) {
         vkg__buffer_rec *b = vkg__pool_get(&dev->buffers, p->buffer_id);
         if (!b) return VKG_ERROR_INVALID_HANDLE;
-        *out = (vkg__target){.buf = b->buffer, .tracks = &b->track, .layers = 1, .name = b->name};
+        *out = (vkg__target){.buf = b->buffer, .tracks = &b->track, .layers = 1, .name = b->name,
+                             .concurrent = b->concurrent};
     } else {
         vkg__image_rec *im = vkg__pool_get(&dev->images, p->image_id);
         if (!im) return VKG_ERROR_INVALID_HANDLE;
         *out = (vkg__target){.img = im->image, .tracks = im->track, .layers = im->layers,
-                             .name = im->name};
+                             .name = im->name, .concurrent = im->concurrent};
     }
     return VKG_SUCCESS;
 }
@@ -458,7 +461,7 @@ static vkg_result vkg__upload_piece(vkg_uploader *up, const vkg__piece *p, vkg_t
         if (r == VKG_SUCCESS && buf) {
             vkg__track *t = tracks;
             if (t->ticket.value && t->ticket.queue != dqi) wq[t->ticket.queue] = t->ticket.value;
-            if (t->family != VK_QUEUE_FAMILY_IGNORED && t->family != family &&
+            if (!tg.concurrent && t->family != VK_QUEUE_FAMILY_IGNORED && t->family != family &&
                 (t->write_stage || t->read_stage)) {
                 VKG__ERROR(up->host,
                            "vkg_upload_buffer: buffer \"%s\" was last used on queue family %u, "
@@ -500,8 +503,8 @@ static vkg_result vkg__upload_piece(vkg_uploader *up, const vkg__piece *p, vkg_t
                 if (t->ticket.value && t->ticket.queue != dqi &&
                     t->ticket.value > wq[t->ticket.queue])
                     wq[t->ticket.queue] = t->ticket.value;
-                if (!p->whole && defined && t->family != VK_QUEUE_FAMILY_IGNORED &&
-                    t->family != family) {
+                if (!p->whole && defined && !tg.concurrent &&
+                    t->family != VK_QUEUE_FAMILY_IGNORED && t->family != family) {
                     VKG__ERROR(up->host,
                                "vkg_upload_image: image \"%s\" mip %u layer %u was last used "
                                "on queue family %u, the uploader copies on family %u: a "
@@ -989,7 +992,7 @@ vkg_result vkg_readback(vkg_uploader *up, const vkg_readback_desc *desc, vkg_tic
                             : NULL;
         if (r == VKG_ERROR_INVALID_HANDLE)
             VKG__ERROR(up->host, "vkg_readback: \"%s\" was destroyed during the readback", name);
-        if (t && t->family != VK_QUEUE_FAMILY_IGNORED && t->family != family &&
+        if (t && !tg.concurrent && t->family != VK_QUEUE_FAMILY_IGNORED && t->family != family &&
             (t->write_stage || t->read_stage)) {
             /* its owner changed since vkg__readback_role looked (a concurrent execution) */
             VKG__ERROR(up->host,
