@@ -606,7 +606,8 @@ bool vkgt_check_plan_info(const vkg_plan_info *in, char *why, size_t why_size)
                 if (r->is_image && u->layout != a->layout)
                     fail(c, "pass \"%s\" uses \"%s\" unit %u as %s in layout %s, not %s", p->name,
                          r->name, ui, a->name, vkg_layout_name(u->layout), vkg_layout_name(a->layout));
-                else if (u->defined && u->owner != q)
+                else if (u->defined && u->owner != q && !r->concurrent &&
+                         in->queues[u->owner].family != in->queues[q].family)
                     fail(c, "pass \"%s\" uses \"%s\" unit %u on queue %d, but queue %d owns it",
                          p->name, r->name, ui, q, u->owner);
                 else if (u->released_to >= 0)

@@ -204,6 +204,52 @@ static void test_bloom_three_families(void **state)
     vkg_plan_destroy(plan);
 }
 
+/* The same graph with every resource concurrent (the device's default sharing, and one
+ * resource that says so in JSON): semaphores order the queues, layouts still change, and no
+ * release or acquire is planned; the hazard checker passes it. */
+static void test_bloom_concurrent(void **state)
+{
+    (void)state;
+    vkg_caps caps;
+    vkg_caps_default(&caps);
+    caps.sharing = VKG_SHARING_CONCURRENT;
+    vkg_plan *plan = compile_file("bloom.json", &caps, 0);
+    vkg_plan_info in;
+    vkg_plan_get_info(plan, &in);
+    assert_int_equal(in.queue_count, 3);
+    assert_int_equal(in.stats.queue_transfers, 0);
+    assert_int_equal(in.stats.semaphores, 3);
+    for (uint32_t i = 0; i < in.resource_count; i++) assert_true(in.resources[i].concurrent);
+    for (uint32_t i = 0; i < in.barrier_count; i++)
+        assert_false(in.barriers[i].flags & (VKG_BARRIER_RELEASE | VKG_BARRIER_ACQUIRE));
+    vkg_plan_destroy(plan);
+
+    static const char json[] =
+        "{\"vkgraph\": 1, \"name\": \"mixed\", \"resources\": ["
+        "{\"name\": \"a\", \"buffer\": {\"size\": 64}, \"sharing\": \"concurrent\"},"
+        "{\"name\": \"b\", \"buffer\": {\"size\": 64}, \"output\": true}],"
+        "\"passes\": ["
+        "{\"name\": \"w\", \"queue\": \"transfer\", \"uses\": [{\"resource\": \"a\", \"access\": \"transfer_write\"},"
+        " {\"resource\": \"b\", \"access\": \"transfer_write\"}]},"
+        "{\"name\": \"r\", \"queue\": \"compute\", \"uses\": [{\"resource\": \"a\", \"access\": \"compute_storage_read\"},"
+        " {\"resource\": \"b\", \"access\": \"compute_storage_read_write\"}]}]}";
+    vkg_caps_default(&caps);
+    plan = NULL; /* a non-NULL plan would be recompiled in place */
+    vkg_graph *g = NULL;
+    assert_int_equal(vkg_graph_load_json_string(json, "mixed.json", &(vkg_graph_desc){.logger = vkgt_logger()},
+                                                &g, NULL, NULL, 0),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_compile(g, &caps, &plan), VKG_SUCCESS);
+    vkg_plan_get_info(plan, &in);
+    assert_true(in.resources[0].concurrent);
+    assert_false(in.resources[1].concurrent);
+    assert_int_equal(in.stats.queue_transfers, 1); /* b only */
+    char why[512];
+    if (!vkgt_check_plan(plan, why, sizeof why)) fail_msg("mixed.json: %s", why);
+    vkg_plan_destroy(plan);
+    vkg_graph_destroy(g);
+}
+
 /* An image the uploader filled on the transfer family, read by a graphics pass on a device
  * with three families: declaring its state as the upload left it gets a release on the
  * transfer queue (in a prologue: no pass of this graph runs there), an acquire before the
@@ -528,6 +574,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bloom_one_family),  cmocka_unit_test(test_bloom_three_families),
+        cmocka_unit_test(test_bloom_concurrent),
         cmocka_unit_test(test_upload_handover_three_families),
         cmocka_unit_test(test_buffer_ranges_and_chains), cmocka_unit_test(test_array_layers),
         cmocka_unit_test(test_culling),           cmocka_unit_test(test_deferred),
