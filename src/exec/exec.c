@@ -589,6 +589,25 @@ static VkPipelineStageFlags2 vkg__wait_stage(VkPipelineStageFlags2 stage)
     return stage ? stage : VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
 }
 
+/* The stages a command on device queue `dq` may name: a heap's stages gathered over every
+ * queue (a graphics pass's attachment output, say) become ALL_COMMANDS on a compute or
+ * transfer family, which cannot name them (VUID-vkCmdPipelineBarrier2-srcStageMask-03849,
+ * VUID-vkQueueSubmit2-stageMask-03870). */
+static VkPipelineStageFlags2 vkg__queue_stages(const vkg_device *dev, uint32_t dq,
+                                               VkPipelineStageFlags2 stages)
+{
+    VkQueueFlags f = dev->caps.queue_families[dev->dq[dq].family].flags;
+    if (f & VK_QUEUE_GRAPHICS_BIT) return stages;
+    VkPipelineStageFlags2 ok =
+        VK_PIPELINE_STAGE_2_TOP_OF_PIPE_BIT | VK_PIPELINE_STAGE_2_BOTTOM_OF_PIPE_BIT |
+        VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT | VK_PIPELINE_STAGE_2_HOST_BIT |
+        VK_PIPELINE_STAGE_2_ALL_TRANSFER_BIT | VK_PIPELINE_STAGE_2_COPY_BIT |
+        VK_PIPELINE_STAGE_2_CLEAR_BIT;
+    if (f & VK_QUEUE_COMPUTE_BIT)
+        ok |= VK_PIPELINE_STAGE_2_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_2_DRAW_INDIRECT_BIT;
+    return (stages & ~ok) ? VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT : stages;
+}
+
 /* Where a submission goes in submission order: after its first pass's predecessors in plan
  * order; a prologue-only submission before all. (first_pass indexes queue_passes.) */
 static uint32_t vkg__sub_key(const vkg_plan_info *in, uint32_t s)
@@ -1872,9 +1891,9 @@ static vkg_result vkg__execute(vkg_executor *ex, const vkg_plan *plan,
         for (uint32_t q = 0; q < dev->dq_count; q++) {
             uint32_t s = x->hfirst[h * VKG_QUEUE_ROLE_COUNT + q];
             if (s == VKG__X_NONE) continue;
-            x->handoff[s].srcStageMask |= hp->stages;
+            x->handoff[s].srcStageMask |= vkg__queue_stages(dev, q, hp->stages);
             x->handoff[s].srcAccessMask |= hp->writes;
-            x->handoff[s].dstStageMask |= x->hstage[h];
+            x->handoff[s].dstStageMask |= vkg__queue_stages(dev, q, x->hstage[h]);
             x->handoff[s].dstAccessMask |= x->haccess[h];
         }
     }
@@ -1957,7 +1976,7 @@ static vkg_result vkg__execute(vkg_executor *ex, const vkg_plan *plan,
                         .sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
                         .semaphore = dev->dq[q].timeline,
                         .value = hp->value[q],
-                        .stageMask = x->hstage[h]};
+                        .stageMask = vkg__queue_stages(dev, dq, vkg__wait_stage(x->hstage[h]))};
         }
         /* bindings' semaphores: acquire-style waits before the first use, present-style
          * signals after the last */
