@@ -56,10 +56,14 @@ static inline void bench_settle(void)
 
 /* A failed call in a benchmark: it names the call and exits 1 (a benchmark measures; it
  * does not recover). CHECK in each program passes its own name. */
+/* Leaves at once: the device, vkgraph's watcher thread and the driver's threads are still
+ * running, and exit()'s teardown (the driver's own exit handlers) races them — after a lost
+ * device on an NVIDIA H200, bench_completions ended in SIGSEGV that way. */
 static inline void bench_die(const char *program, const char *what, int code)
 {
     fprintf(stderr, "%s: %s failed (%d)\n", program, what, code);
-    exit(1);
+    fflush(NULL);
+    _exit(1);
 }
 #define BENCH_CHECK(program, call, what)                                                           \
     do {                                                                                           \

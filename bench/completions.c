@@ -38,10 +38,7 @@ typedef struct env {
 
 #define CHECK(x)                                                                                   \
     do {                                                                                           \
-        if (!(x)) {                                                                                \
-            fprintf(stderr, "bench_completions: %s failed (line %d)\n", #x, __LINE__);             \
-            exit(1);                                                                               \
-        }                                                                                          \
+        if (!(x)) bench_die("bench_completions", #x, __LINE__);                                    \
     } while (0)
 
 /* N batches behind the gate; tickets out. */
