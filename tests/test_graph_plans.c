@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <dirent.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -553,12 +554,29 @@ static void test_split_barriers(void **state)
 }
 
 /* Every example compiles and passes the checker on every queue layout, split or not. */
+/* Every example graph (the .json files of examples/), on one, two and three families, with and without
+ * split barriers, through the hazard checker (which also pairs every acquire with an
+ * identical release). */
 static void test_examples_all_layouts(void **state)
 {
     (void)state;
-    const char *files[] = {"bloom.json", "deferred.json", "async.json", "culling.json",
-                           "layers.json", "buffers.json"};
-    for (size_t f = 0; f < N(files); f++)
+    char dir_path[512];
+    snprintf(dir_path, sizeof dir_path, "%s/examples", VKG_SOURCE_DIR);
+    DIR *dir = opendir(dir_path);
+    assert_non_null(dir);
+    const char *files[64];
+    char names[64][256];
+    size_t nf = 0;
+    for (struct dirent *e; (e = readdir(dir)) && nf < 64;) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || len >= sizeof names[0] || strcmp(e->d_name + len - 5, ".json") != 0) continue;
+        snprintf(names[nf], sizeof names[nf], "%s", e->d_name);
+        files[nf] = names[nf];
+        nf++;
+    }
+    closedir(dir);
+    assert_true(nf >= 7);
+    for (size_t f = 0; f < nf; f++)
         for (uint32_t fam = 0; fam < 3; fam++)
             for (uint32_t split = 0; split < 2; split++) {
                 vkg_caps caps;
