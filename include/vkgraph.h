@@ -1471,6 +1471,20 @@ typedef struct vkg_plan_heap {
     uint32_t resource_count;
 } vkg_plan_heap;
 
+/* The compiler's phases, in the order they run (docs/compiler.md says what each costs). */
+typedef enum vkg_compile_phase {
+    VKG_COMPILE_PHASE_VALIDATE, /* caps, formats, limits, reads of unwritten transients */
+    VKG_COMPILE_PHASE_CULL,     /* backward sweep: passes nothing needs */
+    VKG_COMPILE_PHASE_ORDER,    /* queues, lifetimes, usage flags */
+    VKG_COMPILE_PHASE_PLACE,    /* memory requirements, aliasing placement */
+    VKG_COMPILE_PHASE_SYNC,     /* barriers, ownership transfers, semaphore waits, events */
+    VKG_COMPILE_PHASE_ASSEMBLE, /* merging and the plan's arrays */
+    VKG_COMPILE_PHASE_COUNT
+} vkg_compile_phase;
+
+/* "validate", "cull", ...; NULL for a value out of range. */
+const char *vkg_compile_phase_name(vkg_compile_phase phase);
+
 typedef struct vkg_plan_stats {
     uint32_t passes, culled;
     uint32_t barrier_batches;
@@ -1481,6 +1495,11 @@ typedef struct vkg_plan_stats {
     uint64_t transient_bytes; /* sum of all transient resources' memory sizes */
     uint64_t aliased_bytes;   /* what the plan's heaps really take */
     uint64_t compile_us;
+    /* the largest sum of transient memory sizes (aligned as placed) live at one point of the
+     * order, summed over memory types: no placement can take less (aliased_bytes >= this) */
+    uint64_t peak_live_bytes;
+    /* time spent in each phase of this compile (vkg_compile_phase), nanoseconds */
+    uint64_t phase_ns[VKG_COMPILE_PHASE_COUNT];
 } vkg_plan_stats;
 
 typedef struct vkg_plan_info {

@@ -20,117 +20,16 @@
  *    last use, timeline-semaphore wait, acquire before the new use. Undefined contents
  *    (a transient's first use) move queues with a semaphore wait alone.
  */
-#include "graph.h"
+#include "compile.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-#define NOQ 0xffu
-#define MULTI (UINT32_MAX - 1u)
-
-typedef struct vkg__sub {
-    VkPipelineStageFlags2 w_stage, r_stage, p_stage;
-    VkAccessFlags2 w_access, p_access;
-    uint32_t visible; /* rows the last write is visible to (on the owner queue) */
-    uint32_t p_rows;  /* read rows of the pending pass */
-    uint32_t w_pass, r_pass; /* plan passes that are the source of w / r (split barriers) */
-    uint32_t last_pass;      /* last plan pass on the owner queue that touched it */
-    uint32_t stamp;          /* plan pass index + 1 that last accumulated into p_* */
-    uint32_t layout, p_layout;
-    uint8_t owner, defined, has_w, init, p_write, from_import, from_alias;
-} vkg__sub;
-
-typedef struct vkg__seg {
-    VkDeviceSize lo, hi;
-    vkg__sub s;
-} vkg__seg;
-
-typedef struct vkg__rws {
-    vkg__sub *subs; /* images: mips * layers */
-    vkg__seg *segs; /* buffers */
-    uint32_t seg_count, seg_cap;
-    uint32_t first, last; /* plan pass indices, NO_INDEX when unused; last: placement end */
-    uint32_t last_real;   /* last plan pass that uses it */
-    uint32_t last_queue;
-    uint32_t first_queue;
-    uint32_t *preds; /* alias predecessors */
-    uint32_t pred_count;
-    bool summary_done, live_use;
-    VkPipelineStageFlags2 sum_stage;
-    VkAccessFlags2 sum_access;
-    uint8_t sum_queue;
-    VkImageUsageFlags iu;
-    VkBufferUsageFlags bu;
-    VkMemoryRequirements req;
-    uint32_t heap;
-    VkDeviceSize offset;
-} vkg__rws;
-
-typedef struct vkg__touch {
-    uint32_t res, index;
-} vkg__touch;
-
-/* Barrier slots: pre(k) = 2k, post(k) = 2k + 1, prologue(q) = 2n + q, event(e) = 2n + 3 + e */
-typedef struct vkg__pbar {
-    vkg_plan_barrier b;
-    uint32_t slot;
-    /* the slot of the other half of an ownership transfer, VKG__NO_INDEX for a barrier of
-     * its own: halves merge only with halves whose partners sit in the same slot, so a
-     * release and its acquire always cover the same range (the spec requires identical
-     * ranges, families and layouts; the validation layer matches them exactly) */
-    uint32_t partner;
-    uint32_t seq; /* push order, for a stable sort */
-    /* the other half's scope that differs from this one's (the release's source, the
-     * acquire's destination): halves merge only where the other halves merge too */
-    VkPipelineStageFlags2 other_stage;
-    VkAccessFlags2 other_access;
-} vkg__pbar;
-
-typedef struct vkg__pwait {
-    uint32_t pass; /* consumer plan pass */
-    uint32_t queue, point; /* producer queue; producer plan pass or NO_INDEX (prologue) */
-    VkPipelineStageFlags2 stage;
-} vkg__pwait;
-
-typedef struct vkg__ctx {
-    vkg_graph *g;
-    const vkg_caps *caps;
-    uint32_t flags;
-    vkg__arena *A;
-    vkg__rws *rws;
-    /* live passes */
-    uint32_t n;
-    uint32_t *order;   /* plan pass -> graph pass */
-    uint8_t *pqueue;   /* plan pass -> queue index */
-    uint32_t *qpos;    /* plan pass -> position within its queue */
-    uint8_t *signal;   /* plan pass -> another queue waits for it */
-    uint8_t *has_wait; /* plan pass -> starts with semaphore waits */
-    /* queues */
-    uint32_t nq;
-    uint32_t q_family[VKG_QUEUE_ROLE_COUNT];
-    vkg_queue_role q_role[VKG_QUEUE_ROLE_COUNT];
-    uint8_t role_queue[VKG_QUEUE_ROLE_COUNT];
-    uint32_t q_len[VKG_QUEUE_ROLE_COUNT];
-    uint8_t q_prologue[VKG_QUEUE_ROLE_COUNT];
-    uint32_t last_wait_point[VKG_QUEUE_ROLE_COUNT][VKG_QUEUE_ROLE_COUNT];
-    VkPipelineStageFlags2 last_wait_stage[VKG_QUEUE_ROLE_COUNT][VKG_QUEUE_ROLE_COUNT];
-    /* outputs of the sync sweep */
-    vkg__pbar *bars;
-    uint32_t bar_count, bar_cap;
-    vkg__pwait *waits;
-    uint32_t wait_count, wait_cap;
-    vkg_plan_event *events;
-    uint32_t event_count, event_cap;
-    uint32_t first_event_of_pass; /* events of the pass being processed start here */
-    vkg__touch *touched;
-    uint32_t touch_count, touch_cap;
-    bool oom;
-} vkg__ctx;
 
 /* Growable arrays inside the scratch arena: grow by copying (the arena is reset anyway). */
-static bool vkg__agrow(vkg__ctx *c, void **arr, uint32_t *cap, uint32_t need, size_t elem)
+bool vkg__agrow(vkg__ctx *c, void **arr, uint32_t *cap, uint32_t need, size_t elem)
 {
     if (need <= *cap) return true;
     uint32_t nc = *cap ? *cap * 2 : 4;
@@ -439,7 +338,7 @@ static vkg_result vkg__map_queues(vkg__ctx *c)
 }
 
 /* ------------------------------------------------------------------------------------------
- * Transient memory: usage, requirements, placement
+ * Usage flags a transient needs for its accesses
  * ---------------------------------------------------------------------------------------- */
 static const struct {
     VkAccessFlags2 access;
@@ -463,450 +362,6 @@ static const struct {
     {VK_ACCESS_2_TRANSFER_WRITE_BIT, VK_IMAGE_USAGE_TRANSFER_DST_BIT,
      VK_BUFFER_USAGE_TRANSFER_DST_BIT},
 };
-
-/* Vulkan alignments are powers of two (VkMemoryRequirements::alignment, and in practice
- * bufferImageGranularity); anything else still rounds correctly, by division. */
-static VkDeviceSize vkg__align_up(VkDeviceSize v, VkDeviceSize a)
-{
-    if (a <= 1) return v;
-    if (!(a & (a - 1))) return (v + a - 1) & ~(a - 1);
-    return (v + a - 1) / a * a;
-}
-
-static uint32_t vkg__device_local_types(const vkg_caps *caps)
-{
-    uint32_t bits = 0;
-    for (uint32_t i = 0; i < caps->memory_type_count && i < VKG_MAX_MEMORY_TYPES; i++)
-        if (caps->memory_types[i].flags & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT) bits |= 1u << i;
-    if (!bits && caps->memory_type_count)
-        bits = (caps->memory_type_count >= 32) ? ~0u : (1u << caps->memory_type_count) - 1u;
-    return bits ? bits : 1u;
-}
-
-/* The create info a transient is made with, for vkGetDevice*MemoryRequirements: the
- * compiler asks with it, the executor checks its placement with it. Buffers get the device
- * address usage (the executor creates every transient buffer with it). */
-void vkg__requirements_query(bool is_image, VkFormat format, uint32_t width, uint32_t height,
-                             uint32_t depth, uint32_t mips, uint32_t layers,
-                             VkSampleCountFlagBits samples, VkImageUsageFlags image_usage,
-                             VkDeviceSize size, VkBufferUsageFlags buffer_usage,
-                             vkg_resource_requirements_query *q)
-{
-    *q = (vkg_resource_requirements_query){.is_image = is_image};
-    if (is_image) {
-        q->image = (VkImageCreateInfo){.sType = VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO,
-                                       .imageType = depth > 1 ? VK_IMAGE_TYPE_3D : VK_IMAGE_TYPE_2D,
-                                       .format = format,
-                                       .extent = {width, height, depth},
-                                       .mipLevels = mips,
-                                       .arrayLayers = layers,
-                                       .samples = samples,
-                                       .tiling = VK_IMAGE_TILING_OPTIMAL,
-                                       /* an image only the host or presentation touches
-                                        * still needs a usage bit */
-                                       .usage = image_usage ? image_usage
-                                                            : VK_IMAGE_USAGE_TRANSFER_DST_BIT,
-                                       .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
-                                       .initialLayout = VK_IMAGE_LAYOUT_UNDEFINED};
-    } else {
-        q->buffer = (VkBufferCreateInfo){.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
-                                         .size = size,
-                                         .usage = buffer_usage |
-                                                  VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT,
-                                         .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
-    }
-}
-
-static vkg_result vkg__requirements(vkg__ctx *c, const vkg_compile_desc *cd, uint32_t ri)
-{
-    const vkg__gres *r = &c->g->res[ri];
-    vkg__rws *w = &c->rws[ri];
-    uint32_t local = vkg__device_local_types(c->caps);
-    if (cd->requirements) {
-        vkg_resource_requirements_query q;
-        vkg__requirements_query(r->is_image, r->format, r->width, r->height, r->depth, r->mips,
-                                r->layers, r->samples, w->iu, r->size, w->bu, &q);
-        VKG_CHECK(&c->g->host, cd->requirements(cd->requirements_user, &q, &w->req),
-                  VKG_ERROR_VULKAN, "%s \"%s\": the device could not give memory requirements",
-                  vkg__res_kind(r), r->name);
-        uint32_t bits = w->req.memoryTypeBits & local;
-        if (bits) w->req.memoryTypeBits = bits;
-    } else if (r->is_image) {
-        w->req = (VkMemoryRequirements){vkg__align_up(r->est_bytes, 4096), 4096, local};
-    } else {
-        w->req = (VkMemoryRequirements){vkg__align_up(r->size, 256), 256, local};
-    }
-    /* Buffers and optimal images share heaps: keep them bufferImageGranularity apart by
-     * rounding both ends of every placement to it (spec: "Buffer-Image Granularity"). */
-    VkDeviceSize gran = c->caps->buffer_image_granularity;
-    if (gran > w->req.alignment) w->req.alignment = gran;
-    w->req.size = vkg__align_up(w->req.size, gran);
-    if (!w->req.alignment) w->req.alignment = 1;
-    return VKG_SUCCESS;
-}
-
-typedef struct vkg__free_block {
-    VkDeviceSize lo, hi;
-    uint32_t *occ; /* resources that last used this memory */
-    uint32_t occ_count;
-    uint32_t queue; /* the queue every one of them ended on, or MULTI */
-} vkg__free_block;
-
-typedef struct vkg__heap_ws {
-    uint32_t type;
-    VkDeviceSize top;
-    vkg__free_block *free;
-    uint32_t free_count, free_cap;
-    uint32_t resource_count;
-} vkg__heap_ws;
-
-/* Larger first, then index order. */
-static int vkg__cmp_size(const void *a, const void *b, void *ctx)
-{
-    const vkg__rws *rws = ctx;
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    if (rws[x].req.size != rws[y].req.size) return rws[x].req.size > rws[y].req.size ? -1 : 1;
-    return x < y ? -1 : (x > y);
-}
-
-/* Stable counting sort of resource indices by a plan-pass key in [0, n]: linear, where a
- * comparison sort would make placement O(r log r). `out` and `in` must differ. */
-static bool vkg__sort_by_pass(vkg__ctx *c, const uint32_t *in, uint32_t count, uint32_t *out,
-                              bool by_last)
-{
-    uint32_t *start = vkg__arena_calloc(c->A, (size_t)c->n + 2, sizeof(uint32_t));
-    if (!start) return false;
-    for (uint32_t i = 0; i < count; i++) {
-        const vkg__rws *w = &c->rws[in[i]];
-        start[VKG__MIN(by_last ? w->last : w->first, c->n) + 1]++;
-    }
-    for (uint32_t k = 0; k <= c->n; k++) start[k + 1] += start[k];
-    for (uint32_t i = 0; i < count; i++) {
-        const vkg__rws *w = &c->rws[in[i]];
-        out[start[VKG__MIN(by_last ? w->last : w->first, c->n)]++] = in[i];
-    }
-    return true;
-}
-
-static bool vkg__heap_free(vkg__ctx *c, vkg__heap_ws *h, uint32_t ri)
-{
-    vkg__rws *w = &c->rws[ri];
-    VkDeviceSize lo = w->offset, hi = w->offset + w->req.size;
-    uint32_t *occ = vkg__arena_alloc(c->A, sizeof(uint32_t), 4);
-    if (!occ) return false;
-    occ[0] = ri;
-    vkg__free_block nb = {lo, hi, occ, 1, w->last_queue};
-    /* merge with neighbours touching it */
-    uint32_t at = 0;
-    while (at < h->free_count && h->free[at].hi <= lo) at++;
-    bool merge_prev = at > 0 && h->free[at - 1].hi == lo;
-    bool merge_next = at < h->free_count && h->free[at].lo == hi;
-    uint32_t extra = (merge_prev ? h->free[at - 1].occ_count : 0) +
-                     (merge_next ? h->free[at].occ_count : 0);
-    if (extra) {
-        uint32_t *all = vkg__arena_alloc(c->A, sizeof(uint32_t) * (extra + 1), 4);
-        if (!all) return false;
-        uint32_t n = 0;
-        if (merge_prev)
-            for (uint32_t i = 0; i < h->free[at - 1].occ_count; i++) all[n++] = h->free[at - 1].occ[i];
-        all[n++] = ri;
-        if (merge_next)
-            for (uint32_t i = 0; i < h->free[at].occ_count; i++) all[n++] = h->free[at].occ[i];
-        nb.occ = all;
-        nb.occ_count = n;
-        if (merge_prev && h->free[at - 1].queue != nb.queue) nb.queue = MULTI;
-        if (merge_next && h->free[at].queue != nb.queue) nb.queue = MULTI;
-    }
-    if (merge_prev) {
-        nb.lo = h->free[at - 1].lo;
-        at--;
-    }
-    if (merge_next) nb.hi = h->free[at + (merge_prev ? 1 : 0)].hi;
-    uint32_t remove = (merge_prev ? 1u : 0u) + (merge_next ? 1u : 0u);
-    if (remove == 0) {
-        if (!vkg__agrow(c, (void **)&h->free, &h->free_cap, h->free_count + 1, sizeof *h->free))
-            return false;
-        memmove(&h->free[at + 1], &h->free[at], sizeof *h->free * (h->free_count - at));
-        h->free_count++;
-    } else if (remove == 2) {
-        memmove(&h->free[at + 1], &h->free[at + 2], sizeof *h->free * (h->free_count - at - 2));
-        h->free_count--;
-    }
-    h->free[at] = nb;
-    return true;
-}
-
-/* Can `ri` take memory last used by these resources? Only when they ended on the queue
- * where `ri` starts: then the aliasing dependency is a plain barrier there (see header). */
-static bool vkg__block_ok(const vkg__ctx *c, const vkg__free_block *b, uint32_t ri)
-{
-    return b->queue == c->rws[ri].first_queue;
-}
-
-/* Keeps only the last users that overlap the block (after a split), so occupant lists stay
- * as short as the memory they describe and the queue test stays exact. */
-static bool vkg__block_prune(vkg__ctx *c, vkg__free_block *b)
-{
-    if (b->occ_count <= 1) return true;
-    uint32_t *keep = vkg__arena_alloc(c->A, sizeof(uint32_t) * b->occ_count, 4);
-    if (!keep) return false;
-    uint32_t n = 0, queue = NOQ;
-    for (uint32_t i = 0; i < b->occ_count; i++) {
-        const vkg__rws *o = &c->rws[b->occ[i]];
-        if (o->offset >= b->hi || b->lo >= o->offset + o->req.size) continue;
-        keep[n++] = b->occ[i];
-        queue = queue == NOQ || queue == o->last_queue ? o->last_queue : MULTI;
-    }
-    b->occ = keep;
-    b->occ_count = n;
-    b->queue = queue;
-    return true;
-}
-
-/* Best fit over the free blocks of a linear sweep in plan order (interval-graph placement:
- * resources enter at their first pass and leave after their last; a freed range keeps the
- * names of its last users so the next occupant can wait for them). */
-static bool vkg__heap_place(vkg__ctx *c, vkg__heap_ws *h, uint32_t ri)
-{
-    vkg__rws *w = &c->rws[ri];
-    VkDeviceSize size = w->req.size, al = w->req.alignment;
-    uint32_t best = VKG__NO_INDEX;
-    VkDeviceSize best_waste = ~(VkDeviceSize)0, best_off = 0;
-    for (uint32_t i = 0; i < h->free_count; i++) {
-        const vkg__free_block *b = &h->free[i];
-        VkDeviceSize off = vkg__align_up(b->lo, al);
-        if (off >= b->hi || b->hi - off < size) continue;
-        VkDeviceSize waste = (b->hi - b->lo) - size;
-        if (waste >= best_waste || !vkg__block_ok(c, b, ri)) continue;
-        best = i;
-        best_waste = waste;
-        best_off = off;
-        if (waste == 0) break; /* an exact fit: nothing is better */
-    }
-    if (best == VKG__NO_INDEX) {
-        w->offset = vkg__align_up(h->top, al);
-        h->top = w->offset + size;
-        w->pred_count = 0;
-        return true;
-    }
-    vkg__free_block b = h->free[best];
-    w->offset = best_off;
-    /* predecessors: last users overlapping the taken range */
-    w->preds = vkg__arena_alloc(c->A, sizeof(uint32_t) * (b.occ_count ? b.occ_count : 1), 4);
-    if (!w->preds) return false;
-    w->pred_count = 0;
-    for (uint32_t i = 0; i < b.occ_count; i++) {
-        const vkg__rws *o = &c->rws[b.occ[i]];
-        if (o->offset < best_off + size && best_off < o->offset + o->req.size)
-            w->preds[w->pred_count++] = b.occ[i];
-    }
-    /* the block shrinks to what is left on either side */
-    vkg__free_block left = {b.lo, best_off, b.occ, b.occ_count, b.queue};
-    vkg__free_block right = {best_off + size, b.hi, b.occ, b.occ_count, b.queue};
-    if ((left.hi > left.lo && !vkg__block_prune(c, &left)) ||
-        (right.hi > right.lo && !vkg__block_prune(c, &right)))
-        return false;
-    uint32_t n = (left.hi > left.lo) + (right.hi > right.lo);
-    if (n == 0) {
-        memmove(&h->free[best], &h->free[best + 1], sizeof *h->free * (h->free_count - best - 1));
-        h->free_count--;
-    } else if (n == 1) {
-        h->free[best] = left.hi > left.lo ? left : right;
-    } else {
-        if (!vkg__agrow(c, (void **)&h->free, &h->free_cap, h->free_count + 1, sizeof *h->free))
-            return false;
-        memmove(&h->free[best + 2], &h->free[best + 1],
-                sizeof *h->free * (h->free_count - best - 1));
-        h->free[best] = left;
-        h->free[best + 1] = right;
-        h->free_count++;
-    }
-    return true;
-}
-
-/* Placement by decreasing size against lifetime overlaps (the classic interval packing):
- * each resource takes the lowest offset, among 0 and the ends of resources already placed,
- * where it overlaps no resource whose lifetime overlaps its own, nor one it would alias
- * across queues (a range is reused only where its last users ended on the queue the new
- * resource starts on, as in the sweep): the ranges it must avoid, sorted, and the first gap
- * that fits. O(n^2 log n) in the transients, so used only for graphs of up to
- * VKG__GREEDY_MAX transients, and kept only where it packs tighter than the sweep.
- * Predecessors: every earlier-ending resource it overlaps in memory. */
-#define VKG__GREEDY_MAX 96u
-static bool vkg__greedy_conflict(const vkg__ctx *c, uint32_t a, uint32_t b)
-{
-    const vkg__rws *x = &c->rws[a], *y = &c->rws[b];
-    if (x->first <= y->last && y->first <= x->last) return true; /* both alive at once */
-    if (y->last < x->first) return y->last_queue != x->first_queue;
-    return x->last_queue != y->first_queue;
-}
-
-typedef struct vkg__span {
-    VkDeviceSize lo, hi;
-} vkg__span;
-
-static int vkg__cmp_span(const void *pa, const void *pb)
-{
-    const vkg__span *a = pa, *b = pb;
-    return a->lo < b->lo ? -1 : a->lo > b->lo;
-}
-
-static int vkg__cmp_greedy(const void *pa, const void *pb, void *ctx)
-{
-    const vkg__rws *w = ctx;
-    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-    if (w[a].req.size != w[b].req.size) return w[a].req.size > w[b].req.size ? -1 : 1;
-    if (w[a].first != w[b].first) return w[a].first < w[b].first ? -1 : 1;
-    return a < b ? -1 : a > b;
-}
-
-static bool vkg__place_greedy(vkg__ctx *c, const uint32_t *list, uint32_t n, uint32_t nh,
-                              VkDeviceSize *tops)
-{
-    uint32_t *order = vkg__arena_alloc(c->A, sizeof(uint32_t) * (n + 1), 4);
-    uint32_t *placed = vkg__arena_alloc(c->A, sizeof(uint32_t) * (n + 1), 4);
-    vkg__span *busy = vkg__arena_alloc(c->A, sizeof(vkg__span) * (n + 1), 8);
-    if (!order || !placed || !busy) return false;
-    memcpy(order, list, sizeof(uint32_t) * n);
-    qsort_r(order, n, sizeof(uint32_t), vkg__cmp_greedy, c->rws);
-    for (uint32_t h = 0; h < nh; h++) tops[h] = 0;
-    uint32_t np = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t ri = order[i];
-        vkg__rws *w = &c->rws[ri];
-        VkDeviceSize size = w->req.size, al = w->req.alignment ? w->req.alignment : 1;
-        /* the ranges it must not overlap, by offset; then the lowest gap that fits */
-        uint32_t nb = 0;
-        for (uint32_t j = 0; j < np; j++) {
-            const vkg__rws *o = &c->rws[placed[j]];
-            if (o->heap == w->heap && vkg__greedy_conflict(c, ri, placed[j]))
-                busy[nb++] = (vkg__span){o->offset, o->offset + o->req.size};
-        }
-        qsort(busy, nb, sizeof *busy, vkg__cmp_span);
-        VkDeviceSize off = 0;
-        for (uint32_t j = 0; j < nb; j++) {
-            if (off + size <= busy[j].lo) break;
-            if (busy[j].hi > off) off = vkg__align_up(busy[j].hi, al);
-        }
-        w->offset = off;
-        if (off + size > tops[w->heap]) tops[w->heap] = off + size;
-        placed[np++] = ri;
-    }
-    /* predecessors: the earlier-ending resources each one overlaps in memory */
-    for (uint32_t i = 0; i < n; i++) {
-        vkg__rws *w = &c->rws[list[i]];
-        uint32_t count = 0;
-        for (uint32_t j = 0; j < n; j++) {
-            const vkg__rws *o = &c->rws[list[j]];
-            if (o->heap == w->heap && o->last < w->first && o->offset < w->offset + w->req.size &&
-                w->offset < o->offset + o->req.size)
-                count++;
-        }
-        w->pred_count = 0;
-        w->preds = NULL;
-        if (!count) continue;
-        w->preds = vkg__arena_alloc(c->A, sizeof(uint32_t) * count, 4);
-        if (!w->preds) return false;
-        for (uint32_t j = 0; j < n; j++) {
-            const vkg__rws *o = &c->rws[list[j]];
-            if (o->heap == w->heap && o->last < w->first && o->offset < w->offset + w->req.size &&
-                w->offset < o->offset + o->req.size)
-                w->preds[w->pred_count++] = list[j];
-        }
-    }
-    return true;
-}
-
-static vkg_result vkg__place_transients(vkg__ctx *c, const vkg_compile_desc *cd,
-                                        vkg__heap_ws **out_heaps, uint32_t *out_count)
-{
-    vkg_graph *g = c->g;
-    uint32_t *list = vkg__arena_alloc(c->A, sizeof(uint32_t) * (g->res_count + 1), 4);
-    uint32_t *by_first = vkg__arena_alloc(c->A, sizeof(uint32_t) * (g->res_count + 1), 4);
-    uint32_t *by_last = vkg__arena_alloc(c->A, sizeof(uint32_t) * (g->res_count + 1), 4);
-    vkg__heap_ws *heaps = vkg__arena_calloc(c->A, VKG_MAX_MEMORY_TYPES, sizeof *heaps);
-    if (!list || !by_first || !by_last || !heaps) return VKG__OOM(&g->host, "compile scratch");
-    uint32_t n = 0, nh = 0;
-    for (uint32_t i = 0; i < g->res_count; i++) {
-        c->rws[i].heap = VKG__NO_INDEX;
-        if (g->res[i].imported || c->rws[i].first == VKG__NO_INDEX) continue;
-        vkg_result r = vkg__requirements(c, cd, i);
-        if (r != VKG_SUCCESS) return r;
-        if (g->res[i].output) c->rws[i].last = UINT32_MAX - 2; /* lives to the end */
-        list[n++] = i;
-    }
-    /* heap per memory type: the lowest device-local type each resource accepts */
-    for (uint32_t i = 0; i < n; i++) {
-        vkg__rws *w = &c->rws[list[i]];
-        uint32_t type = (uint32_t)__builtin_ctz(w->req.memoryTypeBits ? w->req.memoryTypeBits : 1);
-        uint32_t h = 0;
-        while (h < nh && heaps[h].type != type) h++;
-        if (h == nh) heaps[nh++].type = type;
-        w->heap = h;
-        heaps[h].resource_count++;
-    }
-    /* Enter in order of first pass, larger first among those starting together (best fit
-     * packs better that way); leave in order of last pass. Ties keep index order. */
-    if (!vkg__sort_by_pass(c, list, n, by_first, false) ||
-        !vkg__sort_by_pass(c, list, n, by_last, true))
-        return VKG__OOM(&g->host, "compile scratch");
-    for (uint32_t lo = 0, hi; lo < n; lo = hi) {
-        hi = lo + 1;
-        while (hi < n && c->rws[by_first[hi]].first == c->rws[by_first[lo]].first) hi++;
-        if (hi - lo > 16) {
-            qsort_r(&by_first[lo], hi - lo, sizeof(uint32_t), vkg__cmp_size, c->rws);
-            continue;
-        }
-        for (uint32_t i = lo + 1; i < hi; i++) {
-            uint32_t x = by_first[i], at = i;
-            while (at > lo && vkg__cmp_size(&by_first[at - 1], &x, c->rws) > 0) {
-                by_first[at] = by_first[at - 1];
-                at--;
-            }
-            by_first[at] = x;
-        }
-    }
-    uint32_t j = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t ri = by_first[i];
-        while (j < n && c->rws[by_last[j]].last < c->rws[ri].first) {
-            uint32_t d = by_last[j++];
-            if (!vkg__heap_free(c, &heaps[c->rws[d].heap], d))
-                return VKG__OOM(&g->host, "compile scratch");
-        }
-        if (!vkg__heap_place(c, &heaps[c->rws[ri].heap], ri))
-            return VKG__OOM(&g->host, "compile scratch");
-    }
-    /* small graphs: try packing by size too, and keep whichever needs less memory */
-    if (n > 1 && n <= VKG__GREEDY_MAX) {
-        VkDeviceSize *off = vkg__arena_alloc(c->A, sizeof(VkDeviceSize) * n, 8);
-        uint32_t **preds = vkg__arena_alloc(c->A, sizeof(uint32_t *) * n, 8);
-        uint32_t *pcount = vkg__arena_alloc(c->A, sizeof(uint32_t) * n, 4);
-        VkDeviceSize tops[VKG_MAX_MEMORY_TYPES];
-        if (!off || !preds || !pcount) return VKG__OOM(&g->host, "compile scratch");
-        VkDeviceSize sweep = 0, greedy = 0;
-        for (uint32_t i = 0; i < n; i++) {
-            off[i] = c->rws[list[i]].offset;
-            preds[i] = c->rws[list[i]].preds;
-            pcount[i] = c->rws[list[i]].pred_count;
-        }
-        for (uint32_t h = 0; h < nh; h++) sweep += heaps[h].top;
-        if (!vkg__place_greedy(c, list, n, nh, tops)) return VKG__OOM(&g->host, "compile scratch");
-        for (uint32_t h = 0; h < nh; h++) greedy += tops[h];
-        if (greedy < sweep) {
-            for (uint32_t h = 0; h < nh; h++) heaps[h].top = tops[h];
-        } else {
-            for (uint32_t i = 0; i < n; i++) {
-                c->rws[list[i]].offset = off[i];
-                c->rws[list[i]].preds = preds[i];
-                c->rws[list[i]].pred_count = pcount[i];
-            }
-        }
-    }
-    *out_heaps = heaps;
-    *out_count = nh;
-    return VKG_SUCCESS;
-}
 
 /* ------------------------------------------------------------------------------------------
  * Synchronization sweep
@@ -1075,14 +530,16 @@ static void vkg__later_reads(const vkg__ctx *c, uint32_t k, uint32_t ri, uint32_
     const vkg_graph *g = c->g;
     const vkg__gres *r = &g->res[ri];
     uint32_t mip = index / r->layers, layer = index % r->layers;
-    for (uint32_t k2 = k + 1; k2 < c->n && k2 <= k + VKG__LOOKAHEAD; k2++) {
-        const vkg__gpass *gp = vkg__gp(c, k2);
+    /* the resource's own later uses, pass by pass: linear in them, not in the passes between */
+    for (uint32_t u2 = c->next_use[c->rws[ri].cur_use]; u2 != VKG__NO_INDEX;) {
+        uint32_t k2 = c->use_pass[u2];
+        if (k2 > k + VKG__LOOKAHEAD) return;
         VkPipelineStageFlags2 st = 0;
         VkAccessFlags2 ac = 0;
         bool touched = false, stop = false;
-        for (uint32_t i = 0; i < gp->use_count; i++) {
-            const vkg__guse *u = &g->uses[gp->first_use + i];
-            if (u->resource != ri || mip < u->base_mip || mip >= u->base_mip + u->mip_count ||
+        for (; u2 != VKG__NO_INDEX && c->use_pass[u2] == k2; u2 = c->next_use[u2]) {
+            const vkg__guse *u = &g->uses[u2];
+            if (mip < u->base_mip || mip >= u->base_mip + u->mip_count ||
                 layer < u->base_layer || layer >= u->base_layer + u->layer_count)
                 continue;
             const vkg_access_info *a = vkg_access_get(u->access);
@@ -1353,6 +810,7 @@ static vkg_result vkg__sync_sweep(vkg__ctx *c)
             const vkg__gres *r = &g->res[u->resource];
             const vkg_access_info *a = vkg_access_get(u->access);
             vkg__rws *w = &c->rws[u->resource];
+            w->cur_use = gp->first_use + i;
             if (r->is_image) {
                 for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
                     for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++) {
@@ -1458,11 +916,11 @@ static uint32_t vkg__merge(vkg__pbar *pv, uint32_t n, const vkg__gres *res)
     return o + 1;
 }
 
-static uint64_t vkg__now_us(void)
+static uint64_t vkg__now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static vkg_result vkg__assemble(vkg__ctx *c, vkg_plan *plan, const uint8_t *live,
@@ -1667,9 +1125,11 @@ static vkg_result vkg__assemble(vkg__ctx *c, vkg_plan *plan, const uint8_t *live
     VkImageAspectFlags *aspects = VKG__ARENA_NEW(P, VkImageAspectFlags, g->res_count + 1);
     if (!res || !hp || !aspects) return VKG__OOM(&g->host, "the plan");
     uint64_t transient_bytes = 0, heap_bytes = 0;
+    uint64_t peak_live = 0;
     for (uint32_t h = 0; h < nh; h++) {
         hp[h] = (vkg_plan_heap){heaps[h].type, heaps[h].top, heaps[h].resource_count};
         heap_bytes += heaps[h].top;
+        peak_live += heaps[h].peak_live;
     }
     for (uint32_t i = 0; i < g->res_count; i++) {
         const vkg__gres *r = &g->res[i];
@@ -1718,6 +1178,7 @@ static vkg_result vkg__assemble(vkg__ctx *c, vkg_plan *plan, const uint8_t *live
     st->semaphores = nw;
     st->transient_bytes = transient_bytes;
     st->aliased_bytes = heap_bytes;
+    st->peak_live_bytes = peak_live;
     for (uint32_t i = 0; i < nb; i++) {
         const vkg_plan_barrier *b = &bars[i];
         if (res[b->resource].is_image) st->image_barriers++;
@@ -1768,28 +1229,27 @@ void vkg_plan_get_info(const vkg_plan *plan, vkg_plan_info *out)
     *out = plan->info;
 }
 
-static vkg_result vkg__compile(vkg_graph *g, const vkg_compile_desc *cd, vkg_plan *plan)
+const char *vkg_compile_phase_name(vkg_compile_phase phase)
 {
-    uint64_t t0 = vkg__now_us();
-    vkg__ctx ctx = {.g = g, .caps = cd->caps, .flags = cd->flags | g->compile_flags, .A = &g->scratch};
-    vkg__ctx *c = &ctx;
-    vkg__arena_reset(&g->scratch);
-    vkg__arena_reset(&plan->arena);
-    plan->graph = g;
-    static _Atomic uint64_t serials;
-    plan->serial = ++serials;
+    static const char *const names[VKG_COMPILE_PHASE_COUNT] = {"validate", "cull",  "order",
+                                                               "place",    "sync",  "assemble"};
+    return (unsigned)phase < VKG_COMPILE_PHASE_COUNT ? names[phase] : NULL;
+}
 
+static vkg_result vkg__validate(vkg__ctx *c)
+{
     vkg_result r = vkg__map_queues(c);
     if (r == VKG_SUCCESS) r = vkg__validate_formats(c);
     if (r == VKG_SUCCESS) r = vkg__validate_limits(c);
     if (r == VKG_SUCCESS) r = vkg__validate_reads(c);
-    if (r != VKG_SUCCESS) return r;
+    return r;
+}
 
-    uint8_t *live = vkg__arena_calloc(c->A, g->pass_count + 1, 1);
-    if (!live) return VKG__OOM(&g->host, "compile scratch");
-    r = vkg__cull(c, live);
-    if (r != VKG_SUCCESS) return r;
-
+/* Working state per live pass and per resource: one block for every image subresource, one
+ * segment per buffer to start with. */
+static vkg_result vkg__workspace(vkg__ctx *c, const uint8_t *live)
+{
+    vkg_graph *g = c->g;
     uint32_t n = 0;
     for (uint32_t p = 0; p < g->pass_count; p++) n += live[p];
     c->n = n;
@@ -1799,19 +1259,20 @@ static vkg_result vkg__compile(vkg_graph *g, const vkg_compile_desc *cd, vkg_pla
     c->signal = vkg__arena_calloc(c->A, n + 1, 1);
     c->has_wait = vkg__arena_calloc(c->A, n + 1, 1);
     c->rws = vkg__arena_calloc(c->A, g->res_count + 1, sizeof *c->rws);
-    if (!c->order || !c->pqueue || !c->qpos || !c->signal || !c->has_wait || !c->rws)
+    vkg__sub *subs = vkg__arena_calloc(c->A, g->sub_count ? g->sub_count : 1, sizeof *subs);
+    vkg__seg *segs = vkg__arena_calloc(c->A, g->res_count + 1, sizeof *segs);
+    c->next_use = vkg__arena_alloc(c->A, sizeof(uint32_t) * (g->use_count + 1), 4);
+    c->use_pass = vkg__arena_alloc(c->A, sizeof(uint32_t) * (g->use_count + 1), 4);
+    if (!c->order || !c->pqueue || !c->qpos || !c->signal || !c->has_wait || !c->rws || !subs ||
+        !segs || !c->next_use || !c->use_pass)
         return VKG__OOM(&g->host, "compile scratch");
     for (uint32_t a = 0; a < VKG_QUEUE_ROLE_COUNT; a++)
         for (uint32_t b = 0; b < VKG_QUEUE_ROLE_COUNT; b++)
             c->last_wait_point[a][b] = VKG__NO_INDEX;
-    /* one block for every image subresource, one segment per buffer to start with */
-    vkg__sub *subs = vkg__arena_calloc(c->A, g->sub_count ? g->sub_count : 1, sizeof *subs);
-    vkg__seg *segs = vkg__arena_calloc(c->A, g->res_count + 1, sizeof *segs);
-    if (!subs || !segs) return VKG__OOM(&g->host, "compile scratch");
     for (uint32_t i = 0; i < g->res_count; i++) {
         vkg__rws *w = &c->rws[i];
         const vkg__gres *res = &g->res[i];
-        w->first = w->last = VKG__NO_INDEX;
+        w->first = w->last = w->tail_use = VKG__NO_INDEX;
         if (res->is_image) {
             w->subs = subs + res->sub_first;
         } else {
@@ -1822,7 +1283,14 @@ static vkg_result vkg__compile(vkg_graph *g, const vkg_compile_desc *cd, vkg_pla
             w->segs[0].hi = res->size;
         }
     }
-    /* order, queues, lifetimes, usage */
+    return VKG_SUCCESS;
+}
+
+/* The order (declaration order of live passes), each pass's queue, each resource's lifetime
+ * and the usage flags its accesses need. */
+static void vkg__order(vkg__ctx *c, const uint8_t *live)
+{
+    vkg_graph *g = c->g;
     uint32_t k = 0;
     for (uint32_t p = 0; p < g->pass_count; p++) {
         if (!live[p]) continue;
@@ -1832,9 +1300,14 @@ static vkg_result vkg__compile(vkg_graph *g, const vkg_compile_desc *cd, vkg_pla
         c->pqueue[k] = (uint8_t)q;
         c->qpos[k] = c->q_len[q]++;
         for (uint32_t i = 0; i < gp->use_count; i++) {
-            const vkg__guse *u = &g->uses[gp->first_use + i];
+            uint32_t ui = gp->first_use + i;
+            const vkg__guse *u = &g->uses[ui];
             vkg__rws *w = &c->rws[u->resource];
             const vkg_access_info *a = vkg_access_get(u->access);
+            c->next_use[ui] = VKG__NO_INDEX;
+            c->use_pass[ui] = k;
+            if (w->tail_use != VKG__NO_INDEX) c->next_use[w->tail_use] = ui;
+            w->tail_use = ui;
             if (w->first == VKG__NO_INDEX) {
                 w->first = k;
                 w->first_queue = q;
@@ -1850,15 +1323,52 @@ static vkg_result vkg__compile(vkg_graph *g, const vkg_compile_desc *cd, vkg_pla
         }
         k++;
     }
+}
+
+static vkg_result vkg__compile(vkg_graph *g, const vkg_compile_desc *cd, vkg_plan *plan)
+{
+    uint64_t t[VKG_COMPILE_PHASE_COUNT + 1];
+    t[0] = vkg__now_ns();
+    vkg__ctx ctx = {.g = g, .caps = cd->caps, .flags = cd->flags | g->compile_flags, .A = &g->scratch};
+    vkg__ctx *c = &ctx;
+    vkg__arena_reset(&g->scratch);
+    vkg__arena_reset(&plan->arena);
+    plan->graph = g;
+    static _Atomic uint64_t serials;
+    plan->serial = ++serials;
+
+    vkg_result r = vkg__validate(c);
+    if (r != VKG_SUCCESS) return r;
+    t[VKG_COMPILE_PHASE_VALIDATE + 1] = vkg__now_ns();
+
+    uint8_t *live = vkg__arena_calloc(c->A, g->pass_count + 1, 1);
+    if (!live) return VKG__OOM(&g->host, "compile scratch");
+    r = vkg__cull(c, live);
+    if (r != VKG_SUCCESS) return r;
+    t[VKG_COMPILE_PHASE_CULL + 1] = vkg__now_ns();
+
+    r = vkg__workspace(c, live);
+    if (r != VKG_SUCCESS) return r;
+    vkg__order(c, live);
+    t[VKG_COMPILE_PHASE_ORDER + 1] = vkg__now_ns();
+
     vkg__heap_ws *heaps = NULL;
     uint32_t nh = 0;
     r = vkg__place_transients(c, cd, &heaps, &nh);
     if (r != VKG_SUCCESS) return r;
+    t[VKG_COMPILE_PHASE_PLACE + 1] = vkg__now_ns();
+
     r = vkg__sync_sweep(c);
     if (r != VKG_SUCCESS) return r;
+    t[VKG_COMPILE_PHASE_SYNC + 1] = vkg__now_ns();
+
     r = vkg__assemble(c, plan, live, heaps, nh);
     if (r != VKG_SUCCESS) return r;
-    plan->info.stats.compile_us = vkg__now_us() - t0;
+    t[VKG_COMPILE_PHASE_ASSEMBLE + 1] = vkg__now_ns();
+
+    vkg_plan_stats *st = &plan->info.stats;
+    for (uint32_t i = 0; i < VKG_COMPILE_PHASE_COUNT; i++) st->phase_ns[i] = t[i + 1] - t[i];
+    st->compile_us = (t[VKG_COMPILE_PHASE_COUNT] - t[0]) / 1000u;
     return VKG_SUCCESS;
 }
 

@@ -1,6 +1,9 @@
 #include "util.h"
 
 #include <stdint.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 struct vkg__arena_block {
     vkg__arena_block *next;
@@ -15,11 +18,30 @@ void vkg__arena_init(vkg__arena *arena, const vkg__host *host, size_t min_block)
     arena->min_block = min_block ? min_block : 64 * 1024;
 }
 
+/* Large blocks (a compile of 10,000 passes works in ~20 MiB, touched in graph order, not
+ * address order) ask for transparent huge pages: with 4 KiB pages the TLB misses made such a
+ * compile ~1.5x slower per pass than one of 1,000 (bench/compile). Advice only: where the
+ * system declines, nothing changes. */
+static void vkg__arena_advise_huge(void *data, size_t size)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    if (size < 2 * huge) return;
+    uintptr_t lo = ((uintptr_t)data + huge - 1) & ~(huge - 1);
+    uintptr_t hi = ((uintptr_t)data + size) & ~(huge - 1);
+    if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+    (void)data;
+    (void)size;
+#endif
+}
+
 static vkg__arena_block *vkg__arena_new_block(vkg__arena *arena, size_t size)
 {
     if (size > SIZE_MAX - sizeof(vkg__arena_block)) return NULL;
     vkg__arena_block *b = vkg__alloc(arena->host, sizeof *b + size);
     if (!b) return NULL;
+    vkg__arena_advise_huge(b->data, size);
     b->size = size;
     b->used = 0;
     b->next = arena->head;
