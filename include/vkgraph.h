@@ -1463,12 +1463,19 @@ typedef struct vkg_plan_resource {
     uint32_t memory_type_bits;
     vkg_import_state state; /* imported: assumed initial state */
     bool concurrent; /* VK_SHARING_MODE_CONCURRENT: no ownership transfers (vkg_sharing) */
+    /* transients: the earlier transients whose memory this one takes over (they end before
+     * it starts and overlap its bytes in the same heap; its first barrier waits for them) */
+    const uint32_t *alias_of;
+    uint32_t alias_of_count;
 } vkg_plan_resource;
 
 typedef struct vkg_plan_heap {
     uint32_t memory_type;
     VkDeviceSize size;
     uint32_t resource_count;
+    /* the most bytes of its transients (sizes as placed) live at one point of the order: no
+     * placement of them can take less than this */
+    VkDeviceSize peak_live_bytes;
 } vkg_plan_heap;
 
 /* The compiler's phases, in the order they run (docs/compiler.md says what each costs). */
@@ -1534,6 +1541,10 @@ void vkg_plan_get_info(const vkg_plan *plan, vkg_plan_info *out);
 
 /* Writes the plan as JSON (shared/DESIGN.md, "CLI contract") or Graphviz DOT. Any thread. */
 VKG_MUST_CHECK vkg_result vkg_plan_write_json(const vkg_plan *plan, FILE *out);
+/* The transient memory map as a self-contained SVG picture: one band per heap, passes left to
+ * right, offsets top to bottom, a box per transient from its first to its last pass; boxes
+ * stacked in one column of memory share it (aliasing). Opens in any browser. */
+VKG_MUST_CHECK vkg_result vkg_plan_write_memory_svg(const vkg_plan *plan, FILE *out);
 VKG_MUST_CHECK vkg_result vkg_plan_write_dot(const vkg_plan *plan, FILE *out);
 
 /* Names for printing: "COLOR_ATTACHMENT_OUTPUT|FRAGMENT_SHADER", "TRANSFER_DST_OPTIMAL".

@@ -386,6 +386,59 @@ static bool same_transfer(const vkg_plan_barrier *a, const vkg_plan_barrier *b)
            a->old_layout == b->old_layout && a->new_layout == b->new_layout;
 }
 
+/* The memory map: every placement inside its heap and aligned; every alias_of entry an
+ * earlier transient of the same heap whose bytes it overlaps; each heap's peak of live bytes
+ * as recomputed here from the lifetimes, and no smaller than the heap; the stats the sums. */
+static void check_memory_map(checker *c)
+{
+    const vkg_plan_info *in = c->in;
+    uint64_t peak_sum = 0, bytes_sum = 0;
+    for (uint32_t h = 0; h < in->heap_count && !c->failed; h++) {
+        const vkg_plan_heap *hp = &in->heaps[h];
+        uint64_t peak = 0;
+        for (uint32_t k = 0; k < in->pass_count; k++) {
+            uint64_t live = 0;
+            for (uint32_t i = 0; i < in->resource_count; i++) {
+                const vkg_plan_resource *r = &in->resources[i];
+                uint32_t last = r->output ? UINT32_MAX : r->last_pass;
+                if (r->heap == h && r->first_pass <= k && k <= last) live += r->memory_size;
+            }
+            if (live > peak) peak = live;
+        }
+        if (peak != hp->peak_live_bytes)
+            fail(c, "heap %u: peak of live bytes %llu, the plan says %llu", h,
+                 (unsigned long long)peak, (unsigned long long)hp->peak_live_bytes);
+        else if (hp->size < peak)
+            fail(c, "heap %u: %llu bytes, less than the %llu live at once", h,
+                 (unsigned long long)hp->size, (unsigned long long)peak);
+        peak_sum += peak;
+        bytes_sum += hp->size;
+    }
+    for (uint32_t i = 0; i < in->resource_count && !c->failed; i++) {
+        const vkg_plan_resource *r = &in->resources[i];
+        if (r->heap == UINT32_MAX) {
+            if (r->alias_of_count) fail(c, "\"%s\" is not placed but aliases", r->name);
+            continue;
+        }
+        if (r->heap >= in->heap_count || r->offset + r->memory_size > in->heaps[r->heap].size ||
+            (r->alignment && r->offset % r->alignment))
+            fail(c, "\"%s\": placed outside its heap or misaligned", r->name);
+        for (uint32_t a = 0; a < r->alias_of_count && !c->failed; a++) {
+            const vkg_plan_resource *p = &in->resources[r->alias_of[a]];
+            if (p->heap != r->heap || p->output || p->last_pass >= r->first_pass ||
+                p->offset >= r->offset + r->memory_size || r->offset >= p->offset + p->memory_size)
+                fail(c, "\"%s\" names \"%s\" as memory it takes over, but they do not share "
+                     "memory one after the other", r->name, p->name);
+        }
+    }
+    if (!c->failed &&
+        (in->stats.peak_live_bytes != peak_sum || in->stats.aliased_bytes != bytes_sum))
+        fail(c, "stats: peak_live_bytes %llu, aliased_bytes %llu; the heaps sum to %llu, %llu",
+             (unsigned long long)in->stats.peak_live_bytes,
+             (unsigned long long)in->stats.aliased_bytes, (unsigned long long)peak_sum,
+             (unsigned long long)bytes_sum);
+}
+
 /* Transfer halves alternate per (range, families, layouts): release on a queue of the source
  * family, then its acquire, then maybe another release... — every acquire has exactly one
  * release with the same range, families and layouts before it, and every release is
@@ -732,6 +785,7 @@ bool vkgt_check_plan_info(const vkg_plan_info *in, char *why, size_t why_size)
                      "waiting for its last use", l->name, e->name);
         }
     if (!c->failed) check_transfer_pairs(c);
+    if (!c->failed) check_memory_map(c);
     for (uint32_t i = 0; i < in->barrier_count; i++) free(captured[i]);
     free(captured);
     for (uint32_t ri = 0; ri < in->resource_count; ri++) free(c->units[ri]);

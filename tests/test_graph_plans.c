@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <dirent.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -493,6 +494,26 @@ static void test_aliasing(void **state)
     assert_int_equal(in.resources[0].heap, in.resources[1].heap);
     assert_int_equal(in.resources[0].offset, in.resources[1].offset);
     assert_true(in.stats.aliased_bytes < in.stats.transient_bytes);
+    /* the memory map: b takes over a's memory; two images never live at once, so the heap is
+     * exactly its peak of live bytes (one image and the output) */
+    assert_int_equal(in.resources[1].alias_of_count, 1);
+    assert_int_equal(in.resources[1].alias_of[0], 0);
+    assert_int_equal(in.resources[0].alias_of_count, 0);
+    assert_int_equal(in.stats.peak_live_bytes, in.resources[0].memory_size + in.resources[2].memory_size);
+    assert_int_equal(in.stats.aliased_bytes, in.stats.peak_live_bytes);
+    /* the picture: one box per transient, well formed enough to count */
+    char *svg = NULL;
+    size_t svg_len = 0;
+    FILE *mf = open_memstream(&svg, &svg_len);
+    assert_non_null(mf);
+    assert_int_equal(vkg_plan_write_memory_svg(plan, mf), VKG_SUCCESS);
+    fclose(mf);
+    assert_true(strncmp(svg, "<svg ", 5) == 0 && strstr(svg, "</svg>\n") == svg + svg_len - 7);
+    uint32_t boxes = 0;
+    for (const char *at = svg; (at = strstr(at, "class=\"t\"")); at++) boxes++;
+    assert_int_equal(boxes, 3);
+    assert_non_null(strstr(svg, "takes over the memory of a"));
+    free(svg);
     want make_b[] = {{"b", 0, 1, 0, 1, .ss = S(FRAGMENT_SHADER_BIT), .sa = A(NONE),
                       .ds = S(COLOR_ATTACHMENT_OUTPUT_BIT), .da = A(COLOR_ATTACHMENT_WRITE_BIT),
                       .ol = L(UNDEFINED), .nl = L(ATTACHMENT_OPTIMAL), .sf = IGN, .df = IGN}};

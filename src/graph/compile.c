@@ -1127,7 +1127,8 @@ static vkg_result vkg__assemble(vkg__ctx *c, vkg_plan *plan, const uint8_t *live
     uint64_t transient_bytes = 0, heap_bytes = 0;
     uint64_t peak_live = 0;
     for (uint32_t h = 0; h < nh; h++) {
-        hp[h] = (vkg_plan_heap){heaps[h].type, heaps[h].top, heaps[h].resource_count};
+        hp[h] = (vkg_plan_heap){heaps[h].type, heaps[h].top, heaps[h].resource_count,
+                                heaps[h].peak_live};
         heap_bytes += heaps[h].top;
         peak_live += heaps[h].peak_live;
     }
@@ -1162,7 +1163,15 @@ static vkg_result vkg__assemble(vkg__ctx *c, vkg_plan *plan, const uint8_t *live
                                      .state = r->state,
                                      .concurrent = vkg__concurrent(c, r)};
         if (!res[i].name) return VKG__OOM(&g->host, "the plan");
-        if (w->heap != VKG__NO_INDEX) transient_bytes += w->req.size;
+        if (w->heap == VKG__NO_INDEX) continue;
+        transient_bytes += w->req.size;
+        if (w->pred_count) {
+            uint32_t *of = VKG__ARENA_NEW(P, uint32_t, w->pred_count);
+            if (!of) return VKG__OOM(&g->host, "the plan");
+            memcpy(of, w->preds, sizeof(uint32_t) * w->pred_count);
+            res[i].alias_of = of;
+            res[i].alias_of_count = w->pred_count;
+        }
     }
     info->resources = res;
     info->resource_count = g->res_count;

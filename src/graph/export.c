@@ -82,6 +82,43 @@ static bool vkg__waited(const vkg_plan_info *in, uint32_t s)
     return false;
 }
 
+/* The memory map: per heap its type, size and lower bound; per transient where it lives in
+ * memory and in the order, and whose memory it takes over. */
+static void vkg__json_memory(FILE *f, const vkg_plan_info *in)
+{
+    fputs("  \"memory\": {\"heaps\": [", f);
+    for (uint32_t h = 0; h < in->heap_count; h++) {
+        const vkg_plan_heap *hp = &in->heaps[h];
+        fprintf(f,
+                "%s{\"heap\": %u, \"memory_type\": %u, \"bytes\": %" PRIu64
+                ", \"peak_live_bytes\": %" PRIu64 ", \"transients\": %u}",
+                h ? ", " : "", h, hp->memory_type, (uint64_t)hp->size,
+                (uint64_t)hp->peak_live_bytes, hp->resource_count);
+    }
+    fputs("],\n    \"transients\": [", f);
+    bool first = true;
+    for (uint32_t i = 0; i < in->resource_count; i++) {
+        const vkg_plan_resource *r = &in->resources[i];
+        if (r->heap == UINT32_MAX) continue;
+        fputs(first ? "\n      {\"name\": " : ",\n      {\"name\": ", f);
+        first = false;
+        vkg__jstr(f, r->name);
+        fprintf(f,
+                ", \"kind\": \"%s\", \"bytes\": %" PRIu64 ", \"alignment\": %" PRIu64
+                ", \"memory_type\": %u, \"heap\": %u, \"offset\": %" PRIu64
+                ", \"first_pass\": %u, \"last_pass\": %u, \"alias_of\": [",
+                r->is_image ? "image" : "buffer", (uint64_t)r->memory_size,
+                (uint64_t)r->alignment, in->heaps[r->heap].memory_type, r->heap,
+                (uint64_t)r->offset, r->first_pass, r->last_pass);
+        for (uint32_t a = 0; a < r->alias_of_count; a++) {
+            if (a) fputs(", ", f);
+            vkg__jstr(f, in->resources[r->alias_of[a]].name);
+        }
+        fputs("]}", f);
+    }
+    fputs(first ? "]},\n" : "\n    ]},\n", f);
+}
+
 vkg_result vkg_plan_write_json(const vkg_plan *plan, FILE *f)
 {
     if (!plan || !f) return VKG_ERROR_INVALID_ARGUMENT;
@@ -152,16 +189,24 @@ vkg_result vkg_plan_write_json(const vkg_plan *plan, FILE *f)
         if (i) fputs(", ", f);
         vkg__jstr(f, in->culled[i]);
     }
+    fputs("],\n", f);
+    vkg__json_memory(f, in);
     const vkg_plan_stats *s = &in->stats;
     fprintf(f,
-            "],\n  \"stats\": {\"passes\": %u, \"culled\": %u, \"barrier_batches\": %u, "
+            "  \"stats\": {\"passes\": %u, \"culled\": %u, \"barrier_batches\": %u, "
             "\"image_barriers\": %u, \"buffer_barriers\": %u, \"memory_barriers\": %u, "
             "\"layout_transitions\": %u, \"queue_transfers\": %u, \"semaphores\": %u, "
             "\"submissions\": %u, \"events\": %u, \"transient_bytes\": %" PRIu64
-            ", \"aliased_bytes\": %" PRIu64 ", \"compile_us\": %" PRIu64 "}\n}\n",
+            ", \"aliased_bytes\": %" PRIu64 ", \"peak_live_bytes\": %" PRIu64
+            ", \"compile_us\": %" PRIu64 ", \"phases_us\": {",
             s->passes, s->culled, s->barrier_batches, s->image_barriers, s->buffer_barriers,
             s->memory_barriers, s->layout_transitions, s->queue_transfers, s->semaphores,
-            s->submissions, s->events, s->transient_bytes, s->aliased_bytes, s->compile_us);
+            s->submissions, s->events, s->transient_bytes, s->aliased_bytes, s->peak_live_bytes,
+            s->compile_us);
+    for (uint32_t p = 0; p < VKG_COMPILE_PHASE_COUNT; p++)
+        fprintf(f, "%s\"%s\": %.1f", p ? ", " : "", vkg_compile_phase_name((vkg_compile_phase)p),
+                (double)s->phase_ns[p] / 1000.0);
+    fputs("}}\n}\n", f);
     return ferror(f) ? VKG_ERROR_IO : VKG_SUCCESS;
 }
 
