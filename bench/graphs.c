@@ -12,7 +12,9 @@
  *   - transient bytes before and after aliasing.
  * Figures: barriers_vs_naive_<graph> (one family), batches_vs_naive_<graph>,
  * aliasing_ratio_demo (aliased_bytes / transient_bytes, one family) and
- * aliasing_ratio_demo_3q. VKG_BENCH_DUMP=1 prints every barrier of the demo's plan.
+ * aliasing_ratio_demo_3q, aliasing_vs_peak_<graph>[_3q] (aliased_bytes / peak_live_bytes: how
+ * close aliasing comes to the most bytes live at once, which no placement can beat).
+ * VKG_BENCH_MEMORY_SVG=DIR draws each graph's memory map there. VKG_BENCH_DUMP=1 prints every barrier of the demo's plan.
  * Pure: no device. */
 #include "bench.h"
 #include "demo/demo.h"
@@ -44,10 +46,22 @@ static void dump(const vkg_plan_info *in)
 
 typedef struct counts {
     uint32_t barriers, batches, naive, passes;
-    uint64_t transient, aliased;
+    uint64_t transient, aliased, peak;
 } counts;
 
-static int measure(vkg_graph *g, uint32_t variant, counts *out, bool print)
+/* VKG_BENCH_MEMORY_SVG=DIR writes each graph's memory map (one family) to DIR/NAME.svg. */
+static void write_svg(const char *name, const vkg_plan *plan)
+{
+    const char *dir = getenv("VKG_BENCH_MEMORY_SVG");
+    if (!dir || !*dir) return;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s.svg", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f || vkg_plan_write_memory_svg(plan, f) != VKG_SUCCESS) printf("cannot write %s\n", path);
+    if (f) fclose(f);
+}
+
+static int measure(const char *name, vkg_graph *g, uint32_t variant, counts *out, bool print)
 {
     vkg_caps caps;
     vkg_caps_default(&caps);
@@ -62,9 +76,11 @@ static int measure(vkg_graph *g, uint32_t variant, counts *out, bool print)
                     .batches = st->barrier_batches,
                     .passes = in.pass_count,
                     .transient = st->transient_bytes,
-                    .aliased = st->aliased_bytes};
+                    .aliased = st->aliased_bytes,
+                    .peak = st->peak_live_bytes};
     for (uint32_t k = 0; k < in.pass_count; k++) out->naive += in.passes[k].use_count;
     if (print) dump(&in);
+    if (variant == 0) write_svg(name, plan);
     vkg_plan_destroy(plan);
     return 0;
 }
@@ -72,20 +88,26 @@ static int measure(vkg_graph *g, uint32_t variant, counts *out, bool print)
 static void report(const char *name, vkg_graph *g, bool dump_it)
 {
     counts c[2];
-    if (measure(g, 0, &c[0], dump_it) || measure(g, 1, &c[1], false)) {
+    if (measure(name, g, 0, &c[0], dump_it) || measure(name, g, 1, &c[1], false)) {
         printf("%-12s does not compile\n", name);
         return;
     }
     for (int v = 0; v < 2; v++)
-        printf("%-12s %-7s %6u %9u %8u %6u %8.2f %10.2f %10.2f\n", name, v ? "3 fam" : "1 fam",
-               c[v].passes, c[v].barriers, c[v].batches, c[v].naive,
+        printf("%-12s %-7s %6u %9u %8u %6u %8.2f %10.2f %10.2f %10.2f %8.3f\n", name,
+               v ? "3 fam" : "1 fam", c[v].passes, c[v].barriers, c[v].batches, c[v].naive,
                (double)c[v].barriers / c[v].naive, c[v].transient / 1048576.0,
-               c[v].aliased / 1048576.0);
+               c[v].aliased / 1048576.0, c[v].peak / 1048576.0,
+               c[v].peak ? (double)c[v].aliased / c[v].peak : 1.0);
     char fig[96];
     snprintf(fig, sizeof fig, "barriers_vs_naive_%s", name);
     bench_figure("bench_graphs", fig, (double)c[0].barriers / c[0].naive, "x");
     snprintf(fig, sizeof fig, "batches_vs_naive_%s", name);
     bench_figure("bench_graphs", fig, (double)c[0].batches / c[0].naive, "x");
+    /* how close aliasing comes to the lower bound: 1.0 is the best any placement can do */
+    snprintf(fig, sizeof fig, "aliasing_vs_peak_%s", name);
+    bench_figure("bench_graphs", fig, c[0].peak ? (double)c[0].aliased / c[0].peak : 1.0, "x");
+    snprintf(fig, sizeof fig, "aliasing_vs_peak_%s_3q", name);
+    bench_figure("bench_graphs", fig, c[1].peak ? (double)c[1].aliased / c[1].peak : 1.0, "x");
     if (strcmp(name, "demo") == 0) {
         bench_figure("bench_graphs", "aliasing_ratio_demo",
                      c[0].transient ? (double)c[0].aliased / c[0].transient : 1.0, "x");
@@ -104,8 +126,9 @@ int main(void)
     bench_set_device(NULL);
     printf("bench/graphs: plan barriers against a naive tracker (whole-resource state, a barrier "
            "at every use)\n");
-    printf("%-12s %-7s %6s %9s %8s %6s %8s %10s %10s\n", "graph", "queues", "passes", "barriers",
-           "batches", "naive", "ratio", "trans MiB", "after MiB");
+    printf("%-12s %-7s %6s %9s %8s %6s %8s %10s %10s %10s %8s\n", "graph", "queues", "passes",
+           "barriers", "batches", "naive", "ratio", "trans MiB", "after MiB", "peak MiB",
+           "vs peak");
     vkg_graph *g = NULL;
     if (vkgd_graph_create(1280, 720, false, false, &g)) return 1;
     report("demo", g, bench_env_u32("VKG_BENCH_DUMP", 0) != 0);

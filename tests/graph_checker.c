@@ -778,9 +778,24 @@ bool vkgt_check_plan_info(const vkg_plan_info *in, char *why, size_t why_size)
                     (need & ~bb->src_stage) == 0)
                     found = true;
             }
-            if (ep->queue != lp->queue)
-                fail(c, "\"%s\" reuses the memory of \"%s\" on another queue", l->name, e->name);
-            else if (!found)
+            if (ep->queue != lp->queue) {
+                /* across queues: a semaphore wait of l's queue, at or before l's submission,
+                 * on e's queue at or after the submission of e's last use */
+                const vkg_plan_submission *es = &in->submissions[ep->submission];
+                const vkg_plan_submission *ls = &in->submissions[lp->submission];
+                bool waited = false;
+                for (uint32_t si = 0; si < in->submission_count && !waited; si++) {
+                    const vkg_plan_submission *sub = &in->submissions[si];
+                    if (sub->queue != ls->queue || sub->index > ls->index) continue;
+                    for (uint32_t w = 0; w < sub->wait_count; w++) {
+                        const vkg_plan_wait *pw = &in->waits[sub->first_wait + w];
+                        if (pw->queue == es->queue && pw->submission >= es->index) waited = true;
+                    }
+                }
+                if (!waited)
+                    fail(c, "\"%s\" reuses the memory of \"%s\" on another queue without a "
+                         "semaphore wait for its last use", l->name, e->name);
+            } else if (!found)
                 fail(c, "\"%s\" reuses the memory of \"%s\" without an aliasing barrier "
                      "waiting for its last use", l->name, e->name);
         }

@@ -452,7 +452,7 @@ static void vkg__summarize(vkg__ctx *c, uint32_t ri)
     w->summary_done = true;
 }
 
-static void vkg__init_sub(vkg__ctx *c, uint32_t ri, vkg__sub *s)
+static void vkg__init_sub(vkg__ctx *c, uint32_t k, uint32_t ri, vkg__sub *s)
 {
     const vkg__gres *r = &c->g->res[ri];
     vkg__rws *w = &c->rws[ri];
@@ -480,13 +480,23 @@ static void vkg__init_sub(vkg__ctx *c, uint32_t ri, vkg__sub *s)
         }
         return;
     }
+    /* Alias predecessors: those that ended on the queue of this first use are waited for by
+     * its barrier (their last stages and writes become the source); those that ended on
+     * another queue by a semaphore wait on their last pass, all commands, with which the
+     * barrier then chains (an execution dependency from ALL_COMMANDS). */
+    uint32_t q = c->pqueue[k];
     for (uint32_t i = 0; i < w->pred_count; i++) {
         vkg__summarize(c, w->preds[i]);
         const vkg__rws *p = &c->rws[w->preds[i]];
         if (!p->sum_stage && !p->sum_access) continue;
         s->has_w = 1;
         s->from_alias = 1;
-        s->owner = p->sum_queue;
+        s->owner = (uint8_t)q;
+        if (p->sum_queue != q) {
+            vkg__push_wait(c, k, p->sum_queue, p->last_real, VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT);
+            s->w_stage |= VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
+            continue;
+        }
         if (s->last_pass == VKG__NO_INDEX || p->last_real > s->last_pass)
             s->last_pass = p->last_real;
         s->w_stage |= p->sum_stage;
@@ -497,7 +507,7 @@ static void vkg__init_sub(vkg__ctx *c, uint32_t ri, vkg__sub *s)
 static void vkg__accumulate(vkg__ctx *c, uint32_t k, uint32_t ri, uint32_t index, vkg__sub *s,
                             const vkg_access_info *a)
 {
-    if (!s->init) vkg__init_sub(c, ri, s);
+    if (!s->init) vkg__init_sub(c, k, ri, s);
     if (s->stamp != k + 1) {
         s->stamp = k + 1;
         s->p_stage = 0;
