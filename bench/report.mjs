@@ -57,17 +57,20 @@ function chart(name, data, script) {
 }
 const stamp = `${any?.machine?.split(',').slice(0, 2).join(',') || ''}; ${any?.date?.slice(0, 10) || ''}`;
 
-// compile time over graph size
+// compile time per pass over graph size, one line per shape (bench/shapes.h)
 {
+  const shapes = ['chain', 'random', 'fanout', 'pyramid', 'families'];
   let d = '';
-  for (const n of [10, 100, 1000, 10000]) {
-    if (val(`compile_us_${n}`) !== undefined) d += `${n} ${val(`compile_us_${n}`)} ${val(`compile_us_${n}_3q`) ?? 'NaN'}\n`;
+  for (const n of [10, 100, 1000, 10000, 100000]) {
+    const row = shapes.map((s) => val(`compile_us_${n}_${s}`));
+    if (row.some((v) => v !== undefined)) d += `${n} ${row.map((v) => (v === undefined ? 'NaN' : (v * 1000) / n)).join(' ')}\n`;
   }
-  chart('compile', d, `set title "vkg_compile: random graphs, 2 resources per pass (${stamp})"
-set logscale xy
+  chart('compile', d, `set title "vkg_compile: ns per pass by graph shape, in-place recompile, 3 families (${stamp})"
+set logscale x
 set xlabel "passes"
-set ylabel "microseconds per compile (median)"
-plot "compile.dat" using 1:2 with linespoints lw 2 title "one queue family", "" using 1:3 with linespoints lw 2 title "three queue families"`);
+set ylabel "ns per pass (median)"
+set yrange [0:*]
+plot ${shapes.map((s, i) => `"compile.dat" using 1:${i + 2} with linespoints lw 2 title "${s}"`).join(', ')}`);
 }
 
 // execute: raw Vulkan against vkg_execute
@@ -158,6 +161,6 @@ for (const c of charts) {
   }
 }
 console.log(`\n${figs.size} figures -> ${join(out, 'results.json')}, figures.json, table.md; ${drawn} charts: ${charts.map((c) => c + '.png').join(', ')}`);
-for (const k of ['compile_us_1000', 'execute_ratio_vs_raw', 'dawn_ratio', 'dawn_ratio_chain', 'dawn_ratio_resources', 'barriers_vs_naive_demo', 'aliasing_ratio_demo', 'allocs_per_frame', 'cq_cost_ratio_10000_vs_1', 'upload_mbps_buffers_1t', 'upload_mbps_buffers_4t']) {
+for (const k of ['compile_us_1000_random', 'compile_growth_random', 'execute_ratio_vs_raw', 'dawn_ratio', 'dawn_ratio_chain', 'dawn_ratio_resources', 'barriers_vs_naive_demo', 'aliasing_ratio_demo', 'allocs_per_frame', 'cq_cost_ratio_10000_vs_1', 'upload_mbps_buffers_1t', 'upload_mbps_buffers_4t']) {
   if (results[k] !== undefined) console.log(`  ${k.padEnd(28)} ${fmt(results[k])}`);
 }
