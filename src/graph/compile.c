@@ -50,6 +50,19 @@ static const vkg__gpass *vkg__gp(const vkg__ctx *c, uint32_t k)
     return &c->g->passes[c->order[k]];
 }
 
+/* Graphs touch their resources in no particular order, and the per-resource state of 10,000
+ * passes (~20 MiB) is larger than the caches: each sweep asks for the entries of the
+ * resources a pass a little ahead will use (`base` + resource * `stride`) while it works on
+ * this one, so the misses overlap the work instead of stalling it. */
+#define VKG__AHEAD 2u
+static void vkg__prefetch(const vkg_graph *g, uint32_t graph_pass, const void *base, size_t stride)
+{
+    if (graph_pass >= g->pass_count) return;
+    const vkg__gpass *gp = &g->passes[graph_pass];
+    for (uint32_t i = 0; i < gp->use_count; i++)
+        __builtin_prefetch((const char *)base + stride * g->uses[gp->first_use + i].resource);
+}
+
 /* ------------------------------------------------------------------------------------------
  * Whole-graph validation (rules that need caps or every pass)
  * ---------------------------------------------------------------------------------------- */
@@ -214,6 +227,8 @@ static vkg_result vkg__validate_reads(vkg__ctx *c)
     for (uint32_t i = 0; i < g->res_count; i++) present_pass[i] = VKG__NO_INDEX;
     for (uint32_t p = 0; p < g->pass_count; p++) {
         const vkg__gpass *gp = &g->passes[p];
+        vkg__prefetch(g, p + VKG__AHEAD, g->res, sizeof *g->res);
+        vkg__prefetch(g, p + VKG__AHEAD, written, sizeof *written);
         for (uint32_t i = 0; i < gp->use_count; i++) {
             const vkg__guse *u = &g->uses[gp->first_use + i];
             const vkg__gres *r = &g->res[u->resource];
@@ -275,6 +290,10 @@ static vkg_result vkg__cull(vkg__ctx *c, uint8_t *live)
     if (!needed) return VKG__OOM(&g->host, "compile scratch");
     for (uint32_t p = g->pass_count; p-- > 0;) {
         const vkg__gpass *gp = &g->passes[p];
+        if (p >= VKG__AHEAD) {
+            vkg__prefetch(g, p - VKG__AHEAD, g->res, sizeof *g->res);
+            vkg__prefetch(g, p - VKG__AHEAD, needed, sizeof *needed);
+        }
         bool keep = gp->side_effects;
         for (uint32_t i = 0; i < gp->use_count && !keep; i++) {
             const vkg__guse *u = &g->uses[gp->first_use + i];
@@ -799,11 +818,30 @@ static void vkg__consolidate_waits(vkg__ctx *c)
         if (c->waits[i].point != VKG__NO_INDEX) c->signal[c->waits[i].point] = 1;
 }
 
+/* The subresource state of the next pass's resources (their entries were fetched a pass
+ * earlier, so reading where the state lives is cheap). */
+static void vkg__prefetch_state(const vkg__ctx *c, uint32_t graph_pass)
+{
+    const vkg_graph *g = c->g;
+    const vkg__gpass *gp = &g->passes[graph_pass];
+    for (uint32_t i = 0; i < gp->use_count; i++) {
+        const vkg__guse *u = &g->uses[gp->first_use + i];
+        const vkg__rws *w = &c->rws[u->resource];
+        __builtin_prefetch(g->res[u->resource].is_image ? (const void *)&w->subs[0]
+                                                        : (const void *)&w->segs[0]);
+    }
+}
+
 static vkg_result vkg__sync_sweep(vkg__ctx *c)
 {
     vkg_graph *g = c->g;
     for (uint32_t k = 0; k < c->n; k++) {
         const vkg__gpass *gp = vkg__gp(c, k);
+        if (k + VKG__AHEAD < c->n) {
+            vkg__prefetch(g, c->order[k + VKG__AHEAD], g->res, sizeof *g->res);
+            vkg__prefetch(g, c->order[k + VKG__AHEAD], c->rws, sizeof *c->rws);
+        }
+        if (k + 1 < c->n) vkg__prefetch_state(c, c->order[k + 1]);
         c->touch_count = 0;
         c->first_event_of_pass = c->event_count;
         /* phase 1: buffer segment boundaries, so indices stay stable below */
@@ -1312,6 +1350,7 @@ static void vkg__order(vkg__ctx *c, const uint8_t *live)
     vkg_graph *g = c->g;
     uint32_t k = 0;
     for (uint32_t p = 0; p < g->pass_count; p++) {
+        vkg__prefetch(g, p + VKG__AHEAD, c->rws, sizeof *c->rws);
         if (!live[p]) continue;
         const vkg__gpass *gp = &g->passes[p];
         uint32_t q = c->role_queue[gp->role];

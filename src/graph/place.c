@@ -609,6 +609,9 @@ static bool vkg__sweep(vkg__ctx *c, vkg__transients *t, bool cross)
     for (uint32_t i = 0, j = 0; i < n; i++) {
         uint32_t ri = t->by_first[i];
         const vkg__rws *w = &c->rws[ri];
+        /* resources in lifetime order are scattered in memory: ask for the next ones early */
+        if (i + 4 < n) __builtin_prefetch(&c->rws[t->by_first[i + 4]]);
+        if (j + 4 < n) __builtin_prefetch(&c->rws[t->by_last[j + 4]]);
         while (j < n && c->rws[t->by_last[j]].last < w->first) {
             const vkg__rws *d = &c->rws[t->by_last[j]];
             live[d->heap] -= d->req.size;
