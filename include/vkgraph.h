@@ -1216,6 +1216,10 @@ typedef struct vkg_pass_context vkg_pass_context;
 typedef void (*vkg_record_fn)(const vkg_pass_context *ctx, void *user);
 
 #define VKG_COMPILE_SPLIT_BARRIERS 1u /* events where work sits between producer and consumer */
+/* Transient memory goes to the best fit among every queue's free memory, not first among the
+ * memory whose last users ended on the resource's own queue: less memory on graphs that move
+ * between queues often, for more semaphore waits (docs/compiler.md has the figures). */
+#define VKG_COMPILE_ALIAS_ACROSS_QUEUES 2u
 
 typedef struct vkg_graph_desc {
     const char *name;

@@ -23,7 +23,8 @@ static void run_random(uint32_t want, uint64_t seed, uint32_t max_passes)
         vkg_graph *g = NULL;
         assert_int_equal(vkg_graph_create(&(vkg_graph_desc){.name = "random",
             .logger = {.fn = vkgt_quiet_log},
-            .compile_flags = vkgt_rand(&s, 2) ? VKG_COMPILE_SPLIT_BARRIERS : 0}, &g), VKG_SUCCESS);
+            /* split barriers and/or aliasing across queues (1u | 2u) */
+            .compile_flags = vkgt_rand(&s, 4)}, &g), VKG_SUCCESS);
         vkgt_random_graph(g, &s, &(vkgt_random_graph_desc){.max_resources = 6,
             .max_passes = max_passes, .max_uses = 3, .allow_imported = true, .max_mips = 3,
             .max_layers = 3});
@@ -88,7 +89,7 @@ static void test_checker_catches_damage(void **state)
     while (plans < 1500) {
         vkg_graph *g = NULL;
         assert_int_equal(vkg_graph_create(&(vkg_graph_desc){.logger = {.fn = vkgt_quiet_log},
-            .compile_flags = vkgt_rand(&s, 2) ? VKG_COMPILE_SPLIT_BARRIERS : 0}, &g), VKG_SUCCESS);
+            .compile_flags = vkgt_rand(&s, 4)}, &g), VKG_SUCCESS);
         vkgt_random_graph(g, &s, &(vkgt_random_graph_desc){.max_resources = 5, .max_passes = 8,
             .max_uses = 3, .allow_imported = true, .max_mips = 2, .max_layers = 2});
         vkg_caps caps;

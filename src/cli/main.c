@@ -25,7 +25,9 @@ static void usage(FILE *f)
             "                            documented default device (vkg_caps_default) is\n"
             "                            assumed; --memory-svg draws the memory map; the plan\n"
             "                            shown is the last of 4 in-place recompiles (--cold:\n"
-            "                            the first compile, which also pays for fresh memory)\n"
+            "                            the first compile, which also pays for fresh memory);\n"
+            "                            --alias-across-queues: less memory, more semaphores\n"
+            "                            (VKG_COMPILE_ALIAS_ACROSS_QUEUES)\n"
             "  dot FILE.json [--device NAME] [--split]\n"
             "                            write the compiled graph as Graphviz DOT\n"
             "  run FILE.json [--frames N] [--verify] [--validate] [--timings] [--trace T.json]\n"
@@ -171,7 +173,7 @@ typedef struct plan_opts {
     const char *file;
     const char *device;
     const char *memory_svg; /* --memory-svg FILE */
-    bool json, split, cold;
+    bool json, split, cold, across;
 } plan_opts;
 
 /* 0 ok, 2 bad usage */
@@ -183,6 +185,8 @@ static int parse_plan_opts(const char *cmd, int argc, char **argv, plan_opts *o,
             o->json = true;
         } else if (strcmp(argv[i], "--split") == 0) {
             o->split = true;
+        } else if (strcmp(argv[i], "--alias-across-queues") == 0) {
+            o->across = true;
         } else if (strcmp(argv[i], "--cold") == 0) {
             o->cold = true;
         } else if (allow_json && strcmp(argv[i], "--memory-svg") == 0 && i + 1 < argc) {
@@ -231,7 +235,8 @@ static uint64_t first_compile_us; /* of the last load_and_compile */
 static int load_and_compile(const char *cmd, const plan_opts *o, vkg_graph **g, vkg_plan **plan,
                             vkg_device **dev)
 {
-    vkg_graph_desc gd = {.compile_flags = o->split ? VKG_COMPILE_SPLIT_BARRIERS : 0};
+    vkg_graph_desc gd = {.compile_flags = (o->split ? VKG_COMPILE_SPLIT_BARRIERS : 0) |
+                                          (o->across ? VKG_COMPILE_ALIAS_ACROSS_QUEUES : 0)};
     char err[1024];
     vkg_result r = vkg_graph_load_json(o->file, &gd, g, NULL, err, sizeof err);
     if (r != VKG_SUCCESS) return exit_for(r);
