@@ -1315,7 +1315,7 @@ VKG_MUST_CHECK vkg_result vkg_graph_output(vkg_graph *graph, vkg_resource resour
 vkg_resource vkg_graph_find_resource(const vkg_graph *graph, const char *name);
 vkg_pass vkg_graph_find_pass(const vkg_graph *graph, const char *name);
 
-/* Loads a graph file (shared/DESIGN.md, "Graph files"). Errors name the file, line and
+/* Loads a graph file (docs/graph-format.md). Errors name the file, line and
  * column and what was expected there; they are logged and, when `error` is not NULL, also
  * written to it (at most error_size bytes). `frames` (may be NULL) receives the file's
  * "frames". Any thread. */
@@ -1543,7 +1543,8 @@ typedef struct vkg_plan_info {
 /* Any thread. Pointers live as long as the plan. */
 void vkg_plan_get_info(const vkg_plan *plan, vkg_plan_info *out);
 
-/* Writes the plan as JSON (shared/DESIGN.md, "CLI contract") or Graphviz DOT. Any thread. */
+/* Writes the plan as JSON (docs/graph-format.md, "The plan as JSON") or Graphviz DOT. Any
+ * thread. */
 VKG_MUST_CHECK vkg_result vkg_plan_write_json(const vkg_plan *plan, FILE *out);
 /* The transient memory map as a self-contained SVG picture: one band per heap, passes left to
  * right, offsets top to bottom, a box per transient from its first to its last pass; boxes

@@ -128,7 +128,7 @@ static void test_buffers(void **state)
 static void test_images_and_views(void **state)
 {
     (void)state;
-    /* the formats `run --verify` must support (shared/DESIGN.md) */
+    /* the formats `run --verify` must support (docs/run.md) */
     static const VkFormat formats[] = {VK_FORMAT_R32_UINT,        VK_FORMAT_R32_SFLOAT,
                                        VK_FORMAT_R8G8B8A8_UNORM,  VK_FORMAT_B8G8R8A8_UNORM,
                                        VK_FORMAT_R16G16B16A16_SFLOAT, VK_FORMAT_D32_SFLOAT};

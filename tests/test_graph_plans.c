@@ -609,9 +609,29 @@ static void test_examples_all_layouts(void **state)
             }
 }
 
+/* docs/graph-format.md is the format's reference: every access name has its row there. */
+static void test_format_doc_lists_every_access(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/docs/graph-format.md", VKG_SOURCE_DIR);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char doc[1 << 17];
+    size_t n = fread(doc, 1, sizeof doc - 1, f);
+    fclose(f);
+    doc[n] = 0;
+    for (uint32_t i = 1; i < VKG_ACCESS_COUNT; i++) {
+        char row[96];
+        snprintf(row, sizeof row, "| `%s` |", vkg_access_get((vkg_access)i)->name);
+        if (!strstr(doc, row)) fail_msg("docs/graph-format.md has no row for access %s", row);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_format_doc_lists_every_access),
         cmocka_unit_test(test_bloom_one_family),  cmocka_unit_test(test_bloom_three_families),
         cmocka_unit_test(test_bloom_concurrent),
         cmocka_unit_test(test_upload_handover_three_families),

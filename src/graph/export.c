@@ -1,4 +1,4 @@
-/* Plan export: JSON (the CLI contract of shared/DESIGN.md) and Graphviz DOT. */
+/* Plan export: JSON (docs/graph-format.md, "The plan as JSON") and Graphviz DOT. */
 #include "graph.h"
 
 #include <inttypes.h>

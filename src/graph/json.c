@@ -1,4 +1,4 @@
-/* Graph files (shared/DESIGN.md, "Graph files"): parsed with jansson; semantic errors are
+/* Graph files (docs/graph-format.md): parsed with jansson; semantic errors are
  * placed at the offending value by re-walking the text (jansson keeps no positions for
  * values), so every message starts with FILE:LINE:COLUMN. */
 #include "graph.h"
@@ -313,7 +313,7 @@ static vkg_result vkg__load_resource(vkg__jctx *c, json_t *jr)
         if (r == VKG_SUCCESS) r = vkg__get_str(c, js, "queue", &qn, false);
         if (r == VKG_SUCCESS && !vkg_access_from_name(an, &state.access)) {
             PUSHK(c, "access");
-            r = vkg__jfail(c, VKG_ERROR_PARSE, "unknown access \"%s\" (see DESIGN.md, access names)", an);
+            r = vkg__jfail(c, VKG_ERROR_PARSE, "unknown access \"%s\" (docs/graph-format.md lists the access names)", an);
             POP(c);
         }
         if (r == VKG_SUCCESS && qn && !vkg_queue_role_from_name(qn, &state.queue)) {
