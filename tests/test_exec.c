@@ -177,6 +177,22 @@ static void test_history_across_frames(void **state)
                                  &t),
                      VKG_ERROR_INVALID_ARGUMENT);
     assert_true(vkgt_log_has("imported buffer \"OUT\" has no binding", NULL));
+    /* a binding the plan would ignore is refused: a transient, a handle of no resource */
+    vkg_binding extra[] = {{.resource = f.h, .buffer = h}, {.resource = f.out, .buffer = out},
+                           {.resource = f.t, .buffer = h}};
+    vkgt_log_clear();
+    assert_int_equal(vkg_execute(plan, &(vkg_execute_desc){.executor = ex, .bindings = extra,
+                                                          .binding_count = 3},
+                                 &t),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    assert_true(vkgt_log_has("bindings[2] binds buffer \"T\", but it is transient",
+                             "declare it imported", NULL));
+    extra[2].resource = (vkg_resource){99};
+    assert_int_equal(vkg_execute(plan, &(vkg_execute_desc){.executor = ex, .bindings = extra,
+                                                          .binding_count = 3},
+                                 &t),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    assert_true(vkgt_log_has("bindings[2] names resource handle 99", NULL));
     vkg_buffer small;
     assert_int_equal(vkg_buffer_create(dev, &(vkg_buffer_desc){.name = "small", .size = 16},
                                        &small),

@@ -883,10 +883,22 @@ static vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_ex
     uint64_t stamp = ++x->bind_stamp;
     for (uint32_t i = 0; i < d->binding_count; i++) {
         uint32_t id = d->bindings[i].resource.id;
-        if (id >= 1 && id <= in->resource_count) {
-            x->res[id - 1].binding = i;
-            x->res[id - 1].bind_stamp = stamp;
-        }
+        /* a binding the plan would not use is a mistake, not a no-op: the caller expects
+         * its buffer or image to be read or written */
+        VKG_CHECK(&ex->host, id >= 1 && id <= in->resource_count, VKG_ERROR_INVALID_ARGUMENT,
+                  "vkg_execute(\"%s\"): bindings[%u] names resource handle %u, which is not a "
+                  "resource of this plan's graph (it has %u)",
+                  in->name, i, id, in->resource_count);
+        const vkg_plan_resource *r = &in->resources[id - 1];
+        VKG_CHECK(&ex->host, r->imported, VKG_ERROR_INVALID_ARGUMENT,
+                  "vkg_execute(\"%s\"): bindings[%u] binds %s \"%s\", but it is transient: the "
+                  "graph creates and places it, and a binding would be ignored (its contents "
+                  "would never reach your %s): declare it imported (imported = true) to bind "
+                  "your own",
+                  in->name, i, r->is_image ? "image" : "buffer", r->name,
+                  r->is_image ? "image" : "buffer");
+        x->res[id - 1].binding = i;
+        x->res[id - 1].bind_stamp = stamp;
     }
     vkg_result res = VKG_SUCCESS;
     bool views = false;
