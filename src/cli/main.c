@@ -269,6 +269,12 @@ static int load_and_compile(const char *cmd, const plan_opts *o, vkg_graph **g, 
     vkg_plan_info info;
     vkg_plan_get_info(*plan, &info);
     first_compile_us = info.stats.compile_us;
+    if (info.pass_count == 0 && info.culled_count)
+        fprintf(stderr,
+                "vkgraph %s: warning: %s: every pass was culled (%u): none has side effects, "
+                "writes an output or imported resource, presents or reads back on the host; "
+                "mark what the graph produces \"output\": true\n",
+                cmd, o->file, info.culled_count);
     for (int i = 0; i < 4 && !o->cold; i++) {
         r = vkg_compile_ex(*g, &cd, plan);
         if (r != VKG_SUCCESS) return exit_for(r);
@@ -548,11 +554,19 @@ static int cmd_run(int argc, char **argv)
     int rc = 0;
     if (r != VKG_SUCCESS) {
         fprintf(stderr, "vkgraph run: %s: %s\n", file, info.message[0] ? info.message : vkg_result_name(r));
-        rc = (r == VKG_ERROR_INVALID_ARGUMENT || r == VKG_ERROR_FEATURE_NOT_PRESENT ||
-              r == VKG_ERROR_LIMIT || r == VKG_ERROR_INVALID_HANDLE) ? 2 : 1;
+        rc = exit_for(r);
     } else if (info.mismatches) {
         fprintf(stderr, "vkgraph run: %s: verify FAILED: %" PRIu64 " of %" PRIu64 " values differ; first: %s\n",
                 file, info.mismatches, info.values_checked, info.message);
+        rc = 1;
+    } else if (o.verify && info.values_checked == 0) {
+        /* a graph whose passes were all culled, or that writes nothing it keeps: passing
+         * would claim a check that never happened */
+        fprintf(stderr,
+                "vkgraph run: %s: verify FAILED: nothing was compared: no pass writes an output "
+                "or imported resource (every pass may have been culled: mark what the graph "
+                "produces \"output\": true, or give a pass \"side_effects\")\n",
+                file);
         rc = 1;
     } else if (o.verify) {
         printf("verify: ok\n");

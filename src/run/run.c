@@ -2688,9 +2688,14 @@ vkg_result vkgr_run(vkg_device *device, vkg_graph *graph, const vkgr_options *op
     if (e == VKG_SUCCESS && options->report) {
         double sum = 0;
         for (uint32_t f = 0; f < info->frames_run; f++) sum += r->cpu_us[f];
-        fprintf(options->report, "ran \"%s\": %u frame%s, %u passes, %u kernel operations per frame; "
-                                 "vkg_execute %.1f us per frame (mean)\n",
-                r->in.name, info->frames_run, info->frames_run == 1 ? "" : "s", r->in.pass_count, r->nops,
+        uint32_t own = 0; /* the graph's passes; the rest are run's readbacks */
+        for (uint32_t k = 0; k < r->in.pass_count; k++) own += !is_run_name(r->in.passes[k].name);
+        char added[96] = "";
+        if (own < r->in.pass_count)
+            snprintf(added, sizeof added, " (+ %u that read results back)", r->in.pass_count - own);
+        fprintf(options->report, "ran \"%s\": %u frame%s, %u passes%s, %u kernel operations per "
+                                 "frame; vkg_execute %.1f us per frame (mean)\n",
+                r->in.name, info->frames_run, info->frames_run == 1 ? "" : "s", own, added, r->nops,
                 info->frames_run ? sum / info->frames_run : 0.0);
         if (options->verify)
             fprintf(options->report, "verify: %" PRIu64 " values compared, %" PRIu64 " mismatches, %" PRIu64
