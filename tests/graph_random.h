@@ -31,7 +31,7 @@ static uint32_t vkgt_rand(uint64_t *s, uint32_t n)
 
 /* Picks an access valid for the resource and role; false when none fits. */
 static bool vkgt_pick_access(uint64_t *s, bool is_image, VkFormat fmt, vkg_queue_role role,
-                             bool depth_copies_on_graphics, vkg_access *out)
+                             bool depth_copies_on_graphics, bool imported, vkg_access *out)
 {
     vkg_access ok[VKG_ACCESS_COUNT];
     uint32_t n = 0;
@@ -39,6 +39,7 @@ static bool vkgt_pick_access(uint64_t *s, bool is_image, VkFormat fmt, vkg_queue
     for (uint32_t i = 1; i < VKG_ACCESS_COUNT; i++) {
         const vkg_access_info *a = vkg_access_get((vkg_access)i);
         if (i == VKG_ACCESS_PRESENT) continue;
+        if (!imported && (a->stage & VK_PIPELINE_STAGE_2_HOST_BIT)) continue; /* host: imports only */
         if (!(a->kinds & (is_image ? VKG_ACCESS_KIND_IMAGE : VKG_ACCESS_KIND_BUFFER))) continue;
         if (!(a->roles & (1u << role))) continue;
         if (is_image && a->aspect == VK_IMAGE_ASPECT_COLOR_BIT && (aspect & VK_IMAGE_ASPECT_DEPTH_BIT)) continue;
@@ -86,7 +87,7 @@ static void vkgt_random_graph(vkg_graph *g, uint64_t *s, const vkgt_random_graph
             layers[i] = 1 + vkgt_rand(s, d->max_layers);
             if (imported && vkgt_rand(s, 3)) {
                 st.queue = (vkg_queue_role)vkgt_rand(s, 3);
-                if (!vkgt_pick_access(s, true, fmt[i], st.queue, d->depth_copies_on_graphics, &st.access)) st.access = 0;
+                if (!vkgt_pick_access(s, true, fmt[i], st.queue, d->depth_copies_on_graphics, true, &st.access)) st.access = 0;
             }
             written[i] = calloc(mips[i] * layers[i], 1);
             vkg_result r = vkg_graph_image(g, &(vkg_graph_image_desc){
@@ -98,7 +99,7 @@ static void vkgt_random_graph(vkg_graph *g, uint64_t *s, const vkgt_random_graph
             written[i] = calloc(units[i], 1);
             if (imported && vkgt_rand(s, 3)) {
                 st.queue = (vkg_queue_role)vkgt_rand(s, 3);
-                if (!vkgt_pick_access(s, false, 0, st.queue, d->depth_copies_on_graphics, &st.access)) st.access = 0;
+                if (!vkgt_pick_access(s, false, 0, st.queue, d->depth_copies_on_graphics, true, &st.access)) st.access = 0;
             }
             vkg_result r = vkg_graph_buffer(g, &(vkg_graph_buffer_desc){
                 .name = name, .size = 16u * units[i], .imported = imported, .state = st,
@@ -119,7 +120,7 @@ static void vkgt_random_graph(vkg_graph *g, uint64_t *s, const vkgt_random_graph
                 vkg_use *x = &uses[k];
                 memset(x, 0, sizeof *x);
                 x->resource = res[ri];
-                if (!vkgt_pick_access(s, is_img[ri], fmt[ri], role, d->depth_copies_on_graphics, &x->access)) continue;
+                if (!vkgt_pick_access(s, is_img[ri], fmt[ri], role, d->depth_copies_on_graphics, imported_r[ri], &x->access)) continue;
                 if (is_img[ri]) {
                     x->base_mip = vkgt_rand(s, mips[ri]);
                     x->mip_count = 1 + vkgt_rand(s, mips[ri] - x->base_mip);
@@ -151,7 +152,7 @@ static void vkgt_random_graph(vkg_graph *g, uint64_t *s, const vkgt_random_graph
                     vkg_access wa;
                     bool found = false;
                     for (int t = 0; t < 16 && !found; t++)
-                        found = vkgt_pick_access(s, is_img[ri], fmt[ri], role, d->depth_copies_on_graphics, &wa) &&
+                        found = vkgt_pick_access(s, is_img[ri], fmt[ri], role, d->depth_copies_on_graphics, imported_r[ri], &wa) &&
                                 vkg_access_get(wa)->write &&
                                 !(vkg_access_get(wa)->access & (VK_ACCESS_2_SHADER_STORAGE_READ_BIT |
                                   VK_ACCESS_2_COLOR_ATTACHMENT_READ_BIT |

@@ -224,6 +224,29 @@ static void test_queue_cannot_run_access(void **state)
     vkg_graph_destroy(g);
 }
 
+/* The host reaches imported resources only: a host access to a transient would read or write
+ * memory the graph places (device-local, shared with other transients). */
+static void test_host_access_needs_import(void **state)
+{
+    (void)state;
+    vkg_graph *g = new_graph();
+    vkg_resource t = buffer(g, "result", 256);
+    vkg_resource i;
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "readback", .size = 256,
+                                                                   .imported = true}, &i),
+                     VKG_SUCCESS);
+    assert_int_equal(pass1(g, "make", VKG_QUEUE_COMPUTE, (vkg_use){t, VKG_ACCESS_COMPUTE_STORAGE_WRITE}),
+                     VKG_SUCCESS);
+    vkgt_log_clear();
+    assert_int_equal(pass1(g, "look", 0, (vkg_use){t, VKG_ACCESS_HOST_READ}),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"look\"", "transient buffer \"result\"", "host_read", "imported = true");
+    assert_int_equal(pass1(g, "fill", 0, (vkg_use){t, VKG_ACCESS_HOST_WRITE}),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    assert_int_equal(pass1(g, "read_back", 0, (vkg_use){i, VKG_ACCESS_HOST_READ}), VKG_SUCCESS);
+    vkg_graph_destroy(g);
+}
+
 static void test_present_must_be_last(void **state)
 {
     (void)state;
@@ -363,6 +386,7 @@ int main(void)
         cmocka_unit_test(test_transient_read_before_write),
         cmocka_unit_test(test_two_layouts_in_one_pass),
         cmocka_unit_test(test_queue_cannot_run_access),
+        cmocka_unit_test(test_host_access_needs_import),
         cmocka_unit_test(test_present_must_be_last),
         cmocka_unit_test(test_unknown_format_and_import_state),
         cmocka_unit_test(test_json_errors_name_position),

@@ -635,6 +635,7 @@ static void vkg__sync_sub(vkg__ctx *c, uint32_t k, const vkg__touch *t, vkg__sub
         /* queues of one family (split roles) share ownership: a semaphore wait orders and
          * makes memory visible, and a barrier is needed only for a layout change */
         bool same_family = c->q_family[s->owner] == c->q_family[q] || vkg__concurrent(c, r);
+        bool waited = false, had_w = s->has_w;
         if (s->defined && !same_family) {
             /* queue-family ownership transfer: release after the owner's last use, wait on
              * its timeline, acquire here (spec: "Queue Family Ownership Transfer") */
@@ -658,7 +659,6 @@ static void vkg__sync_sub(vkg__ctx *c, uint32_t k, const vkg__touch *t, vkg__sub
         } else {
             /* undefined contents, or another queue of the same family: no transfer; order
              * after the other queue's accesses */
-            bool waited = false;
             if ((s->has_w || s->r_stage || s->defined) && s->last_pass != VKG__NO_INDEX) {
                 vkg__push_wait(c, k, s->owner, s->last_pass, ds);
                 waited = true;
@@ -676,10 +676,13 @@ static void vkg__sync_sub(vkg__ctx *c, uint32_t k, const vkg__touch *t, vkg__sub
                 vkg__push_bar(c, 2 * k, &b);
             }
         }
-        /* The acquire (or a layout transition) is the new write-like anchor on this queue;
-         * undefined contents taken over without either leave nothing to wait for but the
-         * reads made here. */
-        bool anchor = s->defined || relayout || wr;
+        /* The acquire (or a layout transition, or the semaphore wait on another queue's
+         * write-like anchor) is the new anchor on this queue: a later access here in other
+         * stages than this pass's must chain with it (a host read after a compute read of
+         * an image another queue moved to GENERAL is ordered after that transition only
+         * through a barrier from the waited stages). Undefined contents taken over with none
+         * of them leave nothing to wait for but the reads made here. */
+        bool anchor = s->defined || relayout || wr || (waited && had_w);
         s->owner = (uint8_t)q;
         s->has_w = anchor;
         s->w_stage = anchor ? ds : 0;

@@ -417,6 +417,11 @@ static vkg_result vkg__resolve_use(vkg_graph *g, const char *pass, vkg_queue_rol
                 (a->roles & VKG_ACCESS_ROLE_GRAPHICS) && !(a->roles & VKG_ACCESS_ROLE_COMPUTE)
                     ? "graphics"
                     : "graphics or compute");
+    VKG__GCHECK(g, r->imported || !(a->stage & VK_PIPELINE_STAGE_2_HOST_BIT),
+                "pass \"%s\" uses transient %s \"%s\" as \"%s\", but the host reaches only "
+                "imported resources (a transient lives in device-local memory the graph places "
+                "and shares): import it (imported = true) and bind a host-visible %s",
+                pass, vkg__res_kind(r), r->name, a->name, vkg__res_kind(r));
     *out = (vkg__guse){.resource = in->resource.id - 1, .access = in->access};
     if (r->is_image) {
         VKG__GCHECK(g, in->offset == 0 && in->size == 0,
