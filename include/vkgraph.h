@@ -235,6 +235,13 @@ typedef struct vkg_caps {
  * transfer), a 8 GiB device-local heap, bufferImageGranularity 1024, storage support on the
  * usual uncompressed color formats but not on sRGB, BGRA or depth formats. Any thread. */
 void vkg_caps_default(vkg_caps *out);
+/* Replaces the queue families of `caps` with a simulated shape, in the syntax of
+ * vkg_device_desc.simulate_families ("gct:16,t:2,ct:8": letters g/c/t/s and a queue count per
+ * family; NULL, "", "1" or "default" for that shape), and maps the roles as a device would:
+ * planning for a GPU without one. VKG_ERROR_INVALID_ARGUMENT with the reason in `why` (may be
+ * NULL) for a bad spec. */
+VKG_MUST_CHECK vkg_result vkg_caps_simulate_families(vkg_caps *caps, const char *spec, char *why,
+                                                     size_t why_size);
 
 /* The optimal-tiling features `caps` lists for `format`; 0 when the format is not listed,
  * ~0 when caps lists no formats at all (support unknown). Any thread. */

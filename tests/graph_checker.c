@@ -302,6 +302,10 @@ static bool apply_barrier_unit(checker *c, unit *u, int q, int sub, const vkg_pl
                         rname(c, res), ui);
         set_anchor(u, q, sub, b->dst_stage, b->dst_access);
         u->layout = b->new_layout;
+    } else if (r->is_image && (b->flags & VKG_BARRIER_IMPORTED)) {
+        /* the executor may make an imported first use a layout transition (the tracked layout
+         * differs from the declared state's): later accesses must chain with it as with one */
+        set_anchor(u, q, sub, b->dst_stage, b->dst_access);
     }
     return true;
 }

@@ -134,9 +134,91 @@ static void test_earlier_watch_rearms(void **state)
     vkgt_device_close(dev);
 }
 
+/* Reaping a completion makes its ticket complete for everyone, the validation layer
+ * included: a frame's descriptor pool and command pool are reset right after reaping the
+ * frame's completion, with no other wait, and the layer must not call them in use
+ * (VUID-vkResetDescriptorPool-descriptorPool-00313 before reaping told it). */
+static void test_reap_then_reuse(void **state)
+{
+    (void)state;
+    vkg_device *dev = vkgt_device_open(NULL);
+    vkg_device_vk vk;
+    vkg_device_get_vk(dev, &vk);
+    const struct VolkDeviceTable *t = vk.device_table;
+    VkDevice d = vk.device;
+    vkg_buffer buf;
+    vkg_buffer_info bi;
+    assert_int_equal(vkg_buffer_create(dev, &(vkg_buffer_desc){.name = "data", .size = 256,
+        .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT}, &buf),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_buffer_get_info(dev, buf, &bi), VKG_SUCCESS);
+    VkDescriptorSetLayoutBinding binding = {0, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1,
+                                            VK_SHADER_STAGE_COMPUTE_BIT, NULL};
+    VkDescriptorSetLayout dsl;
+    assert_int_equal(t->vkCreateDescriptorSetLayout(d, &(VkDescriptorSetLayoutCreateInfo){
+        .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO, .bindingCount = 1,
+        .pBindings = &binding}, NULL, &dsl), VK_SUCCESS);
+    VkPipelineLayout pl;
+    assert_int_equal(t->vkCreatePipelineLayout(d, &(VkPipelineLayoutCreateInfo){
+        .sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO, .setLayoutCount = 1,
+        .pSetLayouts = &dsl}, NULL, &pl), VK_SUCCESS);
+    VkDescriptorPoolSize size = {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1};
+    VkDescriptorPool pool;
+    assert_int_equal(t->vkCreateDescriptorPool(d, &(VkDescriptorPoolCreateInfo){
+        .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO, .maxSets = 1,
+        .poolSizeCount = 1, .pPoolSizes = &size}, NULL, &pool), VK_SUCCESS);
+    VkCommandPool cmd_pool;
+    assert_int_equal(t->vkCreateCommandPool(d, &(VkCommandPoolCreateInfo){
+        .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+        .queueFamilyIndex = vk.queues[VKG_QUEUE_GRAPHICS].family}, NULL, &cmd_pool), VK_SUCCESS);
+    vkg_cq *cq = NULL;
+    assert_int_equal(vkg_cq_create(dev, 4, &cq), VKG_SUCCESS);
+    for (uint32_t frame = 0; frame < 3; frame++) {
+        VkDescriptorSet set;
+        assert_int_equal(t->vkAllocateDescriptorSets(d, &(VkDescriptorSetAllocateInfo){
+            .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO, .descriptorPool = pool,
+            .descriptorSetCount = 1, .pSetLayouts = &dsl}, &set), VK_SUCCESS);
+        t->vkUpdateDescriptorSets(d, 1, &(VkWriteDescriptorSet){
+            .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, .dstSet = set,
+            .descriptorCount = 1, .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+            .pBufferInfo = &(VkDescriptorBufferInfo){bi.buffer, 0, VK_WHOLE_SIZE}}, 0, NULL);
+        VkCommandBuffer cb;
+        assert_int_equal(t->vkAllocateCommandBuffers(d, &(VkCommandBufferAllocateInfo){
+            .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO, .commandPool = cmd_pool,
+            .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY, .commandBufferCount = 1}, &cb), VK_SUCCESS);
+        assert_int_equal(t->vkBeginCommandBuffer(cb, &(VkCommandBufferBeginInfo){
+            .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+            .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT}), VK_SUCCESS);
+        t->vkCmdBindDescriptorSets(cb, VK_PIPELINE_BIND_POINT_COMPUTE, pl, 0, 1, &set, 0, NULL);
+        t->vkCmdFillBuffer(cb, bi.buffer, 0, 256, frame);
+        assert_int_equal(t->vkEndCommandBuffer(cb), VK_SUCCESS);
+        vkg_ticket ticket;
+        assert_int_equal(vkg_submit(dev, &(vkg_submit_desc){.role = VKG_QUEUE_GRAPHICS,
+            .command_buffers = &(VkCommandBufferSubmitInfo){
+                .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_SUBMIT_INFO, .commandBuffer = cb},
+            .command_buffer_count = 1}, &ticket), VKG_SUCCESS);
+        assert_int_equal(vkg_cq_watch(cq, ticket, frame), VKG_SUCCESS);
+        assert_int_equal(vkg_cq_wait(cq, 1, UINT64_MAX), VKG_SUCCESS);
+        vkg_cqe e;
+        assert_int_equal(vkg_cq_reap(cq, &e, 1), 1);
+        assert_int_equal(e.result, VKG_SUCCESS);
+        /* reuse at once: only the reaped completion says the frame is done */
+        assert_int_equal(t->vkResetDescriptorPool(d, pool, 0), VK_SUCCESS);
+        assert_int_equal(t->vkResetCommandPool(d, cmd_pool, 0), VK_SUCCESS);
+    }
+    vkg_cq_destroy(cq);
+    t->vkDestroyCommandPool(d, cmd_pool, NULL);
+    t->vkDestroyDescriptorPool(d, pool, NULL);
+    t->vkDestroyPipelineLayout(d, pl, NULL);
+    t->vkDestroyDescriptorSetLayout(d, dsl, NULL);
+    vkg_buffer_destroy(dev, buf);
+    vkgt_device_close(dev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reap_then_reuse),
         cmocka_unit_test(test_ten_thousand_watches),
         cmocka_unit_test(test_earlier_watch_rearms),
     };

@@ -193,6 +193,10 @@ static void test_history_across_frames(void **state)
                                  &t),
                      VKG_ERROR_INVALID_ARGUMENT);
     assert_true(vkgt_log_has("bindings[2] names resource handle 99", NULL));
+    vkgt_log_clear();
+    assert_int_equal(vkg_execute(plan, &(vkg_execute_desc){.bindings = binds, .binding_count = 2}, &t),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    assert_true(vkgt_log_has("vkg_execute: desc->executor is NULL", "vkg_executor_create", NULL));
     vkg_buffer small;
     assert_int_equal(vkg_buffer_create(dev, &(vkg_buffer_desc){.name = "small", .size = 16},
                                        &small),

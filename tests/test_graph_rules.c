@@ -311,6 +311,7 @@ static void test_json_errors_name_position(void **state)
     assert_non_null(strstr(err, "passes[0].uses[0].access"));
     assert_non_null(strstr(err, "unknown access \"colour_write\""));
     assert_non_null(strstr(err, "color_write")); /* the expected names are listed */
+    assert_non_null(strstr(err, "(did you mean \"color_write\"?)"));
     /* unknown format, unknown queue, unknown resource, zero count, unknown key */
     const char *cases[][2] = {
         {"{\"vkgraph\": 1, \"resources\": [{\"name\": \"a\", \"image\": {\"format\": \"RGBA8\", \"size\": [4, 4]}}], \"passes\": []}",
@@ -324,7 +325,11 @@ static void test_json_errors_name_position(void **state)
         {"{\"vkgraph\": 1, \"resources\": [{\"name\": \"b\", \"buffer\": {\"size\": 0}}], \"passes\": []}",
          "greater than 0"},
         {"{\"vkgraph\": 1, \"resources\": [], \"passes\": [], \"pases\": []}",
-         "unknown key \"pases\""},
+         "unknown key \"pases\" in the graph (did you mean \"passes\"?)"},
+        {"{\"vkgraph\": 1, \"resources\": [{\"name\": \"albedo\", \"buffer\": {\"size\": 4}}], \"passes\": [{\"name\": \"p\", \"uses\": [{\"resource\": \"albdeo\", \"access\": \"transfer_write\"}]}]}",
+         "unknown resource \"albdeo\" (did you mean \"albedo\"?)"},
+        {"{\"vkgraph\": 1, \"resources\": [{\"name\": \"albedo\", \"buffer\": {\"size\": 4}}], \"passes\": [{\"name\": \"p\", \"uses\": [{\"resource\": \"zzz\", \"access\": \"transfer_write\"}]}]}",
+         "unknown resource \"zzz\": declare it"},
         {"{\"vkgraph\": 2, \"resources\": [], \"passes\": []}", "out of range"},
         {"{\"vkgraph\": 1, \"resources\": [{\"name\": \"x\", \"buffer\": {\"size\": 4}}, {\"name\": \"x\", \"buffer\": {\"size\": 4}}], \"passes\": []}",
          "resources[1]: buffer \"x\": the name is already taken"},

@@ -18,7 +18,8 @@ static void usage(FILE *f)
             "  devices [--device NAME] [--simulate-families SPEC]\n"
             "                            list Vulkan devices, their queue families and the\n"
             "                            features vkgraph uses; mark the one it would pick\n"
-            "  plan FILE.json [--json] [--device NAME] [--split] [--memory-svg M.svg] [--cold]\n"
+            "  plan FILE.json [--json] [--device NAME] [--split-barriers] [--memory-svg M.svg]\n"
+            "      [--cold] [--alias-across-queues]\n"
             "                            compile a graph file and print the plan: order,\n"
             "                            culled passes, barriers, queue transfers, semaphores,\n"
             "                            the transient memory map. Without --device the\n"
@@ -28,7 +29,7 @@ static void usage(FILE *f)
             "                            the first compile, which also pays for fresh memory);\n"
             "                            --alias-across-queues: less memory, more semaphores\n"
             "                            (VKG_COMPILE_ALIAS_ACROSS_QUEUES)\n"
-            "  dot FILE.json [--device NAME] [--split]\n"
+            "  dot FILE.json [--device NAME] [--split-barriers]\n"
             "                            write the compiled graph as Graphviz DOT\n"
             "  run FILE.json [--frames N] [--verify] [--validate] [--timings] [--trace T.json]\n"
             "      [--device NAME] [--frames-in-flight N] [--threads N]\n"
@@ -173,6 +174,7 @@ typedef struct plan_opts {
     const char *file;
     const char *device;
     const char *memory_svg; /* --memory-svg FILE */
+    const char *families;   /* --families SPEC */
     bool json, split, cold, across;
 } plan_opts;
 
@@ -183,8 +185,14 @@ static int parse_plan_opts(const char *cmd, int argc, char **argv, plan_opts *o,
     for (int i = 0; i < argc; i++) {
         if (allow_json && strcmp(argv[i], "--json") == 0) {
             o->json = true;
-        } else if (strcmp(argv[i], "--split") == 0) {
+        } else if (strcmp(argv[i], "--split-barriers") == 0) {
             o->split = true;
+        } else if (strcmp(argv[i], "--split") == 0) {
+            fprintf(stderr,
+                    "vkgraph %s: \"--split\" is now \"--split-barriers\" (events between producer "
+                    "and consumer); splitting queues is VKG_QUEUE_SPLIT=1\n",
+                    cmd);
+            return 2;
         } else if (strcmp(argv[i], "--alias-across-queues") == 0) {
             o->across = true;
         } else if (strcmp(argv[i], "--cold") == 0) {
@@ -193,6 +201,8 @@ static int parse_plan_opts(const char *cmd, int argc, char **argv, plan_opts *o,
             o->memory_svg = argv[++i];
         } else if (strcmp(argv[i], "--device") == 0 && i + 1 < argc) {
             o->device = argv[++i];
+        } else if (strcmp(argv[i], "--families") == 0 && i + 1 < argc) {
+            o->families = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "vkgraph %s: unknown option \"%s\"\n", cmd, argv[i]);
             return 2;
@@ -229,7 +239,32 @@ static int exit_for(vkg_result r)
     }
 }
 
+static void quiet_log(void *user, vkg_log_level level, const char *file, int line,
+                      const char *message)
+{
+    (void)user, (void)level, (void)file, (void)line, (void)message;
+}
+
+/* "family 0 graphics|compute|transfer x16, 1 transfer x2, ...; roles: graphics 0, ..." */
+static void print_caps(const vkg_caps *c, const char *source)
+{
+    printf("plan for %s%s (%s)\n  %u queue famil%s:", c->device_name,
+           c->families_simulated ? " [simulated families]" : "", source, c->queue_family_count,
+           c->queue_family_count == 1 ? "y" : "ies");
+    for (uint32_t i = 0; i < c->queue_family_count; i++) {
+        VkQueueFlags f = c->queue_families[i].flags;
+        printf("%s %u %s%s%s%s x%u", i ? "," : "", i, (f & VK_QUEUE_GRAPHICS_BIT) ? "g" : "",
+               (f & VK_QUEUE_COMPUTE_BIT) ? "c" : "", (f & VK_QUEUE_TRANSFER_BIT) ? "t" : "",
+               (f & VK_QUEUE_SPARSE_BINDING_BIT) ? "s" : "", c->queue_families[i].queue_count);
+    }
+    printf("; roles: graphics on %u, compute on %u, transfer on %u%s\n",
+           c->role_family[VKG_QUEUE_GRAPHICS], c->role_family[VKG_QUEUE_COMPUTE],
+           c->role_family[VKG_QUEUE_TRANSFER], c->queue_split ? " (split: a queue each)" : "");
+}
+
 static uint64_t first_compile_us; /* of the last load_and_compile */
+static vkg_caps plan_caps;         /* what the last load_and_compile planned for */
+static char plan_caps_source[96];  /* where they came from */
 
 /* Loads and compiles; the device (when named) gives caps and real memory requirements. */
 static int load_and_compile(const char *cmd, const plan_opts *o, vkg_graph **g, vkg_plan **plan,
@@ -240,21 +275,47 @@ static int load_and_compile(const char *cmd, const plan_opts *o, vkg_graph **g, 
     char err[1024];
     vkg_result r = vkg_graph_load_json(o->file, &gd, g, NULL, err, sizeof err);
     if (r != VKG_SUCCESS) return exit_for(r);
-    vkg_caps caps;
-    vkg_compile_desc cd = {.caps = &caps};
-    const char *want = o->device ? o->device : NULL;
-    if (want) {
-        r = vkg_device_create(&(vkg_device_desc){.app_name = "vkgraph", .device_name = want}, dev);
-        if (r != VKG_SUCCESS) {
-            fprintf(stderr, "vkgraph %s: no usable device matches \"%s\" (%s)\n", cmd, want,
-                    vkg_result_name(r));
+    /* The caps to plan for: --families SPEC (the documented default device with that queue
+     * shape), --device NAME, or by default the device `vkgraph run` would use, so that plan
+     * and run agree; without any Vulkan device, the documented default (vkg_caps_default). */
+    vkg_caps *caps = &plan_caps;
+    vkg_compile_desc cd = {.caps = caps};
+    if (o->families && o->device) {
+        fprintf(stderr, "vkgraph %s: --families and --device name two different devices: give one\n",
+                cmd);
+        return 2;
+    }
+    if (o->families) {
+        char why[256];
+        vkg_caps_default(caps);
+        if (vkg_caps_simulate_families(caps, o->families, why, sizeof why) != VKG_SUCCESS) {
+            fprintf(stderr, "vkgraph %s: --families \"%s\": %s\n", cmd, o->families, why);
+            return 2;
+        }
+        snprintf(plan_caps_source, sizeof plan_caps_source, "--families %s", o->families);
+    } else {
+        /* the default probe is quiet: a machine without Vulkan still gets a plan */
+        vkg_logger quiet = {.fn = o->device ? NULL : quiet_log, .min_level = VKG_LOG_ERROR};
+        r = vkg_device_create(&(vkg_device_desc){.app_name = "vkgraph", .device_name = o->device,
+                                                 .logger = quiet},
+                              dev);
+        if (r != VKG_SUCCESS && o->device) {
+            fprintf(stderr, "vkgraph %s: --device \"%s\": no usable Vulkan device matches (%s); "
+                            "vkgraph devices lists them\n",
+                    cmd, o->device, vkg_result_name(r));
             return 1;
         }
-        caps = *vkg_device_caps(*dev);
-        cd.requirements = vkg_device_requirements;
-        cd.requirements_user = *dev;
-    } else {
-        vkg_caps_default(&caps);
+        if (r == VKG_SUCCESS) {
+            *caps = *vkg_device_caps(*dev);
+            cd.requirements = vkg_device_requirements;
+            cd.requirements_user = *dev;
+            snprintf(plan_caps_source, sizeof plan_caps_source, "%s",
+                     o->device ? "--device" : "the device vkgraph run would use");
+        } else {
+            vkg_caps_default(caps);
+            snprintf(plan_caps_source, sizeof plan_caps_source,
+                     "no Vulkan device here: the documented default, vkg_caps_default");
+        }
     }
     r = vkg_compile_ex(*g, &cd, plan);
     if (r != VKG_SUCCESS) {
@@ -346,10 +407,11 @@ static void print_memory_map(const vkg_plan_info *in)
     }
 }
 
-static void print_plan(const vkg_plan_info *in, const char *device)
+static void print_plan(const vkg_plan_info *in)
 {
     char b1[64], b2[64], st[200];
-    printf("plan \"%s\" on %s\n", in->name, device);
+    print_caps(&plan_caps, plan_caps_source);
+    printf("plan \"%s\"\n", in->name);
     printf("  %u passes, %u culled", in->pass_count, in->culled_count);
     for (uint32_t i = 0; i < in->culled_count; i++)
         printf("%s\"%s\"", i ? ", " : ": ", in->culled[i]);
@@ -458,8 +520,7 @@ static int cmd_plan(int argc, char **argv, bool dot)
         } else {
             vkg_plan_info info;
             vkg_plan_get_info(plan, &info);
-            print_plan(&info, dev ? vkg_device_caps(dev)->device_name
-                                  : "the default device (vkg_caps_default: 3 queue families)");
+            print_plan(&info);
             r = VKG_SUCCESS;
         }
         if (r != VKG_SUCCESS || fflush(stdout) != 0) {

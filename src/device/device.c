@@ -122,23 +122,6 @@ static bool vkg__has_extension(const VkExtensionProperties *exts, uint32_t count
     return false;
 }
 
-/* Picks role families: dedicated where the device has them, else the graphics family. */
-static void vkg__assign_roles(vkg_caps *caps)
-{
-    const VkQueueFlags gc = VK_QUEUE_GRAPHICS_BIT | VK_QUEUE_COMPUTE_BIT;
-    uint32_t graphics = UINT32_MAX, compute = UINT32_MAX, transfer = UINT32_MAX;
-    for (uint32_t i = 0; i < caps->queue_family_count; i++) {
-        VkQueueFlags f = caps->queue_families[i].flags;
-        if (!caps->queue_families[i].queue_count) continue;
-        if ((f & gc) == gc && graphics == UINT32_MAX) graphics = i;
-        if ((f & VK_QUEUE_COMPUTE_BIT) && !(f & VK_QUEUE_GRAPHICS_BIT) && compute == UINT32_MAX)
-            compute = i;
-        if ((f & VK_QUEUE_TRANSFER_BIT) && !(f & gc) && transfer == UINT32_MAX) transfer = i;
-    }
-    caps->role_family[VKG_QUEUE_GRAPHICS] = graphics;
-    caps->role_family[VKG_QUEUE_COMPUTE] = compute != UINT32_MAX ? compute : graphics;
-    caps->role_family[VKG_QUEUE_TRANSFER] = transfer != UINT32_MAX ? transfer : graphics;
-}
 
 bool vkg__query_caps(const vkg__instance_table *vki, VkPhysicalDevice pd, vkg_caps *caps,
                      char *why, size_t why_size)
@@ -176,7 +159,7 @@ bool vkg__query_caps(const vkg__instance_table *vki, VkPhysicalDevice pd, vkg_ca
         caps->queue_families[i].queue_count = qprops[i].queueCount;
         caps->queue_families[i].timestamp_valid_bits = qprops[i].timestampValidBits;
     }
-    vkg__assign_roles(caps);
+    vkg__caps_assign_roles(caps);
 
     VkPhysicalDeviceMemoryProperties mp;
     vki->vkGetPhysicalDeviceMemoryProperties(pd, &mp);

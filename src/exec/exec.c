@@ -1864,7 +1864,19 @@ static vkg_result vkg__execute(vkg_executor *ex, const vkg_plan *plan,
 vkg_result vkg_execute(const vkg_plan *plan, const vkg_execute_desc *desc, vkg_ticket *ticket)
 {
     if (ticket) *ticket = (vkg_ticket){0, 0};
-    if (!desc || !desc->executor || !plan) return VKG_ERROR_INVALID_ARGUMENT;
+    if (!desc || !desc->executor || !plan) {
+        /* say so through whichever logger the caller gave us (the graph's, via the plan) */
+        vkg__host fallback;
+        vkg__host_init(&fallback, NULL, NULL);
+        const vkg__host *host = desc && desc->executor ? &desc->executor->host
+                                : plan                 ? &plan->host
+                                                       : &fallback;
+        VKG__ERROR(host,
+                   "vkg_execute: %s is NULL: pass the compiled plan and a desc whose executor "
+                   "comes from vkg_executor_create",
+                   !plan ? "the plan" : !desc ? "desc" : "desc->executor");
+        return VKG_ERROR_INVALID_ARGUMENT;
+    }
     vkg_executor *ex = desc->executor;
     VKG_CHECK(&ex->host, desc->binding_count == 0 || desc->bindings, VKG_ERROR_INVALID_ARGUMENT,
               "vkg_execute: binding_count is %u but bindings is NULL", desc->binding_count);

@@ -750,6 +750,19 @@ static void vkg__sync_sub(vkg__ctx *c, uint32_t k, const vkg__touch *t, vkg__sub
             s->r_stage = wr ? 0 : ds;
             s->r_pass = wr ? VKG__NO_INDEX : k;
             s->visible = wr ? 0 : vkg__rows_covered(ds, da);
+        } else if (r->is_image && (flags & VKG_BARRIER_IMPORTED)) {
+            /* The executor may turn an imported image's first use into a layout transition
+             * (its tracked layout is not the declared state's): later accesses on this queue
+             * must chain with this barrier as with any transition, not count as reads after
+             * reads of a layout they share (a texture declared sampled but just uploaded,
+             * read in the vertex shader, then in a compute pass) */
+            s->has_w = 1;
+            s->w_stage = ds;
+            s->w_access = 0;
+            s->w_pass = k;
+            s->r_stage = ds;
+            s->r_pass = k;
+            s->visible = vkg__rows_covered(ds, da);
         } else {
             if (need) s->visible |= vkg__rows_covered(ds, da);
             s->r_pass = s->r_stage == 0 || s->r_pass == k ? k : MULTI;

@@ -86,6 +86,9 @@ VkFormat vkg__format_at(uint32_t index);
 bool vkg__format_is_block(VkFormat format);
 uint32_t vkg__rows_covered(VkPipelineStageFlags2 stages, VkAccessFlags2 access);
 
+/* Picks role families: dedicated where the caps have them, else the graphics family. */
+void vkg__caps_assign_roles(vkg_caps *caps);
+
 /* compile.c */
 void vkg__requirements_query(bool is_image, VkFormat format, uint32_t width, uint32_t height,
                              uint32_t depth, uint32_t mips, uint32_t layers,

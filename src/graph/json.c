@@ -146,6 +146,54 @@ static vkg_result vkg__jfail(vkg__jctx *c, vkg_result r, const char *fmt, ...)
 #define POP(c) ((c)->depth--)
 
 /* --- typed getters --------------------------------------------------------------------- */
+/* Edit distance (insertions, deletions, substitutions, adjacent swaps), capped: names are
+ * short, and only small distances make a suggestion. */
+static uint32_t vkg__distance(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b);
+    if (n > 63 || m > 63) return UINT32_MAX;
+    uint32_t d[64][64];
+    for (size_t i = 0; i <= n; i++) d[i][0] = (uint32_t)i;
+    for (size_t j = 0; j <= m; j++) d[0][j] = (uint32_t)j;
+    for (size_t i = 1; i <= n; i++)
+        for (size_t j = 1; j <= m; j++) {
+            uint32_t cost = a[i - 1] != b[j - 1];
+            uint32_t v = d[i - 1][j - 1] + cost;
+            if (d[i - 1][j] + 1 < v) v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v) v = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    return d[n][m];
+}
+
+/* Keeps the closest name seen so far, when it is close enough to be what was meant: at most
+ * a third of the word's letters differ. */
+typedef struct vkg__suggest {
+    const char *word, *best;
+    uint32_t dist;
+} vkg__suggest;
+
+static void vkg__suggest_try(vkg__suggest *s, const char *candidate)
+{
+    uint32_t d = vkg__distance(s->word, candidate);
+    uint32_t limit = (uint32_t)strlen(s->word) / 3 + 1;
+    if (d <= limit && (!s->best || d < s->dist)) {
+        s->best = candidate;
+        s->dist = d;
+    }
+}
+
+/* " (did you mean \"x\"?)" or "" */
+static const char *vkg__suggestion(const vkg__suggest *s, char *buf, size_t size)
+{
+    if (!s->best) return "";
+    snprintf(buf, size, " (did you mean \"%s\"?)", s->best);
+    return buf;
+}
+
 static vkg_result vkg__check_keys(vkg__jctx *c, json_t *obj, const char *const *allowed,
                                   const char *what)
 {
@@ -161,9 +209,12 @@ static vkg_result vkg__check_keys(vkg__jctx *c, json_t *obj, const char *const *
             size_t l = strlen(list);
             snprintf(list + l, sizeof list - l, "%s\"%s\"", l ? ", " : "", *a);
         }
+        vkg__suggest sg = {.word = key};
+        for (const char *const *a = allowed; *a; a++) vkg__suggest_try(&sg, *a);
+        char hint[96];
         PUSHK(c, key);
-        vkg_result r = vkg__jfail(c, VKG_ERROR_PARSE, "unknown key \"%s\" in %s: expected %s", key,
-                                  what, list);
+        vkg_result r = vkg__jfail(c, VKG_ERROR_PARSE, "unknown key \"%s\" in %s%s: expected %s",
+                                  key, what, vkg__suggestion(&sg, hint, sizeof hint), list);
         POP(c);
         return r;
     }
@@ -396,25 +447,31 @@ static vkg_result vkg__load_use(vkg__jctx *c, json_t *ju, const char *pass, vkg_
     if (r != VKG_SUCCESS) return r;
     u->resource = vkg_graph_find_resource(c->g, rn);
     if (!u->resource.id) {
+        vkg__suggest sg = {.word = rn};
+        for (uint32_t i = 0; i < c->g->res_count; i++) vkg__suggest_try(&sg, c->g->res[i].name);
+        char hint[160];
         PUSHK(c, "resource");
         r = vkg__jfail(c, VKG_ERROR_PARSE,
-                       "pass \"%s\" uses unknown resource \"%s\": declare it in \"resources\"",
-                       pass, rn);
+                       "pass \"%s\" uses unknown resource \"%s\"%s: declare it in \"resources\"",
+                       pass, rn, vkg__suggestion(&sg, hint, sizeof hint));
         POP(c);
         return r;
     }
     if (!vkg_access_from_name(an, &u->access)) {
         char list[1024] = "";
+        vkg__suggest sg = {.word = an};
         for (uint32_t i = 1; i < VKG_ACCESS_COUNT; i++) {
             size_t l = strlen(list);
-            snprintf(list + l, sizeof list - l, "%s%s", l ? ", " : "",
-                     vkg_access_get((vkg_access)i)->name);
+            const char *name = vkg_access_get((vkg_access)i)->name;
+            snprintf(list + l, sizeof list - l, "%s%s", l ? ", " : "", name);
+            vkg__suggest_try(&sg, name);
         }
+        char hint[96];
         PUSHK(c, "access");
         r = vkg__jfail(c, VKG_ERROR_PARSE,
-                       "pass \"%s\" uses resource \"%s\" with unknown access \"%s\": expected one "
-                       "of %s",
-                       pass, rn, an, list);
+                       "pass \"%s\" uses resource \"%s\" with unknown access \"%s\"%s: expected "
+                       "one of %s",
+                       pass, rn, an, vkg__suggestion(&sg, hint, sizeof hint), list);
         POP(c);
         return r;
     }

@@ -1,5 +1,6 @@
 /* Pure tables: formats, accesses, queue roles, default caps, names for printing. */
 #include "graph.h"
+#include "../layer/family_spec.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -226,6 +227,42 @@ static VkFormatFeatureFlags vkg__default_features(VkFormat f)
         ff |= VK_FORMAT_FEATURE_STORAGE_IMAGE_BIT;
     }
     return ff;
+}
+
+/* Picks role families: dedicated where the device has them, else the graphics family. */
+void vkg__caps_assign_roles(vkg_caps *caps)
+{
+    const VkQueueFlags gc = VK_QUEUE_GRAPHICS_BIT | VK_QUEUE_COMPUTE_BIT;
+    uint32_t graphics = UINT32_MAX, compute = UINT32_MAX, transfer = UINT32_MAX;
+    for (uint32_t i = 0; i < caps->queue_family_count; i++) {
+        VkQueueFlags f = caps->queue_families[i].flags;
+        if (!caps->queue_families[i].queue_count) continue;
+        if ((f & gc) == gc && graphics == UINT32_MAX) graphics = i;
+        if ((f & VK_QUEUE_COMPUTE_BIT) && !(f & VK_QUEUE_GRAPHICS_BIT) && compute == UINT32_MAX)
+            compute = i;
+        if ((f & VK_QUEUE_TRANSFER_BIT) && !(f & gc) && transfer == UINT32_MAX) transfer = i;
+    }
+    caps->role_family[VKG_QUEUE_GRAPHICS] = graphics;
+    caps->role_family[VKG_QUEUE_COMPUTE] = compute != UINT32_MAX ? compute : graphics;
+    caps->role_family[VKG_QUEUE_TRANSFER] = transfer != UINT32_MAX ? transfer : graphics;
+}
+
+vkg_result vkg_caps_simulate_families(vkg_caps *caps, const char *spec, char *why, size_t why_size)
+{
+    char local[160];
+    if (!why || !why_size) {
+        why = local;
+        why_size = sizeof local;
+    }
+    if (!caps) return VKG_ERROR_INVALID_ARGUMENT;
+    vkg__family_spec fs;
+    if (!vkg__family_spec_parse(spec ? spec : "", &fs, why, why_size)) return VKG_ERROR_INVALID_ARGUMENT;
+    caps->queue_family_count = fs.count;
+    for (uint32_t i = 0; i < fs.count; i++)
+        caps->queue_families[i] = (vkg_queue_family_caps){fs.flags[i], fs.queues[i], 64};
+    vkg__caps_assign_roles(caps);
+    caps->families_simulated = true;
+    return VKG_SUCCESS;
 }
 
 void vkg_caps_default(vkg_caps *c)

@@ -504,6 +504,29 @@ bool vkg_cq_peek(vkg_cq *cq, vkg_cqe *out)
     return any;
 }
 
+/* Reaping makes a ticket complete for every purpose. The watcher learns of completions with
+ * one wait-any over every queue's timeline, which the validation layer does not record as
+ * completing anyone's work: after reaping, a per-frame descriptor pool reset or a command
+ * buffer reused would be reported in use (VUID-vkResetDescriptorPool-descriptorPool-00313).
+ * One zero-timeout wait per queue on the newest value reaped tells the layers; the values are
+ * reached, so it returns at once (one call per queue per batch, not per completion). */
+static void vkg__cq_tell_layers(vkg_device *dev, const vkg_cqe *e, uint32_t n)
+{
+    uint64_t newest[VKG_QUEUE_ROLE_COUNT] = {0};
+    for (uint32_t i = 0; i < n; i++)
+        if (e[i].result == VKG_SUCCESS && e[i].ticket.queue < VKG_QUEUE_ROLE_COUNT &&
+            e[i].ticket.value > newest[e[i].ticket.queue])
+            newest[e[i].ticket.queue] = e[i].ticket.value;
+    for (uint32_t q = 0; q < dev->dq_count && q < VKG_QUEUE_ROLE_COUNT; q++) {
+        if (!newest[q]) continue;
+        VkSemaphoreWaitInfo wi = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_WAIT_INFO,
+                                  .semaphoreCount = 1,
+                                  .pSemaphores = &dev->dq[q].timeline,
+                                  .pValues = &newest[q]};
+        (void)dev->vk.vkWaitSemaphores(dev->device, &wi, 0);
+    }
+}
+
 uint32_t vkg_cq_reap(vkg_cq *cq, vkg_cqe *out, uint32_t max)
 {
     if (!cq || !out) return 0;
@@ -532,6 +555,7 @@ uint32_t vkg_cq_reap(vkg_cq *cq, vkg_cqe *out, uint32_t max)
         (void)rd;
     }
     pthread_mutex_unlock(&cq->lock);
+    vkg__cq_tell_layers(cq->dev, out, n);
     return n;
 }
 
