@@ -309,6 +309,9 @@ typedef struct vkg_device_desc {
          * pHeapSizeLimit); useful to test out-of-memory paths and to share a GPU. */
         VkDeviceSize heap_size_limit;
     } memory;
+    /* What messages call device_name when no device matches ("--device" for a command-line
+     * tool); NULL: "vkg_device_desc.device_name". */
+    const char *device_name_origin;
 } vkg_device_desc;
 
 /* Creates a Vulkan 1.3 instance and device with timeline semaphores, synchronization2,

@@ -15,9 +15,10 @@ static void usage(FILE *f)
             "usage: vkgraph <command> [options]\n"
             "\n"
             "commands:\n"
-            "  devices [--device NAME] [--simulate-families SPEC]\n"
+            "  devices [--device NAME] [--simulate-families SPEC] [--formats]\n"
             "                            list Vulkan devices, their queue families and the\n"
-            "                            features vkgraph uses; mark the one it would pick\n"
+            "                            features vkgraph uses; mark the one it would pick;\n"
+            "                            --formats lists each format's supported uses\n"
             "  plan FILE.json [--json] [--device NAME] [--split-barriers] [--memory-svg M.svg]\n"
             "      [--cold] [--alias-across-queues]\n"
             "                            compile a graph file and print the plan: order,\n"
@@ -98,14 +99,49 @@ static const char *yes(bool b)
     return b ? "yes" : "no";
 }
 
+/* One line per format the device knows: what a graph may use it for (the uses the compiler
+ * checks: storage, sampled, color and depth attachment; plus blending, linear filtering and
+ * copies), the answer to VKG_ERROR_FEATURE_NOT_PRESENT. */
+static void print_formats(const vkg_caps *c)
+{
+    static const struct {
+        VkFormatFeatureFlags bit;
+        const char *name;
+    } uses[] = {
+        {VK_FORMAT_FEATURE_STORAGE_IMAGE_BIT, "storage"},
+        {VK_FORMAT_FEATURE_SAMPLED_IMAGE_BIT, "sampled"},
+        {VK_FORMAT_FEATURE_SAMPLED_IMAGE_FILTER_LINEAR_BIT, "linear-filter"},
+        {VK_FORMAT_FEATURE_COLOR_ATTACHMENT_BIT, "color"},
+        {VK_FORMAT_FEATURE_COLOR_ATTACHMENT_BLEND_BIT, "blend"},
+        {VK_FORMAT_FEATURE_DEPTH_STENCIL_ATTACHMENT_BIT, "depth"},
+        {VK_FORMAT_FEATURE_TRANSFER_SRC_BIT, "transfer-src"},
+        {VK_FORMAT_FEATURE_TRANSFER_DST_BIT, "transfer-dst"},
+    };
+    printf("    formats (optimal tiling; the uses a graph may declare):\n");
+    for (uint32_t f = 0; f < c->format_count; f++) {
+        printf("      %-28s", vkg_format_name(c->formats[f].format));
+        bool any = false;
+        for (size_t u = 0; u < sizeof uses / sizeof uses[0]; u++)
+            if (c->formats[f].features & uses[u].bit) {
+                printf("%s%s", any ? " " : "", uses[u].name);
+                any = true;
+            }
+        printf("%s\n", any ? "" : "(none)");
+    }
+}
+
 static int cmd_devices(int argc, char **argv)
 {
     vkg_device_desc desc = {0};
+    bool formats = false;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--device") == 0 && i + 1 < argc) {
             desc.device_name = argv[++i];
+            desc.device_name_origin = "--device";
         } else if (strcmp(argv[i], "--simulate-families") == 0 && i + 1 < argc) {
             desc.simulate_families = argv[++i];
+        } else if (strcmp(argv[i], "--formats") == 0) {
+            formats = true;
         } else {
             fprintf(stderr, "vkgraph devices: unknown option \"%s\"\n", argv[i]);
             return 2;
@@ -158,6 +194,7 @@ static int cmd_devices(int argc, char **argv)
         printf("    memory: %u heaps, %u types; bufferImageGranularity %llu\n",
                c->memory_heap_count, c->memory_type_count,
                (unsigned long long)c->buffer_image_granularity);
+        if (formats) print_formats(c);
     }
     if (picked == UINT32_MAX) {
         printf("\nno usable device%s%s\n", desc.device_name ? " matches " : "",
@@ -297,6 +334,7 @@ static int load_and_compile(const char *cmd, const plan_opts *o, vkg_graph **g, 
         /* the default probe is quiet: a machine without Vulkan still gets a plan */
         vkg_logger quiet = {.fn = o->device ? NULL : quiet_log, .min_level = VKG_LOG_ERROR};
         r = vkg_device_create(&(vkg_device_desc){.app_name = "vkgraph", .device_name = o->device,
+                                                 .device_name_origin = "--device",
                                                  .logger = quiet},
                               dev);
         if (r != VKG_SUCCESS && o->device) {
@@ -601,6 +639,7 @@ static int cmd_run(int argc, char **argv)
     if (!frames_given) o.frames = file_frames ? file_frames : 1;
     vkg_device *dev = NULL;
     r = vkg_device_create(&(vkg_device_desc){.app_name = "vkgraph", .device_name = device,
+                                             .device_name_origin = "--device",
                                              .validation = validate}, &dev);
     if (r != VKG_SUCCESS) {
         fprintf(stderr, "vkgraph run: no usable device%s%s%s (%s)\n", device ? " matches \"" : "",

@@ -1798,6 +1798,7 @@ int vkgd_main(const vkgd_options *options)
     if (!d->status) {
         vkg_result r = vkg_device_create(&(vkg_device_desc){.app_name = "vkgraph demo",
                                                             .device_name = d->o.device_name,
+                                                            .device_name_origin = "--device",
                                                             .validation = d->o.validate,
                                                             .instance_extensions = ext_count ? exts : NULL,
                                                             .instance_extension_count = ext_count,

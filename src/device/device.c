@@ -709,7 +709,10 @@ vkg_result vkg_device_create(const vkg_device_desc *desc, vkg_device **out_devic
                 VKG__ERROR(&dev->host,
                            "no usable Vulkan device's name contains \"%s\" (from %s); devices: "
                            "%s",
-                           want, desc->device_name ? "vkg_device_desc.device_name" : "VKG_DEVICE",
+                           want,
+                           !desc->device_name        ? "VKG_DEVICE"
+                           : desc->device_name_origin ? desc->device_name_origin
+                                                      : "vkg_device_desc.device_name",
                            n ? list : "none");
             else
                 VKG__ERROR(&dev->host,

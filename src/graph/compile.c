@@ -97,7 +97,7 @@ static vkg_result vkg__validate_formats(vkg__ctx *c)
                           VKG_ERROR_FEATURE_NOT_PRESENT,
                           "pass \"%s\" uses image \"%s\" as \"%s\", but device \"%s\" has no %s "
                           "support for format %s: pick a format the device supports for that "
-                          "use (vkgraph devices lists the device)",
+                          "use (vkgraph devices --formats lists what each format supports there)",
                           gp->name, r->name, a->name, c->caps->device_name,
                           vkg__format_needs[j].what, vkg_format_name(r->format));
             }
