@@ -238,6 +238,25 @@ static const vkg_plan_barrier *vkg__barrier_for(const vkg_plan_info *in, uint32_
     return NULL;
 }
 
+/* The pass whose release matches an acquire (same resource, range and families), or
+ * VKG__NO_INDEX when it is in a prologue. */
+static uint32_t vkg__release_pass(const vkg_plan_info *in, const vkg_plan_barrier *acq)
+{
+    for (uint32_t k = 0; k < in->pass_count; k++) {
+        const vkg_plan_pass *p = &in->passes[k];
+        for (uint32_t i = 0; i < p->post_count; i++) {
+            const vkg_plan_barrier *r = &in->barriers[p->first_post + i];
+            if ((r->flags & VKG_BARRIER_RELEASE) && r->resource == acq->resource &&
+                r->src_family == acq->src_family && r->dst_family == acq->dst_family &&
+                r->base_mip == acq->base_mip && r->mip_count == acq->mip_count &&
+                r->base_layer == acq->base_layer && r->layer_count == acq->layer_count &&
+                r->offset == acq->offset && r->size == acq->size)
+                return k;
+        }
+    }
+    return VKG__NO_INDEX;
+}
+
 vkg_result vkg_plan_write_dot(const vkg_plan *plan, FILE *f)
 {
     if (!plan || !f) return VKG_ERROR_INVALID_ARGUMENT;
@@ -301,7 +320,18 @@ vkg_result vkg_plan_write_dot(const vkg_plan *plan, FILE *f)
                     if (r->is_image && b->old_layout != b->new_layout)
                         fprintf(f, "\\n%s -> %s", vkg_layout_name(b->old_layout),
                                 vkg_layout_name(b->new_layout));
-                    if (b->flags & VKG_BARRIER_ACQUIRE) fputs("\\nqueue transfer", f);
+                    if (b->flags & VKG_BARRIER_ACQUIRE) {
+                        /* both halves: where the old family let go, where this one takes it */
+                        uint32_t rp = vkg__release_pass(in, b);
+                        fprintf(f, "\\nqueue transfer, family %u -> %u:\\nreleased after ",
+                                b->src_family, b->dst_family);
+                        if (rp == VKG__NO_INDEX) fputs("a prologue", f);
+                        else {
+                            fprintf(f, "#%u ", rp);
+                            vkg__dstr(f, in->passes[rp].name);
+                        }
+                        fputs(", acquired here", f);
+                    }
                     if (b->flags & VKG_BARRIER_SPLIT) fputs("\\nsplit (event)", f);
                 }
                 fprintf(f, "\"%s];\n",
