@@ -1629,6 +1629,8 @@ VKG_MUST_CHECK vkg_result vkg_executor_create(vkg_device *device, const vkg_exec
 void vkg_executor_destroy(vkg_executor *executor);
 /* Recording threads, the caller included (vkg_executor_desc.record_threads resolved). */
 uint32_t vkg_executor_thread_count(const vkg_executor *executor);
+/* Frame slots: vkg_executor_desc.frames_in_flight resolved. */
+uint32_t vkg_executor_frame_slot_count(const vkg_executor *executor);
 
 /* Frames. Outside a begin/end pair every vkg_execute is a frame of its own. Between them,
  * every vkg_execute belongs to one frame: they share a frame slot (command pools, transient
@@ -1702,6 +1704,13 @@ uint32_t vkg_pass_index(const vkg_pass_context *ctx);
 /* The recording thread running this callback, in [0, vkg_executor_thread_count): index
  * per-thread state (descriptor pools, scratch) with it. */
 uint32_t vkg_pass_thread(const vkg_pass_context *ctx);
+/* The executor's frame slot this execution records in, in [0, vkg_executor_frame_slot_count):
+ * index per-frame state (a descriptor pool, a uniform buffer range) with it. When the callback
+ * runs, the work this slot recorded before has finished on the GPU, so that state may be reset
+ * and reused. Callbacks of one execution run on several threads when it has more than one
+ * recording thread (vkg_executor_desc.record_threads): pair the slot with vkg_pass_thread for
+ * state a callback writes. */
+uint32_t vkg_pass_frame_slot(const vkg_pass_context *ctx);
 /* Resolved handles of a graph resource (VK_NULL_HANDLE for the other kind). */
 VkBuffer vkg_pass_buffer(const vkg_pass_context *ctx, vkg_resource resource);
 VkDeviceAddress vkg_pass_buffer_address(const vkg_pass_context *ctx, vkg_resource resource);

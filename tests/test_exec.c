@@ -301,6 +301,7 @@ typedef struct chain_ctx {
     vkg_resource c;
     uint32_t frame;
     uint32_t thread_of[CHAIN];
+    uint32_t slot_of[CHAIN];
 } chain_ctx;
 
 /* pass 0 fills word 0 with 1000 + frame; pass i copies word i - 1 to word i */
@@ -309,6 +310,7 @@ static void rec_chain(const vkg_pass_context *ctx, void *user)
     chain_ctx *c = user;
     uint32_t k = vkg_pass_index(ctx);
     c->thread_of[k] = vkg_pass_thread(ctx);
+    c->slot_of[k] = vkg_pass_frame_slot(ctx);
     VkCommandBuffer cmd = vkg_pass_command_buffer(ctx);
     VkBuffer b = vkg_pass_buffer(ctx, c->c);
     if (k == 0) {
@@ -378,6 +380,7 @@ static void test_multithreaded_recording(void **state)
                                          &ex),
                      VKG_SUCCESS);
     assert_int_equal(vkg_executor_thread_count(ex), 4);
+    assert_int_equal(vkg_executor_frame_slot_count(ex), 2);
     vkg_binding b = {.resource = c.c, .buffer = buf};
     for (c.frame = 0; c.frame < 4; c.frame++) {
         memset(c.thread_of, 0xff, sizeof c.thread_of);
@@ -386,7 +389,10 @@ static void test_multithreaded_recording(void **state)
                                                               .binding_count = 1},
                                      &t),
                          VKG_SUCCESS);
-        for (uint32_t k = 0; k < CHAIN; k++) assert_int_equal(c.thread_of[k], k / (CHAIN / 4));
+        for (uint32_t k = 0; k < CHAIN; k++) {
+            assert_int_equal(c.thread_of[k], k / (CHAIN / 4));
+            assert_int_equal(c.slot_of[k], c.frame % 2); /* frames take turns in 2 slots */
+        }
         vkg_executor_stats st;
         vkg_executor_get_stats(ex, &st);
         assert_int_equal(st.executions, c.frame + 1);

@@ -2107,6 +2107,16 @@ uint32_t vkg_pass_thread(const vkg_pass_context *ctx)
     return ctx->thread;
 }
 
+uint32_t vkg_pass_frame_slot(const vkg_pass_context *ctx)
+{
+    return ctx->real->slot;
+}
+
+uint32_t vkg_executor_frame_slot_count(const vkg_executor *ex)
+{
+    return ex ? ex->frames : 0;
+}
+
 uint32_t vkg_executor_thread_count(const vkg_executor *ex)
 {
     return ex ? ex->threads : 0;
