@@ -341,6 +341,31 @@ static void test_json_errors_name_position(void **state)
     }
 }
 
+/* Compile errors of a loaded graph name the pass's place in the file, as load errors do. */
+static void test_compile_errors_name_position(void **state)
+{
+    (void)state;
+    const char *text =
+        "{\"vkgraph\": 1, \"resources\": [{\"name\": \"t\", \"buffer\": {\"size\": 64}},\n"
+        "  {\"name\": \"o\", \"buffer\": {\"size\": 64}, \"output\": true}],\n"
+        " \"passes\": [{\"name\": \"a\", \"queue\": \"compute\",\n"
+        "    \"uses\": [{\"resource\": \"o\", \"access\": \"compute_storage_write\"}]},\n"
+        "   {\"name\": \"b\", \"queue\": \"compute\", \"uses\": [\n"
+        "    {\"resource\": \"t\", \"access\": \"compute_storage_read\"}]}]}\n";
+    vkg_graph *g = NULL;
+    assert_int_equal(vkg_graph_load_json_string(text, "test.json",
+                                                &(vkg_graph_desc){.logger = vkgt_logger()}, &g,
+                                                NULL, NULL, 0),
+                     VKG_SUCCESS);
+    vkg_caps caps;
+    vkg_caps_default(&caps);
+    vkg_plan *plan = NULL;
+    vkgt_log_clear();
+    assert_int_equal(vkg_compile(g, &caps, &plan), VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("test.json:5:4: pass \"b\" reads buffer \"t\"", "no earlier pass writes it");
+    vkg_graph_destroy(g);
+}
+
 static void record_nothing(const vkg_pass_context *ctx, void *user)
 {
     (void)ctx, (void)user;
@@ -392,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_two_layouts_in_one_pass),
         cmocka_unit_test(test_queue_cannot_run_access),
         cmocka_unit_test(test_host_access_needs_import),
+        cmocka_unit_test(test_compile_errors_name_position),
         cmocka_unit_test(test_present_must_be_last),
         cmocka_unit_test(test_unknown_format_and_import_state),
         cmocka_unit_test(test_json_errors_name_position),

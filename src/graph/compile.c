@@ -93,13 +93,15 @@ static vkg_result vkg__validate_formats(vkg__ctx *c)
             VkFormatFeatureFlags have = vkg_caps_format_features(c->caps, r->format);
             for (size_t j = 0; j < VKG__ARRAY_COUNT(vkg__format_needs); j++) {
                 if (!(a->access & vkg__format_needs[j].access)) continue;
+                char at[300];
                 VKG_CHECK(&g->host, have & vkg__format_needs[j].feature,
                           VKG_ERROR_FEATURE_NOT_PRESENT,
-                          "pass \"%s\" uses image \"%s\" as \"%s\", but device \"%s\" has no %s "
-                          "support for format %s: pick a format the device supports for that "
+                          "%spass \"%s\" uses image \"%s\" as \"%s\", but device \"%s\" has no "
+                          "%s support for format %s: pick a format the device supports for that "
                           "use (vkgraph devices --formats lists what each format supports there)",
-                          gp->name, r->name, a->name, c->caps->device_name,
-                          vkg__format_needs[j].what, vkg_format_name(r->format));
+                          vkg__pass_origin(g, p, at, sizeof at), gp->name, r->name, a->name,
+                          c->caps->device_name, vkg__format_needs[j].what,
+                          vkg_format_name(r->format));
             }
         }
     }
@@ -233,13 +235,14 @@ static vkg_result vkg__validate_reads(vkg__ctx *c)
             const vkg__guse *u = &g->uses[gp->first_use + i];
             const vkg__gres *r = &g->res[u->resource];
             const vkg_access_info *a = vkg_access_get(u->access);
-            char sub[192];
+            char sub[192], at[300];
             if (present_pass[u->resource] != VKG__NO_INDEX &&
                 present_pass[u->resource] != p) {
                 VKG__ERROR(&g->host,
-                           "pass \"%s\" uses %s after pass \"%s\" presented it: present must be "
-                           "an image's last use in a graph: move the present to the end",
-                           gp->name, vkg__use_subresource(r, u, sub, sizeof sub),
+                           "%spass \"%s\" uses %s after pass \"%s\" presented it: present must "
+                           "be an image's last use in a graph: move the present to the end",
+                           vkg__pass_origin(g, p, at, sizeof at), gp->name,
+                           vkg__use_subresource(r, u, sub, sizeof sub),
                            g->passes[present_pass[u->resource]].name);
                 return VKG_ERROR_INVALID_ARGUMENT;
             }
@@ -260,10 +263,11 @@ static vkg_result vkg__validate_reads(vkg__ctx *c)
             }
             if (!ok) {
                 VKG__ERROR(&g->host,
-                           "pass \"%s\" reads %s as \"%s\", but no earlier pass writes it "
+                           "%spass \"%s\" reads %s as \"%s\", but no earlier pass writes it "
                            "(transient resources start undefined): write it in an earlier pass, "
                            "or import it",
-                           gp->name, vkg__use_subresource(r, u, sub, sizeof sub), a->name);
+                           vkg__pass_origin(g, p, at, sizeof at), gp->name,
+                           vkg__use_subresource(r, u, sub, sizeof sub), a->name);
                 return VKG_ERROR_INVALID_ARGUMENT;
             }
         }

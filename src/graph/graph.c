@@ -533,3 +533,11 @@ vkg_result vkg_graph_pass(vkg_graph *g, const vkg_pass_desc *desc, vkg_pass *out
     if (out) out->id = g->pass_count;
     return VKG_SUCCESS;
 }
+
+const char *vkg__pass_origin(const vkg_graph *g, uint32_t pass, char *buf, size_t size)
+{
+    const vkg__gpass *p = pass < g->pass_count ? &g->passes[pass] : NULL;
+    if (!g->source || !p || !p->line) return "";
+    snprintf(buf, size, "%s:%u:%u: ", g->source, p->line, p->column);
+    return buf;
+}

@@ -43,6 +43,7 @@ typedef struct vkg__gpass {
     vkg_record_fn record;
     void *user;
     bool side_effects;
+    uint32_t line, column; /* in the graph file it came from (vkg__graph.source); 0: none */
 } vkg__gpass;
 
 /* Open-addressing name table: slot holds index + 1, 0 = empty. */
@@ -67,7 +68,12 @@ struct vkg_graph {
     uint32_t sub_count; /* image subresources of all resources */
     vkg__names res_names, pass_names;
     uint64_t compile_count; /* plans remember which graph compile made them */
+    const char *source; /* the graph file passes were loaded from, for messages; NULL: none */
 };
+
+/* "FILE:LINE:COLUMN: " of a pass loaded from a graph file, or "" (compile messages start with
+ * it, like the loader's). */
+const char *vkg__pass_origin(const vkg_graph *g, uint32_t pass, char *buf, size_t size);
 
 struct vkg_plan {
     vkg__host host;

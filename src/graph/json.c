@@ -611,10 +611,26 @@ static vkg_result vkg__load(vkg__jctx *c, const vkg_graph_desc *desc, vkg_graph 
         }
         POP(c);
         PUSHK(c, "passes");
+        /* each pass's position, for the compiler's messages: one walk over the array */
+        size_t at = vkg__locate(c->text, c->len, c->path, c->depth);
+        unsigned line = 1, col = 1;
+        size_t counted = 0;
+        if (at < c->len && c->text[at] == '[') at = vkg__ws(c->text, c->len, at + 1);
+        if (r == VKG_SUCCESS) g->source = vkg__arena_strdup(&g->strings, c->file);
         for (size_t i = 0; i < json_array_size(jpass) && r == VKG_SUCCESS; i++) {
             PUSHI(c, i);
             r = vkg__load_pass(c, json_array_get(jpass, i));
             POP(c);
+            for (; counted < at && counted < c->len; counted++) {
+                if (c->text[counted] == '\n') line++, col = 1;
+                else col++;
+            }
+            if (r == VKG_SUCCESS && g->pass_count) {
+                g->passes[g->pass_count - 1].line = line;
+                g->passes[g->pass_count - 1].column = col;
+            }
+            at = vkg__ws(c->text, c->len, vkg__skip_value(c->text, c->len, at));
+            if (at < c->len && c->text[at] == ',') at = vkg__ws(c->text, c->len, at + 1);
         }
         POP(c);
         g->host.logger = user;
