@@ -1274,6 +1274,12 @@ typedef struct vkg_graph_image_desc {
     vkg_import_state state;
     bool output;
     vkg_sharing sharing; /* as in vkg_graph_buffer_desc */
+    /* Sized from another image declared earlier (the swapchain, the G-buffer): width = its
+     * width x scale_x, height = its height x scale_y, rounded, at least 1 (a scale of 0 means
+     * 1.0); width and height are then not given. When vkg_graph_resize changes that image,
+     * this one follows, and so do the images sized from it. */
+    vkg_resource size_of;
+    float scale_x, scale_y;
 } vkg_graph_image_desc;
 
 /* Externally synchronized on `graph`. */
@@ -1283,6 +1289,13 @@ VKG_MUST_CHECK vkg_result vkg_graph_buffer(vkg_graph *graph, const vkg_graph_buf
  * and the rule (duplicate name, zero size, unknown format, ...). */
 VKG_MUST_CHECK vkg_result vkg_graph_image(vkg_graph *graph, const vkg_graph_image_desc *desc,
                                           vkg_resource *out);
+
+/* Gives an image a new size (a window was resized): the images sized from it (size_of)
+ * follow. Recompile the graph afterwards; nothing else changes. An image sized from another
+ * is resized through that one. Refused, with nothing changed, where an image would then have
+ * more mips than its size allows. Externally synchronized on `graph`. */
+VKG_MUST_CHECK vkg_result vkg_graph_resize(vkg_graph *graph, vkg_resource image, uint32_t width,
+                                           uint32_t height);
 
 /* One use of a resource by a pass. Images: mips [base_mip, base_mip + mip_count) x layers
  * [base_layer, base_layer + layer_count), count 0 meaning "all remaining". Buffers: bytes

@@ -341,6 +341,89 @@ static void test_json_errors_name_position(void **state)
     }
 }
 
+/* Images sized from another: half and quarter of the swapchain, through a resize; refusals
+ * leave every size as it was. */
+static void test_relative_sizes(void **state)
+{
+    (void)state;
+    vkg_graph *g = new_graph();
+    vkg_resource sc, half, quarter;
+    assert_int_equal(vkg_graph_image(g, &(vkg_graph_image_desc){.name = "swapchain",
+        .format = VK_FORMAT_B8G8R8A8_UNORM, .width = 1280, .height = 720, .imported = true},
+        &sc), VKG_SUCCESS);
+    assert_int_equal(vkg_graph_image(g, &(vkg_graph_image_desc){.name = "half",
+        .format = VK_FORMAT_R16G16B16A16_SFLOAT, .size_of = sc, .scale_x = 0.5f, .scale_y = 0.5f,
+        .mips = 4}, &half), VKG_SUCCESS);
+    assert_int_equal(vkg_graph_image(g, &(vkg_graph_image_desc){.name = "quarter",
+        .format = VK_FORMAT_R8G8B8A8_UNORM, .size_of = half, .scale_x = 0.5f, .scale_y = 0.5f},
+        &quarter),
+        VKG_SUCCESS);
+    assert_int_equal(pass1(g, "draw", 0, (vkg_use){half, VKG_ACCESS_COLOR_WRITE}), VKG_SUCCESS);
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "down", .side_effects = true,
+        .uses = (vkg_use[]){{half, VKG_ACCESS_FRAGMENT_SAMPLED_READ, .mip_count = 1},
+                            {quarter, VKG_ACCESS_COLOR_WRITE}}, .use_count = 2}, NULL), VKG_SUCCESS);
+    vkg_caps caps;
+    vkg_caps_default(&caps);
+    vkg_plan *plan = NULL;
+    vkg_plan_info in;
+    assert_int_equal(vkg_compile(g, &caps, &plan), VKG_SUCCESS);
+    vkg_plan_get_info(plan, &in);
+    assert_int_equal(in.resources[1].width, 640);
+    assert_int_equal(in.resources[1].height, 360);
+    assert_int_equal(in.resources[2].width, 320);
+    assert_int_equal(in.resources[2].height, 180);
+    uint64_t bytes_before = in.stats.transient_bytes;
+    /* the window grows: everything sized from it follows, and the plan with it */
+    assert_int_equal(vkg_graph_resize(g, sc, 1920, 1080), VKG_SUCCESS);
+    assert_int_equal(vkg_compile(g, &caps, &plan), VKG_SUCCESS);
+    vkg_plan_get_info(plan, &in);
+    assert_int_equal(in.resources[0].width, 1920);
+    assert_int_equal(in.resources[1].width, 960);
+    assert_int_equal(in.resources[2].width, 480);
+    assert_int_equal(in.resources[2].height, 270);
+    assert_true(in.stats.transient_bytes > bytes_before);
+    /* refusals: resizing a follower; a size too small for the follower's 4 mips */
+    vkgt_log_clear();
+    assert_int_equal(vkg_graph_resize(g, half, 100, 100), VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("image \"half\" is sized from \"swapchain\": resize that one");
+    vkgt_log_clear();
+    assert_int_equal(vkg_graph_resize(g, sc, 8, 8), VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("image \"half\" sized from \"swapchain\" would be 4x4, too small for its 4 mips",
+               "nothing was resized");
+    assert_int_equal(vkg_compile(g, &caps, &plan), VKG_SUCCESS);
+    vkg_plan_get_info(plan, &in);
+    assert_int_equal(in.resources[0].width, 1920); /* unchanged */
+    assert_int_equal(in.resources[1].width, 960);
+    vkg_plan_destroy(plan);
+    plan = NULL;
+    vkg_graph_destroy(g);
+    /* the same in a graph file */
+    const char *text =
+        "{\"vkgraph\": 1, \"resources\": ["
+        "{\"name\": \"sc\", \"image\": {\"format\": \"B8G8R8A8_UNORM\", \"size\": [1280, 720]}, \"imported\": true},"
+        "{\"name\": \"half\", \"image\": {\"format\": \"R8G8B8A8_UNORM\", \"size\": {\"of\": \"sc\", \"scale\": 0.5}}},"
+        "{\"name\": \"thin\", \"image\": {\"format\": \"R8G8B8A8_UNORM\", \"size\": {\"of\": \"half\", \"scale\": [1, 0.25]}}}],"
+        "\"passes\": []}";
+    assert_int_equal(vkg_graph_load_json_string(text, "sizes.json",
+                                                &(vkg_graph_desc){.logger = vkgt_logger()}, &g,
+                                                NULL, NULL, 0),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_compile(g, &caps, &plan), VKG_SUCCESS);
+    vkg_plan_get_info(plan, &in);
+    assert_int_equal(in.resources[2].width, 640);
+    assert_int_equal(in.resources[2].height, 90);
+    vkg_plan_destroy(plan);
+    vkg_graph_destroy(g);
+    char err[512];
+    assert_int_equal(vkg_graph_load_json_string(
+                         "{\"vkgraph\": 1, \"resources\": [{\"name\": \"a\", \"image\": {\"format\": "
+                         "\"R8G8B8A8_UNORM\", \"size\": {\"of\": \"later\"}}}], \"passes\": []}",
+                         "bad.json", &(vkg_graph_desc){.logger = vkgt_logger()}, &g, NULL, err,
+                         sizeof err),
+                     VKG_ERROR_PARSE);
+    assert_non_null(strstr(err, "sized from \"later\", which is not an image declared before it"));
+}
+
 /* Compile errors of a loaded graph name the pass's place in the file, as load errors do. */
 static void test_compile_errors_name_position(void **state)
 {
@@ -418,6 +501,7 @@ int main(void)
         cmocka_unit_test(test_queue_cannot_run_access),
         cmocka_unit_test(test_host_access_needs_import),
         cmocka_unit_test(test_compile_errors_name_position),
+        cmocka_unit_test(test_relative_sizes),
         cmocka_unit_test(test_present_must_be_last),
         cmocka_unit_test(test_unknown_format_and_import_state),
         cmocka_unit_test(test_json_errors_name_position),

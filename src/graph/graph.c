@@ -253,6 +253,14 @@ static uint32_t vkg__max_mips(uint32_t w, uint32_t h, uint32_t d)
     return n;
 }
 
+/* An image's size from the image it is sized from: scaled, rounded, at least 1. */
+static void vkg__scaled_size(const vkg__gres *from, float sx, float sy, uint32_t *w, uint32_t *h)
+{
+    double x = (double)from->width * sx + 0.5, y = (double)from->height * sy + 0.5;
+    *w = x < 1 ? 1 : x > 4294967295.0 ? UINT32_MAX : (uint32_t)x;
+    *h = y < 1 ? 1 : y > 4294967295.0 ? UINT32_MAX : (uint32_t)y;
+}
+
 vkg_result vkg_graph_image(vkg_graph *g, const vkg_graph_image_desc *desc, vkg_resource *out)
 {
     if (out) out->id = 0;
@@ -260,22 +268,36 @@ vkg_result vkg_graph_image(vkg_graph *g, const vkg_graph_image_desc *desc, vkg_r
     VKG__GCHECK(g, desc, "vkg_graph_image: desc must not be NULL");
     const char *name = desc->name ? desc->name : "(unnamed)";
     const char *fmt = vkg_format_name(desc->format);
+    uint32_t size_of = VKG__NO_INDEX;
+    float sx = desc->scale_x > 0 ? desc->scale_x : 1.0f, sy = desc->scale_y > 0 ? desc->scale_y : 1.0f;
+    uint32_t width = desc->width, height = desc->height;
+    if (desc->size_of.id) {
+        VKG__GCHECK(g, desc->size_of.id <= g->res_count && g->res[desc->size_of.id - 1].is_image,
+                    "image \"%s\": size_of is handle %u, which is not an image declared before it "
+                    "in graph \"%s\"",
+                    name, desc->size_of.id, g->name);
+        VKG__GCHECK(g, desc->scale_x >= 0 && desc->scale_y >= 0 && sx < 65536 && sy < 65536,
+                    "image \"%s\": scale %gx%g of \"%s\" is not a positive factor", name,
+                    (double)desc->scale_x, (double)desc->scale_y, g->res[desc->size_of.id - 1].name);
+        size_of = desc->size_of.id - 1;
+        vkg__scaled_size(&g->res[size_of], sx, sy, &width, &height);
+    }
     VKG__GCHECK(g, desc->format != VK_FORMAT_UNDEFINED,
                 "image \"%s\": format is VK_FORMAT_UNDEFINED: give the image a format", name);
     VKG__GCHECK(g, fmt,
                 "image \"%s\": format %d is not one vkgraph knows: use one listed by "
                 "vkg_format_name (e.g. R8G8B8A8_UNORM)",
                 name, (int)desc->format);
-    VKG__GCHECK(g, desc->width > 0 && desc->height > 0,
+    VKG__GCHECK(g, width > 0 && height > 0,
                 "image \"%s\": size %ux%u has a zero dimension: give it a width and height", name,
-                desc->width, desc->height);
+                width, height);
     uint32_t depth = desc->depth ? desc->depth : 1;
     uint32_t mips = desc->mips ? desc->mips : 1;
     uint32_t layers = desc->layers ? desc->layers : 1;
     uint32_t samples = desc->samples ? (uint32_t)desc->samples : 1;
-    uint32_t max_mips = vkg__max_mips(desc->width, desc->height, depth);
+    uint32_t max_mips = vkg__max_mips(width, height, depth);
     VKG__GCHECK(g, mips <= max_mips, "image \"%s\": %u mips, but a %ux%ux%u image has at most %u",
-                name, mips, desc->width, desc->height, depth, max_mips);
+                name, mips, width, height, depth, max_mips);
     VKG__GCHECK(g, depth == 1 || layers == 1,
                 "image \"%s\": a 3D image (depth %u) cannot have %u array layers", name, depth,
                 layers);
@@ -295,9 +317,12 @@ vkg_result vkg_graph_image(vkg_graph *g, const vkg_graph_image_desc *desc, vkg_r
                    .sharing = desc->sharing,
                    .format = desc->format,
                    .aspect = vkg_format_aspect(desc->format),
-                   .width = desc->width,
-                   .height = desc->height,
+                   .width = width,
+                   .height = height,
                    .depth = depth,
+                   .size_of = size_of,
+                   .scale_x = sx,
+                   .scale_y = sy,
                    .mips = mips,
                    .layers = layers,
                    .samples = (VkSampleCountFlagBits)samples,
@@ -309,6 +334,60 @@ vkg_result vkg_graph_image(vkg_graph *g, const vkg_graph_image_desc *desc, vkg_r
                     a->name, a->aspect == VK_IMAGE_ASPECT_DEPTH_BIT ? "depth" : "color", fmt);
     }
     return vkg__add_resource(g, &r, out);
+}
+
+vkg_result vkg_graph_resize(vkg_graph *g, vkg_resource image, uint32_t width, uint32_t height)
+{
+    if (!g) return VKG_ERROR_INVALID_ARGUMENT;
+    VKG_CHECK(&g->host, image.id && image.id <= g->res_count && g->res[image.id - 1].is_image,
+              VKG_ERROR_INVALID_HANDLE,
+              "vkg_graph_resize: handle %u is not an image of graph \"%s\"", image.id, g->name);
+    uint32_t root = image.id - 1;
+    VKG__GCHECK(g, g->res[root].size_of == VKG__NO_INDEX,
+                "vkg_graph_resize: image \"%s\" is sized from \"%s\": resize that one",
+                g->res[root].name, g->res[g->res[root].size_of].name);
+    VKG__GCHECK(g, width > 0 && height > 0,
+                "vkg_graph_resize: image \"%s\": size %ux%u has a zero dimension",
+                g->res[root].name, width, height);
+    VKG__GCHECK(g, g->res[root].mips <= vkg__max_mips(width, height, g->res[root].depth),
+                "vkg_graph_resize: image \"%s\": %u mips, but a %ux%u image has at most %u",
+                g->res[root].name, g->res[root].mips, width, height,
+                vkg__max_mips(width, height, g->res[root].depth));
+    /* New sizes first, in a copy, so that a refusal changes nothing. Images follow what they
+     * are sized from, which was declared before them: one pass in declaration order. */
+    uint32_t *size = vkg__alloc(&g->host, sizeof(uint32_t) * 2 * (g->res_count + 1));
+    if (!size) return VKG__OOM(&g->host, "vkg_graph_resize");
+    for (uint32_t i = 0; i < g->res_count; i++) {
+        size[2 * i] = g->res[i].width;
+        size[2 * i + 1] = g->res[i].height;
+    }
+    size[2 * root] = width;
+    size[2 * root + 1] = height;
+    for (uint32_t i = root + 1; i < g->res_count; i++) {
+        const vkg__gres *r = &g->res[i];
+        if (!r->is_image || r->size_of == VKG__NO_INDEX) continue;
+        vkg__gres from = g->res[r->size_of];
+        from.width = size[2 * r->size_of];
+        from.height = size[2 * r->size_of + 1];
+        vkg__scaled_size(&from, r->scale_x, r->scale_y, &size[2 * i], &size[2 * i + 1]);
+        if (r->mips > vkg__max_mips(size[2 * i], size[2 * i + 1], r->depth)) {
+            VKG__ERROR(&g->host,
+                       "vkg_graph_resize: image \"%s\" sized from \"%s\" would be %ux%u, too "
+                       "small for its %u mips: nothing was resized",
+                       r->name, g->res[r->size_of].name, size[2 * i], size[2 * i + 1], r->mips);
+            vkg__free(&g->host, size);
+            return VKG_ERROR_INVALID_ARGUMENT;
+        }
+    }
+    for (uint32_t i = root; i < g->res_count; i++) {
+        vkg__gres *r = &g->res[i];
+        if (!r->is_image || (r->width == size[2 * i] && r->height == size[2 * i + 1])) continue;
+        r->width = size[2 * i];
+        r->height = size[2 * i + 1];
+        r->est_bytes = vkg__image_bytes(r);
+    }
+    vkg__free(&g->host, size);
+    return VKG_SUCCESS;
 }
 
 vkg_result vkg_graph_output(vkg_graph *g, vkg_resource res)

@@ -27,6 +27,8 @@ typedef struct vkg__gres {
     uint32_t sub_first; /* images: first of its mips x layers in the graph's subresource count */
     vkg_import_state state;
     vkg_sharing sharing;
+    uint32_t size_of;       /* images: the image its size follows, VKG__NO_INDEX: none */
+    float scale_x, scale_y; /* of size_of's size */
 } vkg__gres;
 
 typedef struct vkg__guse {

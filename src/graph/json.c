@@ -321,6 +321,49 @@ static vkg_result vkg__builder(vkg__jctx *c, vkg_result r)
 }
 
 /* --- the graph ------------------------------------------------------------------------- */
+/* "size": {"of": "swapchain", "scale": 0.5} or {"of": "gbuffer", "scale": [0.5, 0.25]} */
+static vkg_result vkg__load_relative_size(vkg__jctx *c, json_t *js, const char *name,
+                                          vkg_graph_image_desc *d)
+{
+    static const char *const keys[] = {"of", "scale", NULL};
+    PUSHK(c, "size");
+    const char *of = NULL;
+    vkg_result r = vkg__check_keys(c, js, keys, "a relative size");
+    if (r == VKG_SUCCESS) r = vkg__get_str(c, js, "of", &of, true);
+    if (r == VKG_SUCCESS) {
+        d->size_of = vkg_graph_find_resource(c->g, of);
+        if (!d->size_of.id || !c->g->res[d->size_of.id - 1].is_image) {
+            PUSHK(c, "of");
+            r = vkg__jfail(c, VKG_ERROR_PARSE,
+                           "image \"%s\" is sized from \"%s\", which is not an image declared "
+                           "before it",
+                           name, of);
+            POP(c);
+        }
+    }
+    json_t *sc = json_object_get(js, "scale");
+    if (r == VKG_SUCCESS && sc) {
+        double x = 0, y = 0;
+        if (json_is_number(sc)) {
+            x = y = json_number_value(sc);
+        } else if (json_is_array(sc) && json_array_size(sc) == 2 &&
+                   json_is_number(json_array_get(sc, 0)) && json_is_number(json_array_get(sc, 1))) {
+            x = json_number_value(json_array_get(sc, 0));
+            y = json_number_value(json_array_get(sc, 1));
+        }
+        if (!(x > 0 && y > 0 && x < 65536 && y < 65536)) {
+            PUSHK(c, "scale");
+            r = vkg__jfail(c, VKG_ERROR_PARSE,
+                           "expected a positive factor or [x factor, y factor] of \"%s\"'s size", of);
+            POP(c);
+        }
+        d->scale_x = (float)x;
+        d->scale_y = (float)y;
+    }
+    POP(c);
+    return r;
+}
+
 static vkg_result vkg__load_resource(vkg__jctx *c, json_t *jr)
 {
     static const char *const keys[] = {"name", "image", "buffer", "imported", "output", "state",
@@ -414,7 +457,16 @@ static vkg_result vkg__load_resource(vkg__jctx *c, json_t *jr)
                        fmt);
         POP(c);
     }
-    if (r == VKG_SUCCESS) r = vkg__get_pair(c, img, "size", sz, &n, true, "[width, height] or [width, height, depth]");
+    json_t *jsize = json_is_object(img) ? json_object_get(img, "size") : NULL;
+    if (r == VKG_SUCCESS && json_is_object(jsize)) {
+        /* sized from another image: {"of": NAME, "scale": S or [SX, SY]} */
+        r = vkg__load_relative_size(c, jsize, name, &d);
+        sz[0] = sz[1] = 1; /* the builder computes the size */
+        n = 2;
+    } else if (r == VKG_SUCCESS) {
+        r = vkg__get_pair(c, img, "size", sz, &n, true,
+                          "[width, height], [width, height, depth] or {\"of\": image, \"scale\": s}");
+    }
     if (r == VKG_SUCCESS && n == 0) r = vkg__jfail(c, VKG_ERROR_PARSE, "missing \"size\": expected [width, height]");
     if (r == VKG_SUCCESS && (sz[0] == 0 || sz[1] == 0 || (n == 3 && sz[2] == 0) ||
                              sz[0] > UINT32_MAX || sz[1] > UINT32_MAX || sz[2] > UINT32_MAX)) {
@@ -428,8 +480,10 @@ static vkg_result vkg__load_resource(vkg__jctx *c, json_t *jr)
     if (r == VKG_SUCCESS) r = vkg__get_u32(c, img, "samples", &samples, false, 1, 64);
     POP(c);
     if (r != VKG_SUCCESS) return r;
-    d.width = (uint32_t)sz[0];
-    d.height = (uint32_t)sz[1];
+    if (!d.size_of.id) {
+        d.width = (uint32_t)sz[0];
+        d.height = (uint32_t)sz[1];
+    }
     d.depth = n == 3 ? (uint32_t)sz[2] : 1;
     d.samples = (VkSampleCountFlagBits)samples;
     return vkg__builder(c, vkg_graph_image(c->g, &d, NULL));
