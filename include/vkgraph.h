@@ -1316,6 +1316,13 @@ typedef struct vkg_pass_desc {
     vkg_record_fn record;
     void *user;
     bool side_effects; /* keep even when nothing reads what it writes */
+    /* Ordering without a resource: passes declared before this one whose work must be
+     * complete (and its memory writes visible) before this one starts, for dependencies the
+     * graph cannot see (raw Vulkan objects, queries, a buffer written through its device
+     * address). On the same queue a full memory barrier, on another queue a semaphore wait.
+     * Order only: it keeps no pass from being culled. Copied. */
+    const vkg_pass *after;
+    uint32_t after_count;
 } vkg_pass_desc;
 
 /* Adds a pass after the ones already added: declaration order is submission order.
@@ -1442,6 +1449,9 @@ typedef struct vkg_plan_pass {
     uint32_t first_use, use_count;
     vkg_record_fn record;
     void *user;
+    /* an ordering dependency (vkg_pass_desc.after) on an earlier pass of its queue: a full
+     * memory barrier (all commands, all memory) joins the barrier before the pass */
+    bool after_barrier;
 } vkg_plan_pass;
 
 typedef struct vkg_plan_use {

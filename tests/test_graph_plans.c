@@ -609,6 +609,43 @@ static void test_examples_all_layouts(void **state)
             }
 }
 
+/* Ordering without a resource: a full barrier on the same queue, a semaphore wait across
+ * queues, nothing for a culled pass; the plan JSON says so. */
+static void test_ordering_after(void **state)
+{
+    (void)state;
+    vkg_caps caps;
+    vkg_caps_default(&caps); /* graphics, compute and transfer on three families */
+    vkg_plan *plan = compile_file("ordering.json", &caps, 0);
+    vkg_plan_info in;
+    vkg_plan_get_info(plan, &in);
+    uint32_t cull = pass_index(&in, "cull"), draw = pass_index(&in, "draw");
+    assert_true(in.passes[cull].after_barrier);
+    assert_false(in.passes[draw].after_barrier);
+    assert_false(in.passes[pass_index(&in, "fill_table")].after_barrier);
+    const vkg_plan_submission *sub = &in.submissions[in.passes[draw].submission];
+    assert_int_equal(sub->wait_count, 2); /* transfer (fill_table) and compute (cull) */
+    for (uint32_t i = 0; i < sub->wait_count; i++)
+        assert_true(in.waits[sub->first_wait + i].stage & VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT);
+    assert_int_equal(in.stats.memory_barriers, 1);
+    char *json = NULL;
+    size_t len = 0;
+    FILE *mf = open_memstream(&json, &len);
+    assert_int_equal(vkg_plan_write_json(plan, mf), VKG_SUCCESS);
+    fclose(mf);
+    assert_non_null(strstr(json, "\"name\": \"cull\", \"queue\": \"compute\", \"submission\": 0, "
+                                 "\"after_barrier\": true"));
+    free(json);
+    vkg_plan_destroy(plan);
+    /* on one family every pass shares the queue: two barriers, no waits */
+    one_family(&caps);
+    plan = compile_file("ordering.json", &caps, 0);
+    vkg_plan_get_info(plan, &in);
+    assert_true(in.passes[pass_index(&in, "draw")].after_barrier);
+    assert_int_equal(in.wait_count, 0);
+    vkg_plan_destroy(plan);
+}
+
 /* docs/graph-format.md is the format's reference: every access name has its row there. */
 static void test_format_doc_lists_every_access(void **state)
 {
@@ -632,6 +669,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format_doc_lists_every_access),
+        cmocka_unit_test(test_ordering_after),
         cmocka_unit_test(test_bloom_one_family),  cmocka_unit_test(test_bloom_three_families),
         cmocka_unit_test(test_bloom_concurrent),
         cmocka_unit_test(test_upload_handover_three_families),

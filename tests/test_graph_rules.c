@@ -424,6 +424,30 @@ static void test_relative_sizes(void **state)
     assert_non_null(strstr(err, "sized from \"later\", which is not an image declared before it"));
 }
 
+/* An ordering dependency names a pass declared before; in a file, by name. */
+static void test_after_must_be_earlier(void **state)
+{
+    (void)state;
+    vkg_graph *g = new_graph();
+    vkg_resource b = buffer(g, "b", 64);
+    vkg_pass first;
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "first",
+        .uses = (vkg_use[]){{b, VKG_ACCESS_TRANSFER_WRITE}}, .use_count = 1}, &first), VKG_SUCCESS);
+    vkgt_log_clear();
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "second", .after = (vkg_pass[]){{7}},
+        .after_count = 1}, NULL), VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"second\": after[0] is handle 7", "not a pass declared before it");
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "second", .after = &first,
+        .after_count = 1}, NULL), VKG_SUCCESS);
+    vkg_graph_destroy(g);
+    char err[512];
+    assert_int_equal(load("{\"vkgraph\": 1, \"resources\": [], \"passes\": ["
+                          "{\"name\": \"clear\"}, {\"name\": \"draw\", \"after\": [\"claer\"]}]}",
+                          err, sizeof err),
+                     VKG_ERROR_PARSE);
+    assert_non_null(strstr(err, "pass \"draw\" is to run after \"claer\" (did you mean \"clear\"?)"));
+}
+
 /* Compile errors of a loaded graph name the pass's place in the file, as load errors do. */
 static void test_compile_errors_name_position(void **state)
 {
@@ -502,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_host_access_needs_import),
         cmocka_unit_test(test_compile_errors_name_position),
         cmocka_unit_test(test_relative_sizes),
+        cmocka_unit_test(test_after_must_be_earlier),
         cmocka_unit_test(test_present_must_be_last),
         cmocka_unit_test(test_unknown_format_and_import_state),
         cmocka_unit_test(test_json_errors_name_position),

@@ -486,6 +486,9 @@ static void print_plan(const vkg_plan_info *in)
                    in->resources[u->resource].is_image ? "image" : "buffer",
                    in->resources[u->resource].name, vkg_access_get(u->access)->name);
         }
+        if (p->after_barrier)
+            printf("      barrier  all commands / all memory before this one on its queue "
+                   "(ordering: after)\n");
         for (uint32_t i = 0; i < p->barrier_count; i++) {
             const vkg_plan_barrier *b = &in->barriers[p->first_barrier + i];
             print_barrier(in, b, (b->flags & VKG_BARRIER_ACQUIRE) ? "acquire" : "barrier");

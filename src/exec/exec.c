@@ -1262,6 +1262,26 @@ static void vkg__prepare(vkg_executor *ex, vkg__real *x, uint32_t first, uint32_
     x->npbb += bt.nb;
 }
 
+/* An ordering dependency on an earlier pass of this queue (vkg_pass_desc.after): everything
+ * before, all memory, joins the batch's global barrier (each batch has at most one, so the
+ * array sized one per batch holds it). */
+static void vkg__order_after_barrier(vkg__real *x, vkg__prep *p)
+{
+    VkMemoryBarrier2 *m;
+    if (p->dep.memoryBarrierCount) {
+        m = (VkMemoryBarrier2 *)p->dep.pMemoryBarriers;
+    } else {
+        m = &x->pmb[x->npmb++];
+        *m = (VkMemoryBarrier2){.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER_2};
+        p->dep.memoryBarrierCount = 1;
+        p->dep.pMemoryBarriers = m;
+    }
+    m->srcStageMask |= VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
+    m->srcAccessMask |= VK_ACCESS_2_MEMORY_WRITE_BIT;
+    m->dstStageMask |= VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
+    m->dstAccessMask |= VK_ACCESS_2_MEMORY_READ_BIT | VK_ACCESS_2_MEMORY_WRITE_BIT;
+}
+
 /* Every batch of the plan: prologues, and before and after each pass. Run again, over the
  * same arrays, when a heap's tenants change. */
 static void vkg__prepare_all(vkg_executor *ex, vkg__real *x)
@@ -1274,6 +1294,7 @@ static void vkg__prepare_all(vkg_executor *ex, vkg__real *x)
     for (uint32_t k = 0; k < in->pass_count; k++) {
         vkg__prepare(ex, x, in->passes[k].first_barrier, in->passes[k].barrier_count, &x->pre[k]);
         vkg__prepare(ex, x, in->passes[k].first_post, in->passes[k].post_count, &x->post[k]);
+        if (in->passes[k].after_barrier) vkg__order_after_barrier(x, &x->pre[k]);
     }
     x->reprepare = false;
 }

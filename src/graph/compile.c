@@ -838,6 +838,19 @@ static void vkg__consolidate_waits(vkg__ctx *c)
         if (c->waits[i].point != VKG__NO_INDEX) c->signal[c->waits[i].point] = 1;
 }
 
+/* Ordering without a resource (vkg_pass_desc.after): a full barrier before the pass when the
+ * earlier pass ran on its queue, else a semaphore wait on that pass (all commands). Culled
+ * earlier passes did not run: nothing to wait for. */
+static void vkg__order_after(vkg__ctx *c, uint32_t k, const vkg__gpass *gp)
+{
+    for (uint32_t i = 0; i < gp->after_count; i++) {
+        uint32_t e = c->plan_of[gp->after[i]];
+        if (e == VKG__NO_INDEX) continue;
+        if (c->pqueue[e] == c->pqueue[k]) c->after_bar[k] = 1;
+        else vkg__push_wait(c, k, c->pqueue[e], e, VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT);
+    }
+}
+
 /* The subresource state of the next pass's resources (their entries were fetched a pass
  * earlier, so reading where the state lives is cheap). */
 static void vkg__prefetch_state(const vkg__ctx *c, uint32_t graph_pass)
@@ -862,6 +875,7 @@ static vkg_result vkg__sync_sweep(vkg__ctx *c)
             vkg__prefetch(g, c->order[k + VKG__AHEAD], c->rws, sizeof *c->rws);
         }
         if (k + 1 < c->n) vkg__prefetch_state(c, c->order[k + 1]);
+        vkg__order_after(c, k, gp);
         c->touch_count = 0;
         c->first_event_of_pass = c->event_count;
         /* phase 1: buffer segment boundaries, so indices stay stable below */
@@ -1125,7 +1139,8 @@ static vkg_result vkg__assemble(vkg__ctx *c, vkg_plan *plan, const uint8_t *live
                               .first_post = slot_first[2 * k + 1],
                               .post_count = slot_count[2 * k + 1],
                               .record = gp->record,
-                              .user = gp->user};
+                              .user = gp->user,
+                              .after_barrier = c->after_bar[k] != 0};
         if (!pp->name) return VKG__OOM(&g->host, "the plan");
     }
     /* uses, resolved */
@@ -1278,6 +1293,11 @@ static vkg_result vkg__assemble(vkg__ctx *c, vkg_plan *plan, const uint8_t *live
             st->layout_transitions++;
         if (b->flags & VKG_BARRIER_ACQUIRE) st->queue_transfers++;
     }
+    for (uint32_t k = 0; k < n; k++) {
+        if (!passes[k].after_barrier) continue;
+        st->memory_barriers++;
+        if (!slot_count[2 * k]) st->barrier_batches++; /* a batch of its own */
+    }
     for (uint32_t s = 0; s < 2 * n + VKG_QUEUE_ROLE_COUNT; s++) {
         if (!slot_count[s]) continue;
         if (s < 2 * n && (s & 1) == 0) {
@@ -1348,13 +1368,15 @@ static vkg_result vkg__workspace(vkg__ctx *c, const uint8_t *live)
     c->qpos = vkg__arena_alloc(c->A, sizeof(uint32_t) * (n + 1), 4);
     c->signal = vkg__arena_calloc(c->A, n + 1, 1);
     c->has_wait = vkg__arena_calloc(c->A, n + 1, 1);
+    c->after_bar = vkg__arena_calloc(c->A, n + 1, 1);
+    c->plan_of = vkg__arena_alloc(c->A, sizeof(uint32_t) * (g->pass_count + 1), 4);
     c->rws = vkg__arena_calloc(c->A, g->res_count + 1, sizeof *c->rws);
     vkg__sub *subs = vkg__arena_calloc(c->A, g->sub_count ? g->sub_count : 1, sizeof *subs);
     vkg__seg *segs = vkg__arena_calloc(c->A, g->res_count + 1, sizeof *segs);
     c->next_use = vkg__arena_alloc(c->A, sizeof(uint32_t) * (g->use_count + 1), 4);
     c->use_pass = vkg__arena_alloc(c->A, sizeof(uint32_t) * (g->use_count + 1), 4);
     if (!c->order || !c->pqueue || !c->qpos || !c->signal || !c->has_wait || !c->rws || !subs ||
-        !segs || !c->next_use || !c->use_pass)
+        !segs || !c->next_use || !c->use_pass || !c->after_bar || !c->plan_of)
         return VKG__OOM(&g->host, "compile scratch");
     for (uint32_t a = 0; a < VKG_QUEUE_ROLE_COUNT; a++)
         for (uint32_t b = 0; b < VKG_QUEUE_ROLE_COUNT; b++)
@@ -1384,6 +1406,7 @@ static void vkg__order(vkg__ctx *c, const uint8_t *live)
     uint32_t k = 0;
     for (uint32_t p = 0; p < g->pass_count; p++) {
         vkg__prefetch(g, p + VKG__AHEAD, c->rws, sizeof *c->rws);
+        c->plan_of[p] = live[p] ? k : VKG__NO_INDEX;
         if (!live[p]) continue;
         const vkg__gpass *gp = &g->passes[p];
         uint32_t q = c->role_queue[gp->role];

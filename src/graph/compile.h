@@ -91,6 +91,8 @@ typedef struct vkg__ctx {
     uint32_t *qpos;    /* plan pass -> position within its queue */
     uint8_t *signal;   /* plan pass -> another queue waits for it */
     uint8_t *has_wait; /* plan pass -> starts with semaphore waits */
+    uint8_t *after_bar; /* plan pass -> ordered after an earlier pass of its queue */
+    uint32_t *plan_of;  /* graph pass -> plan pass, VKG__NO_INDEX when culled */
     /* uses of live passes (indexed like the graph's uses) */
     uint32_t *next_use; /* the next use of the same resource in plan order, or VKG__NO_INDEX */
     uint32_t *use_pass; /* the plan pass it belongs to */

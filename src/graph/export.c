@@ -147,8 +147,9 @@ vkg_result vkg_plan_write_json(const vkg_plan *plan, FILE *f)
         const vkg_plan_submission *sub = &in->submissions[p->submission];
         fputs(k ? ",\n    {\"name\": " : "\n    {\"name\": ", f);
         vkg__jstr(f, p->name);
-        fprintf(f, ", \"queue\": \"%s\", \"submission\": %u, \"barriers\": [",
-                vkg_queue_role_name(p->role), sub->index);
+        fprintf(f, ", \"queue\": \"%s\", \"submission\": %u, %s\"barriers\": [",
+                vkg_queue_role_name(p->role), sub->index,
+                p->after_barrier ? "\"after_barrier\": true, " : "");
         uint32_t nb = 0;
         for (uint32_t i = 0; i < p->barrier_count; i++, nb++) {
             fputs(nb ? ",\n      " : "\n      ", f);

@@ -596,9 +596,25 @@ vkg_result vkg_graph_pass(vkg_graph *g, const vkg_pass_desc *desc, vkg_pass *out
                         vkg_layout_name(ai->layout), aj->name, vkg_layout_name(aj->layout));
         }
     }
+    VKG__GCHECK(g, desc->after_count == 0 || desc->after,
+                "pass \"%s\": after_count is %u but after is NULL", name, desc->after_count);
+    uint32_t *after = NULL;
+    if (desc->after_count) {
+        after = vkg__arena_alloc(&g->strings, sizeof(uint32_t) * desc->after_count, 4);
+        if (!after) return VKG__OOM(&g->host, "a pass's ordering dependencies");
+    }
+    for (uint32_t i = 0; i < desc->after_count; i++) {
+        VKG__GCHECK(g, desc->after[i].id >= 1 && desc->after[i].id <= g->pass_count,
+                    "pass \"%s\": after[%u] is handle %u, which is not a pass declared before it "
+                    "(declaration order is submission order: a pass can only follow earlier ones)",
+                    name, i, desc->after[i].id);
+        after[i] = desc->after[i].id - 1;
+    }
     const char *copy = vkg__arena_strdup(&g->strings, name);
     if (!copy) return VKG__OOM(&g->host, "a pass name");
     g->passes[g->pass_count] = (vkg__gpass){.name = copy,
+                                            .after = after,
+                                            .after_count = desc->after_count,
                                             .role = desc->queue,
                                             .first_use = g->use_count,
                                             .use_count = desc->use_count,

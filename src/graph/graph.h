@@ -46,6 +46,8 @@ typedef struct vkg__gpass {
     void *user;
     bool side_effects;
     uint32_t line, column; /* in the graph file it came from (vkg__graph.source); 0: none */
+    const uint32_t *after; /* earlier passes it is ordered after (vkg_pass_desc.after) */
+    uint32_t after_count;
 } vkg__gpass;
 
 /* Open-addressing name table: slot holds index + 1, 0 = empty. */

@@ -561,9 +561,49 @@ static vkg_result vkg__load_use(vkg__jctx *c, json_t *ju, const char *pass, vkg_
     return VKG_SUCCESS;
 }
 
+/* "after": ["name", ...]: passes declared earlier in the file (vkg_pass_desc.after). */
+static vkg_result vkg__load_after(vkg__jctx *c, json_t *jp, const char *name, vkg_pass **out,
+                                  uint32_t *count)
+{
+    json_t *ja = json_object_get(jp, "after");
+    *out = NULL;
+    *count = 0;
+    if (!ja) return VKG_SUCCESS;
+    vkg_result r = VKG_SUCCESS;
+    PUSHK(c, "after");
+    if (!json_is_array(ja)) r = vkg__jfail(c, VKG_ERROR_PARSE, "expected an array of pass names");
+    size_t n = r == VKG_SUCCESS ? json_array_size(ja) : 0;
+    vkg_pass *after = n ? vkg__calloc(&c->host, n, sizeof *after) : NULL;
+    if (n && !after) r = VKG__OOM(&c->host, "graph file passes");
+    for (size_t i = 0; i < n && r == VKG_SUCCESS; i++) {
+        PUSHI(c, i);
+        const char *an = json_string_value(json_array_get(ja, i));
+        if (!an) {
+            r = vkg__jfail(c, VKG_ERROR_PARSE, "expected the name of an earlier pass");
+        } else if (!(after[i] = vkg_graph_find_pass(c->g, an)).id) {
+            vkg__suggest sg = {.word = an};
+            for (uint32_t p = 0; p < c->g->pass_count; p++) vkg__suggest_try(&sg, c->g->passes[p].name);
+            char hint[160];
+            r = vkg__jfail(c, VKG_ERROR_PARSE,
+                           "pass \"%s\" is to run after \"%s\"%s, which is not a pass declared "
+                           "before it (declaration order is submission order)",
+                           name, an, vkg__suggestion(&sg, hint, sizeof hint));
+        }
+        POP(c);
+    }
+    POP(c);
+    if (r != VKG_SUCCESS) {
+        vkg__free(&c->host, after);
+        return r;
+    }
+    *out = after;
+    *count = (uint32_t)n;
+    return VKG_SUCCESS;
+}
+
 static vkg_result vkg__load_pass(vkg__jctx *c, json_t *jp)
 {
-    static const char *const keys[] = {"name", "queue", "uses", "side_effects", NULL};
+    static const char *const keys[] = {"name", "queue", "uses", "side_effects", "after", NULL};
     if (!json_is_object(jp)) return vkg__jfail(c, VKG_ERROR_PARSE, "expected a pass object");
     const char *name = NULL, *qn = NULL;
     vkg_result r = vkg__check_keys(c, jp, keys, "a pass");
@@ -592,8 +632,15 @@ static vkg_result vkg__load_pass(vkg__jctx *c, json_t *jp)
         }
         n = json_array_size(ju);
     }
+    vkg_pass *after = NULL;
+    r = vkg__load_after(c, jp, name, &after, &d.after_count);
+    if (r != VKG_SUCCESS) return r;
+    d.after = after;
     vkg_use *uses = n ? vkg__calloc(&c->host, n, sizeof *uses) : NULL;
-    if (n && !uses) return VKG__OOM(&c->host, "graph file uses");
+    if (n && !uses) {
+        vkg__free(&c->host, after);
+        return VKG__OOM(&c->host, "graph file uses");
+    }
     PUSHK(c, "uses");
     for (size_t i = 0; i < n && r == VKG_SUCCESS; i++) {
         PUSHI(c, i);
@@ -611,6 +658,7 @@ static vkg_result vkg__load_pass(vkg__jctx *c, json_t *jp)
         }
     }
     vkg__free(&c->host, uses);
+    vkg__free(&c->host, after);
     return r;
 }
 
