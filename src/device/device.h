@@ -153,6 +153,9 @@ void vkg__watcher_destroy(vkg_device *dev);
  * under the watcher's lock: it must not take locks that are held while calling into the
  * watcher, nor block. On failure (out of memory) the hook never runs. */
 typedef void (*vkg__cq_hook)(void *arg, vkg_result result);
+/* vkg_cq_reap without telling the validation layer: for the task runtime's reaper, whose
+ * tasks make that call themselves on their own threads when they resume (vkg_await). */
+uint32_t vkg__cq_reap_quiet(vkg_cq *cq, vkg_cqe *out, uint32_t max);
 vkg_result vkg__cq_watch_hook(vkg_cq *cq, vkg_ticket ticket, uint64_t user_data,
                               vkg__cq_hook hook, void *hook_arg);
 void vkg__watcher_wake(vkg_device *dev);

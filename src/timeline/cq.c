@@ -529,6 +529,13 @@ static void vkg__cq_tell_layers(vkg_device *dev, const vkg_cqe *e, uint32_t n)
 
 uint32_t vkg_cq_reap(vkg_cq *cq, vkg_cqe *out, uint32_t max)
 {
+    uint32_t n = vkg__cq_reap_quiet(cq, out, max);
+    if (n) vkg__cq_tell_layers(cq->dev, out, n);
+    return n;
+}
+
+uint32_t vkg__cq_reap_quiet(vkg_cq *cq, vkg_cqe *out, uint32_t max)
+{
     if (!cq || !out) return 0;
     pthread_mutex_lock(&cq->lock);
     uint32_t n = 0;
@@ -555,7 +562,6 @@ uint32_t vkg_cq_reap(vkg_cq *cq, vkg_cqe *out, uint32_t max)
         (void)rd;
     }
     pthread_mutex_unlock(&cq->lock);
-    vkg__cq_tell_layers(cq->dev, out, n);
     return n;
 }
 

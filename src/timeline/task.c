@@ -270,7 +270,7 @@ static void *vkg__reaper_main(void *arg)
         int n = poll(fds, 2, -1);
         if (n < 0 && errno == EINTR) continue;
         uint32_t got;
-        while ((got = vkg_cq_reap(rt->cq, batch, 64)) > 0) {
+        while ((got = vkg__cq_reap_quiet(rt->cq, batch, 64)) > 0) {
             pthread_mutex_lock(&rt->lock);
             for (uint32_t i = 0; i < got; i++) {
                 vkg_task *t = (vkg_task *)(uintptr_t)batch[i].user_data;
