@@ -1034,7 +1034,7 @@ static vkg_result vkg__assemble(vkg__ctx *c, vkg_plan *plan, const uint8_t *live
     }
     for (uint32_t s = 0; s < nslots; s++) start[s + 1] += start[s];
     vkg__pbar *sorted = c->bars;
-    if (!in_order) {
+    if (!in_order || !sorted) { /* (no barriers at all: an array to index all the same) */
         sorted = VKG__ARENA_NEW(c->A, vkg__pbar, c->bar_count + 1);
         uint32_t *fill = vkg__arena_alloc(c->A, sizeof(uint32_t) * (nslots + 1), 4);
         if (!sorted || !fill) return VKG__OOM(&g->host, "compile scratch");
