@@ -220,6 +220,14 @@ typedef struct vkg_caps {
     /* VK_KHR_swapchain: offered (vkg_physical_device_info), enabled (vkg_device_caps of a
      * device made with vkg_device_desc.swapchain) */
     bool swapchain;
+    /* Optional features access rows need, enabled where the device offers them: depth and
+     * stencil in layouts of their own (without it a use of either aspect of a depth/stencil
+     * image covers both); the geometry, tessellation, task and mesh stages
+     * (VK_EXT_mesh_shader); acceleration-structure builds and reads (VK_KHR_acceleration_
+     * structure, with VK_KHR_ray_tracing_pipeline or VK_KHR_ray_query for the reads). */
+    bool separate_depth_stencil_layouts;
+    bool geometry_shader, tessellation_shader, task_shader, mesh_shader;
+    bool acceleration_structure, ray_tracing_pipeline, ray_query;
 
     /* Optimal-tiling features of the formats vkgraph knows (vkg_format_from_name). With
      * format_count == 0 format support is unknown and the compiler does not check it. */
@@ -895,6 +903,18 @@ uint32_t vkg_format_texel_bytes(VkFormat format);
  * attachments ATTACHMENT_OPTIMAL. `color_write` and `depth_write` are pure writes (load op
  * CLEAR or DONT_CARE); a pass that loads the old contents declares `*_read_write`.
  * `present` must be an image's last use in a graph.
+ *
+ * Depth/stencil formats with both aspects (D32_SFLOAT_S8_UINT, ...) are two planes to the
+ * compiler: depth_* rows touch the depth aspect, stencil_* rows the stencil aspect, each
+ * with its own layout (a pass may test depth read-only while writing stencil); other rows
+ * take vkg_use.aspect (shader reads default to depth, copies and host accesses to both).
+ * Where the device lacks separateDepthStencilLayouts, every use covers both aspects.
+ * `resolve_write`: the single-sampled target of a multisampled colour attachment of the same
+ * pass (the n-th resolve use resolves the n-th multisampled colour use).
+ * Rows of the geometry, tessellation (control and evaluation), task and mesh stages and the
+ * acceleration-structure rows need the device feature (vkg_caps); the compiler names it
+ * when it is missing. Acceleration structures live in buffers: the rows apply to the buffer
+ * holding them, to build inputs and to scratch (acceleration_structure_build_write).
  * ---------------------------------------------------------------------------------------- */
 
 #define VKG_ACCESS_KIND_BUFFER 1u
@@ -935,6 +955,13 @@ uint32_t vkg_format_texel_bytes(VkFormat format);
     VKG__SHADER_ACCESSES(X, VERTEX, "vertex", VKG__S2(VERTEX_SHADER_BIT), VKG__RG)               \
     VKG__SHADER_ACCESSES(X, FRAGMENT, "fragment", VKG__S2(FRAGMENT_SHADER_BIT), VKG__RG)         \
     VKG__SHADER_ACCESSES(X, COMPUTE, "compute", VKG__S2(COMPUTE_SHADER_BIT), VKG__RGC)           \
+    VKG__SHADER_ACCESSES(X, GEOMETRY, "geometry", VKG__S2(GEOMETRY_SHADER_BIT), VKG__RG)         \
+    VKG__SHADER_ACCESSES(X, TESSELLATION, "tessellation",                                        \
+                         VKG__S2(TESSELLATION_CONTROL_SHADER_BIT) |                              \
+                             VKG__S2(TESSELLATION_EVALUATION_SHADER_BIT),                        \
+                         VKG__RG)                                                                \
+    VKG__SHADER_ACCESSES(X, TASK, "task", VKG__S2(TASK_SHADER_BIT_EXT), VKG__RG)                 \
+    VKG__SHADER_ACCESSES(X, MESH, "mesh", VKG__S2(MESH_SHADER_BIT_EXT), VKG__RG)                 \
     X(COLOR_READ, "color_read", VKG__S2(COLOR_ATTACHMENT_OUTPUT_BIT),                            \
       VKG__A2(COLOR_ATTACHMENT_READ_BIT), VKG__L(ATTACHMENT_OPTIMAL), 0, VKG__KI,                \
       VK_IMAGE_ASPECT_COLOR_BIT, VKG__RG)                                                        \
@@ -956,6 +983,21 @@ uint32_t vkg_format_texel_bytes(VkFormat format);
       VKG__S2(EARLY_FRAGMENT_TESTS_BIT) | VKG__S2(LATE_FRAGMENT_TESTS_BIT),                      \
       VKG__A2(DEPTH_STENCIL_ATTACHMENT_READ_BIT) | VKG__A2(DEPTH_STENCIL_ATTACHMENT_WRITE_BIT),  \
       VKG__L(ATTACHMENT_OPTIMAL), 1, VKG__KI, VK_IMAGE_ASPECT_DEPTH_BIT, VKG__RG)                \
+    X(STENCIL_READ, "stencil_read",                                                              \
+      VKG__S2(EARLY_FRAGMENT_TESTS_BIT) | VKG__S2(LATE_FRAGMENT_TESTS_BIT),                      \
+      VKG__A2(DEPTH_STENCIL_ATTACHMENT_READ_BIT), VKG__L(READ_ONLY_OPTIMAL), 0, VKG__KI,         \
+      VK_IMAGE_ASPECT_STENCIL_BIT, VKG__RG)                                                      \
+    X(STENCIL_WRITE, "stencil_write",                                                            \
+      VKG__S2(EARLY_FRAGMENT_TESTS_BIT) | VKG__S2(LATE_FRAGMENT_TESTS_BIT),                      \
+      VKG__A2(DEPTH_STENCIL_ATTACHMENT_WRITE_BIT), VKG__L(ATTACHMENT_OPTIMAL), 1, VKG__KI,       \
+      VK_IMAGE_ASPECT_STENCIL_BIT, VKG__RG)                                                      \
+    X(STENCIL_READ_WRITE, "stencil_read_write",                                                  \
+      VKG__S2(EARLY_FRAGMENT_TESTS_BIT) | VKG__S2(LATE_FRAGMENT_TESTS_BIT),                      \
+      VKG__A2(DEPTH_STENCIL_ATTACHMENT_READ_BIT) | VKG__A2(DEPTH_STENCIL_ATTACHMENT_WRITE_BIT),  \
+      VKG__L(ATTACHMENT_OPTIMAL), 1, VKG__KI, VK_IMAGE_ASPECT_STENCIL_BIT, VKG__RG)              \
+    X(RESOLVE_WRITE, "resolve_write", VKG__S2(COLOR_ATTACHMENT_OUTPUT_BIT),                      \
+      VKG__A2(COLOR_ATTACHMENT_WRITE_BIT), VKG__L(ATTACHMENT_OPTIMAL), 1, VKG__KI,               \
+      VK_IMAGE_ASPECT_COLOR_BIT, VKG__RG)                                                        \
     X(TRANSFER_READ, "transfer_read", VKG__S2(ALL_TRANSFER_BIT), VKG__A2(TRANSFER_READ_BIT),     \
       VKG__L(TRANSFER_SRC_OPTIMAL), 0, VKG__KBI, 0, VKG__RALL)                                   \
     X(TRANSFER_WRITE, "transfer_write", VKG__S2(ALL_TRANSFER_BIT), VKG__A2(TRANSFER_WRITE_BIT),  \
@@ -965,7 +1007,23 @@ uint32_t vkg_format_texel_bytes(VkFormat format);
     X(HOST_WRITE, "host_write", VKG__S2(HOST_BIT), VKG__A2(HOST_WRITE_BIT), VKG__L(GENERAL), 1,  \
       VKG__KBI, 0, VKG__RALL)                                                                    \
     X(PRESENT, "present", VKG__S2(NONE), VKG__A2(NONE), VKG__L(PRESENT_SRC_KHR), 0, VKG__KI,     \
-      VK_IMAGE_ASPECT_COLOR_BIT, VKG__RG)
+      VK_IMAGE_ASPECT_COLOR_BIT, VKG__RG)                                                        \
+    X(AS_BUILD_INPUT_READ, "acceleration_structure_build_input_read",                            \
+      VKG__S2(ACCELERATION_STRUCTURE_BUILD_BIT_KHR), VKG__A2(SHADER_READ_BIT),                   \
+      VKG__L(UNDEFINED), 0, VKG__KB, 0, VKG__RGC)                                                \
+    X(AS_BUILD_READ, "acceleration_structure_build_read",                                        \
+      VKG__S2(ACCELERATION_STRUCTURE_BUILD_BIT_KHR), VKG__A2(ACCELERATION_STRUCTURE_READ_BIT_KHR), \
+      VKG__L(UNDEFINED), 0, VKG__KB, 0, VKG__RGC)                                                \
+    X(AS_BUILD_WRITE, "acceleration_structure_build_write",                                      \
+      VKG__S2(ACCELERATION_STRUCTURE_BUILD_BIT_KHR),                                             \
+      VKG__A2(ACCELERATION_STRUCTURE_WRITE_BIT_KHR), VKG__L(UNDEFINED), 1, VKG__KB, 0, VKG__RGC)                                                \
+    X(RAY_TRACING_AS_READ, "ray_tracing_acceleration_structure_read",                            \
+      VKG__S2(RAY_TRACING_SHADER_BIT_KHR), VKG__A2(ACCELERATION_STRUCTURE_READ_BIT_KHR),         \
+      VKG__L(UNDEFINED), 0, VKG__KB, 0, VKG__RGC)                                                \
+    X(COMPUTE_AS_READ, "compute_acceleration_structure_read", VKG__S2(COMPUTE_SHADER_BIT),       \
+      VKG__A2(ACCELERATION_STRUCTURE_READ_BIT_KHR), VKG__L(UNDEFINED), 0, VKG__KB, 0, VKG__RGC)  \
+    X(FRAGMENT_AS_READ, "fragment_acceleration_structure_read", VKG__S2(FRAGMENT_SHADER_BIT),    \
+      VKG__A2(ACCELERATION_STRUCTURE_READ_BIT_KHR), VKG__L(UNDEFINED), 0, VKG__KB, 0, VKG__RG)
 
 typedef enum vkg_access {
     VKG_ACCESS_NONE = 0, /* no access: an imported resource whose contents do not matter */
@@ -1306,6 +1364,10 @@ typedef struct vkg_use {
     uint32_t base_mip, mip_count;
     uint32_t base_layer, layer_count;
     VkDeviceSize offset, size;
+    /* Images with depth and stencil: which aspect a shader read, copy or host access touches
+     * (VK_IMAGE_ASPECT_DEPTH_BIT, _STENCIL_BIT or both; 0: depth for shader reads, both
+     * otherwise). Attachment rows choose their own (depth_* / stencil_*). */
+    VkImageAspectFlags aspect;
 } vkg_use;
 
 typedef struct vkg_pass_desc {
@@ -1422,6 +1484,7 @@ typedef struct vkg_plan_barrier {
     uint32_t src_family, dst_family; /* VK_QUEUE_FAMILY_IGNORED without an ownership transfer */
     uint32_t flags;                  /* VKG_BARRIER_* */
     uint32_t event;                  /* VKG_BARRIER_SPLIT: index into vkg_plan_info.events */
+    VkImageAspectFlags aspect;       /* images: the aspects it covers (depth, stencil, both) */
 } vkg_plan_barrier;
 
 /* A timeline-semaphore wait: before this submission, wait until submission `submission` of
@@ -1459,6 +1522,7 @@ typedef struct vkg_plan_use {
     vkg_access access;
     uint32_t base_mip, mip_count, base_layer, layer_count;
     VkDeviceSize offset, size;
+    VkImageAspectFlags aspect; /* images: the aspects it touches (its view's aspects) */
 } vkg_plan_use;
 
 typedef struct vkg_plan_event {
@@ -1742,7 +1806,9 @@ VkImage vkg_pass_image(const vkg_pass_context *ctx, vkg_resource resource);
 VkImageView vkg_pass_use_view(const vkg_pass_context *ctx, uint32_t use_index);
 
 /* Dynamic rendering over this pass's attachment uses, in declaration order (color uses
- * become color attachments, the depth use the depth attachment). Load and store ops come
+ * become color attachments, the depth use the depth attachment, the stencil use the stencil
+ * attachment; resolve_write uses resolve the multisampled color attachments in order:
+ * averaged, or sample 0 for integer formats). Load and store ops come
  * from the graph: contents nobody wrote before are cleared (to `clear`) or not loaded,
  * contents nobody reads later (and not imported or output) are not stored. The render area
  * is the first attachment's mip extent. */
@@ -1750,6 +1816,7 @@ typedef struct vkg_rendering_desc {
     VkClearColorValue clear_color; /* for attachments whose contents start undefined */
     float clear_depth;
     bool clear; /* false: DONT_CARE instead of CLEAR for undefined contents */
+    uint32_t clear_stencil;
 } vkg_rendering_desc;
 void vkg_pass_begin_rendering(const vkg_pass_context *ctx, const vkg_rendering_desc *desc);
 /* vkCmdEndRendering; call it in the same pass, after vkg_pass_begin_rendering. */

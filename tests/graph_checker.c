@@ -79,7 +79,38 @@ typedef struct range {
     uint32_t res;
     uint32_t m0, mc, l0, lc;
     uint64_t off, size;
+    uint32_t p0, pc; /* image planes: depth 0 and stencil 1 of a depth/stencil format */
 } range;
+
+static const VkImageAspectFlags DS = VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT;
+
+static uint32_t planes_of(const vkg_plan_resource *r)
+{
+    return r->is_image && vkg_format_aspect(r->format) == DS ? 2 : 1;
+}
+
+/* planes [*p0, *p0 + *pc) of `aspect` (0: all) */
+static void aspect_planes(const vkg_plan_resource *r, VkImageAspectFlags aspect, uint32_t *p0,
+                          uint32_t *pc)
+{
+    if (planes_of(r) == 1 || !aspect || (aspect & DS) == DS) {
+        *p0 = 0;
+        *pc = planes_of(r);
+    } else {
+        *p0 = (aspect & VK_IMAGE_ASPECT_STENCIL_BIT) ? 1 : 0;
+        *pc = 1;
+    }
+}
+
+static range use_range(const vkg_plan_info *in, const vkg_plan_use *use)
+{
+    const vkg_plan_resource *r = &in->resources[use->resource];
+    range rg = {use->resource, use->base_mip, use->mip_count, use->base_layer, use->layer_count,
+                use->offset, use->size, 0, 1};
+    VkImageAspectFlags row = vkg_access_get(use->access)->aspect;
+    aspect_planes(r, row ? row : use->aspect, &rg.p0, &rg.pc);
+    return rg;
+}
 
 #define FOR_UNITS(c, rg, idx)                                                                    \
     for (uint32_t idx##_i = 0, idx##_n = units_in(c, rg, NULL, 0); idx##_i < idx##_n; idx##_i++) \
@@ -90,14 +121,17 @@ static uint32_t units_in(checker *c, const range *rg, uint32_t *out, uint32_t ca
     (void)out;
     (void)cap;
     const vkg_plan_resource *r = &c->in->resources[rg->res];
-    if (r->is_image) return rg->mc * rg->lc;
+    if (r->is_image) return rg->pc * rg->mc * rg->lc;
     return (uint32_t)(rg->size / c->unit_bytes[rg->res]);
 }
 
 static uint32_t unit_at(checker *c, const range *rg, uint32_t i)
 {
     const vkg_plan_resource *r = &c->in->resources[rg->res];
-    if (r->is_image) return (rg->m0 + i / rg->lc) * r->layers + rg->l0 + i % rg->lc;
+    if (r->is_image) {
+        uint32_t per_plane = rg->mc * rg->lc, p = rg->p0 + i / per_plane, j = i % per_plane;
+        return ((p * r->mips) + rg->m0 + j / rg->lc) * r->layers + rg->l0 + j % rg->lc;
+    }
     return (uint32_t)(rg->off / c->unit_bytes[rg->res]) + i;
 }
 
@@ -164,7 +198,7 @@ static const uint64_t WRITE_BITS =
     VK_ACCESS_2_SHADER_WRITE_BIT | VK_ACCESS_2_COLOR_ATTACHMENT_WRITE_BIT |
     VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_WRITE_BIT | VK_ACCESS_2_TRANSFER_WRITE_BIT |
     VK_ACCESS_2_HOST_WRITE_BIT | VK_ACCESS_2_MEMORY_WRITE_BIT |
-    VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT;
+    VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT | VK_ACCESS_2_ACCELERATION_STRUCTURE_WRITE_BIT_KHR;
 
 /* would this access be safe in the current state? (no side effects) */
 static bool access_ok(const unit *u, int q, uint64_t stage, uint64_t access, bool write,
@@ -341,11 +375,14 @@ static bool apply_release_unit(checker *c, unit *u, int q, const vkg_plan_barrie
     return true;
 }
 
-static range barrier_range(const vkg_plan_barrier *b)
+static range barrier_range_in(const vkg_plan_info *in, const vkg_plan_barrier *b)
 {
-    return (range){b->resource, b->base_mip, b->mip_count, b->base_layer, b->layer_count,
-                   b->offset, b->size};
+    range rg = {b->resource, b->base_mip, b->mip_count, b->base_layer, b->layer_count,
+                b->offset, b->size, 0, 1};
+    aspect_planes(&in->resources[b->resource], b->aspect, &rg.p0, &rg.pc);
+    return rg;
 }
+#define barrier_range(b) barrier_range_in(c->in, (b))
 
 /* A barrier is needed when, without it, the pass after it would be unsafe on one of its
  * units (or it changes a layout or ownership). */
@@ -360,8 +397,7 @@ static bool barrier_needed(checker *c, const vkg_plan_pass *p, const vkg_plan_ba
         for (uint32_t i = 0; i < p->use_count; i++) {
             const vkg_plan_use *use = &c->in->uses[p->first_use + i];
             if (use->resource != b->resource) continue;
-            range ur = {use->resource, use->base_mip, use->mip_count, use->base_layer,
-                        use->layer_count, use->offset, use->size};
+            range ur = use_range(c->in, use);
             bool covers = false;
             FOR_UNITS(c, &ur, uj) covers |= uj == ui;
             if (!covers) continue;
@@ -383,7 +419,7 @@ typedef struct half {
 
 static bool same_transfer(const vkg_plan_barrier *a, const vkg_plan_barrier *b)
 {
-    return a->resource == b->resource && a->base_mip == b->base_mip &&
+    return a->resource == b->resource && a->aspect == b->aspect && a->base_mip == b->base_mip &&
            a->mip_count == b->mip_count && a->base_layer == b->base_layer &&
            a->layer_count == b->layer_count && a->offset == b->offset && a->size == b->size &&
            a->src_family == b->src_family && a->dst_family == b->dst_family &&
@@ -520,7 +556,7 @@ bool vkgt_check_plan_info(const vkg_plan_info *in, char *why, size_t why_size)
     for (uint32_t ri = 0; ri < in->resource_count; ri++) {
         const vkg_plan_resource *r = &in->resources[ri];
         if (r->is_image) {
-            c->unit_count[ri] = r->mips * r->layers;
+            c->unit_count[ri] = planes_of(r) * r->mips * r->layers;
             continue;
         }
         uint64_t g = r->size;
@@ -621,8 +657,7 @@ bool vkgt_check_plan_info(const vkg_plan_info *in, char *why, size_t why_size)
                         const vkg_plan_use *use = &in->uses[p->first_use + j];
                         if (use->resource != b->resource || !vkg_access_get(use->access)->write)
                             continue;
-                        range ur = {use->resource, use->base_mip, use->mip_count, use->base_layer,
-                                    use->layer_count, use->offset, use->size};
+                        range ur = use_range(in, use);
                         FOR_UNITS(c, &ur, uj) writes |= uj == ui;
                     }
                     if (writes && u->nreads > 0)
@@ -655,8 +690,7 @@ bool vkgt_check_plan_info(const vkg_plan_info *in, char *why, size_t why_size)
             const vkg_plan_use *use = &in->uses[p->first_use + i];
             const vkg_access_info *a = vkg_access_get(use->access);
             const vkg_plan_resource *r = &in->resources[use->resource];
-            range ur = {use->resource, use->base_mip, use->mip_count, use->base_layer,
-                        use->layer_count, use->offset, use->size};
+            range ur = use_range(in, use);
             FOR_UNITS(c, &ur, ui) {
                 unit *u = &c->units[use->resource][ui];
                 const char *w;
@@ -686,8 +720,7 @@ bool vkgt_check_plan_info(const vkg_plan_info *in, char *why, size_t why_size)
                 const vkg_plan_use *use = &in->uses[p->first_use + i];
                 if (use->resource != ri) continue;
                 const vkg_access_info *a = vkg_access_get(use->access);
-                range ur = {use->resource, use->base_mip, use->mip_count, use->base_layer,
-                            use->layer_count, use->offset, use->size};
+                range ur = use_range(in, use);
                 FOR_UNITS(c, &ur, ui) {
                     st[3 * ui] |= a->stage;
                     st[3 * ui + 1] |= a->access;

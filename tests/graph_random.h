@@ -16,6 +16,10 @@ typedef struct vkgt_random_graph_desc {
      * only on graphics families, and a transfer or compute role may have a family of its own
      * (graphs that run on a device) */
     bool depth_copies_on_graphics;
+    /* also the rows of optional stages (geometry, tessellation, task, mesh, acceleration
+     * structures), stencil rows and a depth/stencil format: for compiles against caps that
+     * have them (vkg_caps_default). Off, graphs are the ones older versions generated. */
+    bool extended;
 } vkgt_random_graph_desc;
 
 static void vkgt_quiet_log(void *user, vkg_log_level level, const char *file, int line,
@@ -30,15 +34,29 @@ static uint32_t vkgt_rand(uint64_t *s, uint32_t n)
 }
 
 /* Picks an access valid for the resource and role; false when none fits. */
-static bool vkgt_pick_access(uint64_t *s, bool is_image, VkFormat fmt, vkg_queue_role role,
-                             bool depth_copies_on_graphics, bool imported, vkg_access *out)
+static bool vkgt_optional_row(const vkg_access_info *a)
+{
+    return (a->stage & (VK_PIPELINE_STAGE_2_GEOMETRY_SHADER_BIT |
+                        VK_PIPELINE_STAGE_2_TESSELLATION_CONTROL_SHADER_BIT |
+                        VK_PIPELINE_STAGE_2_TASK_SHADER_BIT_EXT | VK_PIPELINE_STAGE_2_MESH_SHADER_BIT_EXT |
+                        VK_PIPELINE_STAGE_2_ACCELERATION_STRUCTURE_BUILD_BIT_KHR |
+                        VK_PIPELINE_STAGE_2_RAY_TRACING_SHADER_BIT_KHR)) ||
+           (a->access & VK_ACCESS_2_ACCELERATION_STRUCTURE_READ_BIT_KHR) ||
+           a->aspect == VK_IMAGE_ASPECT_STENCIL_BIT;
+}
+
+static bool vkgt_pick_access_ex(uint64_t *s, bool is_image, VkFormat fmt, vkg_queue_role role,
+                                bool depth_copies_on_graphics, bool imported, bool extended,
+                                vkg_access *out)
 {
     vkg_access ok[VKG_ACCESS_COUNT];
     uint32_t n = 0;
     VkImageAspectFlags aspect = is_image ? vkg_format_aspect(fmt) : 0;
     for (uint32_t i = 1; i < VKG_ACCESS_COUNT; i++) {
         const vkg_access_info *a = vkg_access_get((vkg_access)i);
-        if (i == VKG_ACCESS_PRESENT) continue;
+        if (i == VKG_ACCESS_PRESENT || i == VKG_ACCESS_RESOLVE_WRITE) continue;
+        if (!extended && vkgt_optional_row(a)) continue;
+        if (is_image && a->aspect == VK_IMAGE_ASPECT_STENCIL_BIT && !(aspect & VK_IMAGE_ASPECT_STENCIL_BIT)) continue;
         if (!imported && (a->stage & VK_PIPELINE_STAGE_2_HOST_BIT)) continue; /* host: imports only */
         if (!(a->kinds & (is_image ? VKG_ACCESS_KIND_IMAGE : VKG_ACCESS_KIND_BUFFER))) continue;
         if (!(a->roles & (1u << role))) continue;
@@ -58,12 +76,19 @@ static bool vkgt_pick_access(uint64_t *s, bool is_image, VkFormat fmt, vkg_queue
     return true;
 }
 
+static bool vkgt_pick_access(uint64_t *s, bool is_image, VkFormat fmt, vkg_queue_role role,
+                             bool depth_copies_on_graphics, bool imported, vkg_access *out)
+{
+    return vkgt_pick_access_ex(s, is_image, fmt, role, depth_copies_on_graphics, imported, false, out);
+}
+
 /* Builds a random graph into `g` (which must be empty). Builder errors (layout conflicts in
  * one pass) are skipped; the result may still fail to compile (a transient read first). */
 static void vkgt_random_graph(vkg_graph *g, uint64_t *s, const vkgt_random_graph_desc *d)
 {
     static const VkFormat formats[] = {VK_FORMAT_R8G8B8A8_UNORM, VK_FORMAT_R16G16B16A16_SFLOAT,
-                                       VK_FORMAT_R32_UINT, VK_FORMAT_D32_SFLOAT};
+                                       VK_FORMAT_R32_UINT, VK_FORMAT_D32_SFLOAT,
+                                       VK_FORMAT_D32_SFLOAT_S8_UINT};
     uint32_t nres = d->exact ? d->max_resources : 1 + vkgt_rand(s, d->max_resources);
     uint32_t npass = d->exact ? d->max_passes : 1 + vkgt_rand(s, d->max_passes);
     vkg_resource *res = calloc(nres, sizeof *res);
@@ -82,12 +107,12 @@ static void vkgt_random_graph(vkg_graph *g, uint64_t *s, const vkgt_random_graph
         is_img[i] = vkgt_rand(s, 100) < 55;
         vkg_import_state st = {0};
         if (is_img[i]) {
-            fmt[i] = formats[vkgt_rand(s, 4)];
+            fmt[i] = formats[vkgt_rand(s, d->extended ? 5 : 4)];
             mips[i] = 1 + vkgt_rand(s, d->max_mips);
             layers[i] = 1 + vkgt_rand(s, d->max_layers);
             if (imported && vkgt_rand(s, 3)) {
                 st.queue = (vkg_queue_role)vkgt_rand(s, 3);
-                if (!vkgt_pick_access(s, true, fmt[i], st.queue, d->depth_copies_on_graphics, true, &st.access)) st.access = 0;
+                if (!vkgt_pick_access_ex(s, true, fmt[i], st.queue, d->depth_copies_on_graphics, true, d->extended, &st.access)) st.access = 0;
             }
             written[i] = calloc(mips[i] * layers[i], 1);
             vkg_result r = vkg_graph_image(g, &(vkg_graph_image_desc){
@@ -99,7 +124,7 @@ static void vkgt_random_graph(vkg_graph *g, uint64_t *s, const vkgt_random_graph
             written[i] = calloc(units[i], 1);
             if (imported && vkgt_rand(s, 3)) {
                 st.queue = (vkg_queue_role)vkgt_rand(s, 3);
-                if (!vkgt_pick_access(s, false, 0, st.queue, d->depth_copies_on_graphics, true, &st.access)) st.access = 0;
+                if (!vkgt_pick_access_ex(s, false, 0, st.queue, d->depth_copies_on_graphics, true, d->extended, &st.access)) st.access = 0;
             }
             vkg_result r = vkg_graph_buffer(g, &(vkg_graph_buffer_desc){
                 .name = name, .size = 16u * units[i], .imported = imported, .state = st,
@@ -120,7 +145,7 @@ static void vkgt_random_graph(vkg_graph *g, uint64_t *s, const vkgt_random_graph
                 vkg_use *x = &uses[k];
                 memset(x, 0, sizeof *x);
                 x->resource = res[ri];
-                if (!vkgt_pick_access(s, is_img[ri], fmt[ri], role, d->depth_copies_on_graphics, imported_r[ri], &x->access)) continue;
+                if (!vkgt_pick_access_ex(s, is_img[ri], fmt[ri], role, d->depth_copies_on_graphics, imported_r[ri], d->extended, &x->access)) continue;
                 if (is_img[ri]) {
                     x->base_mip = vkgt_rand(s, mips[ri]);
                     x->mip_count = 1 + vkgt_rand(s, mips[ri] - x->base_mip);

@@ -103,11 +103,12 @@ static void test_color_on_depth_and_depth_on_color(void **state)
     vkg_resource c = image(g, "color", VK_FORMAT_R8G8B8A8_UNORM, 1, 1);
     assert_int_equal(pass1(g, "prepass", 0, (vkg_use){d, VKG_ACCESS_COLOR_WRITE}),
                      VKG_ERROR_INVALID_ARGUMENT);
-    EXPECT_LOG("pass \"prepass\"", "image \"depth\"", "D32_SFLOAT", "depth format", "depth_write");
+    EXPECT_LOG("pass \"prepass\"", "image \"depth\"", "D32_SFLOAT", "depth only", "depth_write");
     vkgt_log_clear();
     assert_int_equal(pass1(g, "main", 0, (vkg_use){c, VKG_ACCESS_DEPTH_WRITE}),
                      VKG_ERROR_INVALID_ARGUMENT);
-    EXPECT_LOG("pass \"main\"", "image \"color\"", "R8G8B8A8_UNORM", "no depth");
+    EXPECT_LOG("pass \"main\"", "image \"color\"", "R8G8B8A8_UNORM", "color only",
+               "format with depth");
     vkg_graph_destroy(g);
 }
 

@@ -37,9 +37,27 @@ static void quiet(void *user, vkg_log_level level, const char *file, int line, c
         if (r_ != VKG_SUCCESS) failed++;                                                         \
     } while (0)
 
-/* One graph file through the compiler; returns the number of calls that reported OOM. */
-static int compile_scenario(const char *text, vkgt_alloc_counter *c)
+/* FNV-1a of the plan as JSON up to its "stats" (which hold timings). */
+static uint64_t plan_digest(const vkg_plan *p)
 {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m) return 0;
+    vkg_result r = vkg_plan_write_json(p, m);
+    fclose(m);
+    uint64_t h = 1469598103934665603ull;
+    const char *end = r == VKG_SUCCESS && buf ? strstr(buf, "\"stats\"") : NULL;
+    for (const char *q = buf; q && q < (end ? end : buf + len); q++) h = (h ^ (uint8_t)*q) * 1099511628211ull;
+    free(buf);
+    return h;
+}
+
+/* One graph file through the compiler; returns the number of calls that reported OOM, and
+ * in *digest the final plan's digest (0: none). */
+static int compile_scenario(const char *text, vkgt_alloc_counter *c, uint64_t *digest)
+{
+    *digest = 0;
     int failed = 0;
     vkg_graph *g = NULL;
     uint32_t frames;
@@ -68,6 +86,7 @@ static int compile_scenario(const char *text, vkgt_alloc_counter *c)
         vkg_caps_default(&caps);
         OK_OR_OOM(vkg_compile(g, &caps, &plan));
     }
+    if (plan) *digest = plan_digest(plan);
     vkg_plan_destroy(plan);
     vkg_graph_destroy(g);
     return failed;
@@ -105,13 +124,17 @@ static void test_compile_every_allocation(void **state)
         char *text = read_file(path);
         assert_non_null(text);
         vkgt_alloc_counter c = {0};
-        assert_int_equal(compile_scenario(text, &c), 0);
+        uint64_t want, got;
+        assert_int_equal(compile_scenario(text, &c, &want), 0);
         assert_int_equal(c.live, 0);
         uint64_t total = c.calls;
         for (uint64_t fail = 1; fail <= total; fail++) {
             c = (vkgt_alloc_counter){.fail_at = fail};
-            int failed = compile_scenario(text, &c);
-            if (c.failures != 1 || failed < 1)
+            int failed = compile_scenario(text, &c, &got);
+            /* a failure is reported, or absorbed by design (an arena that cannot merge its
+             * blocks keeps using them) with the very same plan */
+            bool absorbed = c.failures == 1 && failed == 0 && got == want && want != 0;
+            if (!absorbed && (c.failures != 1 || failed < 1))
                 fail_msg("%s: allocation %llu failed but %d calls reported it", e->d_name,
                          (unsigned long long)fail, failed);
             if (c.live != 0)

@@ -19,19 +19,25 @@ static void usage(FILE *f)
             "                            list Vulkan devices, their queue families and the\n"
             "                            features vkgraph uses; mark the one it would pick;\n"
             "                            --formats lists each format's supported uses\n"
-            "  plan FILE.json [--json] [--device NAME] [--split-barriers] [--memory-svg M.svg]\n"
-            "      [--cold] [--alias-across-queues]\n"
-            "                            compile a graph file and print the plan: order,\n"
-            "                            culled passes, barriers, queue transfers, semaphores,\n"
-            "                            the transient memory map. Without --device the\n"
-            "                            documented default device (vkg_caps_default) is\n"
-            "                            assumed; --memory-svg draws the memory map; the plan\n"
-            "                            shown is the last of 4 in-place recompiles (--cold:\n"
-            "                            the first compile, which also pays for fresh memory);\n"
-            "                            --alias-across-queues: less memory, more semaphores\n"
-            "                            (VKG_COMPILE_ALIAS_ACROSS_QUEUES)\n"
-            "  dot FILE.json [--device NAME] [--split-barriers]\n"
-            "                            write the compiled graph as Graphviz DOT\n"
+            "  plan FILE.json [--json] [--device NAME | --families SPEC] [--split-barriers]\n"
+            "      [--memory-svg M.svg] [--cold] [--alias-across-queues]\n"
+            "                            compile a graph file and print the plan: the device\n"
+            "                            it is for, order, culled passes, barriers, queue\n"
+            "                            transfers, semaphores, the transient memory map.\n"
+            "                            It plans for the device `run` uses (VKG_DEVICE, or\n"
+            "                            --device NAME); --families SPEC plans for a GPU with\n"
+            "                            those queue families instead (gct:16,t:2,ct:8, or 1\n"
+            "                            for that default shape); with no Vulkan device at\n"
+            "                            all, for vkg_caps_default. --memory-svg draws the\n"
+            "                            memory map; the plan shown is the last of 4 in-place\n"
+            "                            recompiles (--cold: the first compile, which also pays\n"
+            "                            for fresh memory); --alias-across-queues: less memory,\n"
+            "                            more semaphores (VKG_COMPILE_ALIAS_ACROSS_QUEUES)\n"
+            "  dot FILE.json [--device NAME | --families SPEC] [--split-barriers]\n"
+            "                            write the compiled graph as Graphviz DOT (same devices\n"
+            "                            as plan)\n"
+            "  accesses                  list the access names a graph file can use: stages,\n"
+            "                            access mask, image layout, queues, what it needs\n"
             "  run FILE.json [--frames N] [--verify] [--validate] [--timings] [--trace T.json]\n"
             "      [--device NAME] [--frames-in-flight N] [--threads N]\n"
             "                            execute the graph with built-in deterministic kernels;\n"
@@ -215,12 +221,15 @@ typedef struct plan_opts {
     bool json, split, cold, across;
 } plan_opts;
 
-/* 0 ok, 2 bad usage */
+/* 0 ok, 1 help printed, 2 bad usage */
 static int parse_plan_opts(const char *cmd, int argc, char **argv, plan_opts *o, bool allow_json)
 {
     memset(o, 0, sizeof *o);
     for (int i = 0; i < argc; i++) {
-        if (allow_json && strcmp(argv[i], "--json") == 0) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 1;
+        } else if (allow_json && strcmp(argv[i], "--json") == 0) {
             o->json = true;
         } else if (strcmp(argv[i], "--split-barriers") == 0) {
             o->split = true;
@@ -538,7 +547,7 @@ static int cmd_plan(int argc, char **argv, bool dot)
     const char *cmd = dot ? "dot" : "plan";
     plan_opts o;
     int rc = parse_plan_opts(cmd, argc, argv, &o, !dot);
-    if (rc) return rc;
+    if (rc) return rc == 1 ? 0 : rc;
     vkg_graph *g = NULL;
     vkg_plan *plan = NULL;
     vkg_device *dev = NULL;
@@ -755,6 +764,52 @@ static int cmd_demo(int argc, char **argv)
     return vkgd_main(&o);
 }
 
+/* ------------------------------------------------------------------------------------------
+ * accesses: the access table, as graph files name it
+ * ---------------------------------------------------------------------------------------- */
+static const char *access_needs(const vkg_access_info *a)
+{
+    if (a->stage & VK_PIPELINE_STAGE_2_GEOMETRY_SHADER_BIT) return "geometryShader";
+    if (a->stage & VK_PIPELINE_STAGE_2_TESSELLATION_CONTROL_SHADER_BIT) return "tessellationShader";
+    if (a->stage & VK_PIPELINE_STAGE_2_TASK_SHADER_BIT_EXT) return "taskShader";
+    if (a->stage & VK_PIPELINE_STAGE_2_MESH_SHADER_BIT_EXT) return "meshShader";
+    if (a->stage & VK_PIPELINE_STAGE_2_ACCELERATION_STRUCTURE_BUILD_BIT_KHR)
+        return "accelerationStructure";
+    if (a->stage & VK_PIPELINE_STAGE_2_RAY_TRACING_SHADER_BIT_KHR) return "rayTracingPipeline";
+    if (a->access & VK_ACCESS_2_ACCELERATION_STRUCTURE_READ_BIT_KHR) return "rayQuery";
+    return "";
+}
+
+static int cmd_accesses(int argc, char **argv)
+{
+    if (argc) {
+        fprintf(stderr, "vkgraph accesses: takes no arguments (got \"%s\")\n", argv[0]);
+        return 2;
+    }
+    printf("%-40s %-5s %-6s %-3s %-9s %-20s %s\n", "access", "kind", "write", "q", "aspect",
+           "layout", "stages / access / needs");
+    for (uint32_t i = 1; i < VKG_ACCESS_COUNT; i++) {
+        const vkg_access_info *a = vkg_access_get((vkg_access)i);
+        char st[256], ac[256];
+        const char *asp = a->aspect == VK_IMAGE_ASPECT_COLOR_BIT     ? "color"
+                          : a->aspect == VK_IMAGE_ASPECT_DEPTH_BIT   ? "depth"
+                          : a->aspect == VK_IMAGE_ASPECT_STENCIL_BIT ? "stencil"
+                                                                     : "-";
+        const char *needs = access_needs(a);
+        printf("%-40s %-5s %-6s %s%s%s %-9s %-20s %s / %s%s%s\n", a->name,
+               a->kinds == (VKG_ACCESS_KIND_BUFFER | VKG_ACCESS_KIND_IMAGE) ? "both"
+               : a->kinds == VKG_ACCESS_KIND_IMAGE                          ? "image"
+                                                                            : "buf",
+               a->write ? "write" : "read", (a->roles & VKG_ACCESS_ROLE_GRAPHICS) ? "g" : "-",
+               (a->roles & VKG_ACCESS_ROLE_COMPUTE) ? "c" : "-",
+               (a->roles & VKG_ACCESS_ROLE_TRANSFER) ? "t" : "-", asp,
+               a->kinds & VKG_ACCESS_KIND_IMAGE ? vkg_layout_name(a->layout) : "-",
+               vkg_stage_mask_string(a->stage, st, sizeof st),
+               vkg_access_mask_string(a->access, ac, sizeof ac), needs[0] ? " / needs " : "", needs);
+    }
+    return 0;
+}
+
 /* Lets the Vulkan loader find vkgraph's simulated-families layer next to this program: in a
  * build tree (layer/) and in an install prefix the loader does not search by itself
  * (../share/vulkan/explicit_layer.d). Runs before any thread exists, so setenv is safe. */
@@ -794,6 +849,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "dot") == 0) return cmd_plan(argc - 2, argv + 2, true);
     if (strcmp(cmd, "run") == 0) return cmd_run(argc - 2, argv + 2);
     if (strcmp(cmd, "demo") == 0) return cmd_demo(argc - 2, argv + 2);
+    if (strcmp(cmd, "accesses") == 0) return cmd_accesses(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("vkgraph %d.%d.%d\n", VKG_VERSION_MAJOR, VKG_VERSION_MINOR, VKG_VERSION_PATCH);
         return 0;

@@ -88,19 +88,39 @@ typedef struct vkg__feature_chain {
     VkPhysicalDeviceVulkan11Features f11;
     VkPhysicalDeviceVulkan12Features f12;
     VkPhysicalDeviceVulkan13Features f13;
+    /* extension features: chained only where the device offers the extension */
+    VkPhysicalDeviceMeshShaderFeaturesEXT mesh;
+    VkPhysicalDeviceAccelerationStructureFeaturesKHR as;
+    VkPhysicalDeviceRayTracingPipelineFeaturesKHR rt;
+    VkPhysicalDeviceRayQueryFeaturesKHR rq;
 } vkg__feature_chain;
 
-static void vkg__feature_chain_init(vkg__feature_chain *c)
+/* Which of the optional extensions behind access rows the device offers. */
+typedef struct vkg__row_exts {
+    bool mesh, as, rt, rq;
+} vkg__row_exts;
+
+static void vkg__feature_chain_init(vkg__feature_chain *c, const vkg__row_exts *x)
 {
     memset(c, 0, sizeof *c);
     c->f2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
     c->f11.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES;
     c->f12.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES;
     c->f13.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES;
+    c->mesh.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MESH_SHADER_FEATURES_EXT;
+    c->as.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ACCELERATION_STRUCTURE_FEATURES_KHR;
+    c->rt.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_FEATURES_KHR;
+    c->rq.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_QUERY_FEATURES_KHR;
     c->f2.pNext = &c->f11;
     c->f11.pNext = &c->f12;
     c->f12.pNext = &c->f13;
+    void **tail = &c->f13.pNext;
+    if (x && x->mesh) *tail = &c->mesh, tail = &c->mesh.pNext;
+    if (x && x->as) *tail = &c->as, tail = &c->as.pNext;
+    if (x && x->as && x->rt) *tail = &c->rt, tail = &c->rt.pNext;
+    if (x && x->as && x->rq) *tail = &c->rq, tail = &c->rq.pNext;
 }
+
 
 /* The descriptor-indexing subset the bindless heap needs. */
 static bool vkg__has_descriptor_indexing(const VkPhysicalDeviceVulkan12Features *f)
@@ -120,6 +140,26 @@ static bool vkg__has_extension(const VkExtensionProperties *exts, uint32_t count
     for (uint32_t i = 0; i < count; i++)
         if (strcmp(exts[i].extensionName, name) == 0) return true;
     return false;
+}
+
+static vkg__row_exts vkg__row_exts_of(const VkExtensionProperties *exts, uint32_t n)
+{
+    vkg__row_exts x = {
+        .mesh = vkg__has_extension(exts, n, VK_EXT_MESH_SHADER_EXTENSION_NAME),
+        .as = vkg__has_extension(exts, n, VK_KHR_ACCELERATION_STRUCTURE_EXTENSION_NAME) &&
+              vkg__has_extension(exts, n, VK_KHR_DEFERRED_HOST_OPERATIONS_EXTENSION_NAME),
+        .rt = vkg__has_extension(exts, n, VK_KHR_RAY_TRACING_PIPELINE_EXTENSION_NAME),
+        .rq = vkg__has_extension(exts, n, VK_KHR_RAY_QUERY_EXTENSION_NAME)};
+    return x;
+}
+
+/* The extensions behind the optional rows the caps say are usable. */
+static vkg__row_exts vkg__row_exts_of_caps(const vkg_caps *c)
+{
+    return (vkg__row_exts){.mesh = c->mesh_shader || c->task_shader,
+                           .as = c->acceleration_structure,
+                           .rt = c->ray_tracing_pipeline,
+                           .rq = c->ray_query};
 }
 
 
@@ -195,9 +235,24 @@ bool vkg__query_caps(const vkg__instance_table *vki, VkPhysicalDevice pd, vkg_ca
     vki->vkGetPhysicalDeviceProperties2(pd, &props4);
     caps->max_buffer_size = m4.maxBufferSize;
 
+    uint32_t ext_count = 0;
+    vki->vkEnumerateDeviceExtensionProperties(pd, NULL, &ext_count, NULL);
+    VkExtensionProperties exts[512];
+    ext_count = VKG__MIN(ext_count, (uint32_t)VKG__ARRAY_COUNT(exts));
+    vki->vkEnumerateDeviceExtensionProperties(pd, NULL, &ext_count, exts);
+    vkg__row_exts rx = vkg__row_exts_of(exts, ext_count);
+
     vkg__feature_chain fc;
-    vkg__feature_chain_init(&fc);
+    vkg__feature_chain_init(&fc, &rx);
     vki->vkGetPhysicalDeviceFeatures2(pd, &fc.f2);
+    caps->separate_depth_stencil_layouts = fc.f12.separateDepthStencilLayouts;
+    caps->geometry_shader = fc.f2.features.geometryShader;
+    caps->tessellation_shader = fc.f2.features.tessellationShader;
+    caps->mesh_shader = rx.mesh && fc.mesh.meshShader;
+    caps->task_shader = rx.mesh && fc.mesh.meshShader && fc.mesh.taskShader;
+    caps->acceleration_structure = rx.as && fc.as.accelerationStructure;
+    caps->ray_tracing_pipeline = caps->acceleration_structure && rx.rt && fc.rt.rayTracingPipeline;
+    caps->ray_query = caps->acceleration_structure && rx.rq && fc.rq.rayQuery;
     caps->timeline_semaphore = fc.f12.timelineSemaphore;
     caps->buffer_device_address = fc.f12.bufferDeviceAddress;
     caps->synchronization2 = fc.f13.synchronization2;
@@ -205,11 +260,6 @@ bool vkg__query_caps(const vkg__instance_table *vki, VkPhysicalDevice pd, vkg_ca
     caps->maintenance4 = fc.f13.maintenance4;
     caps->descriptor_indexing = vkg__has_descriptor_indexing(&fc.f12);
 
-    uint32_t ext_count = 0;
-    vki->vkEnumerateDeviceExtensionProperties(pd, NULL, &ext_count, NULL);
-    VkExtensionProperties exts[512];
-    ext_count = VKG__MIN(ext_count, (uint32_t)VKG__ARRAY_COUNT(exts));
-    vki->vkEnumerateDeviceExtensionProperties(pd, NULL, &ext_count, exts);
     caps->push_descriptors =
         vkg__has_extension(exts, ext_count, VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
     caps->host_image_copy = vkg__has_extension(exts, ext_count, VKG__EXT_HOST_IMAGE_COPY);
@@ -761,8 +811,9 @@ vkg_result vkg_device_create(const vkg_device_desc *desc, vkg_device **out_devic
             }
         }
         vkg__feature_chain have, want;
-        vkg__feature_chain_init(&have);
-        vkg__feature_chain_init(&want);
+        vkg__row_exts rx = vkg__row_exts_of_caps(&dev->caps);
+        vkg__feature_chain_init(&have, &rx);
+        vkg__feature_chain_init(&want, &rx);
         dev->loader.vki.vkGetPhysicalDeviceFeatures2(dev->physical_device, &have.f2);
         want.f12.timelineSemaphore = VK_TRUE;
         want.f12.bufferDeviceAddress = VK_TRUE;
@@ -772,6 +823,15 @@ vkg_result vkg_device_create(const vkg_device_desc *desc, vkg_device **out_devic
         want.f13.maintenance4 = have.f13.maintenance4;
         want.f12.hostQueryReset = have.f12.hostQueryReset;
         want.f12.scalarBlockLayout = have.f12.scalarBlockLayout;
+        /* optional features behind access rows (vkg_caps) */
+        want.f12.separateDepthStencilLayouts = have.f12.separateDepthStencilLayouts;
+        want.f2.features.geometryShader = have.f2.features.geometryShader;
+        want.f2.features.tessellationShader = have.f2.features.tessellationShader;
+        want.mesh.meshShader = have.mesh.meshShader;
+        want.mesh.taskShader = have.mesh.taskShader;
+        want.as.accelerationStructure = have.as.accelerationStructure;
+        want.rt.rayTracingPipeline = have.rt.rayTracingPipeline;
+        want.rq.rayQuery = have.rq.rayQuery;
         want.f2.features.shaderInt64 = have.f2.features.shaderInt64;
         want.f2.features.samplerAnisotropy = have.f2.features.samplerAnisotropy;
         want.f2.features.fragmentStoresAndAtomics = have.f2.features.fragmentStoresAndAtomics;
@@ -793,10 +853,17 @@ vkg_result vkg_device_create(const vkg_device_desc *desc, vkg_device **out_devic
             w->shaderSampledImageArrayNonUniformIndexing = VK_TRUE;
             w->shaderStorageImageArrayNonUniformIndexing = VK_TRUE;
         }
-        const char *exts[4];
+        const char *exts[8];
         uint32_t ext_count = 0;
         if (dev->caps.push_descriptors) exts[ext_count++] = VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME;
         if (dev->caps.swapchain) exts[ext_count++] = VK_KHR_SWAPCHAIN_EXTENSION_NAME;
+        if (rx.mesh) exts[ext_count++] = VK_EXT_MESH_SHADER_EXTENSION_NAME;
+        if (rx.as) {
+            exts[ext_count++] = VK_KHR_ACCELERATION_STRUCTURE_EXTENSION_NAME;
+            exts[ext_count++] = VK_KHR_DEFERRED_HOST_OPERATIONS_EXTENSION_NAME;
+        }
+        if (rx.rt) exts[ext_count++] = VK_KHR_RAY_TRACING_PIPELINE_EXTENSION_NAME;
+        if (rx.rq) exts[ext_count++] = VK_KHR_RAY_QUERY_EXTENSION_NAME;
         VkDeviceCreateInfo dci = {
             .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
             .pNext = &want.f2,

@@ -58,10 +58,19 @@ typedef struct vkg__image_rec {
     bool owns_image;     /* false for vkg_image_import: the VkImage is the user's */
     bool concurrent;     /* VK_SHARING_MODE_CONCURRENT: no ownership to track */
     uint32_t view_count; /* live vkg_views of this image */
-    vkg__track *track;   /* mips x layers, mip-major */
+    vkg__track *track;   /* planes x mips x layers (vkg__image_subresources), plane-major */
     vkg__scoped scoped;
     char name[64];
 } vkg__image_rec;
+
+/* Tracked subresources of an image: a format with depth and stencil keeps a state per plane
+ * (0 depth, 1 stencil), as the compiler does. */
+static inline uint32_t vkg__image_subresources(const vkg__image_rec *im)
+{
+    uint32_t planes =
+        im->aspect == (VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT) ? 2u : 1u;
+    return planes * im->mips * im->layers;
+}
 
 typedef struct vkg__view_rec {
     VkImageView view;

@@ -451,9 +451,9 @@ static vkg_result vkg__image_publish(vkg_device *dev, vkg__image_rec *in, vkg_re
         if (vr != VK_SUCCESS) r = VKG__VK_FAIL(dev, vr, "vkCreateImageView", rec.name);
     }
     if (r == VKG_SUCCESS) {
-        rec.track = vkg__alloc(&dev->host, sizeof(vkg__track) * rec.mips * rec.layers);
+        rec.track = vkg__alloc(&dev->host, sizeof(vkg__track) * vkg__image_subresources(&rec));
         if (!rec.track) r = VKG__OOM(&dev->host, "an image's state");
-        else vkg__track_init(rec.track, rec.mips * rec.layers);
+        else vkg__track_init(rec.track, vkg__image_subresources(&rec));
     }
     VKG__LOCK(dev);
     uint32_t id = 0;
@@ -623,7 +623,7 @@ bool vkg__image_doom_locked(vkg_device *dev, uint32_t id, const uint64_t *extra)
                    .view = im->view,
                    .allocation = im->allocation,
                    .owns_allocation = im->owns_allocation};
-    vkg__fold_used(im->track, im->mips * im->layers, d.after);
+    vkg__fold_used(im->track, vkg__image_subresources(im), d.after);
     vkg__extra(d.after, extra);
     vkg__free(&dev->host, im->track);
     vkg__scope_remove(dev, &im->scoped);
@@ -755,7 +755,7 @@ bool vkg__view_doom_locked(vkg_device *dev, uint32_t id, const uint64_t *extra)
     if (im) {
         im->view_count--;
         /* the view was used whenever its image was, as far as vkgraph knows */
-        vkg__fold_used(im->track, im->mips * im->layers, d.after);
+        vkg__fold_used(im->track, vkg__image_subresources(im), d.after);
     }
     vkg__extra(d.after, extra);
     vkg__scope_remove(dev, &v->scoped);

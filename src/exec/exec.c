@@ -112,6 +112,9 @@ typedef struct vkg__real {
     uint32_t slot; /* frame slot whose pools hold the command buffers */
     uint64_t frame; /* 1 + the executor frame it last ran in */
     vkg_plan_info in;
+    /* the device keeps depth and stencil in layouts of their own (else barriers and tracked
+     * state cover both planes of a depth/stencil image) */
+    bool split_planes;
     /* transient memory, per plan heap: the slot's pool heap, this plan's stages and
      * accesses on it, its first and last submission (submit order) per device queue */
     vkg__heap **heaps;
@@ -223,6 +226,10 @@ static bool vkg__uses_overlap(const vkg_plan_resource *r, const vkg_plan_use *a,
 {
     if (a->resource != b->resource) return false;
     if (!r->is_image) return a->offset < b->offset + b->size && b->offset < a->offset + a->size;
+    VkImageAspectFlags aa = vkg_access_get(a->access)->aspect, ba = vkg_access_get(b->access)->aspect;
+    if (!aa) aa = a->aspect;
+    if (!ba) ba = b->aspect;
+    if (aa && ba && !(aa & ba)) return false; /* the depth and the stencil plane */
     return a->base_mip < b->base_mip + b->mip_count && b->base_mip < a->base_mip + a->mip_count &&
            a->base_layer < b->base_layer + b->layer_count &&
            b->base_layer < a->base_layer + a->layer_count;
@@ -287,7 +294,8 @@ static vkg_result vkg__use_views(vkg_executor *ex, vkg__real *x, uint32_t ri, vk
                                                          .base_mip = u->base_mip,
                                                          .mip_count = u->mip_count,
                                                          .base_layer = u->base_layer,
-                                                         .layer_count = u->layer_count},
+                                                         .layer_count = u->layer_count,
+                                                         .aspect = u->aspect},
                                         &x->uses[ui].view);
         if (vr != VKG_SUCCESS) return vr;
         ex->stats.views_created++;
@@ -320,8 +328,8 @@ static vkg_result vkg__import_views(vkg_executor *ex, vkg__real *x, uint32_t ri,
                         : u->layer_count > 1 ? VK_IMAGE_VIEW_TYPE_2D_ARRAY
                                              : VK_IMAGE_VIEW_TYPE_2D,
             .format = r->format,
-            .subresourceRange = {xr->aspect, u->base_mip, u->mip_count, u->base_layer,
-                                 u->layer_count}};
+            .subresourceRange = {u->aspect ? u->aspect : xr->aspect, u->base_mip, u->mip_count,
+                                 u->base_layer, u->layer_count}};
         VkImageView view;
         VkResult vr = dev->vk.vkCreateImageView(dev->device, &vci, dev->vkac, &view);
         if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkCreateImageView", r->name);
@@ -626,6 +634,7 @@ static vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_
     x->serial = plan->serial;
     x->slot = (uint32_t)(slot - ex->slots);
     vkg_plan_get_info(plan, &x->in);
+    x->split_planes = ex->dev->caps.separate_depth_stencil_layouts;
     const vkg_plan_info *in = &x->in;
     vkg_result r = VKG_SUCCESS;
 
@@ -1047,7 +1056,7 @@ static void vkg__emit(vkg__real *x, vkg__batch *bt, const vkg_plan_barrier *b,
             .srcQueueFamilyIndex = b->src_family,
             .dstQueueFamilyIndex = b->dst_family,
             .image = xr->image,
-            .subresourceRange = {xr->aspect, mip, mips, layer, layers}};
+            .subresourceRange = {b->aspect ? b->aspect : xr->aspect, mip, mips, layer, layers}};
     } else {
         if (bt->nb >= bt->cap) return;
         bt->bb[bt->nb++] = (VkBufferMemoryBarrier2){.sType = VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER_2,
@@ -1099,13 +1108,56 @@ static vkg__import_kind vkg__import_kind_of(const vkg_plan_barrier *pb, const vk
     return VKG__IMPORT_ACQUIRE;
 }
 
-/* The tracked state of subresource (m, l) of an IMPORTED barrier's range. */
+/* The planes [*p0, *p0 + *n) that `aspect` names of image `r`: a format with depth and
+ * stencil keeps a state per plane (0 depth, 1 stencil), plane-major, as the compiler does. */
+static void vkg__aspect_planes(const vkg__xres *xr, VkImageAspectFlags aspect, uint32_t *p0,
+                               uint32_t *n)
+{
+    const VkImageAspectFlags ds = VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT;
+    if (xr->aspect != ds || !aspect) {
+        *p0 = 0;
+        *n = xr->aspect == ds ? 2 : 1;
+        return;
+    }
+    *p0 = (aspect & VK_IMAGE_ASPECT_DEPTH_BIT) ? 0 : 1;
+    *n = (aspect & ds) == ds ? 2 : 1;
+}
+
+static VkImageAspectFlags vkg__xplane_aspect(const vkg__xres *xr, uint32_t plane)
+{
+    if (xr->aspect != (VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT)) return xr->aspect;
+    return plane ? VK_IMAGE_ASPECT_STENCIL_BIT : VK_IMAGE_ASPECT_DEPTH_BIT;
+}
+
+/* The aspects whose contents a use touches: an attachment row's own, else the use's. */
+static VkImageAspectFlags vkg__use_aspect(const vkg_plan_use *u, const vkg__xres *xr)
+{
+    VkImageAspectFlags row = vkg_access_get(u->access)->aspect;
+    if (row) return row & xr->aspect;
+    return u->aspect ? u->aspect : xr->aspect;
+}
+
+/* The aspects whose tracked state a use changes: its own, or both planes where the device
+ * keeps them in one layout. */
+static VkImageAspectFlags vkg__track_aspect(const vkg__real *x, const vkg_plan_use *u,
+                                            const vkg__xres *xr)
+{
+    return x->split_planes ? vkg__use_aspect(u, xr) : xr->aspect;
+}
+
+static vkg__track *vkg__track_at(const vkg_plan_resource *r, const vkg__xres *xr, uint32_t plane,
+                                 uint32_t mip, uint32_t layer)
+{
+    return &xr->track[(plane * r->mips + mip) * r->layers + layer];
+}
+
+/* The tracked state of subresource (plane, m, l) of an IMPORTED barrier's range. */
 static const vkg__track *vkg__import_track(const vkg__real *x, const vkg_plan_barrier *pb,
-                                           uint32_t m, uint32_t l)
+                                           uint32_t plane, uint32_t m, uint32_t l)
 {
     const vkg_plan_resource *r = &x->in.resources[pb->resource];
     const vkg__xres *xr = &x->res[pb->resource];
-    return r->is_image ? &xr->track[(pb->base_mip + m) * r->layers + pb->base_layer + l]
+    return r->is_image ? vkg__track_at(r, xr, plane, pb->base_mip + m, pb->base_layer + l)
                        : xr->track;
 }
 
@@ -1116,11 +1168,15 @@ static void vkg__emit_imported(vkg_executor *ex, vkg__real *x, vkg__batch *bt,
     const vkg_plan_resource *r = &x->in.resources[pb->resource];
     const vkg__xres *xr = &x->res[pb->resource];
     uint32_t mips = r->is_image ? pb->mip_count : 1, layers = r->is_image ? pb->layer_count : 1;
+    uint32_t p0 = 0, np = 1;
+    if (r->is_image) vkg__aspect_planes(xr, pb->aspect, &p0, &np);
     (void)ex;
+    for (uint32_t pl = p0; pl < p0 + np; pl++)
     for (uint32_t m = 0; m < mips; m++)
         for (uint32_t l = 0; l < layers; l++) {
-            const vkg__track *t = vkg__import_track(x, pb, m, l);
+            const vkg__track *t = vkg__import_track(x, pb, pl, m, l);
             vkg_plan_barrier b = *pb;
+            b.aspect = r->is_image ? vkg__xplane_aspect(xr, pl) : 0;
             bool acquire = pb->flags & VKG_BARRIER_ACQUIRE;
             uint32_t dst;
             switch (vkg__import_kind_of(pb, t, family, r->concurrent, &dst)) {
@@ -1177,11 +1233,15 @@ static bool vkg__contents_undefined(const vkg__real *x, const vkg_plan_use *u)
     const vkg_plan_resource *r = &x->in.resources[u->resource];
     const vkg__xres *xr = &x->res[u->resource];
     if (!r->is_image || !xr->track) return false;
-    for (uint32_t m = 0; m < u->mip_count; m++)
-        for (uint32_t l = 0; l < u->layer_count; l++) {
-            const vkg__track *t = &xr->track[(u->base_mip + m) * r->layers + u->base_layer + l];
-            if (t->write_stage || t->read_stage || t->layout != VK_IMAGE_LAYOUT_UNDEFINED) return false;
-        }
+    uint32_t p0, np;
+    vkg__aspect_planes(xr, vkg__use_aspect(u, xr), &p0, &np);
+    for (uint32_t pl = p0; pl < p0 + np; pl++)
+        for (uint32_t m = 0; m < u->mip_count; m++)
+            for (uint32_t l = 0; l < u->layer_count; l++) {
+                const vkg__track *t = vkg__track_at(r, xr, pl, u->base_mip + m, u->base_layer + l);
+                if (t->write_stage || t->read_stage || t->layout != VK_IMAGE_LAYOUT_UNDEFINED)
+                    return false;
+            }
     return true;
 }
 
@@ -1462,7 +1522,7 @@ static uint32_t vkg__release_dq(const vkg_device *dev, uint32_t family, vkg_tick
 
 /* One release, into the realisation's fixup lists. */
 static void vkg__fix_release(vkg__real *x, const vkg_plan_barrier *pb, const vkg__track *t,
-                             uint32_t dst, uint32_t dq, uint32_t m, uint32_t l)
+                             uint32_t dst, uint32_t dq, uint32_t pl, uint32_t m, uint32_t l)
 {
     const vkg_plan_resource *r = &x->in.resources[pb->resource];
     const vkg__xres *xr = &x->res[pb->resource];
@@ -1479,7 +1539,8 @@ static void vkg__fix_release(vkg__real *x, const vkg_plan_barrier *pb, const vkg
             .srcQueueFamilyIndex = t->family,
             .dstQueueFamilyIndex = dst,
             .image = xr->image,
-            .subresourceRange = {xr->aspect, pb->base_mip + m, 1, pb->base_layer + l, 1}};
+            .subresourceRange = {vkg__xplane_aspect(xr, pl), pb->base_mip + m, 1, pb->base_layer + l,
+                                 1}};
     } else {
         if (x->fix_nb >= x->bar_cap) return;
         x->fix_bdq[x->fix_nb] = (uint8_t)dq;
@@ -1514,9 +1575,12 @@ static vkg_result vkg__fixups_gather(vkg_executor *ex, vkg__real *x)
             const vkg_plan_resource *r = &in->resources[pb->resource];
             uint32_t mips = r->is_image ? pb->mip_count : 1;
             uint32_t layers = r->is_image ? pb->layer_count : 1;
+            uint32_t p0 = 0, np = 1;
+            if (r->is_image) vkg__aspect_planes(&x->res[pb->resource], pb->aspect, &p0, &np);
+            for (uint32_t pl = p0; pl < p0 + np; pl++)
             for (uint32_t m = 0; m < mips; m++)
                 for (uint32_t l = 0; l < layers; l++) {
-                    const vkg__track *t = vkg__import_track(x, pb, m, l);
+                    const vkg__track *t = vkg__import_track(x, pb, pl, m, l);
                     uint32_t dst;
                     if (vkg__import_kind_of(pb, t, family, r->concurrent, &dst) !=
                         VKG__IMPORT_ACQUIRE)
@@ -1532,7 +1596,7 @@ static vkg_result vkg__fixups_gather(vkg_executor *ex, vkg__real *x)
                                    t->family);
                         return VKG_ERROR_INVALID_ARGUMENT;
                     }
-                    vkg__fix_release(x, pb, t, dst, dq, m, l);
+                    vkg__fix_release(x, pb, t, dst, dq, pl, m, l);
                     x->fix_need[s * VKG_QUEUE_ROLE_COUNT + dq] = true;
                     if (t->ticket.value && t->ticket.queue != dq &&
                         t->ticket.value > x->fix_wait[dq][t->ticket.queue])
@@ -1687,9 +1751,12 @@ static void vkg__update_tracks(vkg__real *x)
                 vkg__track_use(xr->track, a, false, family, t);
                 continue;
             }
-            for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
-                for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++)
-                    vkg__track_use(&xr->track[m * r->layers + l], a, true, family, t);
+            uint32_t p0, np;
+            vkg__aspect_planes(xr, vkg__track_aspect(x, u, xr), &p0, &np);
+            for (uint32_t pl = p0; pl < p0 + np; pl++)
+                for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
+                    for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++)
+                        vkg__track_use(vkg__track_at(r, xr, pl, m, l), a, true, family, t);
         }
     }
 }
@@ -2186,56 +2253,90 @@ VkImageView vkg_pass_use_view(const vkg_pass_context *ctx, uint32_t use_index)
     return ctx->real->uses[p->first_use + use_index].vk_view;
 }
 
+/* One attachment of a pass's use: its view, layout and the load/store the graph decided. */
+static VkRenderingAttachmentInfo vkg__attachment(const vkg__real *x, uint32_t ui,
+                                                 const vkg_rendering_desc *desc)
+{
+    const vkg_plan_use *u = &x->in.uses[ui];
+    const vkg_access_info *a = vkg_access_get(u->access);
+    VkAttachmentLoadOp load = x->uses[ui].load;
+    if (x->uses[ui].import_first && vkg__contents_undefined(x, u)) load = VK_ATTACHMENT_LOAD_OP_CLEAR;
+    if (load == VK_ATTACHMENT_LOAD_OP_CLEAR && !desc->clear) load = VK_ATTACHMENT_LOAD_OP_DONT_CARE;
+    VkRenderingAttachmentInfo att = {.sType = VK_STRUCTURE_TYPE_RENDERING_ATTACHMENT_INFO,
+                                     .imageView = x->uses[ui].vk_view,
+                                     .imageLayout = a->layout,
+                                     .loadOp = load,
+                                     .storeOp = x->uses[ui].store};
+    /* a read-only depth or stencil use keeps the contents */
+    if (a->aspect != VK_IMAGE_ASPECT_COLOR_BIT && !a->write) att.storeOp = VK_ATTACHMENT_STORE_OP_NONE;
+    if (a->aspect == VK_IMAGE_ASPECT_COLOR_BIT) att.clearValue.color = desc->clear_color;
+    else att.clearValue.depthStencil = (VkClearDepthStencilValue){desc->clear_depth, desc->clear_stencil};
+    return att;
+}
+
+static bool vkg__format_integer(VkFormat f)
+{
+    const char *n = vkg_format_name(f);
+    size_t len = n ? strlen(n) : 0;
+    return len > 5 && (strcmp(n + len - 5, "_UINT") == 0 || strcmp(n + len - 5, "_SINT") == 0);
+}
+
 void vkg_pass_begin_rendering(const vkg_pass_context *ctx, const vkg_rendering_desc *desc)
 {
     vkg_rendering_desc none = {.clear = true};
     if (!desc) desc = &none;
     const vkg__real *x = ctx->real;
     const vkg_plan_pass *p = &x->in.passes[ctx->pass];
-    VkRenderingAttachmentInfo color[8];
-    VkRenderingAttachmentInfo depth = {0};
-    uint32_t nc = 0;
-    bool has_depth = false;
+    VkRenderingAttachmentInfo color[8], depth = {0}, stencil = {0};
+    uint32_t nc = 0, multisampled[8], nms = 0, nresolve = 0;
+    bool has_depth = false, has_stencil = false;
     VkExtent2D extent = {0, 0};
     for (uint32_t i = 0; i < p->use_count; i++) {
         uint32_t ui = p->first_use + i;
         const vkg_plan_use *u = &x->in.uses[ui];
         const vkg_access_info *a = vkg_access_get(u->access);
-        bool is_color = a->access & (VK_ACCESS_2_COLOR_ATTACHMENT_READ_BIT |
-                                     VK_ACCESS_2_COLOR_ATTACHMENT_WRITE_BIT);
-        bool is_depth = a->access & (VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_READ_BIT |
-                                     VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_WRITE_BIT);
-        if (!is_color && !is_depth) continue;
+        bool attachment = a->access & (VK_ACCESS_2_COLOR_ATTACHMENT_READ_BIT |
+                                       VK_ACCESS_2_COLOR_ATTACHMENT_WRITE_BIT |
+                                       VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_READ_BIT |
+                                       VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_WRITE_BIT);
+        if (!attachment) continue;
         const vkg_plan_resource *r = &x->in.resources[u->resource];
+        if (u->access == VKG_ACCESS_RESOLVE_WRITE) {
+            /* the n-th resolve use resolves the n-th multisampled colour attachment (the
+             * graph checked they pair up) */
+            if (nresolve >= nms) continue;
+            VkRenderingAttachmentInfo *c = &color[multisampled[nresolve++]];
+            c->resolveMode = vkg__format_integer(r->format) ? VK_RESOLVE_MODE_SAMPLE_ZERO_BIT
+                                                             : VK_RESOLVE_MODE_AVERAGE_BIT;
+            c->resolveImageView = x->uses[ui].vk_view;
+            c->resolveImageLayout = a->layout;
+            continue;
+        }
         if (!extent.width) {
             extent.width = VKG__MAX(1u, r->width >> u->base_mip);
             extent.height = VKG__MAX(1u, r->height >> u->base_mip);
         }
-        VkAttachmentLoadOp load = x->uses[ui].load;
-        if (x->uses[ui].import_first && vkg__contents_undefined(x, u)) load = VK_ATTACHMENT_LOAD_OP_CLEAR;
-        if (load == VK_ATTACHMENT_LOAD_OP_CLEAR && !desc->clear) load = VK_ATTACHMENT_LOAD_OP_DONT_CARE;
-        VkRenderingAttachmentInfo att = {.sType = VK_STRUCTURE_TYPE_RENDERING_ATTACHMENT_INFO,
-                                         .imageView = x->uses[ui].vk_view,
-                                         .imageLayout = a->layout,
-                                         .loadOp = load,
-                                         .storeOp = x->uses[ui].store};
-        if (is_color && nc < 8) {
-            att.clearValue.color = desc->clear_color;
+        VkRenderingAttachmentInfo att = vkg__attachment(x, ui, desc);
+        if (a->aspect == VK_IMAGE_ASPECT_COLOR_BIT && nc < 8) {
+            if (r->samples > 1 && nms < 8) multisampled[nms++] = nc;
             color[nc++] = att;
-        } else if (is_depth) {
-            att.clearValue.depthStencil.depth = desc->clear_depth;
-            /* a read-only depth use keeps the contents */
-            if (!a->write) att.storeOp = VK_ATTACHMENT_STORE_OP_NONE;
+        } else if (a->aspect == VK_IMAGE_ASPECT_DEPTH_BIT) {
             depth = att;
             has_depth = true;
+        } else if (a->aspect == VK_IMAGE_ASPECT_STENCIL_BIT) {
+            stencil = att;
+            has_stencil = true;
         }
     }
+    /* depth and stencil of one image attach one view (the views cover both aspects) */
+    if (has_depth && has_stencil) stencil.imageView = depth.imageView;
     VkRenderingInfo ri = {.sType = VK_STRUCTURE_TYPE_RENDERING_INFO,
                           .renderArea = {{0, 0}, extent},
                           .layerCount = 1,
                           .colorAttachmentCount = nc,
                           .pColorAttachments = color,
-                          .pDepthAttachment = has_depth ? &depth : NULL};
+                          .pDepthAttachment = has_depth ? &depth : NULL,
+                          .pStencilAttachment = has_stencil ? &stencil : NULL};
     ctx->ex->dev->vk.vkCmdBeginRendering(ctx->cmd, &ri);
 }
 

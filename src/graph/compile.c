@@ -185,11 +185,77 @@ static bool vkg__access_reads(const vkg_access_info *a)
 static void vkg__subset_mark(vkg__ctx *c, vkg__subset *set, const vkg__gres *r, const vkg__guse *u)
 {
     if (r->is_image) {
-        for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
-            memset(&set->bits[m * r->layers + u->base_layer], 1, u->layer_count);
+        uint32_t p0, p1;
+        vkg__use_planes(c, r, u, &p0, &p1);
+        for (uint32_t p = p0; p < p1; p++)
+            for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
+                memset(&set->bits[vkg__sub_index(r, p, m, u->base_layer)], 1, u->layer_count);
     } else {
         vkg__ranges_add(c, &set->ranges, u->offset, u->offset + u->size);
     }
+}
+
+/* The pipeline stages whose access rows the device cannot run, and the feature each needs. */
+typedef struct vkg__stage_need {
+    VkPipelineStageFlags2 stage;
+    const char *feature;
+} vkg__stage_need;
+
+static VkPipelineStageFlags2 vkg__missing_stages(const vkg_caps *caps, vkg__stage_need *need,
+                                                 uint32_t *count)
+{
+    const struct {
+        VkPipelineStageFlags2 stage;
+        bool have;
+        const char *feature;
+    } rows[] = {
+        {VK_PIPELINE_STAGE_2_GEOMETRY_SHADER_BIT, caps->geometry_shader, "geometryShader"},
+        {VK_PIPELINE_STAGE_2_TESSELLATION_CONTROL_SHADER_BIT |
+             VK_PIPELINE_STAGE_2_TESSELLATION_EVALUATION_SHADER_BIT,
+         caps->tessellation_shader, "tessellationShader"},
+        {VK_PIPELINE_STAGE_2_TASK_SHADER_BIT_EXT, caps->task_shader, "taskShader (VK_EXT_mesh_shader)"},
+        {VK_PIPELINE_STAGE_2_MESH_SHADER_BIT_EXT, caps->mesh_shader, "meshShader (VK_EXT_mesh_shader)"},
+        {VK_PIPELINE_STAGE_2_ACCELERATION_STRUCTURE_BUILD_BIT_KHR, caps->acceleration_structure,
+         "accelerationStructure (VK_KHR_acceleration_structure)"},
+        {VK_PIPELINE_STAGE_2_RAY_TRACING_SHADER_BIT_KHR, caps->ray_tracing_pipeline,
+         "rayTracingPipeline (VK_KHR_ray_tracing_pipeline)"},
+    };
+    VkPipelineStageFlags2 missing = 0;
+    *count = 0;
+    for (uint32_t i = 0; i < VKG__ARRAY_COUNT(rows); i++)
+        if (!rows[i].have) {
+            missing |= rows[i].stage;
+            need[(*count)++] = (vkg__stage_need){rows[i].stage, rows[i].feature};
+        }
+    return missing;
+}
+
+/* A use the device cannot run: its row's stage needs a feature the device lacks, or it
+ * reads an acceleration structure from a shader without ray queries. */
+static vkg_result vkg__refuse_feature(vkg__ctx *c, uint32_t p, const vkg__guse *u,
+                                      const vkg__stage_need *need, uint32_t count)
+{
+    const vkg_graph *g = c->g;
+    const vkg_access_info *a = vkg_access_get(u->access);
+    const char *feature = "rayQuery (VK_KHR_ray_query)";
+    for (uint32_t i = 0; i < count; i++)
+        if (a->stage & need[i].stage) feature = need[i].feature;
+    char at[300];
+    VKG__ERROR(&g->host,
+               "%spass \"%s\" uses %s \"%s\" as \"%s\", which needs the %s feature, and "
+               "device \"%s\" does not offer it: run the graph on a device that has it (vkgraph "
+               "devices lists them), or use another access",
+               vkg__pass_origin(g, p, at, sizeof at), g->passes[p].name,
+               vkg__res_kind(&g->res[u->resource]), g->res[u->resource].name, a->name, feature,
+               c->caps->device_name);
+    return VKG_ERROR_FEATURE_NOT_PRESENT;
+}
+
+static bool vkg__needs_ray_query(const vkg__ctx *c, const vkg_access_info *a)
+{
+    return !c->caps->ray_query && (a->access & VK_ACCESS_2_ACCELERATION_STRUCTURE_READ_BIT_KHR) &&
+           !(a->stage & (VK_PIPELINE_STAGE_2_ACCELERATION_STRUCTURE_BUILD_BIT_KHR |
+                         VK_PIPELINE_STAGE_2_RAY_TRACING_SHADER_BIT_KHR));
 }
 
 /* Sizes the device cannot have (zero in caps: not known, not checked). */
@@ -197,8 +263,23 @@ static vkg_result vkg__validate_limits(vkg__ctx *c)
 {
     const vkg_graph *g = c->g;
     const vkg_caps *caps = c->caps;
+    vkg__stage_need need[8];
+    uint32_t need_count;
+    VkPipelineStageFlags2 missing = vkg__missing_stages(caps, need, &need_count);
     for (uint32_t i = 0; i < g->res_count; i++) {
         const vkg__gres *r = &g->res[i];
+        const vkg_access_info *sa = vkg_access_get(r->state.access);
+        if (r->imported && sa && ((sa->stage & missing) || vkg__needs_ray_query(c, sa))) {
+            const char *feature = "rayQuery (VK_KHR_ray_query)";
+            for (uint32_t k = 0; k < need_count; k++)
+                if (sa->stage & need[k].stage) feature = need[k].feature;
+            VKG__ERROR(&g->host,
+                       "%s \"%s\": its imported state \"%s\" needs the %s feature, and device "
+                       "\"%s\" does not offer it: give the state of the access that last used it "
+                       "on this device",
+                       vkg__res_kind(r), r->name, sa->name, feature, caps->device_name);
+            return VKG_ERROR_FEATURE_NOT_PRESENT;
+        }
         if (!r->is_image) {
             VKG_CHECK(&g->host, !caps->max_buffer_size || r->size <= caps->max_buffer_size, VKG_ERROR_LIMIT,
                       "buffer \"%s\": %llu bytes exceed maxBufferSize %llu of device \"%s\"", r->name,
@@ -218,7 +299,8 @@ static vkg_result vkg__validate_limits(vkg__ctx *c)
 }
 
 /* A transient subresource must be written before it is read (declaration order, all
- * passes, before culling: the rule is about the graph as written). */
+ * passes, before culling: the rule is about the graph as written). Also: every use's row
+ * is one the device can run. */
 static vkg_result vkg__validate_reads(vkg__ctx *c)
 {
     vkg_graph *g = c->g;
@@ -227,10 +309,17 @@ static vkg_result vkg__validate_reads(vkg__ctx *c)
     uint32_t *present_pass = vkg__arena_alloc(c->A, sizeof(uint32_t) * (g->res_count + 1), 4);
     if (!present_pass) return VKG__OOM(&g->host, "compile scratch");
     for (uint32_t i = 0; i < g->res_count; i++) present_pass[i] = VKG__NO_INDEX;
+    vkg__stage_need need[8];
+    uint32_t need_count;
+    VkPipelineStageFlags2 missing = vkg__missing_stages(c->caps, need, &need_count);
     for (uint32_t p = 0; p < g->pass_count; p++) {
         const vkg__gpass *gp = &g->passes[p];
         vkg__prefetch(g, p + VKG__AHEAD, g->res, sizeof *g->res);
         vkg__prefetch(g, p + VKG__AHEAD, written, sizeof *written);
+        if (gp->resolves) {
+            vkg_result rr = vkg__check_resolves(g, gp->name, &g->uses[gp->first_use], gp->use_count);
+            if (rr != VKG_SUCCESS) return rr;
+        }
         for (uint32_t i = 0; i < gp->use_count; i++) {
             const vkg__guse *u = &g->uses[gp->first_use + i];
             const vkg__gres *r = &g->res[u->resource];
@@ -247,16 +336,21 @@ static vkg_result vkg__validate_reads(vkg__ctx *c)
                 return VKG_ERROR_INVALID_ARGUMENT;
             }
             if (u->access == VKG_ACCESS_PRESENT) present_pass[u->resource] = p;
+            if ((a->stage & missing) || vkg__needs_ray_query(c, a))
+                return vkg__refuse_feature(c, p, u, need, need_count);
             if (r->imported) continue;
             if (!vkg__access_reads(a)) continue;
             bool ok = true;
             if (r->is_image) {
-                for (uint32_t m = u->base_mip; ok && m < u->base_mip + u->mip_count; m++)
-                    for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++)
-                        if (!written[u->resource].bits[m * r->layers + l]) {
-                            ok = false;
-                            break;
-                        }
+                uint32_t p0, p1;
+                vkg__use_planes(c, r, u, &p0, &p1);
+                for (uint32_t pl = p0; ok && pl < p1; pl++)
+                    for (uint32_t m = u->base_mip; ok && m < u->base_mip + u->mip_count; m++)
+                        for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++)
+                            if (!written[u->resource].bits[vkg__sub_index(r, pl, m, l)]) {
+                                ok = false;
+                                break;
+                            }
             } else {
                 ok = vkg__ranges_cover(&written[u->resource].ranges, u->offset,
                                        u->offset + u->size);
@@ -308,12 +402,15 @@ static vkg_result vkg__cull(vkg__ctx *c, uint8_t *live)
             if (r->imported || r->output) {
                 keep = true;
             } else if (r->is_image) {
-                for (uint32_t m = u->base_mip; !keep && m < u->base_mip + u->mip_count; m++)
-                    for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++)
-                        if (needed[u->resource].bits[m * r->layers + l]) {
-                            keep = true;
-                            break;
-                        }
+                uint32_t p0, p1;
+                vkg__use_planes(c, r, u, &p0, &p1);
+                for (uint32_t pl = p0; !keep && pl < p1; pl++)
+                    for (uint32_t m = u->base_mip; !keep && m < u->base_mip + u->mip_count; m++)
+                        for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++)
+                            if (needed[u->resource].bits[vkg__sub_index(r, pl, m, l)]) {
+                                keep = true;
+                                break;
+                            }
             } else {
                 keep = vkg__ranges_overlap(&needed[u->resource].ranges, u->offset,
                                            u->offset + u->size);
@@ -384,6 +481,13 @@ static const struct {
      VK_BUFFER_USAGE_TRANSFER_SRC_BIT},
     {VK_ACCESS_2_TRANSFER_WRITE_BIT, VK_IMAGE_USAGE_TRANSFER_DST_BIT,
      VK_BUFFER_USAGE_TRANSFER_DST_BIT},
+    /* the acceleration-structure rows (compiled only where the device has them) */
+    {VK_ACCESS_2_SHADER_READ_BIT, 0, VK_BUFFER_USAGE_ACCELERATION_STRUCTURE_BUILD_INPUT_READ_ONLY_BIT_KHR},
+    {VK_ACCESS_2_ACCELERATION_STRUCTURE_READ_BIT_KHR, 0,
+     VK_BUFFER_USAGE_ACCELERATION_STRUCTURE_STORAGE_BIT_KHR},
+    /* written by builds: the structure's storage or the build's scratch */
+    {VK_ACCESS_2_ACCELERATION_STRUCTURE_WRITE_BIT_KHR, 0,
+     VK_BUFFER_USAGE_ACCELERATION_STRUCTURE_STORAGE_BIT_KHR | VK_BUFFER_USAGE_STORAGE_BUFFER_BIT},
 };
 
 /* ------------------------------------------------------------------------------------------
@@ -455,7 +559,7 @@ static void vkg__summarize(vkg__ctx *c, uint32_t ri)
     const vkg__gres *r = &c->g->res[ri];
     VkPipelineStageFlags2 st = 0;
     VkAccessFlags2 ac = 0;
-    uint32_t count = r->is_image ? r->mips * r->layers : w->seg_count;
+    uint32_t count = r->is_image ? vkg__planes(r) * r->mips * r->layers : w->seg_count;
     for (uint32_t i = 0; i < count; i++) {
         const vkg__sub *s = r->is_image ? &w->subs[i] : &w->segs[i].s;
         if (!s->init) continue;
@@ -531,6 +635,14 @@ static void vkg__accumulate(vkg__ctx *c, uint32_t k, uint32_t ri, uint32_t index
                             const vkg_access_info *a)
 {
     if (!s->init) vkg__init_sub(c, k, ri, s);
+    if (s->stamp == k + 1 && a->layout != (VkImageLayout)s->p_layout && c->g->res[ri].is_image &&
+        c->clash_res == VKG__NO_INDEX) {
+        /* only where both planes of an image share one layout (vkg__use_planes): the graph
+         * refused overlapping uses with different layouts when the pass was added */
+        c->clash_res = ri;
+        c->clash_layout = a->layout;
+        c->clash_with = s->p_layout;
+    }
     if (s->stamp != k + 1) {
         s->stamp = k + 1;
         s->p_stage = 0;
@@ -546,7 +658,7 @@ static void vkg__accumulate(vkg__ctx *c, uint32_t k, uint32_t ri, uint32_t index
     s->p_stage |= a->stage;
     s->p_access |= a->access;
     if (a->write) s->p_write = 1;
-    else s->p_rows |= 1u << (uint32_t)(a - vkg_access_get(VKG_ACCESS_NONE));
+    else s->p_rows |= vkg__read_row_bit((vkg_access)(a - vkg_access_get(VKG_ACCESS_NONE)));
 }
 
 /* Read merging: the stages and accesses of the later reads of image subresource `index`
@@ -562,7 +674,8 @@ static void vkg__later_reads(const vkg__ctx *c, uint32_t k, uint32_t ri, uint32_
 {
     const vkg_graph *g = c->g;
     const vkg__gres *r = &g->res[ri];
-    uint32_t mip = index / r->layers, layer = index % r->layers;
+    uint32_t plane = index / (r->mips * r->layers);
+    uint32_t mip = index / r->layers % r->mips, layer = index % r->layers;
     /* the resource's own later uses, pass by pass: linear in them, not in the passes between */
     for (uint32_t u2 = c->next_use[c->rws[ri].cur_use]; u2 != VKG__NO_INDEX;) {
         uint32_t k2 = c->use_pass[u2];
@@ -572,8 +685,11 @@ static void vkg__later_reads(const vkg__ctx *c, uint32_t k, uint32_t ri, uint32_
         bool touched = false, stop = false;
         for (; u2 != VKG__NO_INDEX && c->use_pass[u2] == k2; u2 = c->next_use[u2]) {
             const vkg__guse *u = &g->uses[u2];
+            uint32_t p0, p1;
+            vkg__use_planes(c, r, u, &p0, &p1);
             if (mip < u->base_mip || mip >= u->base_mip + u->mip_count ||
-                layer < u->base_layer || layer >= u->base_layer + u->layer_count)
+                layer < u->base_layer || layer >= u->base_layer + u->layer_count || plane < p0 ||
+                plane >= p1)
                 continue;
             const vkg_access_info *a = vkg_access_get(u->access);
             touched = true;
@@ -622,10 +738,12 @@ static void vkg__sync_sub(vkg__ctx *c, uint32_t k, const vkg__touch *t, vkg__sub
                           .dst_stage = ds,
                           .dst_access = da};
     if (r->is_image) {
-        b.base_mip = t->index / r->layers;
+        uint32_t plane = t->index / (r->mips * r->layers);
+        b.base_mip = t->index / r->layers % r->mips;
         b.mip_count = 1;
         b.base_layer = t->index % r->layers;
         b.layer_count = 1;
+        b.aspect = vkg__plane_aspect(r, plane, 1);
     } else {
         const vkg__seg *sg = &c->rws[t->res].segs[t->index];
         b.offset = sg->lo;
@@ -894,11 +1012,14 @@ static vkg_result vkg__sync_sweep(vkg__ctx *c)
             vkg__rws *w = &c->rws[u->resource];
             w->cur_use = gp->first_use + i;
             if (r->is_image) {
-                for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
-                    for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++) {
-                        uint32_t idx = m * r->layers + l;
-                        vkg__accumulate(c, k, u->resource, idx, &w->subs[idx], a);
-                    }
+                uint32_t p0, p1;
+                vkg__use_planes(c, r, u, &p0, &p1);
+                for (uint32_t p = p0; p < p1; p++)
+                    for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
+                        for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++) {
+                            uint32_t idx = vkg__sub_index(r, p, m, l);
+                            vkg__accumulate(c, k, u->resource, idx, &w->subs[idx], a);
+                        }
             } else {
                 for (uint32_t s = vkg__seg_find(w, u->offset); s < w->seg_count; s++) {
                     vkg__seg *sg = &w->segs[s];
@@ -906,6 +1027,17 @@ static vkg_result vkg__sync_sweep(vkg__ctx *c)
                     vkg__accumulate(c, k, u->resource, s, &sg->s, a);
                 }
             }
+        }
+        if (c->clash_res != VKG__NO_INDEX) {
+            char at[300];
+            VKG__ERROR(&g->host,
+                       "%spass \"%s\" uses image \"%s\" in layouts %s and %s at once, but device "
+                       "\"%s\" lacks separateDepthStencilLayouts, so its depth and stencil share "
+                       "one layout: use matching accesses on both aspects, or split the pass",
+                       vkg__pass_origin(g, c->order[k], at, sizeof at), gp->name,
+                       g->res[c->clash_res].name, vkg_layout_name((VkImageLayout)c->clash_with),
+                       vkg_layout_name((VkImageLayout)c->clash_layout), c->caps->device_name);
+            return VKG_ERROR_INVALID_ARGUMENT;
         }
         /* phase 3: barriers, transfers, waits */
         for (uint32_t i = 0; i < c->touch_count; i++) {
@@ -926,7 +1058,7 @@ static vkg_result vkg__sync_sweep(vkg__ctx *c)
  * ---------------------------------------------------------------------------------------- */
 static bool vkg__same_params(const vkg_plan_barrier *a, const vkg_plan_barrier *b)
 {
-    return a->resource == b->resource && a->src_stage == b->src_stage &&
+    return a->resource == b->resource && a->aspect == b->aspect && a->src_stage == b->src_stage &&
            a->dst_stage == b->dst_stage && a->src_access == b->src_access &&
            a->dst_access == b->dst_access && a->old_layout == b->old_layout &&
            a->new_layout == b->new_layout && a->src_family == b->src_family &&
@@ -1001,6 +1133,23 @@ static uint32_t vkg__merge(vkg__pbar *pv, uint32_t n)
                       a->base_layer == b->base_layer && a->layer_count == b->layer_count &&
                       b->base_mip == a->base_mip + a->mip_count;
         if (merged) a->mip_count += b->mip_count;
+        else pv[++o] = pv[i];
+    }
+    /* the depth and stencil planes of one range, in one barrier */
+    n = o + 1;
+    o = 0;
+    for (uint32_t i = 1; i < n; i++) {
+        vkg_plan_barrier *a = &pv[o].b, *b = &pv[i].b;
+        bool merged = false;
+        if (vkg__image_barrier(a) && a->aspect == VK_IMAGE_ASPECT_DEPTH_BIT &&
+            b->aspect == VK_IMAGE_ASPECT_STENCIL_BIT && a->base_mip == b->base_mip &&
+            a->mip_count == b->mip_count && a->base_layer == b->base_layer &&
+            a->layer_count == b->layer_count) {
+            b->aspect = a->aspect;
+            merged = vkg__may_merge(&pv[o], &pv[i]);
+            b->aspect = VK_IMAGE_ASPECT_STENCIL_BIT;
+        }
+        if (merged) a->aspect |= VK_IMAGE_ASPECT_STENCIL_BIT;
         else pv[++o] = pv[i];
     }
     return o + 1;
@@ -1155,8 +1304,16 @@ static vkg_result vkg__assemble(vkg__ctx *c, vkg_plan *plan, const uint8_t *live
         passes[k].use_count = gp->use_count;
         for (uint32_t i = 0; i < gp->use_count; i++) {
             const vkg__guse *u = &g->uses[gp->first_use + i];
-            uses[total_uses++] = (vkg_plan_use){u->resource, u->access, u->base_mip, u->mip_count,
-                                                u->base_layer, u->layer_count, u->offset, u->size};
+            const vkg__gres *r = &g->res[u->resource];
+            /* attachment views of a depth/stencil image cover both aspects: a pass that
+             * attaches depth and stencil attaches one view (VkRenderingInfo) */
+            VkImageAspectFlags asp = !r->is_image ? 0
+                                     : vkg_access_get(u->access)->aspect
+                                         ? r->aspect
+                                         : vkg__plane_aspect(r, u->plane0, u->plane_count);
+            uses[total_uses++] = (vkg_plan_use){u->resource, u->access,  u->base_mip,
+                                                u->mip_count, u->base_layer, u->layer_count,
+                                                u->offset,   u->size,    asp};
         }
     }
     info->uses = uses;
@@ -1443,7 +1600,12 @@ static vkg_result vkg__compile(vkg_graph *g, const vkg_compile_desc *cd, vkg_pla
 {
     uint64_t t[VKG_COMPILE_PHASE_COUNT + 1];
     t[0] = vkg__now_ns();
-    vkg__ctx ctx = {.g = g, .caps = cd->caps, .flags = cd->flags | g->compile_flags, .A = &g->scratch};
+    vkg__ctx ctx = {.g = g,
+                    .caps = cd->caps,
+                    .flags = cd->flags | g->compile_flags,
+                    .A = &g->scratch,
+                    .split_planes = cd->caps->separate_depth_stencil_layouts,
+                    .clash_res = VKG__NO_INDEX};
     vkg__ctx *c = &ctx;
     vkg__arena_reset(&g->scratch);
     vkg__arena_reset(&plan->arena);

@@ -12,8 +12,8 @@
 typedef struct vkg__sub {
     VkPipelineStageFlags2 w_stage, r_stage, p_stage;
     VkAccessFlags2 w_access, p_access;
-    uint32_t visible; /* rows the last write is visible to (on the owner queue) */
-    uint32_t p_rows;  /* read rows of the pending pass */
+    uint64_t visible; /* read rows the last write is visible to (on the owner queue) */
+    uint64_t p_rows;  /* read rows of the pending pass */
     uint32_t w_pass, r_pass; /* plan passes that are the source of w / r (split barriers) */
     uint32_t last_pass;      /* last plan pass on the owner queue that touched it */
     uint32_t stamp;          /* plan pass index + 1 that last accumulated into p_* */
@@ -116,7 +116,25 @@ typedef struct vkg__ctx {
     vkg__touch *touched;
     uint32_t touch_count, touch_cap;
     bool oom;
+    /* depth and stencil planes have layouts of their own (separateDepthStencilLayouts);
+     * without it every use of a depth/stencil image covers both */
+    bool split_planes;
+    /* sync sweep: a pass asked two layouts of one subresource (both planes in one layout) */
+    uint32_t clash_res, clash_layout, clash_with;
 } vkg__ctx;
+
+/* The planes [*p0, *p1) use `u` of image `r` touches. */
+static inline void vkg__use_planes(const vkg__ctx *c, const vkg__gres *r, const vkg__guse *u,
+                                   uint32_t *p0, uint32_t *p1)
+{
+    if (!c->split_planes && vkg__planes(r) == 2) {
+        *p0 = 0;
+        *p1 = 2;
+    } else {
+        *p0 = u->plane0;
+        *p1 = (uint32_t)u->plane0 + u->plane_count;
+    }
+}
 
 /* One heap of transient memory per memory type, as placement leaves it. */
 typedef struct vkg__heap_ws {

@@ -197,9 +197,10 @@ static vkg_result vkg__add_resource(vkg_graph *g, vkg__gres *r, vkg_resource *ou
               "%s \"%s\": graph \"%s\" already has %u resources", vkg__res_kind(r), r->name,
               g->name, g->res_count);
     VKG_CHECK(&g->host,
-              !r->is_image || (uint64_t)g->sub_count + (uint64_t)r->mips * r->layers < (1u << 30),
+              !r->is_image ||
+                  (uint64_t)g->sub_count + (uint64_t)vkg__planes(r) * r->mips * r->layers < (1u << 30),
               VKG_ERROR_LIMIT,
-              "image \"%s\": graph \"%s\" already tracks %u image subresources (mips x layers), "
+              "image \"%s\": graph \"%s\" already tracks %u image subresources (planes x mips x layers), "
               "the most one graph holds is 2^30",
               r->name, g->name, g->sub_count);
     vkg_result vr = vkg__check_import_state(g, r);
@@ -216,7 +217,7 @@ static vkg_result vkg__add_resource(vkg_graph *g, vkg__gres *r, vkg_resource *ou
     if (!vkg__names_insert(g, &g->res_names, false, g->res_count))
         return VKG__OOM(&g->host, "the resource name table");
     g->res_count++;
-    if (r->is_image) g->sub_count += r->mips * r->layers;
+    if (r->is_image) g->sub_count += vkg__planes(r) * r->mips * r->layers;
     if (out) out->id = g->res_count;
     return VKG_SUCCESS;
 }
@@ -259,6 +260,17 @@ static void vkg__scaled_size(const vkg__gres *from, float sx, float sy, uint32_t
     double x = (double)from->width * sx + 0.5, y = (double)from->height * sy + 0.5;
     *w = x < 1 ? 1 : x > 4294967295.0 ? UINT32_MAX : (uint32_t)x;
     *h = y < 1 ? 1 : y > 4294967295.0 ? UINT32_MAX : (uint32_t)y;
+}
+
+static const char *vkg__aspect_word(VkImageAspectFlags a)
+{
+    switch (a) {
+    case VK_IMAGE_ASPECT_COLOR_BIT: return "color";
+    case VK_IMAGE_ASPECT_DEPTH_BIT: return "depth";
+    case VK_IMAGE_ASPECT_STENCIL_BIT: return "stencil";
+    case VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT: return "depth and stencil";
+    default: return "other";
+    }
 }
 
 vkg_result vkg_graph_image(vkg_graph *g, const vkg_graph_image_desc *desc, vkg_resource *out)
@@ -331,7 +343,7 @@ vkg_result vkg_graph_image(vkg_graph *g, const vkg_graph_image_desc *desc, vkg_r
         const vkg_access_info *a = vkg_access_get(r.state.access);
         VKG__GCHECK(g, !a || !a->aspect || (a->aspect & r.aspect),
                     "image \"%s\": initial state \"%s\" needs a %s format, but %s is not", name,
-                    a->name, a->aspect == VK_IMAGE_ASPECT_DEPTH_BIT ? "depth" : "color", fmt);
+                    a->name, vkg__aspect_word(a->aspect), fmt);
     }
     return vkg__add_resource(g, &r, out);
 }
@@ -442,7 +454,11 @@ const char *vkg__use_subresource(const vkg__gres *r, const vkg__guse *u, char *b
         if (u->layer_count == 1) snprintf(layers, sizeof layers, "layer %u", u->base_layer);
         else snprintf(layers, sizeof layers, "layers [%u,%u)", u->base_layer,
                       u->base_layer + u->layer_count);
-        snprintf(buf, size, "image \"%s\" %s %s", r->name, mips, layers);
+        if (vkg__planes(r) == 2)
+            snprintf(buf, size, "image \"%s\" %s %s %s", r->name,
+                     vkg__aspect_word(vkg__plane_aspect(r, u->plane0, u->plane_count)), mips, layers);
+        else
+            snprintf(buf, size, "image \"%s\" %s %s", r->name, mips, layers);
     } else {
         snprintf(buf, size, "buffer \"%s\" bytes [%" PRIu64 ",%" PRIu64 ")", r->name,
                  (uint64_t)u->offset, (uint64_t)(u->offset + u->size));
@@ -454,9 +470,65 @@ static bool vkg__uses_overlap(const vkg__gres *r, const vkg__guse *a, const vkg_
 {
     if (a->resource != b->resource) return false;
     if (!r->is_image) return a->offset < b->offset + b->size && b->offset < a->offset + a->size;
-    return a->base_mip < b->base_mip + b->mip_count && b->base_mip < a->base_mip + a->mip_count &&
+    return a->plane0 < b->plane0 + b->plane_count && b->plane0 < a->plane0 + a->plane_count &&
+           a->base_mip < b->base_mip + b->mip_count && b->base_mip < a->base_mip + a->mip_count &&
            a->base_layer < b->base_layer + b->layer_count &&
            b->base_layer < a->base_layer + a->layer_count;
+}
+
+/* Which aspect (and so which planes) an image use touches: the row's own aspect for
+ * attachments, else the one the use names, else depth for shader reads of a depth/stencil
+ * image (a view samples one aspect) and everything for copies and host accesses. */
+static vkg_result vkg__resolve_aspect(vkg_graph *g, const char *pass, const vkg__gres *r,
+                                      const vkg_access_info *a, VkImageAspectFlags asked,
+                                      vkg__guse *out)
+{
+    const VkImageAspectFlags ds = VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT;
+    const char *fmt = vkg_format_name(r->format);
+    if (a->aspect) {
+        static const char *const fix[3] = {
+            "use depth_read/depth_write/depth_read_write or stencil_read/stencil_write/"
+            "stencil_read_write",
+            "use a format with depth (e.g. D32_SFLOAT or D32_SFLOAT_S8_UINT) or a color access",
+            "use a format with stencil (e.g. D32_SFLOAT_S8_UINT or S8_UINT)"};
+        int which = a->aspect == VK_IMAGE_ASPECT_COLOR_BIT ? 0 : a->aspect == VK_IMAGE_ASPECT_DEPTH_BIT ? 1 : 2;
+        VKG__GCHECK(g, (a->aspect & r->aspect) != 0,
+                    "pass \"%s\" uses image \"%s\" as \"%s\", which needs a %s aspect, but its "
+                    "format %s has %s only: %s",
+                    pass, r->name, a->name, vkg__aspect_word(a->aspect), fmt,
+                    vkg__aspect_word(r->aspect), fix[which]);
+        VKG__GCHECK(g, !asked || asked == a->aspect,
+                    "pass \"%s\" uses image \"%s\" as \"%s\" with aspect %s: that access "
+                    "touches the %s aspect only: drop the aspect, or use the %s access",
+                    pass, r->name, a->name, vkg__aspect_word(asked), vkg__aspect_word(a->aspect),
+                    vkg__aspect_word(asked));
+    }
+    VKG__GCHECK(g, !asked || (asked & ~r->aspect) == 0,
+                "pass \"%s\" uses the %s aspect of image \"%s\", but its format %s has %s "
+                "only",
+                pass, vkg__aspect_word(asked), r->name, fmt, vkg__aspect_word(r->aspect));
+    VkImageAspectFlags use = asked;
+    if (a->aspect) use = a->aspect;
+    else if (!use && (r->aspect == ds) && (a->access & (VK_ACCESS_2_SHADER_SAMPLED_READ_BIT |
+                                                        VK_ACCESS_2_SHADER_STORAGE_READ_BIT |
+                                                        VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT)))
+        use = VK_IMAGE_ASPECT_DEPTH_BIT;
+    else if (!use) use = r->aspect;
+    bool shader = (a->access & (VK_ACCESS_2_SHADER_SAMPLED_READ_BIT | VK_ACCESS_2_SHADER_STORAGE_READ_BIT |
+                                VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT)) != 0;
+    VKG__GCHECK(g, !shader || use != ds,
+                "pass \"%s\" reads both aspects of image \"%s\" as \"%s\": a shader sees one "
+                "aspect of a depth/stencil image at a time: name depth or stencil, or declare two "
+                "uses",
+                pass, r->name, a->name);
+    if (vkg__planes(r) == 2) {
+        out->plane0 = (use & VK_IMAGE_ASPECT_DEPTH_BIT) ? 0 : 1;
+        out->plane_count = use == ds ? 2 : 1;
+    } else {
+        out->plane0 = 0;
+        out->plane_count = 1;
+    }
+    return VKG_SUCCESS;
 }
 
 static vkg_result vkg__resolve_use(vkg_graph *g, const char *pass, vkg_queue_role role,
@@ -478,16 +550,9 @@ static vkg_result vkg__resolve_use(vkg_graph *g, const char *pass, vkg_queue_rol
                 pass, vkg__res_kind(r), r->name, a->name,
                 r->is_image ? "buffers" : "images", r->is_image ? "an image" : "a buffer",
                 r->is_image ? " buffer" : "n image");
-    if (r->is_image && a->aspect) {
-        bool depth_fmt = (r->aspect & VK_IMAGE_ASPECT_DEPTH_BIT) != 0;
-        VKG__GCHECK(g, !(a->aspect == VK_IMAGE_ASPECT_COLOR_BIT && depth_fmt),
-                    "pass \"%s\" uses image \"%s\" as \"%s\", but its format %s is a depth "
-                    "format: use depth_read/depth_write/depth_read_write",
-                    pass, r->name, a->name, vkg_format_name(r->format));
-        VKG__GCHECK(g, !(a->aspect == VK_IMAGE_ASPECT_DEPTH_BIT && !depth_fmt),
-                    "pass \"%s\" uses image \"%s\" as \"%s\", but its format %s has no depth: "
-                    "use a depth format (e.g. D32_SFLOAT) or a color access",
-                    pass, r->name, a->name, vkg_format_name(r->format));
+    if (r->is_image) {
+        vkg_result ar = vkg__resolve_aspect(g, pass, r, a, in->aspect, out);
+        if (ar != VKG_SUCCESS) return ar;
     }
     VKG__GCHECK(g, a->roles & (1u << role),
                 "pass \"%s\" runs on the %s queue, which cannot perform \"%s\" on %s \"%s\": "
@@ -501,7 +566,11 @@ static vkg_result vkg__resolve_use(vkg_graph *g, const char *pass, vkg_queue_rol
                 "imported resources (a transient lives in device-local memory the graph places "
                 "and shares): import it (imported = true) and bind a host-visible %s",
                 pass, vkg__res_kind(r), r->name, a->name, vkg__res_kind(r));
-    *out = (vkg__guse){.resource = in->resource.id - 1, .access = in->access};
+    uint8_t plane0 = out->plane0, plane_count = out->plane_count;
+    *out = (vkg__guse){.resource = in->resource.id - 1,
+                       .access = in->access,
+                       .plane0 = plane0,
+                       .plane_count = plane_count};
     if (r->is_image) {
         VKG__GCHECK(g, in->offset == 0 && in->size == 0,
                     "pass \"%s\" gives a byte range for image \"%s\": images take mips and "
@@ -546,6 +615,50 @@ static vkg_result vkg__resolve_use(vkg_graph *g, const char *pass, vkg_queue_rol
         out->offset = in->offset;
         out->size = size;
         out->mip_count = out->layer_count = 1;
+    }
+    return VKG_SUCCESS;
+}
+
+/* resolve_write uses pair, in order, with the pass's multisampled colour attachments: one
+ * sample each, the same format and extent. */
+vkg_result vkg__check_resolves(const vkg_graph *g, const char *pass, const vkg__guse *uses,
+                               uint32_t count)
+{
+    uint32_t ms[64], nms = 0, nres = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        const vkg__gres *r = &g->res[uses[i].resource];
+        const vkg_access_info *a = vkg_access_get(uses[i].access);
+        if (uses[i].access == VKG_ACCESS_RESOLVE_WRITE) {
+            const vkg__guse *u = &uses[i];
+            VKG_CHECK(&g->host, r->samples == 1, VKG_ERROR_INVALID_ARGUMENT,
+                      "pass \"%s\" resolves into image \"%s\", which has %u samples: a resolve "
+                      "target has one",
+                      pass, r->name, (unsigned)r->samples);
+            VKG_CHECK(&g->host, nres < nms, VKG_ERROR_INVALID_ARGUMENT,
+                      "pass \"%s\" resolves into image \"%s\" (resolve use %u), but it has only %u "
+                      "multisampled color attachment%s before it: the n-th resolve_write resolves "
+                      "the n-th multisampled color use",
+                      pass, r->name, nres, nms, nms == 1 ? "" : "s");
+            const vkg__guse *su = &uses[ms[nres++]];
+            const vkg__gres *src = &g->res[su->resource];
+            uint32_t sw = VKG__MAX(1u, src->width >> su->base_mip), sh = VKG__MAX(1u, src->height >> su->base_mip);
+            uint32_t tw = VKG__MAX(1u, r->width >> u->base_mip), th = VKG__MAX(1u, r->height >> u->base_mip);
+            VKG_CHECK(&g->host, src->format == r->format && sw == tw && sh == th,
+                      VKG_ERROR_INVALID_ARGUMENT,
+                      "pass \"%s\" resolves image \"%s\" (%s, %ux%u) into image \"%s\" (%s, "
+                      "%ux%u): a resolve needs the same format and size",
+                      pass, src->name, vkg_format_name(src->format), sw, sh, r->name,
+                      vkg_format_name(r->format), tw, th);
+            VKG_CHECK(&g->host, su->layer_count == 1 && u->layer_count == 1 && u->mip_count == 1,
+                      VKG_ERROR_INVALID_ARGUMENT,
+                      "pass \"%s\" resolves image \"%s\" into image \"%s\" over several mips or "
+                      "layers: a resolve covers one mip and layer",
+                      pass, src->name, r->name);
+        } else if (a->aspect == VK_IMAGE_ASPECT_COLOR_BIT && r->samples > 1 && nms < 64 &&
+                   (a->access & (VK_ACCESS_2_COLOR_ATTACHMENT_READ_BIT |
+                                 VK_ACCESS_2_COLOR_ATTACHMENT_WRITE_BIT))) {
+            ms[nms++] = i;
+        }
     }
     return VKG_SUCCESS;
 }
@@ -596,6 +709,8 @@ vkg_result vkg_graph_pass(vkg_graph *g, const vkg_pass_desc *desc, vkg_pass *out
                         vkg_layout_name(ai->layout), aj->name, vkg_layout_name(aj->layout));
         }
     }
+    vkg_result rr = vkg__check_resolves(g, name, uses, desc->use_count);
+    if (rr != VKG_SUCCESS) return rr;
     VKG__GCHECK(g, desc->after_count == 0 || desc->after,
                 "pass \"%s\": after_count is %u but after is NULL", name, desc->after_count);
     uint32_t *after = NULL;
@@ -612,7 +727,10 @@ vkg_result vkg_graph_pass(vkg_graph *g, const vkg_pass_desc *desc, vkg_pass *out
     }
     const char *copy = vkg__arena_strdup(&g->strings, name);
     if (!copy) return VKG__OOM(&g->host, "a pass name");
+    bool resolves = false;
+    for (uint32_t i = 0; i < desc->use_count; i++) resolves |= uses[i].access == VKG_ACCESS_RESOLVE_WRITE;
     g->passes[g->pass_count] = (vkg__gpass){.name = copy,
+                                            .resolves = resolves,
                                             .after = after,
                                             .after_count = desc->after_count,
                                             .role = desc->queue,

@@ -13,7 +13,7 @@
     (VK_ACCESS_2_SHADER_WRITE_BIT | VK_ACCESS_2_COLOR_ATTACHMENT_WRITE_BIT |                     \
      VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_WRITE_BIT | VK_ACCESS_2_TRANSFER_WRITE_BIT |           \
      VK_ACCESS_2_HOST_WRITE_BIT | VK_ACCESS_2_MEMORY_WRITE_BIT |                                 \
-     VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT)
+     VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT | VK_ACCESS_2_ACCELERATION_STRUCTURE_WRITE_BIT_KHR)
 
 typedef struct vkg__gres {
     const char *name;
@@ -36,7 +36,30 @@ typedef struct vkg__guse {
     vkg_access access;
     uint32_t base_mip, mip_count, base_layer, layer_count; /* resolved: never 0 counts */
     VkDeviceSize offset, size;                             /* resolved: never 0 size */
+    uint8_t plane0, plane_count; /* images: planes [plane0, +count) (vkg__planes) */
 } vkg__guse;
+
+/* Image planes: a format with depth and stencil has two (0 depth, 1 stencil), each with its
+ * own layouts and state; every other format one. The state of an image is planes x mips x
+ * layers subresources, plane-major. */
+static inline uint32_t vkg__planes(const vkg__gres *r)
+{
+    return r->aspect == (VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT) ? 2u : 1u;
+}
+static inline uint32_t vkg__sub_index(const vkg__gres *r, uint32_t plane, uint32_t mip,
+                                      uint32_t layer)
+{
+    return (plane * r->mips + mip) * r->layers + layer;
+}
+/* The aspect of planes [p0, p0 + count) of `r`. */
+static inline VkImageAspectFlags vkg__plane_aspect(const vkg__gres *r, uint32_t p0, uint32_t count)
+{
+    if (vkg__planes(r) == 1) return r->aspect;
+    VkImageAspectFlags a = 0;
+    for (uint32_t p = p0; p < p0 + count; p++)
+        a |= p == 0 ? VK_IMAGE_ASPECT_DEPTH_BIT : VK_IMAGE_ASPECT_STENCIL_BIT;
+    return a;
+}
 
 typedef struct vkg__gpass {
     const char *name;
@@ -45,6 +68,7 @@ typedef struct vkg__gpass {
     vkg_record_fn record;
     void *user;
     bool side_effects;
+    bool resolves; /* has resolve_write uses: checked again at compile (sizes may change) */
     uint32_t line, column; /* in the graph file it came from (vkg__graph.source); 0: none */
     const uint32_t *after; /* earlier passes it is ordered after (vkg_pass_desc.after) */
     uint32_t after_count;
@@ -94,7 +118,8 @@ uint32_t vkg__format_count(void);
 uint32_t vkg__format_index(VkFormat format); /* row in the format table, UINT32_MAX if unknown */
 VkFormat vkg__format_at(uint32_t index);
 bool vkg__format_is_block(VkFormat format);
-uint32_t vkg__rows_covered(VkPipelineStageFlags2 stages, VkAccessFlags2 access);
+uint64_t vkg__rows_covered(VkPipelineStageFlags2 stages, VkAccessFlags2 access);
+uint64_t vkg__read_row_bit(vkg_access access); /* read-only rows: its bit in those sets */
 
 /* Picks role families: dedicated where the caps have them, else the graphics family. */
 void vkg__caps_assign_roles(vkg_caps *caps);
@@ -107,6 +132,8 @@ void vkg__requirements_query(bool is_image, VkFormat format, uint32_t width, uin
                              vkg_resource_requirements_query *q);
 
 /* graph.c */
+vkg_result vkg__check_resolves(const vkg_graph *g, const char *pass, const vkg__guse *uses,
+                               uint32_t count);
 uint32_t vkg__names_find(const vkg_graph *g, const vkg__names *t, bool is_pass, const char *name);
 /* "image \"hdr\" mips [0,1) layers [0,1)" or "buffer \"p\" bytes [0,256)" */
 const char *vkg__use_subresource(const vkg__gres *r, const vkg__guse *u, char *buf, size_t size);

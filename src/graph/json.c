@@ -489,9 +489,40 @@ static vkg_result vkg__load_resource(vkg__jctx *c, json_t *jr)
     return vkg__builder(c, vkg_graph_image(c->g, &d, NULL));
 }
 
+/* "aspect": "depth" | "stencil" | "depth_stencil" (vkg_use.aspect). */
+static vkg_result vkg__load_aspect(vkg__jctx *c, json_t *ju, const char *pass, const char *rn,
+                                   vkg_use *u)
+{
+    static const struct {
+        const char *name;
+        VkImageAspectFlags aspect;
+    } names[] = {{"depth", VK_IMAGE_ASPECT_DEPTH_BIT},
+                 {"stencil", VK_IMAGE_ASPECT_STENCIL_BIT},
+                 {"depth_stencil", VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT},
+                 {"color", VK_IMAGE_ASPECT_COLOR_BIT}};
+    const char *an = NULL;
+    vkg_result r = vkg__get_str(c, ju, "aspect", &an, false);
+    if (r != VKG_SUCCESS || !an) return r;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(an, names[i].name) == 0) {
+            u->aspect = names[i].aspect;
+            return VKG_SUCCESS;
+        }
+    vkg__suggest sg = {.word = an};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) vkg__suggest_try(&sg, names[i].name);
+    char hint[96];
+    PUSHK(c, "aspect");
+    r = vkg__jfail(c, VKG_ERROR_PARSE,
+                   "pass \"%s\" uses resource \"%s\" with unknown aspect \"%s\"%s: expected depth, "
+                   "stencil, depth_stencil or color",
+                   pass, rn, an, vkg__suggestion(&sg, hint, sizeof hint));
+    POP(c);
+    return r;
+}
+
 static vkg_result vkg__load_use(vkg__jctx *c, json_t *ju, const char *pass, vkg_use *u)
 {
-    static const char *const keys[] = {"resource", "access", "mips", "layers", "range", NULL};
+    static const char *const keys[] = {"resource", "access", "mips", "layers", "range", "aspect", NULL};
     if (!json_is_object(ju))
         return vkg__jfail(c, VKG_ERROR_PARSE, "expected a use {\"resource\", \"access\"}");
     const char *rn = NULL, *an = NULL;
@@ -512,20 +543,19 @@ static vkg_result vkg__load_use(vkg__jctx *c, json_t *ju, const char *pass, vkg_
         return r;
     }
     if (!vkg_access_from_name(an, &u->access)) {
-        char list[1024] = "";
+        /* the table has too many rows to list in a message: the nearest name, and where the
+         * whole table is */
         vkg__suggest sg = {.word = an};
-        for (uint32_t i = 1; i < VKG_ACCESS_COUNT; i++) {
-            size_t l = strlen(list);
-            const char *name = vkg_access_get((vkg_access)i)->name;
-            snprintf(list + l, sizeof list - l, "%s%s", l ? ", " : "", name);
-            vkg__suggest_try(&sg, name);
-        }
+        for (uint32_t i = 1; i < VKG_ACCESS_COUNT; i++)
+            vkg__suggest_try(&sg, vkg_access_get((vkg_access)i)->name);
         char hint[96];
         PUSHK(c, "access");
         r = vkg__jfail(c, VKG_ERROR_PARSE,
                        "pass \"%s\" uses resource \"%s\" with unknown access \"%s\"%s: expected "
-                       "one of %s",
-                       pass, rn, an, vkg__suggestion(&sg, hint, sizeof hint), list);
+                       "an access name such as color_write, depth_read or compute_storage_read "
+                       "(docs/graph-format.md lists all %u; `vkgraph accesses` prints them)",
+                       pass, rn, an, vkg__suggestion(&sg, hint, sizeof hint),
+                       (unsigned)VKG_ACCESS_COUNT - 1);
         POP(c);
         return r;
     }
@@ -558,7 +588,7 @@ static vkg_result vkg__load_use(vkg__jctx *c, json_t *ju, const char *pass, vkg_
             u->size = v[1];
         }
     }
-    return VKG_SUCCESS;
+    return vkg__load_aspect(c, ju, pass, rn, u);
 }
 
 /* "after": ["name", ...]: passes declared earlier in the file (vkg_pass_desc.after). */

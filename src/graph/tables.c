@@ -173,20 +173,42 @@ bool vkg_queue_role_from_name(const char *name, vkg_queue_role *out)
     return false;
 }
 
-/* Which rows a barrier with destination (stages, access) makes a write visible to: a row is
- * covered when its stages and accesses both lie inside the destination scope. */
-uint32_t vkg__rows_covered(VkPipelineStageFlags2 stages, VkAccessFlags2 access)
+/* Visibility is tracked per read row (writes need a barrier whatever was made visible): each
+ * read-only row gets a bit, numbered in table order. The enum counts read rows at compile
+ * time: a write row takes the next number and gives it back to the row after it. */
+enum {
+    VKG__RB_START = -1,
+#define VKG__READ_BIT(e, n, st, ac, lay, wr, ...) VKG__RB_##e, VKG__RB_AFTER_##e = VKG__RB_##e - (wr),
+    VKG_ACCESS_TABLE(VKG__READ_BIT)
+#undef VKG__READ_BIT
+    VKG__RB_COUNT
+};
+_Static_assert(VKG__RB_COUNT <= 64, "visibility is tracked as a 64-bit set of read rows");
+
+static const uint8_t vkg__read_bits[VKG_ACCESS_COUNT] = {
+#define VKG__READ_BIT_ROW(e, ...) [VKG_ACCESS_##e] = (uint8_t)VKG__RB_##e,
+    VKG_ACCESS_TABLE(VKG__READ_BIT_ROW)
+#undef VKG__READ_BIT_ROW
+};
+
+uint64_t vkg__read_row_bit(vkg_access access)
 {
-    uint32_t rows = 0;
+    return (uint64_t)1 << vkg__read_bits[access];
+}
+
+/* Which read rows a barrier with destination (stages, access) makes a write visible to: a
+ * row is covered when its stages and accesses both lie inside the destination scope. */
+uint64_t vkg__rows_covered(VkPipelineStageFlags2 stages, VkAccessFlags2 access)
+{
+    uint64_t rows = 0;
     for (uint32_t i = 1; i < VKG_ACCESS_COUNT; i++) {
         const vkg_access_info *a = &vkg__access_rows[i];
         if (a->write || !a->stage || !a->access) continue;
-        if ((a->stage & ~stages) == 0 && (a->access & ~access) == 0) rows |= 1u << i;
+        if ((a->stage & ~stages) == 0 && (a->access & ~access) == 0)
+            rows |= vkg__read_row_bit((vkg_access)i);
     }
     return rows;
 }
-
-_Static_assert(VKG_ACCESS_COUNT <= 32, "visibility is tracked as a 32-bit set of access rows");
 
 /* ------------------------------------------------------------------------------------------
  * Capabilities
@@ -302,6 +324,9 @@ void vkg_caps_default(vkg_caps *c)
     c->timeline_semaphore = c->synchronization2 = c->dynamic_rendering = true;
     c->buffer_device_address = c->descriptor_indexing = c->maintenance4 = true;
     c->push_descriptors = true;
+    c->separate_depth_stencil_layouts = true;
+    c->geometry_shader = c->tessellation_shader = c->task_shader = c->mesh_shader = true;
+    c->acceleration_structure = c->ray_tracing_pipeline = c->ray_query = true;
     c->format_count = vkg__format_count();
     for (uint32_t i = 0; i < c->format_count; i++) {
         c->formats[i].format = vkg__formats[i].format;
@@ -320,6 +345,11 @@ static const struct {
     {VK_PIPELINE_STAGE_2_DRAW_INDIRECT_BIT, "DRAW_INDIRECT"},
     {VK_PIPELINE_STAGE_2_VERTEX_INPUT_BIT, "VERTEX_INPUT"},
     {VK_PIPELINE_STAGE_2_VERTEX_SHADER_BIT, "VERTEX_SHADER"},
+    {VK_PIPELINE_STAGE_2_TESSELLATION_CONTROL_SHADER_BIT, "TESSELLATION_CONTROL_SHADER"},
+    {VK_PIPELINE_STAGE_2_TESSELLATION_EVALUATION_SHADER_BIT, "TESSELLATION_EVALUATION_SHADER"},
+    {VK_PIPELINE_STAGE_2_GEOMETRY_SHADER_BIT, "GEOMETRY_SHADER"},
+    {VK_PIPELINE_STAGE_2_TASK_SHADER_BIT_EXT, "TASK_SHADER"},
+    {VK_PIPELINE_STAGE_2_MESH_SHADER_BIT_EXT, "MESH_SHADER"},
     {VK_PIPELINE_STAGE_2_FRAGMENT_SHADER_BIT, "FRAGMENT_SHADER"},
     {VK_PIPELINE_STAGE_2_EARLY_FRAGMENT_TESTS_BIT, "EARLY_FRAGMENT_TESTS"},
     {VK_PIPELINE_STAGE_2_LATE_FRAGMENT_TESTS_BIT, "LATE_FRAGMENT_TESTS"},
@@ -337,6 +367,8 @@ static const struct {
     {VK_PIPELINE_STAGE_2_INDEX_INPUT_BIT, "INDEX_INPUT"},
     {VK_PIPELINE_STAGE_2_VERTEX_ATTRIBUTE_INPUT_BIT, "VERTEX_ATTRIBUTE_INPUT"},
     {VK_PIPELINE_STAGE_2_PRE_RASTERIZATION_SHADERS_BIT, "PRE_RASTERIZATION_SHADERS"},
+    {VK_PIPELINE_STAGE_2_ACCELERATION_STRUCTURE_BUILD_BIT_KHR, "ACCELERATION_STRUCTURE_BUILD"},
+    {VK_PIPELINE_STAGE_2_RAY_TRACING_SHADER_BIT_KHR, "RAY_TRACING_SHADER"},
 };
 
 static const struct {
@@ -363,6 +395,8 @@ static const struct {
     {VK_ACCESS_2_SHADER_SAMPLED_READ_BIT, "SHADER_SAMPLED_READ"},
     {VK_ACCESS_2_SHADER_STORAGE_READ_BIT, "SHADER_STORAGE_READ"},
     {VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT, "SHADER_STORAGE_WRITE"},
+    {VK_ACCESS_2_ACCELERATION_STRUCTURE_READ_BIT_KHR, "ACCELERATION_STRUCTURE_READ"},
+    {VK_ACCESS_2_ACCELERATION_STRUCTURE_WRITE_BIT_KHR, "ACCELERATION_STRUCTURE_WRITE"},
 };
 
 #define VKG__MASK_STRING(table, mask, buf, size)                                                 \
