@@ -766,6 +766,159 @@ static void test_imported_images_take_turns(void **state)
     vkgt_device_close(dev);
 }
 
+/* --- stencil planes and resolve through vkg_pass_begin_rendering ------------------------- */
+
+typedef struct ds_ctx {
+    vkg_resource ds, ms, target, out, dsbuf;
+} ds_ctx;
+
+static void rec_ds_mark(const vkg_pass_context *ctx, void *user)
+{
+    (void)user;
+    /* nothing drawn: the first uses of both planes clear them */
+    vkg_pass_begin_rendering(ctx, &(vkg_rendering_desc){.clear = true, .clear_depth = 0.5f,
+                                                        .clear_stencil = 7});
+    vkg_pass_end_rendering(ctx);
+}
+
+static void rec_ds_test(const vkg_pass_context *ctx, void *user)
+{
+    (void)user;
+    /* depth and stencil attached read-only: loaded, not stored, one view for both */
+    vkg_pass_begin_rendering(ctx, NULL);
+    vkg_pass_end_rendering(ctx);
+}
+
+static void rec_ds_shade(const vkg_pass_context *ctx, void *user)
+{
+    (void)user;
+    /* the multisampled colour cleared and resolved */
+    vkg_pass_begin_rendering(ctx, &(vkg_rendering_desc){.clear = true,
+                                                        .clear_color.float32 = {0.25f, 0.5f, 0.75f, 1.0f}});
+    vkg_pass_end_rendering(ctx);
+}
+
+static void rec_ds_read(const vkg_pass_context *ctx, void *user)
+{
+    ds_ctx *t = user;
+    const struct VolkDeviceTable *vk = vkg_pass_device_table(ctx);
+    VkCommandBuffer cmd = vkg_pass_command_buffer(ctx);
+    VkBufferImageCopy c = {.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1},
+                           .imageExtent = {1, 1, 1}};
+    vk->vkCmdCopyImageToBuffer(cmd, vkg_pass_image(ctx, t->target), VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
+                               vkg_pass_buffer(ctx, t->out), 1, &c);
+    VkBufferImageCopy planes[2] = {
+        {.bufferOffset = 0, .imageSubresource = {VK_IMAGE_ASPECT_DEPTH_BIT, 0, 0, 1}, .imageExtent = {8, 8, 1}},
+        {.bufferOffset = 256, .imageSubresource = {VK_IMAGE_ASPECT_STENCIL_BIT, 0, 0, 1}, .imageExtent = {8, 8, 1}}};
+    vk->vkCmdCopyImageToBuffer(cmd, vkg_pass_image(ctx, t->ds), VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
+                               vkg_pass_buffer(ctx, t->dsbuf), 2, planes);
+}
+
+/* Depth and stencil written together, then attached read-only beside a multisampled colour
+ * attachment resolved into a single-sampled image, all through vkg_pass_begin_rendering;
+ * the read-back values prove the clears, the loads and the resolve. */
+static void test_stencil_and_resolve_rendering(void **state)
+{
+    (void)state;
+    vkg_device *dev = vkgt_device_open(NULL);
+    ds_ctx t;
+    vkg_graph *g = NULL;
+    assert_int_equal(vkg_graph_create(&(vkg_graph_desc){.name = "ds", .logger = vkgt_logger()}, &g),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_image(g, &(vkg_graph_image_desc){.name = "ds", .format = VK_FORMAT_D32_SFLOAT_S8_UINT,
+                                                               .width = 8, .height = 8},
+                                     &t.ds),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_image(g, &(vkg_graph_image_desc){.name = "ms", .format = VK_FORMAT_R8G8B8A8_UNORM,
+                                                               .width = 8, .height = 8, .samples = 4},
+                                     &t.ms),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_image(g, &(vkg_graph_image_desc){.name = "target", .format = VK_FORMAT_R8G8B8A8_UNORM,
+                                                               .width = 8, .height = 8},
+                                     &t.target),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "out", .size = 4, .imported = true},
+                                      &t.out),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "dsbuf", .size = 320, .imported = true},
+                                      &t.dsbuf),
+                     VKG_SUCCESS);
+    vkg_use mark[] = {{.resource = t.ds, .access = VKG_ACCESS_DEPTH_WRITE},
+                      {.resource = t.ds, .access = VKG_ACCESS_STENCIL_WRITE}};
+    vkg_use test[] = {{.resource = t.ds, .access = VKG_ACCESS_DEPTH_READ},
+                      {.resource = t.ds, .access = VKG_ACCESS_STENCIL_READ}};
+    vkg_use shade[] = {{.resource = t.ms, .access = VKG_ACCESS_COLOR_WRITE},
+                       {.resource = t.target, .access = VKG_ACCESS_RESOLVE_WRITE}};
+    /* one sample count per pass's attachments: refused by name */
+    vkg_use mixed[] = {{.resource = t.ds, .access = VKG_ACCESS_DEPTH_READ},
+                       {.resource = t.ms, .access = VKG_ACCESS_COLOR_WRITE}};
+    vkgt_log_clear();
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "mixed", .uses = mixed, .use_count = 2}, NULL),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    assert_true(vkgt_log_has("pass \"mixed\"", "\"ds\"", "\"ms\"", "share a sample count", NULL));
+    vkg_use read[] = {{.resource = t.target, .access = VKG_ACCESS_TRANSFER_READ},
+                      {.resource = t.out, .access = VKG_ACCESS_TRANSFER_WRITE},
+                      {.resource = t.ds, .access = VKG_ACCESS_TRANSFER_READ},
+                      {.resource = t.dsbuf, .access = VKG_ACCESS_TRANSFER_WRITE}};
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "mark", .uses = mark, .use_count = 2,
+                                                        .record = rec_ds_mark, .user = &t},
+                                    NULL),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "test", .uses = test, .use_count = 2,
+                                                        .record = rec_ds_test, .user = &t, .side_effects = true},
+                                    NULL),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "shade", .uses = shade, .use_count = 2,
+                                                        .record = rec_ds_shade, .user = &t},
+                                    NULL),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "read", .uses = read, .use_count = 4,
+                                                        .record = rec_ds_read, .user = &t},
+                                    NULL),
+                     VKG_SUCCESS);
+    vkg_plan *plan = NULL;
+    assert_int_equal(vkg_compile(g, vkg_device_caps(dev), &plan), VKG_SUCCESS);
+    vkg_buffer out, dsbuf;
+    assert_int_equal(vkg_buffer_create(dev, &(vkg_buffer_desc){.name = "out", .size = 4,
+                                                               .memory_usage = VKG_MEMORY_READBACK},
+                                       &out),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_buffer_create(dev, &(vkg_buffer_desc){.name = "dsbuf", .size = 320,
+                                                               .memory_usage = VKG_MEMORY_READBACK},
+                                       &dsbuf),
+                     VKG_SUCCESS);
+    vkg_executor *ex = NULL;
+    assert_int_equal(vkg_executor_create(dev, &(vkg_executor_desc){.name = "ds"}, &ex), VKG_SUCCESS);
+    vkg_binding b[] = {{.resource = t.out, .buffer = out}, {.resource = t.dsbuf, .buffer = dsbuf}};
+    vkg_ticket tk = {0, 0};
+    for (int frame = 0; frame < 3; frame++)
+        assert_int_equal(vkg_execute(plan, &(vkg_execute_desc){.executor = ex, .bindings = b,
+                                                              .binding_count = 2},
+                                     &tk),
+                         VKG_SUCCESS);
+    assert_int_equal(vkg_ticket_wait(dev, tk, UINT64_MAX), VKG_SUCCESS);
+    vkg_buffer_info oi, di;
+    assert_int_equal(vkg_buffer_get_info(dev, out, &oi), VKG_SUCCESS);
+    assert_int_equal(vkg_buffer_get_info(dev, dsbuf, &di), VKG_SUCCESS);
+    assert_int_equal(vkg_buffer_invalidate(dev, out, 0, VK_WHOLE_SIZE), VKG_SUCCESS);
+    assert_int_equal(vkg_buffer_invalidate(dev, dsbuf, 0, VK_WHOLE_SIZE), VKG_SUCCESS);
+    const uint8_t *px = oi.mapped;
+    assert_int_equal(px[0], 64); /* 0.25 of 255, resolved from four equal samples */
+    assert_int_equal(px[1], 128);
+    assert_int_equal(px[2], 191);
+    assert_int_equal(px[3], 255);
+    float depth;
+    memcpy(&depth, (const uint8_t *)di.mapped + 4 * 63, 4);
+    assert_true(depth == 0.5f);
+    assert_int_equal(((const uint8_t *)di.mapped)[256 + 63], 7);
+    vkg_executor_destroy(ex);
+    vkg_buffer_destroy(dev, out);
+    vkg_buffer_destroy(dev, dsbuf);
+    vkg_plan_destroy(plan);
+    vkg_graph_destroy(g);
+    vkgt_device_close(dev);
+}
+
 /* A plan compiled for another device (the documented default caps: graphics, async compute
  * and transfer families) is refused on a device without those queue families, by name. */
 static void test_plan_for_another_device(void **state)
@@ -904,6 +1057,7 @@ int main(void)
         cmocka_unit_test(test_plans_share_transient_memory),
         cmocka_unit_test(test_heap_handoff_is_needed),
         cmocka_unit_test(test_imported_images_take_turns),
+        cmocka_unit_test(test_stencil_and_resolve_rendering),
         cmocka_unit_test(test_plan_for_another_device),
         cmocka_unit_test(test_imported_reads_need_no_barrier),
     };

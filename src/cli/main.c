@@ -403,9 +403,14 @@ static void print_barrier(const vkg_plan_info *in, const vkg_plan_barrier *b, co
 {
     const vkg_plan_resource *r = &in->resources[b->resource];
     char s1[200], s2[200], a1[200], a2[200], where[96];
+    const VkImageAspectFlags ds = VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT;
     if (r->is_image)
-        snprintf(where, sizeof where, "mips [%u,%u) layers [%u,%u)", b->base_mip,
-                 b->base_mip + b->mip_count, b->base_layer, b->base_layer + b->layer_count);
+        snprintf(where, sizeof where, "%smips [%u,%u) layers [%u,%u)",
+                 vkg_format_aspect(r->format) != ds    ? ""
+                 : b->aspect == VK_IMAGE_ASPECT_DEPTH_BIT   ? "depth "
+                 : b->aspect == VK_IMAGE_ASPECT_STENCIL_BIT ? "stencil "
+                                                            : "depth+stencil ",
+                 b->base_mip, b->base_mip + b->mip_count, b->base_layer, b->base_layer + b->layer_count);
     else
         snprintf(where, sizeof where, "bytes [%" PRIu64 ",%" PRIu64 ")", (uint64_t)b->offset,
                  (uint64_t)(b->offset + b->size));
@@ -491,9 +496,14 @@ static void print_plan(const vkg_plan_info *in)
             }
         for (uint32_t i = 0; i < p->use_count; i++) {
             const vkg_plan_use *u = &in->uses[p->first_use + i];
-            printf("      uses     %s \"%s\" as %s\n",
-                   in->resources[u->resource].is_image ? "image" : "buffer",
-                   in->resources[u->resource].name, vkg_access_get(u->access)->name);
+            const vkg_plan_resource *ur = &in->resources[u->resource];
+            bool one_aspect = ur->is_image && !vkg_access_get(u->access)->aspect &&
+                              vkg_format_aspect(ur->format) ==
+                                  (VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT) &&
+                              u->aspect != vkg_format_aspect(ur->format);
+            printf("      uses     %s \"%s\" as %s%s\n", ur->is_image ? "image" : "buffer", ur->name,
+                   vkg_access_get(u->access)->name,
+                   !one_aspect ? "" : u->aspect == VK_IMAGE_ASPECT_STENCIL_BIT ? " (stencil)" : " (depth)");
         }
         if (p->after_barrier)
             printf("      barrier  all commands / all memory before this one on its queue "

@@ -24,6 +24,17 @@ static const char *vkg__queue_name(const vkg_plan_info *in, uint32_t family)
     return "external";
 }
 
+/* "color", "depth", "stencil", "depth_stencil" (the use's "aspect" in graph files) */
+static const char *vkg__aspect_json(VkImageAspectFlags a)
+{
+    switch (a) {
+    case VK_IMAGE_ASPECT_DEPTH_BIT: return "depth";
+    case VK_IMAGE_ASPECT_STENCIL_BIT: return "stencil";
+    case VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT: return "depth_stencil";
+    default: return "color";
+    }
+}
+
 static void vkg__json_barrier(FILE *f, const vkg_plan_info *in, const vkg_plan_barrier *b,
                               const char *when)
 {
@@ -32,8 +43,9 @@ static void vkg__json_barrier(FILE *f, const vkg_plan_info *in, const vkg_plan_b
     fputs("{\"resource\": ", f);
     vkg__jstr(f, r->name);
     if (r->is_image)
-        fprintf(f, ", \"mips\": [%u, %u], \"layers\": [%u, %u], \"range\": null", b->base_mip,
-                b->mip_count, b->base_layer, b->layer_count);
+        fprintf(f, ", \"mips\": [%u, %u], \"layers\": [%u, %u], \"range\": null, \"aspect\": \"%s\"",
+                b->base_mip, b->mip_count, b->base_layer, b->layer_count,
+                vkg__aspect_json(b->aspect));
     else
         fprintf(f, ", \"mips\": null, \"layers\": null, \"range\": [%" PRIu64 ", %" PRIu64 "]",
                 (uint64_t)b->offset, (uint64_t)b->size);

@@ -619,6 +619,30 @@ static vkg_result vkg__resolve_use(vkg_graph *g, const char *pass, vkg_queue_rol
     return VKG_SUCCESS;
 }
 
+/* The attachments of one pass render together: one sample count (resolve targets aside). */
+static vkg_result vkg__check_samples(const vkg_graph *g, const char *pass, const vkg__guse *uses,
+                                     uint32_t count)
+{
+    const vkg__gres *first = NULL;
+    for (uint32_t i = 0; i < count; i++) {
+        const vkg_access_info *a = vkg_access_get(uses[i].access);
+        const vkg__gres *r = &g->res[uses[i].resource];
+        bool attachment = a->access & (VK_ACCESS_2_COLOR_ATTACHMENT_READ_BIT |
+                                       VK_ACCESS_2_COLOR_ATTACHMENT_WRITE_BIT |
+                                       VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_READ_BIT |
+                                       VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_WRITE_BIT);
+        if (!attachment || uses[i].access == VKG_ACCESS_RESOLVE_WRITE) continue;
+        if (!first) first = r;
+        VKG_CHECK(&g->host, r->samples == first->samples, VKG_ERROR_INVALID_ARGUMENT,
+                  "pass \"%s\" attaches image \"%s\" (%u sample%s) and image \"%s\" (%u sample%s): "
+                  "the attachments of one pass share a sample count (resolve a multisampled "
+                  "colour attachment into a single-sampled image with resolve_write)",
+                  pass, first->name, (unsigned)first->samples, first->samples == 1 ? "" : "s",
+                  r->name, (unsigned)r->samples, r->samples == 1 ? "" : "s");
+    }
+    return VKG_SUCCESS;
+}
+
 /* resolve_write uses pair, in order, with the pass's multisampled colour attachments: one
  * sample each, the same format and extent. */
 vkg_result vkg__check_resolves(const vkg_graph *g, const char *pass, const vkg__guse *uses,
@@ -709,7 +733,8 @@ vkg_result vkg_graph_pass(vkg_graph *g, const vkg_pass_desc *desc, vkg_pass *out
                         vkg_layout_name(ai->layout), aj->name, vkg_layout_name(aj->layout));
         }
     }
-    vkg_result rr = vkg__check_resolves(g, name, uses, desc->use_count);
+    vkg_result rr = vkg__check_samples(g, name, uses, desc->use_count);
+    if (rr == VKG_SUCCESS) rr = vkg__check_resolves(g, name, uses, desc->use_count);
     if (rr != VKG_SUCCESS) return rr;
     VKG__GCHECK(g, desc->after_count == 0 || desc->after,
                 "pass \"%s\": after_count is %u but after is NULL", name, desc->after_count);

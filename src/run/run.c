@@ -77,6 +77,12 @@ static uint32_t texel_value(uint32_t d, uint32_t mip, uint32_t layer, uint32_t x
     return hfin(hmix(hmix(hmix(hmix(d, mip), layer), x), y)) & 0xFFu;
 }
 
+/* the stencil reference a stencil_write op writes */
+static uint32_t stencil_ref(uint32_t salt)
+{
+    return hfin(salt * 0x85EBCA6Bu + 0x5EEDu) & 0xFFu;
+}
+
 static uint32_t pattern_value(uint32_t i)
 {
     return hfin(i * 0x9E3779B1u + 0x1234567u) & 0xFFu;
@@ -123,6 +129,7 @@ static fclass fclass_of(VkFormat f)
     case VK_FORMAT_R32_UINT:
         return FC_U32;
     case VK_FORMAT_D32_SFLOAT:
+    case VK_FORMAT_D32_SFLOAT_S8_UINT: /* the depth plane's; the stencil plane is FC_R8 */
         return FC_D32;
     default:
         return FC_NONE;
@@ -284,6 +291,7 @@ typedef enum okind {
     K_WIMG,     /* shader write of one mip */
     K_COLOR,    /* colour attachment: one mip and layer */
     K_DEPTH,    /* depth attachment: one mip and layer */
+    K_STENCIL,  /* stencil attachment: reference written (or incremented) over one mip and layer */
     K_LOADONLY, /* attachment read without write: load, no store */
     K_COPYBUF,
     K_FILL,
@@ -296,6 +304,7 @@ typedef enum okind {
 /* what an op touches: one resource region with one stage/access/layout */
 typedef struct foot {
     uint32_t res; /* plan resource index, or VKGR_SCRATCH */
+    uint32_t plane; /* images with depth and stencil: 0 depth, 1 stencil */
     bool write;
     uint32_t mip, mips, layer, layers; /* images */
     uint64_t off, size;                /* buffers (scratch: bytes within the pass region) */
@@ -319,6 +328,8 @@ typedef struct rop {
     uint32_t src_res, src_mip, src_layer0;
     uint64_t src_off;
     uint32_t groups; /* compute write ops */
+    uint32_t plane;  /* images with depth and stencil: 0 depth, 1 stencil */
+    uint32_t rsv_res, rsv_mip, rsv_layer; /* K_COLOR: resolves into (UINT32_MAX: none) */
     foot f[3];
     uint32_t nf;
 } rop;
@@ -336,7 +347,9 @@ typedef struct rres {
     bool small;   /* buffers read as indirect arguments */
     fclass fc;
     uint64_t texels;   /* images: all subresources */
-    uint64_t *sub;     /* images: first texel of (mip, layer) */
+    uint32_t planes;   /* images: 2 for depth and stencil (plane-major), else 1 */
+    uint64_t plane_texels;
+    uint64_t *sub;     /* images: first texel of (plane, mip, layer) */
     uint8_t *val, *known; /* model: texel values / buffer bytes; 1 = defined */
     uint8_t *exp_val, *exp_known; /* verify: expected outputs per frame slot (slots x n) */
     vkg_buffer buf;   /* imported: created by run */
@@ -349,8 +362,10 @@ typedef struct rres {
 
 typedef struct pipe_key {
     kvar vs, fs;
-    VkFormat color, depth;
+    VkFormat color, depth, stencil;
     uint8_t blend, depth_mode; /* depth_mode: 0 none, 1 always, 2 greater-or-equal */
+    uint8_t stencil_mode;      /* 0 none, 1 replace with the reference, 2 increment and wrap */
+    uint8_t samples;
     bool compute;
 } pipe_key;
 
@@ -362,6 +377,7 @@ typedef struct pipe_ent {
 typedef struct view_ent {
     VkImage image;
     uint32_t mip, layer, layers;
+    VkImageAspectFlags aspect;
     VkImageView view;
 } view_ent;
 
@@ -488,6 +504,7 @@ static rop *new_op(runner *r)
     memset(o, 0, sizeof *o);
     o->use = UINT32_MAX;
     o->src_res = UINT32_MAX;
+    o->rsv_res = UINT32_MAX;
     return o;
 }
 
@@ -504,6 +521,7 @@ static void foot_use(foot *f, const vkg_plan_use *u, VkAccessFlags2 only, uint32
                              VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_WRITE_BIT |
                              VK_ACCESS_2_TRANSFER_WRITE_BIT | VK_ACCESS_2_HOST_WRITE_BIT)) != 0;
     f->layout = a->layout;
+    f->plane = (a->aspect ? a->aspect : u->aspect) == VK_IMAGE_ASPECT_STENCIL_BIT ? 1 : 0;
     f->mip = mip;
     f->mips = mips;
     f->layer = u->base_layer;
@@ -620,12 +638,31 @@ static vkg_result build_pass(runner *r, uint32_t k)
                 return fail(r, VKG_ERROR_FEATURE_NOT_PRESENT,
                             "image \"%s\": run's kernels handle R8_UNORM, R8G8_UNORM, R8G8B8A8_UNORM, "
                             "B8G8R8A8_UNORM, R16_SFLOAT, R16G16_SFLOAT, R16G16B16A16_SFLOAT, "
-                            "R32_SFLOAT, R32G32_SFLOAT, R32G32B32A32_SFLOAT, R32_UINT and "
-                            "D32_SFLOAT, not %s",
+                            "R32_SFLOAT, R32G32_SFLOAT, R32G32B32A32_SFLOAT, R32_UINT, "
+                            "D32_SFLOAT and D32_SFLOAT_S8_UINT, not %s",
                             rn, vkg_format_name(R->pr->format));
-            if (R->pr->depth > 1 || R->pr->samples > 1)
+            if (R->pr->depth > 1)
                 return fail(r, VKG_ERROR_FEATURE_NOT_PRESENT,
-                            "image \"%s\": run's kernels handle single-sampled 2D images", rn);
+                            "image \"%s\": run's kernels handle 2D images", rn);
+            bool attachment = u->access == VKG_ACCESS_COLOR_WRITE || u->access == VKG_ACCESS_COLOR_READ_WRITE ||
+                              u->access == VKG_ACCESS_COLOR_READ;
+            if (R->pr->samples > 1 && (!attachment || R->pr->imported || R->pr->output))
+                return fail(r, VKG_ERROR_FEATURE_NOT_PRESENT,
+                            "pass \"%s\" uses multisampled image \"%s\" as \"%s\"%s: run's kernels "
+                            "touch a multisampled image only as a transient colour attachment and "
+                            "verify it through a resolve_write into a single-sampled image",
+                            pn, rn, acc(u->access)->name,
+                            R->pr->imported ? " (imported)" : R->pr->output ? " (an output)" : "");
+            if (R->planes == 2 && ((acc(u->access)->access & (VK_ACCESS_2_TRANSFER_READ_BIT |
+                                                              VK_ACCESS_2_TRANSFER_WRITE_BIT |
+                                                              VK_ACCESS_2_HOST_READ_BIT |
+                                                              VK_ACCESS_2_HOST_WRITE_BIT)) ||
+                                   R->pr->imported))
+                return fail(r, VKG_ERROR_FEATURE_NOT_PRESENT,
+                            "pass \"%s\" uses depth/stencil image \"%s\" as \"%s\"%s: run's kernels "
+                            "touch an image with depth and stencil as attachments and sampled "
+                            "reads of a transient (and read it back when it is an output)",
+                            pn, rn, acc(u->access)->name, R->pr->imported ? " (imported)" : "");
         } else if (u->offset % 4 || u->size % 4) {
             return fail(r, VKG_ERROR_INVALID_ARGUMENT,
                         "pass \"%s\" uses buffer \"%s\" bytes [%" PRIu64 ", %" PRIu64
@@ -672,8 +709,9 @@ static vkg_result build_pass(runner *r, uint32_t k)
                 (void)words;
             } else {
                 bool sampled = rd & VK_ACCESS_2_SHADER_SAMPLED_READ_BIT;
+                uint32_t plane = R->planes == 2 && u->aspect == VK_IMAGE_ASPECT_STENCIL_BIT ? 1 : 0;
                 int g;
-                if (sampled) g = R->fc == FC_U32 ? G_RTEX_U : G_RTEX_F;
+                if (sampled) g = R->fc == FC_U32 || plane ? G_RTEX_U : G_RTEX_F;
                 else if (R->pr->format == VK_FORMAT_R8G8B8A8_UNORM) g = G_RIMG_RGBA8;
                 else if (R->fc == FC_F16X4) g = G_RIMG_RGBA16F;
                 else if (R->fc == FC_F32) g = G_RIMG_R32F;
@@ -688,6 +726,7 @@ static vkg_result build_pass(runner *r, uint32_t k)
                     if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
                     o->kind = K_RIMG;
                     o->st = st;
+                    o->plane = plane;
                     o->var = generic(st, g);
                     o->use = ui;
                     o->res = u->resource;
@@ -760,13 +799,15 @@ static vkg_result build_pass(runner *r, uint32_t k)
                 foot_use(&o->f[0], u, 0, 0, 0, o->off, o->size);
             }
             o->nf = 1;
-        } else if (u->access == VKG_ACCESS_COLOR_READ || u->access == VKG_ACCESS_DEPTH_READ) {
+        } else if (u->access == VKG_ACCESS_COLOR_READ || u->access == VKG_ACCESS_DEPTH_READ ||
+                   u->access == VKG_ACCESS_STENCIL_READ) {
             for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
                 for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++) {
                     rop *o = new_op(r);
                     if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
                     o->kind = K_LOADONLY;
                     o->st = ST_A;
+                    o->plane = u->access == VKG_ACCESS_STENCIL_READ ? 1 : 0;
                     o->use = ui;
                     o->res = u->resource;
                     o->mip = m;
@@ -786,7 +827,8 @@ static vkg_result build_pass(runner *r, uint32_t k)
         vkg_access x = r->in.uses[p->first_use + i].access;
         consumers |= (is_shader_access(x) && (acc(x)->access & VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT)) ||
                      x == VKG_ACCESS_COLOR_WRITE || x == VKG_ACCESS_COLOR_READ_WRITE ||
-                     x == VKG_ACCESS_DEPTH_WRITE || x == VKG_ACCESS_DEPTH_READ_WRITE;
+                     x == VKG_ACCESS_DEPTH_WRITE || x == VKG_ACCESS_DEPTH_READ_WRITE ||
+                     x == VKG_ACCESS_STENCIL_WRITE || x == VKG_ACCESS_STENCIL_READ_WRITE;
     }
     if (consumers) {
         rop *o = new_op(r);
@@ -800,6 +842,7 @@ static vkg_result build_pass(runner *r, uint32_t k)
     /* writes */
     nth = 0;
     uint32_t wn = 0;
+    uint32_t ms_ops[16], nms = 0, nresolve = 0; /* multisampled colour attachments, in order */
     for (uint32_t i = 0; i < p->use_count; i++) {
         uint32_t ui = p->first_use + i;
         const vkg_plan_use *u = &r->in.uses[ui];
@@ -849,6 +892,7 @@ static vkg_result build_pass(runner *r, uint32_t k)
                     if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
                     o->kind = depth ? K_DEPTH : K_COLOR;
                     o->st = ST_A;
+                    if (R->pr->samples > 1 && nms < 16) ms_ops[nms++] = (uint32_t)(o - r->ops);
                     o->var = depth ? KV_F_ATTACH_DEPTH : R->fc == FC_U32 ? KV_F_ATTACH_U : KV_F_ATTACH_F;
                     o->rw = (u->access == VKG_ACCESS_COLOR_READ_WRITE && R->fc != FC_U32) ||
                             u->access == VKG_ACCESS_DEPTH_READ_WRITE;
@@ -863,6 +907,41 @@ static vkg_result build_pass(runner *r, uint32_t k)
                     o->f[0].layers = 1;
                     o->nf = 1;
                 }
+        } else if (u->access == VKG_ACCESS_STENCIL_WRITE || u->access == VKG_ACCESS_STENCIL_READ_WRITE) {
+            for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
+                for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++) {
+                    rop *o = new_op(r);
+                    if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+                    o->kind = K_STENCIL;
+                    o->st = ST_A;
+                    o->var = KV_F_ATTACH_DEPTH; /* its fragment depth goes nowhere: no depth attachment */
+                    o->rw = u->access == VKG_ACCESS_STENCIL_READ_WRITE;
+                    o->plane = 1;
+                    o->use = ui;
+                    o->res = u->resource;
+                    o->mip = m;
+                    o->layer0 = l;
+                    o->layers = 1;
+                    o->salt = salt + ++wn;
+                    foot_use(&o->f[0], u, 0, m, 1, 0, 0);
+                    o->f[0].layer = l;
+                    o->f[0].layers = 1;
+                    o->nf = 1;
+                }
+        } else if (u->access == VKG_ACCESS_RESOLVE_WRITE) {
+            /* the n-th resolve_write resolves the n-th multisampled colour attachment */
+            if (nresolve >= nms)
+                return fail(r, VKG_ERROR_FEATURE_NOT_PRESENT,
+                            "pass \"%s\" resolves into image \"%s\": run resolves only multisampled "
+                            "colour attachments it writes (color_write, color_read_write)",
+                            pn, R->pr->name);
+            rop *o = &r->ops[ms_ops[nresolve++]];
+            o->rsv_res = u->resource;
+            o->rsv_mip = u->base_mip;
+            o->rsv_layer = u->base_layer;
+            foot_use(&o->f[o->nf], u, 0, u->base_mip, 1, 0, 0);
+            o->f[o->nf].layers = 1;
+            o->nf++;
         } else if (u->access == VKG_ACCESS_TRANSFER_WRITE) {
             uint32_t s = copy_source(r, p, u, nth++);
             const vkg_plan_use *su = s == UINT32_MAX ? NULL : &r->in.uses[s];
@@ -983,7 +1062,8 @@ static vkg_result build_pass(runner *r, uint32_t k)
         } else if (o->kind == K_DIGEST) {
             if (nd) foot_scratch(&o->f[o->nf++], ST_C, false, 0, nd);
             foot_scratch(&o->f[o->nf++], ST_C, true, nd, 1);
-        } else if (o->kind == K_WBUF || o->kind == K_WIMG || o->kind == K_COLOR || o->kind == K_DEPTH) {
+        } else if (o->kind == K_WBUF || o->kind == K_WIMG || o->kind == K_COLOR || o->kind == K_DEPTH ||
+                   o->kind == K_STENCIL) {
             foot_scratch(&o->f[o->nf++], o->st, false, nd, 1);
         }
     }
@@ -993,16 +1073,56 @@ static vkg_result build_pass(runner *r, uint32_t k)
 /* ------------------------------------------------------------------------------------------
  * The CPU model
  * ---------------------------------------------------------------------------------------- */
-static uint64_t tix(const rres *R, uint32_t m, uint32_t l, uint32_t x, uint32_t y)
+static uint64_t tixp(const rres *R, uint32_t p, uint32_t m, uint32_t l, uint32_t x, uint32_t y)
 {
-    return R->sub[m * R->pr->layers + l] + (uint64_t)y * mip_w(R->pr, m) + x;
+    return R->sub[(p * R->pr->mips + m) * R->pr->layers + l] + (uint64_t)y * mip_w(R->pr, m) + x;
 }
 
-static void poison_image(rres *R, uint32_t m0, uint32_t nm, uint32_t l0, uint32_t nl)
+static uint64_t tix(const rres *R, uint32_t m, uint32_t l, uint32_t x, uint32_t y)
 {
-    for (uint32_t m = m0; m < m0 + nm; m++)
-        for (uint32_t l = l0; l < l0 + nl; l++)
-            memset(R->known + tix(R, m, l, 0, 0), 0, (size_t)mip_w(R->pr, m) * mip_h(R->pr, m));
+    return tixp(R, 0, m, l, x, y);
+}
+
+/* A depth/stencil image's stencil plane holds bytes (FC_R8's encoding). */
+static fclass plane_fc(const rres *R, uint32_t p)
+{
+    return p ? FC_R8 : R->fc;
+}
+
+static VkImageAspectFlags plane_aspect(const rres *R, uint32_t p)
+{
+    if (R->planes < 2) return vkg_format_aspect(R->pr->format);
+    return p ? VK_IMAGE_ASPECT_STENCIL_BIT : VK_IMAGE_ASPECT_DEPTH_BIT;
+}
+
+/* planes [*p0, *p1) of an aspect mask (0: all) */
+static void aspect_planes(const rres *R, VkImageAspectFlags a, uint32_t *p0, uint32_t *p1)
+{
+    *p0 = 0;
+    *p1 = R->planes;
+    if (R->planes < 2 || !a) return;
+    if (!(a & VK_IMAGE_ASPECT_DEPTH_BIT)) *p0 = 1;
+    if (!(a & VK_IMAGE_ASPECT_STENCIL_BIT)) *p1 = 1;
+}
+
+/* Byte offset of texel t in the packed staging copy of an image: each plane packed in its
+ * own texel size, plane after plane. */
+static uint64_t texel_byte(const rres *R, uint64_t t)
+{
+    uint64_t b0 = fclass_bytes(R->fc);
+    if (t <= R->plane_texels) return t * b0;
+    return R->plane_texels * b0 + (t - R->plane_texels) * fclass_bytes(FC_R8);
+}
+
+static void poison_image(rres *R, VkImageAspectFlags aspect, uint32_t m0, uint32_t nm, uint32_t l0,
+                         uint32_t nl)
+{
+    uint32_t p0, p1;
+    aspect_planes(R, aspect, &p0, &p1);
+    for (uint32_t p = p0; p < p1; p++)
+        for (uint32_t m = m0; m < m0 + nm; m++)
+            for (uint32_t l = l0; l < l0 + nl; l++)
+                memset(R->known + tixp(R, p, m, l, 0, 0), 0, (size_t)mip_w(R->pr, m) * mip_h(R->pr, m));
 }
 
 static uint32_t mword(const rres *R, uint64_t byte, bool *unknown)
@@ -1035,14 +1155,16 @@ static vkg_result sim_pass(runner *r, uint32_t k, uint32_t *slots, uint32_t tag)
     for (uint32_t i = 0; i < p->barrier_count; i++) {
         const vkg_plan_barrier *b = &r->in.barriers[p->first_barrier + i];
         if (b->flags & VKG_BARRIER_DISCARD)
-            poison_image(&r->res[b->resource], b->base_mip, b->mip_count, b->base_layer, b->layer_count);
+            poison_image(&r->res[b->resource], b->aspect, b->base_mip, b->mip_count, b->base_layer,
+                             b->layer_count);
     }
     for (uint32_t we = 0; we < p->wait_event_count; we++) {
         const vkg_plan_event *e = &r->in.events[r->in.wait_events[p->first_wait_event + we]];
         for (uint32_t i = 0; i < e->barrier_count; i++) {
             const vkg_plan_barrier *b = &r->in.barriers[e->first_barrier + i];
             if (b->flags & VKG_BARRIER_DISCARD)
-                poison_image(&r->res[b->resource], b->base_mip, b->mip_count, b->base_layer, b->layer_count);
+                poison_image(&r->res[b->resource], b->aspect, b->base_mip, b->mip_count, b->base_layer,
+                             b->layer_count);
         }
     }
     /* host writes: run does not write from the host, so the contents become unknown */
@@ -1050,7 +1172,7 @@ static vkg_result sim_pass(runner *r, uint32_t k, uint32_t *slots, uint32_t tag)
         const vkg_plan_use *u = &r->in.uses[p->first_use + i];
         rres *R = &r->res[u->resource];
         if (u->access != VKG_ACCESS_HOST_WRITE || !R->known) continue;
-        if (R->pr->is_image) poison_image(R, u->base_mip, u->mip_count, u->base_layer, u->layer_count);
+        if (R->pr->is_image) poison_image(R, u->aspect, u->base_mip, u->mip_count, u->base_layer, u->layer_count);
         else memset(R->known + u->offset, 0, u->size);
     }
     memset(slots, 0, rp->ntotal * sizeof *slots);
@@ -1062,7 +1184,8 @@ static vkg_result sim_pass(runner *r, uint32_t k, uint32_t *slots, uint32_t tag)
         bool unk = false;
         if (!R) continue; /* the digest op: the model computes the digest where it is used */
         uint32_t *sl = slots + o->slot;
-        if ((o->kind == K_WBUF || o->kind == K_WIMG || o->kind == K_COLOR || o->kind == K_DEPTH) &&
+        if ((o->kind == K_WBUF || o->kind == K_WIMG || o->kind == K_COLOR || o->kind == K_DEPTH ||
+             o->kind == K_STENCIL) &&
             !digest_done) {
             d = 0x811c9dc5u;
             for (uint32_t j = 0; j < rp->nslots; j++) d = hmix(d, slot_value(slots[j], tag));
@@ -1087,7 +1210,7 @@ static vkg_result sim_pass(runner *r, uint32_t k, uint32_t *slots, uint32_t tag)
                 for (uint32_t e = t; e < o->layers * 64u; e += 64u) {
                     uint32_t g = e & 63u, l = e >> 6;
                     uint32_t x = (g & 7u) * (w - 1u) / 7u, y = (g >> 3) * (h - 1u) / 7u;
-                    uint64_t ti = tix(R, o->mip, o->layer0 + l, x, y);
+                    uint64_t ti = tixp(R, o->plane, o->mip, o->layer0 + l, x, y);
                     if (!R->known[ti]) unk = true;
                     hh = hmix(hh, R->val[ti]);
                 }
@@ -1158,6 +1281,27 @@ static vkg_result sim_pass(runner *r, uint32_t k, uint32_t *slots, uint32_t tag)
                         }
                         put_texel(R, ti, v, known);
                     }
+            if (o->rsv_res != UINT32_MAX) {
+                /* the resolve: every sample of a texel holds the same value, so the average
+                 * (or sample 0) is that value */
+                rres *T = &r->res[o->rsv_res];
+                for (uint32_t y = 0; y < h; y++) {
+                    uint64_t st = tix(R, o->mip, o->layer0, 0, y), dt = tix(T, o->rsv_mip, o->rsv_layer, 0, y);
+                    memcpy(T->val + dt, R->val + st, w);
+                    memcpy(T->known + dt, R->known + st, w);
+                }
+            }
+            break;
+        }
+        case K_STENCIL: {
+            /* stencil_write replaces with the reference, stencil_read_write increments */
+            uint32_t w = mip_w(R->pr, o->mip), h = mip_h(R->pr, o->mip), ref = stencil_ref(o->salt);
+            for (uint32_t y = 0; y < h; y++)
+                for (uint32_t x = 0; x < w; x++) {
+                    uint64_t ti = tixp(R, 1, o->mip, o->layer0, x, y);
+                    if (o->rw) put_texel(R, ti, (R->val[ti] + 1u) & 0xFFu, R->known[ti]);
+                    else put_texel(R, ti, ref, true);
+                }
             break;
         }
         case K_LOADONLY:
@@ -1361,12 +1505,21 @@ static VkPipeline get_pipeline_locked(runner *r, const pipe_key *key)
             .dstAlphaBlendFactor = VK_BLEND_FACTOR_ONE,
             .alphaBlendOp = VK_BLEND_OP_MAX,
             .colorWriteMask = 0xF};
-        VkDynamicState dyn[2] = {VK_DYNAMIC_STATE_VIEWPORT, VK_DYNAMIC_STATE_SCISSOR};
+        VkDynamicState dyn[3] = {VK_DYNAMIC_STATE_VIEWPORT, VK_DYNAMIC_STATE_SCISSOR,
+                                 VK_DYNAMIC_STATE_STENCIL_REFERENCE};
         VkPipelineRenderingCreateInfo rinfo = {
             .sType = VK_STRUCTURE_TYPE_PIPELINE_RENDERING_CREATE_INFO,
             .colorAttachmentCount = key->color != VK_FORMAT_UNDEFINED ? 1u : 0u,
             .pColorAttachmentFormats = &key->color,
-            .depthAttachmentFormat = key->depth};
+            .depthAttachmentFormat = key->depth,
+            .stencilAttachmentFormat = key->stencil};
+        VkStencilOpState sop = {.failOp = VK_STENCIL_OP_KEEP,
+                                .passOp = key->stencil_mode == 2 ? VK_STENCIL_OP_INCREMENT_AND_WRAP
+                                                                 : VK_STENCIL_OP_REPLACE,
+                                .depthFailOp = VK_STENCIL_OP_KEEP,
+                                .compareOp = VK_COMPARE_OP_ALWAYS,
+                                .compareMask = 0xFF,
+                                .writeMask = 0xFF};
         vr = r->vk->vkCreateGraphicsPipelines(
             r->device, VK_NULL_HANDLE, 1,
             &(VkGraphicsPipelineCreateInfo){
@@ -1401,14 +1554,18 @@ static VkPipeline get_pipeline_locked(runner *r, const pipe_key *key)
                 .pMultisampleState =
                     &(VkPipelineMultisampleStateCreateInfo){
                         .sType = VK_STRUCTURE_TYPE_PIPELINE_MULTISAMPLE_STATE_CREATE_INFO,
-                        .rasterizationSamples = VK_SAMPLE_COUNT_1_BIT},
+                        .rasterizationSamples = key->samples > 1 ? (VkSampleCountFlagBits)key->samples
+                                                                 : VK_SAMPLE_COUNT_1_BIT},
                 .pDepthStencilState =
                     &(VkPipelineDepthStencilStateCreateInfo){
                         .sType = VK_STRUCTURE_TYPE_PIPELINE_DEPTH_STENCIL_STATE_CREATE_INFO,
                         .depthTestEnable = key->depth_mode != 0,
                         .depthWriteEnable = key->depth_mode != 0,
                         .depthCompareOp = key->depth_mode == 2 ? VK_COMPARE_OP_GREATER_OR_EQUAL
-                                                               : VK_COMPARE_OP_ALWAYS},
+                                                               : VK_COMPARE_OP_ALWAYS,
+                        .stencilTestEnable = key->stencil_mode != 0,
+                        .front = sop,
+                        .back = sop},
                 .pColorBlendState =
                     &(VkPipelineColorBlendStateCreateInfo){
                         .sType = VK_STRUCTURE_TYPE_PIPELINE_COLOR_BLEND_STATE_CREATE_INFO,
@@ -1417,7 +1574,7 @@ static VkPipeline get_pipeline_locked(runner *r, const pipe_key *key)
                 .pDynamicState =
                     &(VkPipelineDynamicStateCreateInfo){
                         .sType = VK_STRUCTURE_TYPE_PIPELINE_DYNAMIC_STATE_CREATE_INFO,
-                        .dynamicStateCount = 2,
+                        .dynamicStateCount = key->stencil_mode == 1 ? 3u : 2u,
                         .pDynamicStates = dyn},
                 .layout = layout},
             NULL, &pipe);
@@ -1431,23 +1588,26 @@ static VkPipeline get_pipeline_locked(runner *r, const pipe_key *key)
 }
 
 static VkImageView get_view_locked(runner *r, VkImage image, const rres *R, uint32_t mip,
-                                   uint32_t layer, uint32_t layers);
+                                   uint32_t layer, uint32_t layers, VkImageAspectFlags aspect);
 
+/* `aspect` 0: all of the format's (attachments); one plane's for shader reads */
 static VkImageView get_view(runner *r, VkImage image, const rres *R, uint32_t mip, uint32_t layer,
-                            uint32_t layers)
+                            uint32_t layers, VkImageAspectFlags aspect)
 {
     pthread_mutex_lock(&r->lock);
-    VkImageView v = get_view_locked(r, image, R, mip, layer, layers);
+    VkImageView v = get_view_locked(r, image, R, mip, layer, layers, aspect);
     pthread_mutex_unlock(&r->lock);
     return v;
 }
 
 static VkImageView get_view_locked(runner *r, VkImage image, const rres *R, uint32_t mip,
-                                   uint32_t layer, uint32_t layers)
+                                   uint32_t layer, uint32_t layers, VkImageAspectFlags aspect)
 {
+    if (!aspect) aspect = vkg_format_aspect(R->pr->format);
     for (uint32_t i = 0; i < r->nviews; i++) {
         const view_ent *v = &r->views[i];
-        if (v->image == image && v->mip == mip && v->layer == layer && v->layers == layers)
+        if (v->image == image && v->mip == mip && v->layer == layer && v->layers == layers &&
+            v->aspect == aspect)
             return v->view;
     }
     if (!grow((void **)&r->views, &r->cap_views, r->nviews + 1, sizeof *r->views)) {
@@ -1462,14 +1622,14 @@ static VkImageView get_view_locked(runner *r, VkImage image, const rres *R, uint
             .image = image,
             .viewType = VK_IMAGE_VIEW_TYPE_2D_ARRAY,
             .format = R->pr->format,
-            .subresourceRange = {vkg_format_aspect(R->pr->format), mip, 1, layer, layers}},
+            .subresourceRange = {aspect, mip, 1, layer, layers}},
         NULL, &view);
     if (vr != VK_SUCCESS) {
         fail(r, VKG_ERROR_VULKAN, "vkCreateImageView for \"%s\" failed (VkResult %d)",
              R->pr->name, (int)vr);
         return VK_NULL_HANDLE;
     }
-    r->views[r->nviews++] = (view_ent){image, mip, layer, layers, view};
+    r->views[r->nviews++] = (view_ent){image, mip, layer, layers, aspect, view};
     return view;
 }
 
@@ -1509,6 +1669,7 @@ static void op_barriers(rec *c, const rpass *rp, uint32_t j)
             for (uint32_t fi = 0; fi < oi->nf; fi++) {
                 const foot *a = &oi->f[fi];
                 if (a->res != b->res || (!a->write && !b->write)) continue;
+                if (a->plane != b->plane) continue; /* depth and stencil: separate states */
                 bool image = a->res != VKGR_SCRATCH && r->res[a->res].pr->is_image;
                 if (image) {
                     uint32_t m0 = a->mip > b->mip ? a->mip : b->mip;
@@ -1528,7 +1689,7 @@ static void op_barriers(rec *c, const rpass *rp, uint32_t j)
                         .srcQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED,
                         .dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED,
                         .image = res_image(c, a->res),
-                        .subresourceRange = {vkg_format_aspect(r->res[a->res].pr->format), m0,
+                        .subresourceRange = {plane_aspect(&r->res[a->res], a->plane), m0,
                                              m1 - m0, l0, l1 - l0}};
                 } else {
                     uint64_t lo = a->off > b->off ? a->off : b->off;
@@ -1560,7 +1721,8 @@ static void op_barriers(rec *c, const rpass *rp, uint32_t j)
 }
 
 static void begin_rendering(rec *c, uint32_t w, uint32_t h, const VkRenderingAttachmentInfo *color,
-                            const VkRenderingAttachmentInfo *depth)
+                            const VkRenderingAttachmentInfo *depth,
+                            const VkRenderingAttachmentInfo *stencil)
 {
     runner *r = c->r;
     r->vk->vkCmdBeginRendering(c->cmd, &(VkRenderingInfo){
@@ -1569,7 +1731,8 @@ static void begin_rendering(rec *c, uint32_t w, uint32_t h, const VkRenderingAtt
                                            .layerCount = 1,
                                            .colorAttachmentCount = color ? 1u : 0u,
                                            .pColorAttachments = color,
-                                           .pDepthAttachment = depth});
+                                           .pDepthAttachment = depth,
+                                           .pStencilAttachment = stencil});
     r->vk->vkCmdSetViewport(c->cmd, 0, 1, &(VkViewport){0, 0, (float)w, (float)h, 0, 1});
     r->vk->vkCmdSetScissor(c->cmd, 0, 1, &(VkRect2D){{0, 0}, {w, h}});
 }
@@ -1605,7 +1768,8 @@ static bool bind_descriptor(rec *c, const rop *o, VkPipelineBindPoint bp)
                                          : VK_DESCRIPTOR_TYPE_UNIFORM_BUFFER;
         w.pBufferInfo = &bi;
     } else {
-        VkImageView view = get_view(r, res_image(c, o->res), R, o->mip, o->layer0, o->layers);
+        VkImageView view = get_view(r, res_image(c, o->res), R, o->mip, o->layer0, o->layers,
+                                    plane_aspect(R, o->plane));
         if (!view) return false;
         ii = (VkDescriptorImageInfo){dt == DT_SAMPLED ? r->sampler : VK_NULL_HANDLE, view,
                                      acc(r->in.uses[o->use].access)->layout};
@@ -1688,7 +1852,7 @@ static void record_op(rec *c, const rpass *rp, const rop *o)
             if (!p || !bind_descriptor(c, o, VK_PIPELINE_BIND_POINT_GRAPHICS)) return;
             pc.nthreads = 64;
             push(c, o, &pc);
-            begin_rendering(c, o->st == ST_V ? 1 : 8, o->st == ST_V ? 1 : 8, NULL, NULL);
+            begin_rendering(c, o->st == ST_V ? 1 : 8, o->st == ST_V ? 1 : 8, NULL, NULL, NULL);
             vk->vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, p);
             vk->vkCmdDraw(cmd, o->st == ST_V ? 64 : 3, 1, 0, 0);
             vk->vkCmdEndRendering(cmd);
@@ -1722,7 +1886,7 @@ static void record_op(rec *c, const rpass *rp, const rop *o)
         VkPipeline p = get_pipeline(r, &key);
         if (!p) return;
         push(c, o, &pc);
-        begin_rendering(c, 1, 1, NULL, NULL);
+        begin_rendering(c, 1, 1, NULL, NULL, NULL);
         vk->vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, p);
         VkBuffer b = res_buffer(c, o->res);
         if (o->kind == K_INDEX) {
@@ -1753,10 +1917,12 @@ static void record_op(rec *c, const rpass *rp, const rop *o)
         break;
     case K_COLOR:
     case K_DEPTH:
+    case K_STENCIL:
     case K_LOADONLY: {
-        VkImageView view = get_view(r, res_image(c, o->res), R, o->mip, o->layer0, 1);
+        VkImageView view = get_view(r, res_image(c, o->res), R, o->mip, o->layer0, 1, 0);
         if (!view) return;
-        bool depth = R->fc == FC_D32;
+        bool stencil = o->plane == 1;
+        bool depth = R->fc == FC_D32 && !stencil;
         bool load_only = o->kind == K_LOADONLY;
         VkRenderingAttachmentInfo at = {
             .sType = VK_STRUCTURE_TYPE_RENDERING_ATTACHMENT_INFO,
@@ -1769,7 +1935,11 @@ static void record_op(rec *c, const rpass *rp, const rop *o)
         if (!load_only) {
             key.vs = KV_V_FULLSCREEN;
             key.fs = o->var;
-            if (depth) {
+            key.samples = (uint8_t)R->pr->samples;
+            if (stencil) {
+                key.stencil = R->pr->format;
+                key.stencil_mode = o->rw ? 2 : 1;
+            } else if (depth) {
                 key.depth = R->pr->format;
                 key.depth_mode = o->rw ? 2 : 1;
             } else {
@@ -1780,9 +1950,17 @@ static void record_op(rec *c, const rpass *rp, const rop *o)
             if (!p) return;
             push(c, o, &pc);
         }
-        begin_rendering(c, w, h, depth ? NULL : &at, depth ? &at : NULL);
+        if (o->rsv_res != UINT32_MAX) {
+            const rres *T = &r->res[o->rsv_res];
+            at.resolveImageView = get_view(r, res_image(c, o->rsv_res), T, o->rsv_mip, o->rsv_layer, 1, 0);
+            if (!at.resolveImageView) return;
+            at.resolveMode = R->fc == FC_U32 ? VK_RESOLVE_MODE_SAMPLE_ZERO_BIT : VK_RESOLVE_MODE_AVERAGE_BIT;
+            at.resolveImageLayout = VK_IMAGE_LAYOUT_ATTACHMENT_OPTIMAL;
+        }
+        begin_rendering(c, w, h, depth || stencil ? NULL : &at, depth ? &at : NULL, stencil ? &at : NULL);
         if (p) {
             vk->vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, p);
+            if (stencil && !o->rw) vk->vkCmdSetStencilReference(cmd, VK_STENCIL_FACE_FRONT_AND_BACK, stencil_ref(salt));
             vk->vkCmdDraw(cmd, 3, 1, 0, 0);
         }
         vk->vkCmdEndRendering(cmd);
@@ -1877,15 +2055,19 @@ static void record_pass(const vkg_pass_context *ctx, void *user)
                                        &(VkBufferCopy){u->offset, u->offset, u->size});
                 continue;
             }
-            for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
-                for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++) {
-                    VkBufferImageCopy bic = {
-                        .bufferOffset = tix(R, m, l, 0, 0) * fclass_bytes(R->fc),
-                        .imageSubresource = {vkg_format_aspect(R->pr->format), m, l, 1},
-                        .imageExtent = {mip_w(R->pr, m), mip_h(R->pr, m), 1}};
-                    r->vk->vkCmdCopyImageToBuffer(c.cmd, res_image(&c, u->resource),
-                                                  VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, staging, 1, &bic);
-                }
+            uint32_t p0, p1;
+            aspect_planes(R, u->aspect, &p0, &p1);
+            for (uint32_t pl = p0; pl < p1; pl++)
+                for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
+                    for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++) {
+                        VkBufferImageCopy bic = {
+                            .bufferOffset = texel_byte(R, tixp(R, pl, m, l, 0, 0)),
+                            .imageSubresource = {plane_aspect(R, pl), m, l, 1},
+                            .imageExtent = {mip_w(R->pr, m), mip_h(R->pr, m), 1}};
+                        r->vk->vkCmdCopyImageToBuffer(c.cmd, res_image(&c, u->resource),
+                                                      VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, staging,
+                                                      1, &bic);
+                    }
         }
         return;
     }
@@ -1968,27 +2150,38 @@ static vkg_result add_readback(runner *r, vkg_graph *g, const vkg_plan_info *in,
     if (pr->imported) {
         uses[n++] = (vkg_use){.resource = {i + 1}, .access = VKG_ACCESS_TRANSFER_READ};
     } else if (pr->is_image) {
-        uint32_t nsub = pr->mips * pr->layers;
+        /* per plane: the depth and the stencil of an image with both are written apart */
+        const VkImageAspectFlags ds = VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT;
+        uint32_t planes = vkg_format_aspect(pr->format) == ds ? 2 : 1;
+        uint32_t nsub = planes * pr->mips * pr->layers;
         uint8_t *w = calloc(nsub ? nsub : 1, 1);
         if (!w) return fail(r, VKG_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
         for (uint32_t u = 0; u < in->use_count; u++) {
             const vkg_plan_use *x = &in->uses[u];
             if (x->resource != i || !acc(x->access)->write) continue;
-            for (uint32_t m = x->base_mip; m < x->base_mip + x->mip_count; m++)
-                for (uint32_t l = x->base_layer; l < x->base_layer + x->layer_count; l++)
-                    w[m * pr->layers + l] = 1;
-        }
-        for (uint32_t m = 0; m < pr->mips; m++)
-            for (uint32_t l = 0; l < pr->layers; l++) {
-                if (!w[m * pr->layers + l]) continue;
-                uint32_t e = l;
-                while (e + 1 < pr->layers && w[m * pr->layers + e + 1]) e++;
-                if (n < 64)
-                    uses[n++] = (vkg_use){.resource = {i + 1}, .access = VKG_ACCESS_TRANSFER_READ,
-                                          .base_mip = m, .mip_count = 1, .base_layer = l,
-                                          .layer_count = e - l + 1};
-                l = e;
+            VkImageAspectFlags a = acc(x->access)->aspect ? acc(x->access)->aspect : x->aspect;
+            for (uint32_t pl = 0; pl < planes; pl++) {
+                if (planes == 2 && !(a & (pl ? VK_IMAGE_ASPECT_STENCIL_BIT : VK_IMAGE_ASPECT_DEPTH_BIT)))
+                    continue;
+                for (uint32_t m = x->base_mip; m < x->base_mip + x->mip_count; m++)
+                    for (uint32_t l = x->base_layer; l < x->base_layer + x->layer_count; l++)
+                        w[(pl * pr->mips + m) * pr->layers + l] = 1;
             }
+        }
+        for (uint32_t pl = 0; pl < planes; pl++)
+            for (uint32_t m = 0; m < pr->mips; m++)
+                for (uint32_t l = 0; l < pr->layers; l++) {
+                    const uint8_t *row = w + (pl * pr->mips + m) * pr->layers;
+                    if (!row[l]) continue;
+                    uint32_t e = l;
+                    while (e + 1 < pr->layers && row[e + 1]) e++;
+                    if (n < 64)
+                        uses[n++] = (vkg_use){
+                            .resource = {i + 1}, .access = VKG_ACCESS_TRANSFER_READ, .base_mip = m,
+                            .mip_count = 1, .base_layer = l, .layer_count = e - l + 1,
+                            .aspect = planes == 2 ? (pl ? VK_IMAGE_ASPECT_STENCIL_BIT : VK_IMAGE_ASPECT_DEPTH_BIT) : 0};
+                    l = e;
+                }
         free(w);
     } else {
         vkg_use rs[64];
@@ -2012,6 +2205,8 @@ static vkg_result add_readback(runner *r, vkg_graph *g, const vkg_plan_info *in,
     if (n == 1) return VKG_SUCCESS; /* nothing defines it: nothing to compare */
     char name[300];
     uint64_t bytes = pr->is_image ? image_texels(pr) * fclass_bytes(fclass_of(pr->format)) : pr->size;
+    if (pr->is_image && vkg_format_aspect(pr->format) == (VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT))
+        bytes += image_texels(pr) * fclass_bytes(FC_R8); /* the stencil plane */
     snprintf(name, sizeof name, "vkgraph-run/staging:%s", pr->name);
     vkg_result e = vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = name, .size = bytes ? bytes : 4,
                                                                 .imported = true, .output = true},
@@ -2133,15 +2328,21 @@ static vkg_result build(runner *r)
         uint64_t n;
         if (R->pr->is_image) {
             if (R->fc == FC_NONE || R->pr->depth > 1) continue; /* build_pass names the problem */
-            R->sub = calloc((size_t)R->pr->mips * R->pr->layers, sizeof *R->sub);
+            R->planes = vkg_format_aspect(R->pr->format) ==
+                                (VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT)
+                            ? 2
+                            : 1;
+            R->sub = calloc((size_t)R->planes * R->pr->mips * R->pr->layers, sizeof *R->sub);
             if (!R->sub) return fail(r, VKG_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
             uint64_t t = 0;
-            for (uint32_t m = 0; m < R->pr->mips; m++)
-                for (uint32_t l = 0; l < R->pr->layers; l++) {
-                    R->sub[m * R->pr->layers + l] = t;
-                    t += (uint64_t)mip_w(R->pr, m) * mip_h(R->pr, m);
-                }
+            for (uint32_t p = 0; p < R->planes; p++)
+                for (uint32_t m = 0; m < R->pr->mips; m++)
+                    for (uint32_t l = 0; l < R->pr->layers; l++) {
+                        R->sub[(p * R->pr->mips + m) * R->pr->layers + l] = t;
+                        t += (uint64_t)mip_w(R->pr, m) * mip_h(R->pr, m);
+                    }
             R->texels = n = t;
+            R->plane_texels = t / R->planes;
         } else {
             n = R->pr->size;
         }
@@ -2364,7 +2565,7 @@ static vkg_result create_device_objects(runner *r)
             char name[300];
             snprintf(name, sizeof name, "vkgraph-run/staging:%s", R->pr->name);
             R->rb_handle = vkg_graph_find_resource(r->graph, name);
-            R->rb_bytes = R->pr->is_image ? R->texels * fclass_bytes(R->fc) : R->pr->size;
+            R->rb_bytes = R->pr->is_image ? texel_byte(R, R->texels) : R->pr->size;
             R->rb_bufs = calloc(r->F, sizeof *R->rb_bufs);
             if (!R->rb_bufs) return fail(r, VKG_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
             for (uint32_t s = 0; s < r->F; s++) {
@@ -2408,24 +2609,26 @@ static vkg_result compare(runner *r, uint32_t s, uint32_t frame)
             }
             continue;
         }
-        uint32_t bytes = fclass_bytes(R->fc);
+        for (uint32_t pl = 0; pl < R->planes; pl++)
         for (uint32_t m = 0; m < R->pr->mips; m++)
             for (uint32_t l = 0; l < R->pr->layers; l++)
                 for (uint32_t y = 0; y < mip_h(R->pr, m); y++)
                     for (uint32_t x = 0; x < mip_w(R->pr, m); x++) {
-                        uint64_t t = tix(R, m, l, x, y);
+                        uint64_t t = tixp(R, pl, m, l, x, y);
                         if (!ek[t]) {
                             r->info->values_undefined++;
                             continue;
                         }
                         r->info->values_checked++;
-                        uint32_t got = decode_texel(R->fc, gpu + t * bytes);
+                        uint32_t got = decode_texel(plane_fc(R, pl), gpu + texel_byte(R, t));
                         if (got == ev[t]) continue;
                         if (r->info->mismatches++ == 0)
                             snprintf(r->info->message, sizeof r->info->message,
-                                     "frame %u: output image \"%s\" mip %u layer %u texel (%u, %u) "
+                                     "frame %u: output image \"%s\"%s mip %u layer %u texel (%u, %u) "
                                      "holds %u on the GPU, the CPU model says %u",
-                                     frame, R->pr->name, m, l, x, y, got, ev[t]);
+                                     frame, R->pr->name,
+                                     R->planes == 2 ? (pl ? " stencil" : " depth") : "", m, l, x, y,
+                                     got, ev[t]);
                     }
     }
     return VKG_SUCCESS;
