@@ -26,6 +26,7 @@ typedef struct want {
     VkAccessFlags2 sa, da;
     VkImageLayout ol, nl;
     uint32_t sf, df;
+    VkImageAspectFlags asp; /* 0: not checked */
 } want;
 
 static vkg_plan *compile_file(const char *name, const vkg_caps *caps, uint32_t flags)
@@ -59,6 +60,7 @@ static bool same(const vkg_plan_info *in, const vkg_plan_barrier *b, const want 
                         b->layer_count != w->lc))
         return false;
     if (!r->is_image && (b->offset != w->off || b->size != w->size)) return false;
+    if (w->asp && b->aspect != w->asp) return false;
     return b->src_stage == w->ss && b->dst_stage == w->ds && b->src_access == w->sa &&
            b->dst_access == w->da && (!r->is_image || (b->old_layout == w->ol && b->new_layout == w->nl)) &&
            b->src_family == w->sf && b->dst_family == w->df;
@@ -647,6 +649,165 @@ static void test_ordering_after(void **state)
 }
 
 /* docs/graph-format.md is the format's reference: every access name has its row there. */
+#define DEPTH VK_IMAGE_ASPECT_DEPTH_BIT
+#define STENCIL VK_IMAGE_ASPECT_STENCIL_BIT
+#define TESTS (S(EARLY_FRAGMENT_TESTS_BIT) | S(LATE_FRAGMENT_TESTS_BIT))
+
+/* Depth and stencil as planes of their own: a pass testing depth read-only while writing
+ * stencil gets one barrier per aspect, each with its own layouts. */
+static void test_stencil_planes(void **state)
+{
+    (void)state;
+    vkg_caps caps;
+    one_family(&caps);
+    vkg_plan *plan = compile_file("stencil_resolve.json", &caps, 0);
+    vkg_plan_info in;
+    vkg_plan_get_info(plan, &in);
+    want mark[] = {
+        {"depth", 0, 1, 0, 1, .ss = TESTS, .sa = A(DEPTH_STENCIL_ATTACHMENT_WRITE_BIT), .ds = TESTS,
+         .da = A(DEPTH_STENCIL_ATTACHMENT_READ_BIT), .ol = L(ATTACHMENT_OPTIMAL), .nl = L(READ_ONLY_OPTIMAL),
+         .sf = IGN, .df = IGN, .asp = DEPTH},
+        {"depth", 0, 1, 0, 1, .ss = S(NONE), .ds = TESTS, .da = A(DEPTH_STENCIL_ATTACHMENT_WRITE_BIT),
+         .ol = L(UNDEFINED), .nl = L(ATTACHMENT_OPTIMAL), .sf = IGN, .df = IGN, .asp = STENCIL}};
+    expect_pre(&in, "mark_decals", mark, N(mark));
+    want count[] = {{"depth", 0, 1, 0, 1, .ss = TESTS, .sa = A(DEPTH_STENCIL_ATTACHMENT_WRITE_BIT), .ds = TESTS,
+                     .da = A(DEPTH_STENCIL_ATTACHMENT_READ_BIT) | A(DEPTH_STENCIL_ATTACHMENT_WRITE_BIT),
+                     .ol = L(ATTACHMENT_OPTIMAL), .nl = L(ATTACHMENT_OPTIMAL), .sf = IGN, .df = IGN,
+                     .asp = STENCIL}};
+    expect_pre(&in, "count_decals", count, 1);
+    /* the depth plane is already read-only: only stencil changes layout (and the later
+     * compute read of stencil joins its barrier) */
+    want composite[] = {
+        {"depth", 0, 1, 0, 1, .ss = TESTS, .sa = A(DEPTH_STENCIL_ATTACHMENT_WRITE_BIT),
+         .ds = TESTS | S(COMPUTE_SHADER_BIT), .da = A(DEPTH_STENCIL_ATTACHMENT_READ_BIT) | A(SHADER_SAMPLED_READ_BIT),
+         .ol = L(ATTACHMENT_OPTIMAL), .nl = L(READ_ONLY_OPTIMAL), .sf = IGN, .df = IGN, .asp = STENCIL},
+        {"target", 0, 1, 0, 1, .ss = S(COLOR_ATTACHMENT_OUTPUT_BIT), .sa = A(COLOR_ATTACHMENT_WRITE_BIT),
+         .ds = S(COLOR_ATTACHMENT_OUTPUT_BIT), .da = A(COLOR_ATTACHMENT_READ_BIT) | A(COLOR_ATTACHMENT_WRITE_BIT),
+         .ol = L(ATTACHMENT_OPTIMAL), .nl = L(ATTACHMENT_OPTIMAL), .sf = IGN, .df = IGN}};
+    expect_pre(&in, "composite_decals", composite, N(composite));
+    /* the resolve target's first use is the resolve: a plain first write */
+    want shade[] = {
+        {"scene_ms", 0, 1, 0, 1, .ss = S(NONE), .ds = S(COLOR_ATTACHMENT_OUTPUT_BIT),
+         .da = A(COLOR_ATTACHMENT_WRITE_BIT), .ol = L(UNDEFINED), .nl = L(ATTACHMENT_OPTIMAL), .sf = IGN, .df = IGN},
+        {"target", 0, 1, 0, 1, .ss = S(NONE), .ds = S(COLOR_ATTACHMENT_OUTPUT_BIT),
+         .da = A(COLOR_ATTACHMENT_WRITE_BIT), .ol = L(UNDEFINED), .nl = L(ATTACHMENT_OPTIMAL), .sf = IGN, .df = IGN}};
+    expect_pre(&in, "shade", shade, N(shade));
+    vkg_plan_destroy(plan);
+
+    /* a device without separateDepthStencilLayouts: depth and stencil share one layout, so
+     * mark_decals (depth read-only, stencil written) is refused by name */
+    caps.separate_depth_stencil_layouts = false;
+    char path[512];
+    snprintf(path, sizeof path, "%s/examples/stencil_resolve.json", VKG_SOURCE_DIR);
+    vkg_graph *g = NULL;
+    assert_int_equal(vkg_graph_load_json(path, &(vkg_graph_desc){.logger = vkgt_logger()}, &g, NULL, NULL, 0),
+                     VKG_SUCCESS);
+    vkgt_log_clear();
+    plan = NULL;
+    assert_int_equal(vkg_compile(g, &caps, &plan), VKG_ERROR_INVALID_ARGUMENT);
+    assert_true(vkgt_log_has("pass \"mark_decals\"", "image \"depth\"", "separateDepthStencilLayouts",
+                             NULL));
+    vkg_graph_destroy(g);
+}
+
+/* Both planes alike (written together, then copied): one barrier names both aspects. */
+static void test_stencil_planes_merge(void **state)
+{
+    (void)state;
+    vkg_caps caps;
+    one_family(&caps);
+    for (int separate = 1; separate >= 0; separate--) {
+        caps.separate_depth_stencil_layouts = separate;
+        vkg_graph *g = NULL;
+        assert_int_equal(vkg_graph_create(&(vkg_graph_desc){.name = "ds", .logger = vkgt_logger()}, &g),
+                         VKG_SUCCESS);
+        vkg_resource ds;
+        assert_int_equal(vkg_graph_image(g, &(vkg_graph_image_desc){.name = "ds",
+                                                                   .format = VK_FORMAT_D32_SFLOAT_S8_UINT,
+                                                                   .width = 8, .height = 8, .output = true},
+                                         &ds),
+                         VKG_SUCCESS);
+        vkg_use w[] = {{.resource = ds, .access = VKG_ACCESS_DEPTH_WRITE},
+                       {.resource = ds, .access = VKG_ACCESS_STENCIL_WRITE}};
+        vkg_use c[] = {{.resource = ds, .access = VKG_ACCESS_TRANSFER_READ}};
+        assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "draw", .uses = w, .use_count = 2}, NULL),
+                         VKG_SUCCESS);
+        assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "copy", .uses = c, .use_count = 1,
+                                                            .side_effects = true},
+                                        NULL),
+                         VKG_SUCCESS);
+        vkg_plan *plan = NULL;
+        assert_int_equal(vkg_compile(g, &caps, &plan), VKG_SUCCESS);
+        char why[512];
+        if (!vkgt_check_plan(plan, why, sizeof why)) fail_msg("hazard checker: %s", why);
+        vkg_plan_info in;
+        vkg_plan_get_info(plan, &in);
+        want draw[] = {{"ds", 0, 1, 0, 1, .ss = S(NONE), .ds = TESTS, .da = A(DEPTH_STENCIL_ATTACHMENT_WRITE_BIT),
+                        .ol = L(UNDEFINED), .nl = L(ATTACHMENT_OPTIMAL), .sf = IGN, .df = IGN,
+                        .asp = DEPTH | STENCIL}};
+        expect_pre(&in, "draw", draw, 1);
+        want copy[] = {{"ds", 0, 1, 0, 1, .ss = TESTS, .sa = A(DEPTH_STENCIL_ATTACHMENT_WRITE_BIT),
+                        .ds = S(ALL_TRANSFER_BIT), .da = A(TRANSFER_READ_BIT), .ol = L(ATTACHMENT_OPTIMAL),
+                        .nl = L(TRANSFER_SRC_OPTIMAL), .sf = IGN, .df = IGN, .asp = DEPTH | STENCIL}};
+        expect_pre(&in, "copy", copy, 1);
+        vkg_plan_destroy(plan);
+        vkg_graph_destroy(g);
+    }
+}
+
+/* Rows of optional stages compile only for devices with the feature, named when missing. */
+static void test_optional_stage_features(void **state)
+{
+    (void)state;
+    static const struct {
+        vkg_access access;
+        size_t off; /* the vkg_caps field that turns it off */
+        const char *feature;
+    } rows[] = {
+        {VKG_ACCESS_GEOMETRY_STORAGE_WRITE, offsetof(vkg_caps, geometry_shader), "geometryShader"},
+        {VKG_ACCESS_TESSELLATION_STORAGE_WRITE, offsetof(vkg_caps, tessellation_shader), "tessellationShader"},
+        {VKG_ACCESS_TASK_STORAGE_WRITE, offsetof(vkg_caps, task_shader), "taskShader"},
+        {VKG_ACCESS_MESH_STORAGE_WRITE, offsetof(vkg_caps, mesh_shader), "meshShader"},
+        {VKG_ACCESS_AS_BUILD_WRITE, offsetof(vkg_caps, acceleration_structure), "accelerationStructure"},
+        {VKG_ACCESS_RAY_TRACING_AS_READ, offsetof(vkg_caps, ray_tracing_pipeline), "rayTracingPipeline"},
+        {VKG_ACCESS_COMPUTE_AS_READ, offsetof(vkg_caps, ray_query), "rayQuery"},
+    };
+    for (size_t i = 0; i < N(rows); i++) {
+        const vkg_access_info *a = vkg_access_get(rows[i].access);
+        vkg_graph *g = NULL;
+        assert_int_equal(vkg_graph_create(&(vkg_graph_desc){.name = "feat", .logger = vkgt_logger()}, &g),
+                         VKG_SUCCESS);
+        vkg_resource b;
+        assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "b", .size = 256,
+                                                                     .imported = true},
+                                          &b),
+                         VKG_SUCCESS);
+        vkg_use u = {.resource = b, .access = rows[i].access};
+        assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "p", .uses = &u, .use_count = 1,
+                                                            .side_effects = true},
+                                        NULL),
+                         VKG_SUCCESS);
+        vkg_caps caps;
+        vkg_caps_default(&caps);
+        vkg_plan *plan = NULL;
+        assert_int_equal(vkg_compile(g, &caps, &plan), VKG_SUCCESS);
+        /* the row's own stage and access in the barrier */
+        vkg_plan_info in;
+        vkg_plan_get_info(plan, &in);
+        assert_int_equal(in.barriers[in.passes[0].first_barrier].dst_stage & a->stage, a->stage);
+        vkg_plan_destroy(plan);
+        plan = NULL;
+        *(bool *)((char *)&caps + rows[i].off) = false;
+        vkgt_log_clear();
+        assert_int_equal(vkg_compile(g, &caps, &plan), VKG_ERROR_FEATURE_NOT_PRESENT);
+        if (!vkgt_log_has("pass \"p\"", "buffer \"b\"", a->name, rows[i].feature, NULL)) {
+            vkgt_log_dump();
+            fail_msg("%s: the refusal does not name the pass, resource, access and feature", a->name);
+        }
+        vkg_graph_destroy(g);
+    }
+}
+
 static void test_format_doc_lists_every_access(void **state)
 {
     (void)state;
@@ -669,6 +830,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format_doc_lists_every_access),
+        cmocka_unit_test(test_stencil_planes),
+        cmocka_unit_test(test_stencil_planes_merge),
+        cmocka_unit_test(test_optional_stage_features),
         cmocka_unit_test(test_ordering_after),
         cmocka_unit_test(test_bloom_one_family),  cmocka_unit_test(test_bloom_three_families),
         cmocka_unit_test(test_bloom_concurrent),

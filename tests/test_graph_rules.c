@@ -511,6 +511,114 @@ static void test_set_record_on_loaded_passes(void **state)
     vkg_graph_destroy(g);
 }
 
+/* Aspects of depth/stencil images: each access touches the aspects it names, by name. */
+static void test_aspect_rules(void **state)
+{
+    (void)state;
+    vkg_graph *g = new_graph();
+    vkg_resource d = image(g, "depth", VK_FORMAT_D32_SFLOAT, 1, 1);
+    vkg_resource ds = image(g, "ds", VK_FORMAT_D32_SFLOAT_S8_UINT, 1, 1);
+    assert_int_equal(pass1(g, "mark", 0, (vkg_use){d, VKG_ACCESS_STENCIL_WRITE}), VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"mark\"", "image \"depth\"", "stencil_write", "D32_SFLOAT", "stencil");
+    vkgt_log_clear();
+    assert_int_equal(pass1(g, "s", 0, (vkg_use){d, VKG_ACCESS_FRAGMENT_SAMPLED_READ, .aspect = VK_IMAGE_ASPECT_STENCIL_BIT}),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"s\"", "stencil aspect", "image \"depth\"", "depth only");
+    vkgt_log_clear();
+    assert_int_equal(pass1(g, "both", 0, (vkg_use){ds, VKG_ACCESS_FRAGMENT_SAMPLED_READ,
+                                                   .aspect = VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT}),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"both\"", "image \"ds\"", "one aspect");
+    vkgt_log_clear();
+    assert_int_equal(pass1(g, "wrong", 0, (vkg_use){ds, VKG_ACCESS_DEPTH_WRITE, .aspect = VK_IMAGE_ASPECT_STENCIL_BIT}),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"wrong\"", "image \"ds\"", "depth_write", "depth aspect only");
+    /* depth read-only and stencil written in one pass: separate planes, accepted */
+    vkg_use two[] = {{ds, VKG_ACCESS_DEPTH_READ}, {ds, VKG_ACCESS_STENCIL_WRITE}};
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "ok", .uses = two, .use_count = 2}, NULL),
+                     VKG_SUCCESS);
+    /* but one plane in two layouts is still refused */
+    vkg_use clash[] = {{ds, VKG_ACCESS_STENCIL_WRITE}, {ds, VKG_ACCESS_FRAGMENT_SAMPLED_READ, .aspect = VK_IMAGE_ASPECT_STENCIL_BIT}};
+    vkgt_log_clear();
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "clash", .uses = clash, .use_count = 2}, NULL),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"clash\"", "image \"ds\" stencil", "one layout");
+    vkg_graph_destroy(g);
+    char err[512];
+    assert_int_equal(load("{\"vkgraph\": 1, \"resources\": [{\"name\": \"ds\", \"image\": {\"format\": "
+                          "\"D32_SFLOAT_S8_UINT\", \"size\": [8, 8]}}], \"passes\": [{\"name\": \"p\", "
+                          "\"uses\": [{\"resource\": \"ds\", \"access\": \"fragment_sampled_read\", "
+                          "\"aspect\": \"stensil\"}]}]}",
+                          err, sizeof err),
+                     VKG_ERROR_PARSE);
+    assert_non_null(strstr(err, "did you mean \"stencil\""));
+}
+
+/* resolve_write pairs with a multisampled colour attachment of the same format and size. */
+static void test_resolve_rules(void **state)
+{
+    (void)state;
+    vkg_graph *g = new_graph();
+    vkg_resource ms, ms16, one, other;
+    assert_int_equal(vkg_graph_image(g, &(vkg_graph_image_desc){.name = "ms", .format = VK_FORMAT_R8G8B8A8_UNORM,
+                                                               .width = 64, .height = 64, .samples = 4},
+                                     &ms),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_image(g, &(vkg_graph_image_desc){.name = "ms16", .format = VK_FORMAT_R16G16B16A16_SFLOAT,
+                                                               .width = 64, .height = 64, .samples = 4},
+                                     &ms16),
+                     VKG_SUCCESS);
+    one = image(g, "one", VK_FORMAT_R8G8B8A8_UNORM, 1, 1);
+    assert_int_equal(vkg_graph_image(g, &(vkg_graph_image_desc){.name = "small", .format = VK_FORMAT_R8G8B8A8_UNORM,
+                                                               .width = 32, .height = 32},
+                                     &other),
+                     VKG_SUCCESS);
+    assert_int_equal(pass1(g, "alone", 0, (vkg_use){one, VKG_ACCESS_RESOLVE_WRITE}), VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"alone\"", "image \"one\"", "multisampled color");
+    vkg_use fmt[] = {{ms16, VKG_ACCESS_COLOR_WRITE}, {one, VKG_ACCESS_RESOLVE_WRITE}};
+    vkgt_log_clear();
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "fmt", .uses = fmt, .use_count = 2}, NULL),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"fmt\"", "\"ms16\"", "\"one\"", "same format and size");
+    vkg_use size[] = {{ms, VKG_ACCESS_COLOR_WRITE}, {other, VKG_ACCESS_RESOLVE_WRITE}};
+    vkgt_log_clear();
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "size", .uses = size, .use_count = 2}, NULL),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"size\"", "64x64", "32x32");
+    vkg_use target_ms[] = {{ms, VKG_ACCESS_COLOR_WRITE}, {ms, VKG_ACCESS_RESOLVE_WRITE}};
+    vkgt_log_clear();
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "self", .uses = target_ms, .use_count = 2}, NULL),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"self\"", "image \"ms\"", "4 samples");
+    vkg_use good[] = {{ms, VKG_ACCESS_COLOR_WRITE}, {one, VKG_ACCESS_RESOLVE_WRITE}};
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "good", .uses = good, .use_count = 2}, NULL),
+                     VKG_SUCCESS);
+    vkg_graph_destroy(g);
+}
+
+/* An imported resource's state names a row the device cannot run: refused at compile. */
+static void test_import_state_needs_feature(void **state)
+{
+    (void)state;
+    vkg_graph *g = new_graph();
+    vkg_resource b;
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "meshlets", .size = 256,
+                                                                 .imported = true,
+                                                                 .state = {VKG_ACCESS_MESH_STORAGE_WRITE,
+                                                                           VKG_QUEUE_GRAPHICS}},
+                                      &b),
+                     VKG_SUCCESS);
+    assert_int_equal(pass1(g, "read", VKG_QUEUE_COMPUTE, (vkg_use){b, VKG_ACCESS_COMPUTE_STORAGE_READ}),
+                     VKG_SUCCESS);
+    vkg_caps caps;
+    vkg_caps_default(&caps);
+    caps.mesh_shader = false;
+    vkg_plan *plan = NULL;
+    assert_int_equal(vkg_compile(g, &caps, &plan), VKG_ERROR_FEATURE_NOT_PRESENT);
+    EXPECT_LOG("buffer \"meshlets\"", "mesh_storage_write", "meshShader");
+    vkg_graph_destroy(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -532,6 +640,9 @@ int main(void)
         cmocka_unit_test(test_unknown_format_and_import_state),
         cmocka_unit_test(test_json_errors_name_position),
         cmocka_unit_test(test_set_record_on_loaded_passes),
+        cmocka_unit_test(test_aspect_rules),
+        cmocka_unit_test(test_resolve_rules),
+        cmocka_unit_test(test_import_state_needs_feature),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
