@@ -1,5 +1,6 @@
 /* Deterministic kernels of `vkgraph run` (src/run/run.c). One source, many variants: the
- * build compiles it once per (stage, op) with -DSTAGE_{V,F,C} -DOP_<NAME> (CMakeLists.txt).
+ * build compiles it once per (stage, op) with -DSTAGE_{V,F,C,G,T} -DOP_<NAME> (CMakeLists.txt):
+ * G the geometry stage, T tessellation control (T_EVAL: the evaluation shader it needs).
  *
  * Every op reads or writes exactly one user resource through exactly one descriptor (or a
  * buffer device address), so synchronization validation sees precisely the access the graph
@@ -234,6 +235,39 @@ void main()
     run_op(uint(gl_VertexIndex), 64u);
     gl_PointSize = 1.0;
     gl_Position = vec4(0.0, 0.0, 0.0, 1.0);
+}
+#endif
+
+#elif defined(STAGE_G)
+/* one input point per op thread; nothing emitted (the rasterizer is off) */
+layout(points) in;
+layout(points, max_vertices = 1) out;
+void main()
+{
+    run_op(uint(gl_PrimitiveIDIn), 64u);
+}
+
+#elif defined(STAGE_T)
+#if defined(OP_EVAL)
+layout(triangles) in;
+void main()
+{
+    gl_Position = vec4(0.0, 0.0, 0.0, 1.0);
+}
+#else
+/* one patch of one control point per op thread; tessellation levels 0 cull the patch, so
+ * the evaluation shader never runs */
+layout(vertices = 1) out;
+void main()
+{
+    run_op(uint(gl_PrimitiveID), 64u);
+    gl_TessLevelOuter[0] = 0.0;
+    gl_TessLevelOuter[1] = 0.0;
+    gl_TessLevelOuter[2] = 0.0;
+    gl_TessLevelOuter[3] = 0.0;
+    gl_TessLevelInner[0] = 0.0;
+    gl_TessLevelInner[1] = 0.0;
+    gl_out[gl_InvocationID].gl_Position = vec4(0.0, 0.0, 0.0, 1.0);
 }
 #endif
 

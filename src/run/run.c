@@ -237,10 +237,12 @@ typedef enum dtype { DT_NONE, DT_SSBO, DT_UBO, DT_SAMPLED, DT_STORAGE_IMAGE, DT_
     X(st##_RIMG_R32UI, DT_STORAGE_IMAGE) X(st##_WIMG_F, DT_STORAGE_IMAGE)                        \
     X(st##_WIMG_U, DT_STORAGE_IMAGE)
 #define VKGR_VARIANTS(X)                                                                         \
-    VKGR_GENERIC(X, C) VKGR_GENERIC(X, V) VKGR_GENERIC(X, F) X(C_DIGEST, DT_NONE)                 \
+    VKGR_GENERIC(X, C) VKGR_GENERIC(X, V) VKGR_GENERIC(X, F) VKGR_GENERIC(X, G)                  \
+    VKGR_GENERIC(X, T) X(C_DIGEST, DT_NONE)                                                      \
     X(C_DISPATCH_INDIRECT, DT_NONE)     \
     X(V_FULLSCREEN, DT_NONE) X(V_INDEX, DT_NONE) X(V_DRAW_INDIRECT, DT_NONE)                     \
-    X(V_VERTEX, DT_NONE) X(F_ATTACH_F, DT_NONE) X(F_ATTACH_U, DT_NONE) X(F_ATTACH_DEPTH, DT_NONE)
+    X(V_VERTEX, DT_NONE) X(F_ATTACH_F, DT_NONE) X(F_ATTACH_U, DT_NONE) X(F_ATTACH_DEPTH, DT_NONE)  \
+    X(T_EVAL, DT_NONE)
 
 typedef enum kvar {
 #define VKGR_ENUM(n, d) KV_##n,
@@ -263,7 +265,9 @@ static const struct {
 enum { G_RBUF_SSBO, G_RBUF_UBO, G_RBUF_BDA, G_WBUF_SSBO, G_WBUF_BDA, G_RTEX_F, G_RTEX_U,
        G_RIMG_RGBA8, G_RIMG_RGBA16F, G_RIMG_R32F, G_RIMG_R32UI, G_WIMG_F, G_WIMG_U, G_COUNT };
 
-typedef enum stage { ST_C, ST_V, ST_F, ST_T, ST_A, ST_NONE } stage;
+/* C compute, V vertex, F fragment, G geometry, TC tessellation control (the order of the
+ * kernel blocks); T transfer, A attachments */
+typedef enum stage { ST_C, ST_V, ST_F, ST_G, ST_TC, ST_T, ST_A, ST_NONE } stage;
 
 static kvar generic(stage st, int g)
 {
@@ -366,6 +370,8 @@ typedef struct pipe_key {
     uint8_t blend, depth_mode; /* depth_mode: 0 none, 1 always, 2 greater-or-equal */
     uint8_t stencil_mode;      /* 0 none, 1 replace with the reference, 2 increment and wrap */
     uint8_t samples;
+    kvar pre;        /* a geometry or tessellation-control kernel, KV_COUNT: none */
+    uint8_t pre_kind; /* 1 geometry, 2 tessellation (with T_EVAL) */
     bool compute;
 } pipe_key;
 
@@ -472,7 +478,9 @@ static bool is_shader_access(vkg_access a)
 {
     return (acc(a)->stage & (VK_PIPELINE_STAGE_2_VERTEX_SHADER_BIT |
                              VK_PIPELINE_STAGE_2_FRAGMENT_SHADER_BIT |
-                             VK_PIPELINE_STAGE_2_COMPUTE_SHADER_BIT)) != 0;
+                             VK_PIPELINE_STAGE_2_COMPUTE_SHADER_BIT |
+                             VK_PIPELINE_STAGE_2_GEOMETRY_SHADER_BIT |
+                             VK_PIPELINE_STAGE_2_TESSELLATION_CONTROL_SHADER_BIT)) != 0;
 }
 
 static stage shader_stage(vkg_access a)
@@ -480,7 +488,18 @@ static stage shader_stage(vkg_access a)
     VkPipelineStageFlags2 s = acc(a)->stage;
     if (s & VK_PIPELINE_STAGE_2_VERTEX_SHADER_BIT) return ST_V;
     if (s & VK_PIPELINE_STAGE_2_FRAGMENT_SHADER_BIT) return ST_F;
+    if (s & VK_PIPELINE_STAGE_2_GEOMETRY_SHADER_BIT) return ST_G;
+    if (s & VK_PIPELINE_STAGE_2_TESSELLATION_CONTROL_SHADER_BIT) return ST_TC;
     return ST_C;
+}
+
+/* Rows run has no kernel for: task and mesh shaders, acceleration structures. */
+static bool run_lacks_kernel(vkg_access a)
+{
+    return (acc(a)->stage & (VK_PIPELINE_STAGE_2_TASK_SHADER_BIT_EXT | VK_PIPELINE_STAGE_2_MESH_SHADER_BIT_EXT |
+                             VK_PIPELINE_STAGE_2_ACCELERATION_STRUCTURE_BUILD_BIT_KHR |
+                             VK_PIPELINE_STAGE_2_RAY_TRACING_SHADER_BIT_KHR)) ||
+           (acc(a)->access & VK_ACCESS_2_ACCELERATION_STRUCTURE_READ_BIT_KHR);
 }
 
 /* Makes room for `need` elements of `size` bytes in *items (capacity *cap), doubling. The
@@ -546,6 +565,12 @@ static void foot_scratch(foot *f, stage st, bool write, uint32_t first, uint32_t
         break;
     case ST_C:
         f->stage = VK_PIPELINE_STAGE_2_COMPUTE_SHADER_BIT;
+        break;
+    case ST_G:
+        f->stage = VK_PIPELINE_STAGE_2_GEOMETRY_SHADER_BIT;
+        break;
+    case ST_TC:
+        f->stage = VK_PIPELINE_STAGE_2_TESSELLATION_CONTROL_SHADER_BIT;
         break;
     default:
         f->stage = VK_PIPELINE_STAGE_2_ALL_TRANSFER_BIT;
@@ -633,6 +658,13 @@ static vkg_result build_pass(runner *r, uint32_t k)
         const vkg_plan_use *u = &r->in.uses[p->first_use + i];
         const rres *R = &r->res[u->resource];
         const char *rn = R->pr->name;
+        if (run_lacks_kernel(u->access))
+            return fail(r, VKG_ERROR_FEATURE_NOT_PRESENT,
+                        "pass \"%s\" uses %s \"%s\" as \"%s\": run has kernels for the vertex, "
+                        "tessellation, geometry, fragment and compute stages, attachments and "
+                        "copies, not for task and mesh shaders or acceleration structures (vkgraph "
+                        "plan shows how the graph synchronizes them)",
+                        pn, R->pr->is_image ? "image" : "buffer", rn, acc(u->access)->name);
         if (R->pr->is_image) {
             if (R->fc == FC_NONE)
                 return fail(r, VKG_ERROR_FEATURE_NOT_PRESENT,
@@ -1394,8 +1426,15 @@ static vkg_result sim_frame(runner *r, uint32_t frame, uint32_t *slots)
             return fail(r, VKG_ERROR_VULKAN, "%s failed (VkResult %d)", what, (int)vr_);         \
     } while (0)
 
-static const VkShaderStageFlags all_stages =
-    VK_SHADER_STAGE_VERTEX_BIT | VK_SHADER_STAGE_FRAGMENT_BIT | VK_SHADER_STAGE_COMPUTE_BIT;
+/* the shader stages run's layouts cover: the device's */
+static VkShaderStageFlags run_stages(const runner *r)
+{
+    VkShaderStageFlags s = VK_SHADER_STAGE_VERTEX_BIT | VK_SHADER_STAGE_FRAGMENT_BIT | VK_SHADER_STAGE_COMPUTE_BIT;
+    if (r->caps->geometry_shader) s |= VK_SHADER_STAGE_GEOMETRY_BIT;
+    if (r->caps->tessellation_shader)
+        s |= VK_SHADER_STAGE_TESSELLATION_CONTROL_BIT | VK_SHADER_STAGE_TESSELLATION_EVALUATION_BIT;
+    return s;
+}
 
 static vkg_result create_layouts(runner *r)
 {
@@ -1414,6 +1453,7 @@ static vkg_result create_layouts(runner *r)
                                        .addressModeW = VK_SAMPLER_ADDRESS_MODE_CLAMP_TO_EDGE},
                                    NULL, &r->sampler),
             "vkCreateSampler");
+    VkShaderStageFlags all_stages = run_stages(r);
     VkPushConstantRange pcr = {all_stages, 0, sizeof(pcs)};
     for (int t = 0; t < DT_COUNT; t++) {
         if (t != DT_NONE) {
@@ -1438,7 +1478,12 @@ static vkg_result create_layouts(runner *r)
                     NULL, &r->layout[t]),
                 "vkCreatePipelineLayout");
     }
-    for (int v = 0; v < KV_COUNT; v++)
+    for (int v = 0; v < KV_COUNT; v++) {
+        /* geometry and tessellation SPIR-V only where the device has those stages (the
+         * validation layer checks a module's capabilities against the features) */
+        bool geom = v >= KV_G_RBUF_SSBO && v < KV_G_RBUF_SSBO + G_COUNT;
+        bool tess = (v >= KV_T_RBUF_SSBO && v < KV_T_RBUF_SSBO + G_COUNT) || v == KV_T_EVAL;
+        if ((geom && !r->caps->geometry_shader) || (tess && !r->caps->tessellation_shader)) continue;
         VKGR_VK(r->vk->vkCreateShaderModule(r->device,
                                             &(VkShaderModuleCreateInfo){
                                                 .sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
@@ -1446,6 +1491,7 @@ static vkg_result create_layouts(runner *r)
                                                 .pCode = kvars[v].code},
                                             NULL, &r->modules[v]),
                 "vkCreateShaderModule");
+    }
     return VKG_SUCCESS;
 }
 
@@ -1469,7 +1515,7 @@ static VkPipeline get_pipeline_locked(runner *r, const pipe_key *key)
     }
     VkPipeline pipe = VK_NULL_HANDLE;
     VkResult vr;
-    kvar main = key->compute ? key->vs : key->fs != KV_COUNT ? key->fs : key->vs;
+    kvar main = key->compute ? key->vs : key->pre != KV_COUNT ? key->pre : key->fs != KV_COUNT ? key->fs : key->vs;
     VkPipelineLayout layout = r->layout[kvars[main].dt];
     if (key->compute) {
         vr = r->vk->vkCreateComputePipelines(
@@ -1483,16 +1529,27 @@ static VkPipeline get_pipeline_locked(runner *r, const pipe_key *key)
                 .layout = layout},
             NULL, &pipe);
     } else {
-        VkPipelineShaderStageCreateInfo stages[2] = {
-            {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
-             .stage = VK_SHADER_STAGE_VERTEX_BIT,
-             .module = r->modules[key->vs],
-             .pName = "main"},
-            {.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
-             .stage = VK_SHADER_STAGE_FRAGMENT_BIT,
-             .module = key->fs != KV_COUNT ? r->modules[key->fs] : VK_NULL_HANDLE,
-             .pName = "main"}};
+        VkPipelineShaderStageCreateInfo stages[4];
+        uint32_t nstages = 0;
+        const struct {
+            VkShaderStageFlagBits stage;
+            kvar var;
+        } want[4] = {{VK_SHADER_STAGE_VERTEX_BIT, key->vs},
+                     {key->pre_kind == 1 ? VK_SHADER_STAGE_GEOMETRY_BIT
+                                         : VK_SHADER_STAGE_TESSELLATION_CONTROL_BIT,
+                      key->pre},
+                     {VK_SHADER_STAGE_TESSELLATION_EVALUATION_BIT,
+                      key->pre_kind == 2 ? KV_T_EVAL : KV_COUNT},
+                     {VK_SHADER_STAGE_FRAGMENT_BIT, key->fs}};
+        for (uint32_t i = 0; i < 4; i++)
+            if (want[i].var != KV_COUNT)
+                stages[nstages++] = (VkPipelineShaderStageCreateInfo){
+                    .sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+                    .stage = want[i].stage,
+                    .module = r->modules[want[i].var],
+                    .pName = "main"};
         bool points = key->fs == KV_COUNT;
+        bool patches = key->pre_kind == 2;
         VkVertexInputBindingDescription vb = {0, 4, VK_VERTEX_INPUT_RATE_VERTEX};
         VkVertexInputAttributeDescription va = {0, 0, VK_FORMAT_R32_UINT, 0};
         bool vin = key->vs == KV_V_VERTEX;
@@ -1525,8 +1582,13 @@ static VkPipeline get_pipeline_locked(runner *r, const pipe_key *key)
             &(VkGraphicsPipelineCreateInfo){
                 .sType = VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_CREATE_INFO,
                 .pNext = &rinfo,
-                .stageCount = points ? 1u : 2u,
+                .stageCount = nstages,
                 .pStages = stages,
+                .pTessellationState =
+                    patches ? &(VkPipelineTessellationStateCreateInfo){
+                                  .sType = VK_STRUCTURE_TYPE_PIPELINE_TESSELLATION_STATE_CREATE_INFO,
+                                  .patchControlPoints = 1}
+                            : NULL,
                 .pVertexInputState =
                     &(VkPipelineVertexInputStateCreateInfo){
                         .sType = VK_STRUCTURE_TYPE_PIPELINE_VERTEX_INPUT_STATE_CREATE_INFO,
@@ -1537,8 +1599,9 @@ static VkPipeline get_pipeline_locked(runner *r, const pipe_key *key)
                 .pInputAssemblyState =
                     &(VkPipelineInputAssemblyStateCreateInfo){
                         .sType = VK_STRUCTURE_TYPE_PIPELINE_INPUT_ASSEMBLY_STATE_CREATE_INFO,
-                        .topology = points ? VK_PRIMITIVE_TOPOLOGY_POINT_LIST
-                                           : VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST},
+                        .topology = patches ? VK_PRIMITIVE_TOPOLOGY_PATCH_LIST
+                                    : points ? VK_PRIMITIVE_TOPOLOGY_POINT_LIST
+                                             : VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST},
                 .pViewportState =
                     &(VkPipelineViewportStateCreateInfo){
                         .sType = VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_STATE_CREATE_INFO,
@@ -1784,7 +1847,7 @@ static bool bind_descriptor(rec *c, const rop *o, VkPipelineBindPoint bp)
 
 static void push(rec *c, const rop *o, pcs *pc)
 {
-    c->r->vk->vkCmdPushConstants(c->cmd, c->r->layout[kvars[o->var].dt], all_stages, 0,
+    c->r->vk->vkCmdPushConstants(c->cmd, c->r->layout[kvars[o->var].dt], run_stages(c->r), 0,
                                  sizeof *pc, pc);
 }
 
@@ -1825,6 +1888,7 @@ static void record_op(rec *c, const rpass *rp, const rop *o)
     pipe_key key;
     memset(&key, 0, sizeof key);
     key.fs = KV_COUNT;
+    key.pre = KV_COUNT;
     switch (o->kind) {
     case K_RBUF:
     case K_RIMG:
@@ -1844,6 +1908,11 @@ static void record_op(rec *c, const rpass *rp, const rop *o)
         } else {
             if (o->st == ST_V) {
                 key.vs = o->var;
+            } else if (o->st == ST_G || o->st == ST_TC) {
+                /* 64 points (or one-point patches), rasterizer off: one kernel thread each */
+                key.vs = KV_V_FULLSCREEN;
+                key.pre = o->var;
+                key.pre_kind = o->st == ST_G ? 1 : 2;
             } else {
                 key.vs = KV_V_FULLSCREEN;
                 key.fs = o->var;
@@ -1852,9 +1921,10 @@ static void record_op(rec *c, const rpass *rp, const rop *o)
             if (!p || !bind_descriptor(c, o, VK_PIPELINE_BIND_POINT_GRAPHICS)) return;
             pc.nthreads = 64;
             push(c, o, &pc);
-            begin_rendering(c, o->st == ST_V ? 1 : 8, o->st == ST_V ? 1 : 8, NULL, NULL, NULL);
+            bool frag = o->st == ST_F;
+            begin_rendering(c, frag ? 8 : 1, frag ? 8 : 1, NULL, NULL, NULL);
             vk->vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, p);
-            vk->vkCmdDraw(cmd, o->st == ST_V ? 64 : 3, 1, 0, 0);
+            vk->vkCmdDraw(cmd, frag ? 3 : 64, 1, 0, 0);
             vk->vkCmdEndRendering(cmd);
         }
         break;
