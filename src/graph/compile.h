@@ -1,6 +1,7 @@
-/* The graph compiler's private state, shared by its phases: compile.c (validation, culling,
- * order, the synchronization sweep, assembly) and place.c (memory requirements and aliasing
- * placement). Pure, like the rest of src/graph. */
+/* The graph compiler's private state, shared by its phases: compile.c (the driver and the
+ * order), validate.c (rules, culling), place.c (memory requirements and aliasing placement),
+ * sync.c (the synchronization sweep), assemble.c (the plan). Pure, like the rest of
+ * src/graph. */
 #ifndef VKG_COMPILE_H_
 #define VKG_COMPILE_H_
 
@@ -147,6 +148,48 @@ typedef struct vkg__heap_ws {
 
 /* Growable arrays inside the scratch arena: grow by copying (the arena is reset anyway). */
 bool vkg__agrow(vkg__ctx *c, void **arr, uint32_t *cap, uint32_t need, size_t elem);
+
+static inline const vkg__gpass *vkg__gp(const vkg__ctx *c, uint32_t k)
+{
+    return &c->g->passes[c->order[k]];
+}
+
+/* Graphs touch their resources in no particular order, and the per-resource state of 10,000
+ * passes (~20 MiB) is larger than the caches: each sweep asks for the entries of the
+ * resources a pass a little ahead will use (`base` + resource * `stride`) while it works on
+ * this one, so the misses overlap the work instead of stalling it. */
+#define VKG__AHEAD 2u
+static inline void vkg__prefetch(const vkg_graph *g, uint32_t graph_pass, const void *base,
+                                 size_t stride)
+{
+    if (graph_pass >= g->pass_count) return;
+    const vkg__gpass *gp = &g->passes[graph_pass];
+    for (uint32_t i = 0; i < gp->use_count; i++)
+        __builtin_prefetch((const char *)base + stride * g->uses[gp->first_use + i].resource);
+}
+
+/* Whether a resource is shared concurrently between families (vkg_sharing): then no
+ * ownership transfers, only the semaphores and layout changes of queues of one family. */
+static inline bool vkg__concurrent(const vkg__ctx *c, const vkg__gres *r)
+{
+    return r->sharing == VKG_SHARING_CONCURRENT ||
+           (r->sharing == VKG_SHARING_DEFAULT && c->caps->sharing == VKG_SHARING_CONCURRENT);
+}
+
+/* validate.c: the rules, each refused with an error naming pass, resource and rule */
+vkg_result vkg__validate_formats(vkg__ctx *c);
+vkg_result vkg__validate_limits(vkg__ctx *c);
+vkg_result vkg__validate_reads(vkg__ctx *c);
+/* validate.c: live[p] for every graph pass (a backward sweep) */
+vkg_result vkg__cull(vkg__ctx *c, uint8_t *live);
+
+/* sync.c: plan queues from the caps' role families; then the sweep over the plan order */
+vkg_result vkg__map_queues(vkg__ctx *c);
+vkg_result vkg__sync_sweep(vkg__ctx *c);
+
+/* assemble.c: the plan's arrays from the sweep's output */
+vkg_result vkg__assemble(vkg__ctx *c, vkg_plan *plan, const uint8_t *live,
+                         const vkg__heap_ws *heaps, uint32_t nh);
 
 /* place.c: memory requirements of every used transient, then offsets in one heap per memory
  * type such that transients alive at once never overlap; fills rws[].heap/offset/req/preds. */

@@ -124,7 +124,7 @@ uint64_t vkg__read_row_bit(vkg_access access); /* read-only rows: its bit in tho
 /* Picks role families: dedicated where the caps have them, else the graphics family. */
 void vkg__caps_assign_roles(vkg_caps *caps);
 
-/* compile.c */
+/* place.c */
 void vkg__requirements_query(bool is_image, VkFormat format, uint32_t width, uint32_t height,
                              uint32_t depth, uint32_t mips, uint32_t layers,
                              VkSampleCountFlagBits samples, VkImageUsageFlags image_usage,
