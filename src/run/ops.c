@@ -1,0 +1,597 @@
+/* `vkgraph run`: the operations of each pass, one per access class (run.c explains). */
+#include "internal.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static rop *new_op(runner *r)
+{
+    if (!vkgr__grow((void **)&r->ops, &r->cap_ops, r->nops + 1, sizeof *r->ops)) return NULL;
+    rop *o = &r->ops[r->nops++];
+    memset(o, 0, sizeof *o);
+    o->use = UINT32_MAX;
+    o->src_res = UINT32_MAX;
+    o->rsv_res = UINT32_MAX;
+    return o;
+}
+
+static void foot_use(foot *f, const vkg_plan_use *u, VkAccessFlags2 only, uint32_t mip,
+                     uint32_t mips, uint64_t off, uint64_t size)
+{
+    const vkg_access_info *a = acc(u->access);
+    f->res = u->resource;
+    f->stage = a->stage;
+    f->access = only ? (a->access & only) : a->access;
+    if (!f->access) f->access = a->access;
+    f->write = (f->access & (VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT |
+                             VK_ACCESS_2_COLOR_ATTACHMENT_WRITE_BIT |
+                             VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_WRITE_BIT |
+                             VK_ACCESS_2_TRANSFER_WRITE_BIT | VK_ACCESS_2_HOST_WRITE_BIT)) != 0;
+    f->layout = a->layout;
+    f->plane = (a->aspect ? a->aspect : u->aspect) == VK_IMAGE_ASPECT_STENCIL_BIT ? 1 : 0;
+    f->mip = mip;
+    f->mips = mips;
+    f->layer = u->base_layer;
+    f->layers = u->layer_count;
+    f->off = off;
+    f->size = size;
+}
+
+static void foot_scratch(foot *f, stage st, bool write, uint32_t first, uint32_t n)
+{
+    f->res = VKGR_SCRATCH;
+    f->write = write;
+    f->off = 4ull * first;
+    f->size = 4ull * n;
+    switch (st) {
+    case ST_V:
+        f->stage = VK_PIPELINE_STAGE_2_VERTEX_SHADER_BIT;
+        break;
+    case ST_F:
+    case ST_A:
+        f->stage = VK_PIPELINE_STAGE_2_FRAGMENT_SHADER_BIT;
+        break;
+    case ST_C:
+        f->stage = VK_PIPELINE_STAGE_2_COMPUTE_SHADER_BIT;
+        break;
+    case ST_G:
+        f->stage = VK_PIPELINE_STAGE_2_GEOMETRY_SHADER_BIT;
+        break;
+    case ST_TC:
+        f->stage = VK_PIPELINE_STAGE_2_TESSELLATION_CONTROL_SHADER_BIT;
+        break;
+    default:
+        f->stage = VK_PIPELINE_STAGE_2_ALL_TRANSFER_BIT;
+        break;
+    }
+    if (st == ST_T)
+        f->access = VK_ACCESS_2_TRANSFER_WRITE_BIT;
+    else
+        f->access = write ? VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT
+                          : VK_ACCESS_2_SHADER_STORAGE_READ_BIT;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Operations of each pass
+ * ---------------------------------------------------------------------------------------- */
+static bool subres_overlap(const vkg_plan_use *a, const vkg_plan_use *b)
+{
+    return a->resource == b->resource && a->base_mip < b->base_mip + b->mip_count &&
+           b->base_mip < a->base_mip + a->mip_count && a->base_layer < b->base_layer + b->layer_count &&
+           b->base_layer < a->base_layer + a->layer_count;
+}
+
+static bool range_overlap(const vkg_plan_use *a, const vkg_plan_use *b)
+{
+    return a->resource == b->resource && a->offset < b->offset + b->size &&
+           b->offset < a->offset + a->size;
+}
+
+static bool aligned(uint64_t off, VkDeviceSize a)
+{
+    return a <= 1 || off % a == 0;
+}
+
+static uint32_t compute_groups(uint64_t work)
+{
+    uint64_t g = (work + 255) / 256;
+    return g < 1 ? 1 : g > 1024 ? 1024 : (uint32_t)g;
+}
+
+/* the transfer_read use a transfer write copies from (UINT32_MAX: none) */
+static uint32_t copy_source(runner *r, const vkg_plan_pass *p, const vkg_plan_use *w, uint32_t nth)
+{
+    const rres *wr = &r->res[w->resource];
+    uint32_t cand[16], n = 0;
+    for (uint32_t i = 0; i < p->use_count && n < 16; i++) {
+        const vkg_plan_use *s = &r->in.uses[p->first_use + i];
+        if (s->access != VKG_ACCESS_TRANSFER_READ) continue;
+        const rres *sr = &r->res[s->resource];
+        if (sr->pr->is_image != wr->pr->is_image) continue;
+        if (wr->pr->is_image) {
+            if (sr->pr->format != wr->pr->format || subres_overlap(s, w)) continue;
+        } else {
+            if (range_overlap(s, w) || (wr->small && !sr->small) || s->size < 4) continue;
+        }
+        cand[n++] = p->first_use + i;
+    }
+    return n ? cand[nth % n] : UINT32_MAX;
+}
+
+vkg_result vkgr__build_pass(runner *r, uint32_t k)
+{
+    const vkg_plan_pass *p = &r->in.passes[k];
+    rpass *rp = &r->pass[k];
+    rp->first_op = r->nops;
+    uint32_t family = r->in.queues[p->queue].family;
+    rp->graphics_family = (r->caps->queue_families[family].flags & VK_QUEUE_GRAPHICS_BIT) != 0;
+    rp->timestamps = r->caps->queue_families[family].timestamp_valid_bits != 0;
+    const char *pn = p->name;
+    bool consumed[64] = {0};
+    uint32_t salt = hfin(0xC0FFEEu + k * 0x9E3779B1u);
+
+    /* which transfer reads feed copies */
+    uint32_t nth = 0;
+    for (uint32_t i = 0; i < p->use_count && i < 64; i++) {
+        const vkg_plan_use *u = &r->in.uses[p->first_use + i];
+        if (u->access != VKG_ACCESS_TRANSFER_WRITE) continue;
+        uint32_t s = copy_source(r, p, u, nth++);
+        if (s != UINT32_MAX && s - p->first_use < 64) consumed[s - p->first_use] = true;
+    }
+    if (p->use_count > 64)
+        return vkgr__fail(r, VKG_ERROR_LIMIT, "pass \"%s\": run handles at most 64 uses per pass", pn);
+
+    /* checks shared by every op */
+    for (uint32_t i = 0; i < p->use_count; i++) {
+        const vkg_plan_use *u = &r->in.uses[p->first_use + i];
+        const rres *R = &r->res[u->resource];
+        const char *rn = R->pr->name;
+        if (run_lacks_kernel(u->access))
+            return vkgr__fail(r, VKG_ERROR_FEATURE_NOT_PRESENT,
+                        "pass \"%s\" uses %s \"%s\" as \"%s\": run has kernels for the vertex, "
+                        "tessellation, geometry, fragment and compute stages, attachments and "
+                        "copies, not for task and mesh shaders or acceleration structures (vkgraph "
+                        "plan shows how the graph synchronizes them)",
+                        pn, R->pr->is_image ? "image" : "buffer", rn, acc(u->access)->name);
+        if (R->pr->is_image) {
+            if (R->fc == FC_NONE)
+                return vkgr__fail(r, VKG_ERROR_FEATURE_NOT_PRESENT,
+                            "image \"%s\": run's kernels handle R8_UNORM, R8G8_UNORM, R8G8B8A8_UNORM, "
+                            "B8G8R8A8_UNORM, R16_SFLOAT, R16G16_SFLOAT, R16G16B16A16_SFLOAT, "
+                            "R32_SFLOAT, R32G32_SFLOAT, R32G32B32A32_SFLOAT, R32_UINT, "
+                            "D32_SFLOAT and D32_SFLOAT_S8_UINT, not %s",
+                            rn, vkg_format_name(R->pr->format));
+            if (R->pr->depth > 1)
+                return vkgr__fail(r, VKG_ERROR_FEATURE_NOT_PRESENT,
+                            "image \"%s\": run's kernels handle 2D images", rn);
+            bool attachment = u->access == VKG_ACCESS_COLOR_WRITE || u->access == VKG_ACCESS_COLOR_READ_WRITE ||
+                              u->access == VKG_ACCESS_COLOR_READ;
+            if (R->pr->samples > 1 && (!attachment || R->pr->imported || R->pr->output))
+                return vkgr__fail(r, VKG_ERROR_FEATURE_NOT_PRESENT,
+                            "pass \"%s\" uses multisampled image \"%s\" as \"%s\"%s: run's kernels "
+                            "touch a multisampled image only as a transient colour attachment and "
+                            "verify it through a resolve_write into a single-sampled image",
+                            pn, rn, acc(u->access)->name,
+                            R->pr->imported ? " (imported)" : R->pr->output ? " (an output)" : "");
+            if (R->planes == 2 && ((acc(u->access)->access & (VK_ACCESS_2_TRANSFER_READ_BIT |
+                                                              VK_ACCESS_2_TRANSFER_WRITE_BIT |
+                                                              VK_ACCESS_2_HOST_READ_BIT |
+                                                              VK_ACCESS_2_HOST_WRITE_BIT)) ||
+                                   R->pr->imported))
+                return vkgr__fail(r, VKG_ERROR_FEATURE_NOT_PRESENT,
+                            "pass \"%s\" uses depth/stencil image \"%s\" as \"%s\"%s: run's kernels "
+                            "touch an image with depth and stencil as attachments and sampled "
+                            "reads of a transient (and read it back when it is an output)",
+                            pn, rn, acc(u->access)->name, R->pr->imported ? " (imported)" : "");
+        } else if (u->offset % 4 || u->size % 4) {
+            return vkgr__fail(r, VKG_ERROR_INVALID_ARGUMENT,
+                        "pass \"%s\" uses buffer \"%s\" bytes [%" PRIu64 ", %" PRIu64
+                        "): run's kernels work in 4-byte words; align the range to 4 bytes",
+                        pn, rn, (uint64_t)u->offset, (uint64_t)(u->offset + u->size));
+        }
+    }
+
+    /* reads */
+    for (uint32_t i = 0; i < p->use_count; i++) {
+        uint32_t ui = p->first_use + i;
+        const vkg_plan_use *u = &r->in.uses[ui];
+        const vkg_access_info *a = acc(u->access);
+        rres *R = &r->res[u->resource];
+        const char *rn = R->pr->name;
+        uint32_t words = (uint32_t)(u->size / 4);
+        VkAccessFlags2 rd = a->access & (VK_ACCESS_2_UNIFORM_READ_BIT | VK_ACCESS_2_SHADER_SAMPLED_READ_BIT |
+                                          VK_ACCESS_2_SHADER_STORAGE_READ_BIT);
+        if (is_shader_access(u->access) && rd) {
+            stage st = shader_stage(u->access);
+            if (!R->pr->is_image) {
+                rop *o = new_op(r);
+                if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+                o->kind = K_RBUF;
+                o->st = st;
+                o->use = ui;
+                o->res = u->resource;
+                o->off = u->offset;
+                o->size = u->size;
+                bool ubo = rd & VK_ACCESS_2_UNIFORM_READ_BIT;
+                if (ubo && o->size > 4ull * VKGR_UBO_WORDS) o->size = 4ull * VKGR_UBO_WORDS;
+                VkDeviceSize al = ubo ? r->caps->min_uniform_buffer_offset_alignment
+                                      : r->caps->min_storage_buffer_offset_alignment;
+                /* a sampled read of a buffer is a texel-buffer read: run reads it through
+                 * its device address (invisible to synchronization validation, checked by
+                 * the data) rather than as a storage buffer the graph did not declare */
+                bool sampled = rd & VK_ACCESS_2_SHADER_SAMPLED_READ_BIT;
+                o->var = generic(st, !sampled && aligned(u->offset, al)
+                                         ? (ubo ? G_RBUF_UBO : G_RBUF_SSBO)
+                                         : G_RBUF_BDA);
+                o->nslots = VKGR_SLOTS;
+                foot_use(&o->f[0], u, rd, 0, 0, o->off, o->size);
+                o->nf = 1;
+                (void)words;
+            } else {
+                bool sampled = rd & VK_ACCESS_2_SHADER_SAMPLED_READ_BIT;
+                uint32_t plane = R->planes == 2 && u->aspect == VK_IMAGE_ASPECT_STENCIL_BIT ? 1 : 0;
+                int g;
+                if (sampled) g = R->fc == FC_U32 || plane ? G_RTEX_U : G_RTEX_F;
+                else if (R->pr->format == VK_FORMAT_R8G8B8A8_UNORM) g = G_RIMG_RGBA8;
+                else if (R->fc == FC_F16X4) g = G_RIMG_RGBA16F;
+                else if (R->fc == FC_F32) g = G_RIMG_R32F;
+                else if (R->fc == FC_U32) g = G_RIMG_R32UI;
+                else
+                    return vkgr__fail(r, VKG_ERROR_FEATURE_NOT_PRESENT,
+                                "pass \"%s\" reads %s image \"%s\" as storage: no shader storage "
+                                "format matches it without shaderStorageImageReadWithoutFormat",
+                                pn, vkg_format_name(R->pr->format), rn);
+                for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++) {
+                    rop *o = new_op(r);
+                    if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+                    o->kind = K_RIMG;
+                    o->st = st;
+                    o->plane = plane;
+                    o->var = generic(st, g);
+                    o->use = ui;
+                    o->res = u->resource;
+                    o->mip = m;
+                    o->layer0 = u->base_layer;
+                    o->layers = u->layer_count;
+                    o->nslots = VKGR_SLOTS;
+                    foot_use(&o->f[0], u, rd, m, 1, 0, 0);
+                    o->nf = 1;
+                }
+            }
+        } else if (u->access == VKG_ACCESS_INDIRECT_READ || u->access == VKG_ACCESS_INDEX_READ ||
+                   u->access == VKG_ACCESS_VERTEX_READ) {
+            rop *o = new_op(r);
+            if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+            o->use = ui;
+            o->res = u->resource;
+            o->off = u->offset;
+            o->st = ST_V;
+            if (u->access == VKG_ACCESS_INDIRECT_READ) {
+                bool draw = p->role == VKG_QUEUE_GRAPHICS;
+                uint64_t need = draw ? 16 : 12;
+                if (u->size < need)
+                    return vkgr__fail(r, VKG_ERROR_INVALID_ARGUMENT,
+                                "pass \"%s\" reads indirect arguments from buffer \"%s\" bytes "
+                                "[%" PRIu64 ", %" PRIu64 "): run's %s needs %" PRIu64 " bytes",
+                                pn, rn, (uint64_t)u->offset, (uint64_t)(u->offset + u->size),
+                                draw ? "vkCmdDrawIndirect" : "vkCmdDispatchIndirect", need);
+                o->kind = draw ? K_DRAWIND : K_DISPIND;
+                o->var = draw ? KV_V_DRAW_INDIRECT : KV_C_DISPATCH_INDIRECT;
+                o->st = draw ? ST_V : ST_C;
+                o->size = need;
+                o->nslots = draw ? 64 : 3;
+            } else if (u->access == VKG_ACCESS_INDEX_READ) {
+                o->kind = K_INDEX;
+                o->var = KV_V_INDEX;
+                o->size = 4ull * (words < 64 ? words : 64);
+                o->nslots = 32;
+            } else {
+                o->kind = K_VERTEX;
+                o->var = KV_V_VERTEX;
+                o->size = 4ull * (words < 64 ? words : 64);
+                o->nslots = (uint32_t)(o->size / 4);
+            }
+            foot_use(&o->f[0], u, 0, 0, 0, o->off, o->size);
+            o->nf = 1;
+        } else if (u->access == VKG_ACCESS_TRANSFER_READ && !(i < 64 && consumed[i])) {
+            if (R->pr->is_image && R->fc == FC_D32 && !rp->graphics_family) continue;
+            rop *o = new_op(r);
+            if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+            o->kind = K_TREAD;
+            o->st = ST_T;
+            o->use = ui;
+            o->res = u->resource;
+            if (R->pr->is_image) {
+                uint32_t w = mip_w(R->pr, u->base_mip);
+                o->mip = u->base_mip;
+                o->layer0 = u->base_layer;
+                o->layers = 1;
+                o->size = w < 64 ? w : 64; /* texels of row 0 */
+                o->nslots = ((uint32_t)o->size * fclass_bytes(R->fc) + 3u) / 4u;
+                o->fold = R->fc == FC_UNORM8 || R->fc == FC_U32;
+                foot_use(&o->f[0], u, 0, u->base_mip, 1, 0, 0);
+                o->f[0].layers = 1;
+            } else {
+                o->off = u->offset;
+                o->size = 4ull * (words < 64 ? words : 64);
+                o->nslots = (uint32_t)(o->size / 4);
+                o->fold = true;
+                foot_use(&o->f[0], u, 0, 0, 0, o->off, o->size);
+            }
+            o->nf = 1;
+        } else if (u->access == VKG_ACCESS_COLOR_READ || u->access == VKG_ACCESS_DEPTH_READ ||
+                   u->access == VKG_ACCESS_STENCIL_READ) {
+            for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
+                for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++) {
+                    rop *o = new_op(r);
+                    if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+                    o->kind = K_LOADONLY;
+                    o->st = ST_A;
+                    o->plane = u->access == VKG_ACCESS_STENCIL_READ ? 1 : 0;
+                    o->use = ui;
+                    o->res = u->resource;
+                    o->mip = m;
+                    o->layer0 = l;
+                    o->layers = 1;
+                    foot_use(&o->f[0], u, 0, m, 1, 0, 0);
+                    o->f[0].layer = l;
+                    o->f[0].layers = 1;
+                    o->nf = 1;
+                }
+        }
+    }
+
+    /* the digest, when something consumes it */
+    bool consumers = false;
+    for (uint32_t i = 0; i < p->use_count; i++) {
+        vkg_access x = r->in.uses[p->first_use + i].access;
+        consumers |= (is_shader_access(x) && (acc(x)->access & VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT)) ||
+                     x == VKG_ACCESS_COLOR_WRITE || x == VKG_ACCESS_COLOR_READ_WRITE ||
+                     x == VKG_ACCESS_DEPTH_WRITE || x == VKG_ACCESS_DEPTH_READ_WRITE ||
+                     x == VKG_ACCESS_STENCIL_WRITE || x == VKG_ACCESS_STENCIL_READ_WRITE;
+    }
+    if (consumers) {
+        rop *o = new_op(r);
+        if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+        o->kind = K_DIGEST;
+        o->st = ST_C;
+        o->var = KV_C_DIGEST;
+        o->res = UINT32_MAX;
+    }
+
+    /* writes */
+    nth = 0;
+    uint32_t wn = 0;
+    uint32_t ms_ops[16], nms = 0, nresolve = 0; /* multisampled colour attachments, in order */
+    for (uint32_t i = 0; i < p->use_count; i++) {
+        uint32_t ui = p->first_use + i;
+        const vkg_plan_use *u = &r->in.uses[ui];
+        const vkg_access_info *a = acc(u->access);
+        rres *R = &r->res[u->resource];
+        if (is_shader_access(u->access) && (a->access & VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT)) {
+            stage st = shader_stage(u->access);
+            if (!R->pr->is_image) {
+                rop *o = new_op(r);
+                if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+                o->kind = K_WBUF;
+                o->st = st;
+                o->use = ui;
+                o->res = u->resource;
+                o->off = u->offset;
+                o->size = u->size;
+                o->salt = salt + ++wn;
+                o->var = generic(st, aligned(u->offset, r->caps->min_storage_buffer_offset_alignment)
+                                         ? G_WBUF_SSBO : G_WBUF_BDA);
+                o->groups = compute_groups(u->size / 4);
+                foot_use(&o->f[0], u, VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT, 0, 0, o->off, o->size);
+                o->nf = 1;
+            } else {
+                for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++) {
+                    rop *o = new_op(r);
+                    if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+                    o->kind = K_WIMG;
+                    o->st = st;
+                    o->var = generic(st, R->fc == FC_U32 ? G_WIMG_U : G_WIMG_F);
+                    o->use = ui;
+                    o->res = u->resource;
+                    o->mip = m;
+                    o->layer0 = u->base_layer;
+                    o->layers = u->layer_count;
+                    o->salt = salt + ++wn;
+                    o->groups = compute_groups((uint64_t)mip_w(R->pr, m) * mip_h(R->pr, m) * u->layer_count);
+                    foot_use(&o->f[0], u, VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT, m, 1, 0, 0);
+                    o->nf = 1;
+                }
+            }
+        } else if (u->access == VKG_ACCESS_COLOR_WRITE || u->access == VKG_ACCESS_COLOR_READ_WRITE ||
+                   u->access == VKG_ACCESS_DEPTH_WRITE || u->access == VKG_ACCESS_DEPTH_READ_WRITE) {
+            bool depth = u->access == VKG_ACCESS_DEPTH_WRITE || u->access == VKG_ACCESS_DEPTH_READ_WRITE;
+            for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
+                for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++) {
+                    rop *o = new_op(r);
+                    if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+                    o->kind = depth ? K_DEPTH : K_COLOR;
+                    o->st = ST_A;
+                    if (R->pr->samples > 1 && nms < 16) ms_ops[nms++] = (uint32_t)(o - r->ops);
+                    o->var = depth ? KV_F_ATTACH_DEPTH : R->fc == FC_U32 ? KV_F_ATTACH_U : KV_F_ATTACH_F;
+                    o->rw = (u->access == VKG_ACCESS_COLOR_READ_WRITE && R->fc != FC_U32) ||
+                            u->access == VKG_ACCESS_DEPTH_READ_WRITE;
+                    o->use = ui;
+                    o->res = u->resource;
+                    o->mip = m;
+                    o->layer0 = l;
+                    o->layers = 1;
+                    o->salt = salt + ++wn;
+                    foot_use(&o->f[0], u, 0, m, 1, 0, 0);
+                    o->f[0].layer = l;
+                    o->f[0].layers = 1;
+                    o->nf = 1;
+                }
+        } else if (u->access == VKG_ACCESS_STENCIL_WRITE || u->access == VKG_ACCESS_STENCIL_READ_WRITE) {
+            for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
+                for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++) {
+                    rop *o = new_op(r);
+                    if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+                    o->kind = K_STENCIL;
+                    o->st = ST_A;
+                    o->var = KV_F_ATTACH_DEPTH; /* its fragment depth goes nowhere: no depth attachment */
+                    o->rw = u->access == VKG_ACCESS_STENCIL_READ_WRITE;
+                    o->plane = 1;
+                    o->use = ui;
+                    o->res = u->resource;
+                    o->mip = m;
+                    o->layer0 = l;
+                    o->layers = 1;
+                    o->salt = salt + ++wn;
+                    foot_use(&o->f[0], u, 0, m, 1, 0, 0);
+                    o->f[0].layer = l;
+                    o->f[0].layers = 1;
+                    o->nf = 1;
+                }
+        } else if (u->access == VKG_ACCESS_RESOLVE_WRITE) {
+            /* the n-th resolve_write resolves the n-th multisampled colour attachment */
+            if (nresolve >= nms)
+                return vkgr__fail(r, VKG_ERROR_FEATURE_NOT_PRESENT,
+                            "pass \"%s\" resolves into image \"%s\": run resolves only multisampled "
+                            "colour attachments it writes (color_write, color_read_write)",
+                            pn, R->pr->name);
+            rop *o = &r->ops[ms_ops[nresolve++]];
+            o->rsv_res = u->resource;
+            o->rsv_mip = u->base_mip;
+            o->rsv_layer = u->base_layer;
+            foot_use(&o->f[o->nf], u, 0, u->base_mip, 1, 0, 0);
+            o->f[o->nf].layers = 1;
+            o->nf++;
+        } else if (u->access == VKG_ACCESS_TRANSFER_WRITE) {
+            uint32_t s = copy_source(r, p, u, nth++);
+            const vkg_plan_use *su = s == UINT32_MAX ? NULL : &r->in.uses[s];
+            if (!R->pr->is_image) {
+                uint64_t copied = 0;
+                if (su) {
+                    rop *o = new_op(r);
+                    if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+                    copied = su->size < u->size ? su->size : u->size;
+                    o->kind = K_COPYBUF;
+                    o->st = ST_T;
+                    o->use = ui;
+                    o->res = u->resource;
+                    o->off = u->offset;
+                    o->size = copied;
+                    o->src_res = su->resource;
+                    o->src_off = su->offset;
+                    foot_use(&o->f[0], u, 0, 0, 0, o->off, copied);
+                    foot_use(&o->f[1], su, 0, 0, 0, su->offset, copied);
+                    o->nf = 2;
+                }
+                if (copied < u->size) {
+                    rop *o = new_op(r);
+                    if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+                    o->kind = K_FILL;
+                    o->st = ST_T;
+                    o->use = ui;
+                    o->res = u->resource;
+                    o->off = u->offset + copied;
+                    o->size = u->size - copied;
+                    o->salt = salt + ++wn;
+                    foot_use(&o->f[0], u, 0, 0, 0, o->off, o->size);
+                    o->nf = 1;
+                }
+            } else {
+                for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++) {
+                    uint32_t n = 0;
+                    if (su) {
+                        rop *o = new_op(r);
+                        if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+                        n = su->layer_count < u->layer_count ? su->layer_count : u->layer_count;
+                        o->kind = K_COPYIMG;
+                        o->st = ST_T;
+                        o->use = ui;
+                        o->res = u->resource;
+                        o->mip = m;
+                        o->layer0 = u->base_layer;
+                        o->layers = n;
+                        o->src_res = su->resource;
+                        o->src_mip = su->base_mip + (m - u->base_mip) % su->mip_count;
+                        o->src_layer0 = su->base_layer;
+                        foot_use(&o->f[0], u, 0, m, 1, 0, 0);
+                        o->f[0].layers = n;
+                        foot_use(&o->f[1], su, 0, o->src_mip, 1, 0, 0);
+                        o->f[1].layers = n;
+                        o->nf = 2;
+                    }
+                    if (n < u->layer_count) {
+                        if (R->fc == FC_D32 && !rp->graphics_family)
+                            return vkgr__fail(r, VKG_ERROR_FEATURE_NOT_PRESENT,
+                                        "pass \"%s\" writes depth image \"%s\" by transfer on a "
+                                        "queue family without graphics: Vulkan copies buffers to "
+                                        "depth only on graphics queues; give it a depth image of "
+                                        "the same format to copy from, or run it on graphics",
+                                        pn, R->pr->name);
+                        rop *o = new_op(r);
+                        if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+                        o->kind = K_PATTERN;
+                        o->st = ST_T;
+                        o->use = ui;
+                        o->res = u->resource;
+                        o->mip = m;
+                        o->layer0 = u->base_layer + n;
+                        o->layers = u->layer_count - n;
+                        o->salt = salt + ++wn;
+                        foot_use(&o->f[0], u, 0, m, 1, 0, 0);
+                        o->f[0].layer = o->layer0;
+                        o->f[0].layers = o->layers;
+                        o->nf = 1;
+                    }
+                }
+            }
+        }
+    }
+    rp->op_count = r->nops - rp->first_op;
+
+    /* slots: folded reads first (the digest), sinks after */
+    uint32_t s = 0;
+    for (int pass2 = 0; pass2 < 2; pass2++)
+        for (uint32_t i = 0; i < rp->op_count; i++) {
+            rop *o = &r->ops[rp->first_op + i];
+            bool reads = o->kind <= K_TREAD;
+            if (!reads) continue;
+            bool folded = o->kind != K_TREAD || o->fold;
+            if (folded != (pass2 == 0)) continue;
+            if (pass2 == 1) s = (s + 3u) & ~3u; /* sinks of wide texels need aligned offsets */
+            o->slot = s;
+            s += o->nslots;
+        }
+    /* digest size: the folded slots */
+    uint32_t nd = 0;
+    for (uint32_t i = 0; i < rp->op_count; i++) {
+        const rop *o = &r->ops[rp->first_op + i];
+        if (o->kind <= K_TREAD && (o->kind != K_TREAD || o->fold) && o->slot + o->nslots > nd)
+            nd = o->slot + o->nslots;
+    }
+    rp->nslots = nd;
+    /* the digest slot sits at nd: move the sinks past it */
+    for (uint32_t i = 0; i < rp->op_count; i++) {
+        rop *o = &r->ops[rp->first_op + i];
+        if (o->kind == K_TREAD && !o->fold) o->slot += 4;
+    }
+    rp->ntotal = (s + 4u + 3u) & ~3u;
+    for (uint32_t i = 0; i < rp->op_count; i++) {
+        rop *o = &r->ops[rp->first_op + i];
+        if (o->kind <= K_TREAD) {
+            foot_scratch(&o->f[o->nf++], o->st, true, o->slot, o->nslots);
+        } else if (o->kind == K_DIGEST) {
+            if (nd) foot_scratch(&o->f[o->nf++], ST_C, false, 0, nd);
+            foot_scratch(&o->f[o->nf++], ST_C, true, nd, 1);
+        } else if (o->kind == K_WBUF || o->kind == K_WIMG || o->kind == K_COLOR || o->kind == K_DEPTH ||
+                   o->kind == K_STENCIL) {
+            foot_scratch(&o->f[o->nf++], o->st, false, nd, 1);
+        }
+    }
+    return VKG_SUCCESS;
+}
+
