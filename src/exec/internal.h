@@ -1,0 +1,250 @@
+/* The executor's private state, shared by its files: realise.c (a plan's objects in a frame
+ * slot), bind.c (imported bindings), record.c (barriers and command buffers), ownership.c
+ * (runtime queue-family transfers of imported resources and their tracked state), exec.c
+ * (executors, frames, submission) and context.c (the pass context record callbacks see). */
+#ifndef VKG_EXEC_INTERNAL_H_
+#define VKG_EXEC_INTERNAL_H_
+
+#include "../device/device.h"
+#include "../graph/graph.h"
+#include "../util/workers.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+#define VKG__X_NONE UINT32_MAX
+
+typedef struct vkg__xres {
+    VkBuffer buffer;
+    VkDeviceAddress address;
+    VkImage image;
+    VkImageAspectFlags aspect;
+    vkg_buffer own_buffer; /* transient: created by the realisation */
+    vkg_image own_image;
+    vkg_allocation own_memory; /* transient that did not fit its planned range */
+    uint32_t bound;            /* imported: the bound vkg_buffer/vkg_image id */
+    vkg__track *track;         /* imported: the device record's state (buffers: 1 entry) */
+    /* imported: the plan submissions of its first and last use, the first use's stages */
+    uint32_t first_sub, last_sub;
+    VkPipelineStageFlags2 first_stage;
+    /* this execution's binding semaphores (vkg_binding) */
+    VkSemaphore wait_semaphore, signal_semaphore;
+    VkPipelineStageFlags2 wait_stage;
+    uint32_t binding; /* imported: index into this execution's bindings, when ... */
+    uint64_t bind_stamp; /* ... this equals the realisation's bind_stamp */
+    bool rebind;      /* imported image bound to another image than last time: new views */
+} vkg__xres;
+
+/* Views of imported images, per use, for the last few images bound (a swapchain's images
+ * take turns): rebinding one of them makes nothing. Raw VkImageViews, not vkg_views, so the
+ * user may destroy a bound vkg_image (e.g. on swapchain recreation) while they are cached. */
+#define VKG__VIEW_CACHE 4
+
+typedef struct vkg__xuse {
+    vkg_view view; /* transient image uses with shader or attachment access */
+    VkImageView vk_view; /* the view recorded with (either kind) */
+    struct {
+        uint32_t image; /* vkg_image id (generation included: a new image never matches) */
+        VkImageView view;
+    } cache[VKG__VIEW_CACHE];
+    uint32_t next; /* cache entry to replace next */
+    VkAttachmentLoadOp load;
+    VkAttachmentStoreOp store;
+    /* an imported attachment nothing in the plan touched before: LOAD, or CLEAR when its
+     * tracked state at execution says the contents are undefined (a new image) */
+    bool import_first;
+} vkg__xuse;
+
+/* One primary command buffer: a run of consecutive passes of one plan submission, recorded
+ * by one thread from that thread's pool. Chunks are fixed when the plan is realised, so the
+ * split and the submission order never depend on timing. */
+typedef struct vkg__chunk {
+    uint32_t submission;
+    uint32_t first, count; /* passes of the submission */
+    uint32_t thread;
+    uint32_t dq;
+    VkCommandBuffer cmd;
+} vkg__chunk;
+
+/* A pipeline-barrier batch prepared when the plan is realised (vkg__prepare). */
+typedef struct vkg__prep {
+    VkDependencyInfo dep;  /* the static part, in the realisation's arrays */
+    uint32_t first, count; /* the plan's barriers */
+    uint32_t dynamic;      /* of which built at record time */
+} vkg__prep;
+
+/* Per recording thread: barrier scratch and the first error it met. */
+typedef struct vkg__scratch {
+    VkImageMemoryBarrier2 *ib;
+    VkBufferMemoryBarrier2 *bb;
+    VkDependencyInfo *deps;
+    VkEvent *wait_events;
+    vkg_result error;
+    uint32_t barriers, barrier_calls; /* recorded by this thread in this execution */
+} vkg__scratch;
+
+/* Transient memory of a frame slot. Plans executed in the same slot share it: each plan
+ * heap is placed in the smallest pool heap of its memory type that is large enough and that
+ * the plan does not already use, so a slot holds about the largest plan's memory rather
+ * than the sum. Tenants take turns: a plan whose heap another tenant used last orders its
+ * accesses after that tenant's (vkg__handoff). */
+typedef struct vkg__heap {
+    vkg_allocation mem;
+    VkDeviceSize size, align;
+    uint32_t memory_type;
+    uint32_t tenants;             /* realisations placed in it */
+    const struct vkg__real *last; /* the tenant that executed last (compared, never read) */
+    VkPipelineStageFlags2 stages; /* that tenant's stages and writes on the heap */
+    VkAccessFlags2 writes;
+    uint64_t value[VKG_QUEUE_ROLE_COUNT]; /* and its last submission per device queue (0: none) */
+} vkg__heap;
+
+typedef struct vkg__real {
+    const vkg_plan *plan;
+    uint64_t serial;
+    uint32_t slot; /* frame slot whose pools hold the command buffers */
+    uint64_t frame; /* 1 + the executor frame it last ran in */
+    vkg_plan_info in;
+    /* the device keeps depth and stencil in layouts of their own (else barriers and tracked
+     * state cover both planes of a depth/stencil image) */
+    bool split_planes;
+    /* transient memory, per plan heap: the slot's pool heap, this plan's stages and
+     * accesses on it, its first and last submission (submit order) per device queue */
+    vkg__heap **heaps;
+    VkPipelineStageFlags2 *hstage;
+    VkAccessFlags2 *haccess;
+    uint32_t *hfirst, *hlast; /* [heap * VKG_QUEUE_ROLE_COUNT + device queue] */
+    bool *hturn;              /* this execution takes the heap over from another tenant */
+    VkMemoryBarrier2 *handoff; /* per submission, this execution's hand-over barrier */
+    bool reprepare;           /* a heap's tenants changed: rebuild the prepared batches */
+    vkg__xres *res;
+    vkg__xuse *uses;
+    VkEvent *events;
+    vkg__chunk *chunks;          /* by submission, then pass order */
+    uint32_t chunk_count;
+    uint32_t *first_chunk;       /* per plan submission, + 1 */
+    VkCommandBufferSubmitInfo *cbis; /* per chunk */
+    uint32_t active;             /* threads with chunks */
+    uint64_t *values;       /* per plan submission: timeline value of this execution */
+    uint32_t *dq_of_queue;  /* plan queue -> device queue */
+    uint32_t *submit_order; /* submissions by first pass */
+    /* imported resources, lists made at realisation so executing is O(what they touch) */
+    uint32_t *imports;       /* used imported resources */
+    uint32_t import_count;
+    uint64_t bind_stamp;     /* executions bound so far (vkg__bind_imports) */
+    uint32_t *import_uses;   /* (pass, use) pairs on imported resources, in pass order */
+    uint32_t import_use_count;
+    uint32_t *import_bars;   /* IMPORTED plan barriers, by submission */
+    uint32_t *first_import_bar; /* per submission, + 1 */
+    /* prepared batches: per pass before and after it, per submission's prologue */
+    vkg__prep *pre, *post, *prol;
+    VkMemoryBarrier2 *pmb;
+    VkImageMemoryBarrier2 *pib;
+    VkBufferMemoryBarrier2 *pbb;
+    uint32_t npmb, npib, npbb;
+    /* recording scratch, sized at realisation */
+    vkg__scratch *scratch; /* per recording thread */
+    uint32_t bar_cap;
+    uint32_t dep_cap;
+    VkSemaphoreSubmitInfo *waits;
+    uint32_t wait_cap;
+    VkSemaphoreSubmitInfo *signals; /* the timeline, then bindings' signal semaphores */
+    /* runtime ownership (vkg__fixups): releases of imported subresources that another
+     * family than the plan assumed owns, per device queue, recorded and submitted before
+     * the plan; the plan's first use acquires them */
+    VkCommandBuffer fix_cmd[VKG_QUEUE_ROLE_COUNT];
+    VkImageMemoryBarrier2 *fix_ib;
+    VkBufferMemoryBarrier2 *fix_bb;
+    uint8_t *fix_idq, *fix_bdq; /* device queue of each release */
+    uint32_t fix_ni, fix_nb;
+    uint64_t fix_wait[VKG_QUEUE_ROLE_COUNT][VKG_QUEUE_ROLE_COUNT]; /* [release dq][last-use dq] */
+    uint64_t fix_value[VKG_QUEUE_ROLE_COUNT]; /* this execution's release submission, 0 none */
+    bool *fix_need; /* [plan submission * VKG_QUEUE_ROLE_COUNT + release dq] */
+} vkg__real;
+
+typedef struct vkg__slot {
+    VkCommandPool *pools; /* per recording thread, per device queue: [t * ROLE_COUNT + dq] */
+    vkg_ticket last[VKG_QUEUE_ROLE_COUNT];     /* per device queue */
+    vkg__real **reals;
+    uint32_t real_count, real_cap;
+    vkg__heap **heaps;
+    uint32_t heap_count, heap_cap;
+    uint64_t *reset; /* per recording thread: 1 + the frame its pools were last reset in */
+} vkg__slot;
+
+struct vkg_executor {
+    vkg_device *dev;
+    vkg__host host;
+    char name[64];
+    uint32_t frames;
+    uint32_t drop; /* debug_drop_barrier */
+    uint32_t threads;
+    uint32_t grain; /* passes per command buffer before a submission is split */
+    vkg__workers *workers;
+    bool dedicated_heaps;
+    bool no_handoff; /* debug_no_handoff */
+    bool in_frame; /* between vkg_executor_begin_frame and _end_frame */
+    uint64_t frame;
+    vkg__slot *slots;
+    vkg_executor_stats stats;
+};
+
+struct vkg_pass_context {
+    vkg_executor *ex;
+    vkg__real *real;
+    uint32_t pass;
+    VkCommandBuffer cmd;
+    uint32_t thread;
+};
+
+typedef enum vkg__import_kind {
+    VKG__IMPORT_PLANNED, /* the tracked owner is the one the plan assumed */
+    VKG__IMPORT_SKIP,    /* a planned release that the actual owner makes instead */
+    VKG__IMPORT_LOCAL,   /* no transfer: the actual owner is the user's family, or the use
+                            discards the contents */
+    VKG__IMPORT_ACQUIRE, /* acquire from the actual owner, which releases in a fixup */
+} vkg__import_kind;
+
+typedef struct vkg__record_job {
+    vkg_executor *ex;
+    vkg__real *x;
+} vkg__record_job;
+
+/* ---- across the executor's files ------------------------------------------------------ */
+vkg_result vkg__import_views(vkg_executor *ex, vkg__real *x, uint32_t ri, uint32_t id);
+VkPipelineStageFlags2 vkg__queue_stages(const vkg_device *dev, uint32_t dq,
+                                               VkPipelineStageFlags2 stages);
+vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_plan *plan,
+                                   vkg__real **out);
+void vkg__real_destroy(vkg_executor *ex, vkg__real *x);
+bool vkg__sharing_differs(const vkg_device *dev, const vkg_plan_resource *r,
+                                 bool object_concurrent);
+void vkg__slot_sweep(vkg_executor *ex, vkg__slot *slot);
+VkPipelineStageFlags2 vkg__wait_stage(VkPipelineStageFlags2 stage);
+vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_execute_desc *d);
+void vkg__aspect_planes(const vkg__xres *xr, VkImageAspectFlags aspect, uint32_t *p0,
+                               uint32_t *n);
+bool vkg__contents_undefined(const vkg__real *x, const vkg_plan_use *u);
+vkg__import_kind vkg__import_kind_of(const vkg_plan_barrier *pb, const vkg__track *t,
+                                            uint32_t family, bool concurrent, uint32_t *dst);
+const vkg__track *vkg__import_track(const vkg__real *x, const vkg_plan_barrier *pb,
+                                           uint32_t plane, uint32_t m, uint32_t l);
+vkg_result vkg__pools_fresh(vkg_executor *ex, const vkg__real *x, uint32_t t);
+void vkg__prepare(vkg_executor *ex, vkg__real *x, uint32_t first, uint32_t count,
+                         vkg__prep *p);
+void vkg__prepare_all(vkg_executor *ex, vkg__real *x);
+void vkg__record_thread(void *user, uint32_t t);
+VkImageAspectFlags vkg__track_aspect(const vkg__real *x, const vkg_plan_use *u,
+                                            const vkg__xres *xr);
+vkg__track *vkg__track_at(const vkg_plan_resource *r, const vkg__xres *xr, uint32_t plane,
+                                 uint32_t mip, uint32_t layer);
+VkImageAspectFlags vkg__xplane_aspect(const vkg__xres *xr, uint32_t plane);
+vkg_result vkg__fixups_gather(vkg_executor *ex, vkg__real *x);
+vkg_result vkg__fixups_record(vkg_executor *ex, vkg__real *x, bool *used);
+vkg_result vkg__fixups_submit(vkg_executor *ex, vkg__real *x, uint64_t *next,
+                                     vkg__slot *slot);
+vkg_result vkg__join(vkg_executor *ex, vkg__real *x, const bool *used, vkg__slot *slot,
+                            vkg_ticket *last);
+void vkg__update_tracks(vkg__real *x);
+
+#endif
