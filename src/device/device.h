@@ -215,4 +215,30 @@ static inline pthread_mutex_t *vkg__dq_mutex(vkg_device *dev, uint32_t q)
 void vkg__dq_lock_set(vkg_device *dev, const bool *used);
 void vkg__dq_unlock_set(vkg_device *dev, const bool *used);
 
+/* caps.c: the physical device's capabilities, the feature chains of device creation, picking
+ * a device by name */
+typedef struct vkg__feature_chain {
+    VkPhysicalDeviceFeatures2 f2;
+    VkPhysicalDeviceVulkan11Features f11;
+    VkPhysicalDeviceVulkan12Features f12;
+    VkPhysicalDeviceVulkan13Features f13;
+    /* extension features: chained only where the device offers the extension */
+    VkPhysicalDeviceMeshShaderFeaturesEXT mesh;
+    VkPhysicalDeviceAccelerationStructureFeaturesKHR as;
+    VkPhysicalDeviceRayTracingPipelineFeaturesKHR rt;
+    VkPhysicalDeviceRayQueryFeaturesKHR rq;
+} vkg__feature_chain;
+
+/* Which of the optional extensions behind access rows the device offers. */
+typedef struct vkg__row_exts {
+    bool mesh, as, rt, rq;
+} vkg__row_exts;
+void vkg__feature_chain_init(vkg__feature_chain *c, const vkg__row_exts *x);
+bool vkg__has_extension(const VkExtensionProperties *exts, uint32_t count,
+                               const char *name);
+uint32_t vkg__pick(const vkg_physical_device_info *infos, uint32_t count,
+                          const char *want);
+vkg__row_exts vkg__row_exts_of_caps(const vkg_caps *c);
+const char *vkg__wanted_name(const vkg_device_desc *desc);
+
 #endif
