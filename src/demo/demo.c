@@ -83,7 +83,7 @@ static int slot_wait(demo *d, frame_stats *fs, uint32_t s)
 int vkgd__slot_begin(demo *d, frame_stats *fs, uint32_t s)
 {
     if (slot_wait(d, fs, s)) return d->status;
-    d->cpu_start = vkgd__now_us(); /* the frame's CPU time starts after the wait for the GPU */
+    d->cpu_start = vkg__now_us(); /* the frame's CPU time starts after the wait for the GPU */
     VKCHECK(d, d->t->vkResetDescriptorPool(d->d, d->pools[s], 0));
     if (d->queries[s]) d->t->vkResetQueryPool(d->d, d->queries[s], 0, d->query_count);
     d->slot = s;
@@ -92,11 +92,11 @@ int vkgd__slot_begin(demo *d, frame_stats *fs, uint32_t s)
 
 int vkgd__execute(demo *d, frame_stats *fs, uint32_t frame, const vkg_binding *binds, uint32_t nb)
 {
-    double t0 = vkgd__now_us();
+    double t0 = vkg__now_us();
     vkg_ticket ticket;
     vkg_result r = vkg_execute(d->plan, &(vkg_execute_desc){.executor = d->ex, .bindings = binds, .binding_count = nb},
                                &ticket);
-    double t1 = vkgd__now_us();
+    double t1 = vkg__now_us();
     stat_add(&fs->frame, t1 - d->cpu_start);
     if (d->status) return d->status; /* a record callback failed */
     if (r != VKG_SUCCESS) return vkgd__failf(d, 1, "vkg_execute failed on frame %u: %s", frame, vkg_result_name(r));
@@ -427,7 +427,7 @@ int vkgd_main(const vkgd_options *options)
                 d->o.validate ? ", validation + synchronization validation" : "",
                 d->o.no_async ? ", SSAO on the graphics queue" : "");
     if (!d->status) {
-        fs->t0 = vkgd__now_us();
+        fs->t0 = vkg__now_us();
         if (!common_setup(d)) {
 #ifdef VKG_HAVE_GLFW
             if (d->o.window)

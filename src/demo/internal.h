@@ -8,6 +8,7 @@
 #include <volk.h> /* before vkgraph.h: struct VolkDeviceTable */
 
 #include "demo/demo.h"
+#include "util/util.h"
 #include "vkgraph.h"
 
 #include <math.h>
@@ -285,11 +286,9 @@ int vkgd__describe_graph(demo *d, uint32_t w, uint32_t h, VkFormat out_format, b
 int vkgd__drain(demo *d, frame_stats *fs);
 int vkgd__execute(demo *d, frame_stats *fs, uint32_t frame, const vkg_binding *binds, uint32_t nb);
 int vkgd__failf(demo *d, int status, const char *fmt, ...);
-uint32_t vkgd__ihash(uint32_t x);
 bool vkgd__make_geometry(geometry *g);
 int vkgd__make_pipelines(demo *d);
 void vkgd__make_texel(uint32_t layer, uint32_t x, uint32_t y, uint8_t *out);
-double vkgd__now_us(void);
 void vkgd__record(const vkg_pass_context *ctx, void *user);
 void vkgd__report(demo *d, const frame_stats *fs, uint32_t frames);
 int vkgd__run_window(demo *d, frame_stats *fs, GLFWwindow *win);

@@ -22,7 +22,7 @@ int vkgd__upload_content(demo *d)
     memcpy(&objs[0].mesh[3], &gm->radius, 4);
     for (uint32_t z = 0; z < GRID; z++)
         for (uint32_t x = 0; x < GRID; x++) {
-            uint32_t i = z * GRID + x, h = vkgd__ihash(i + 17);
+            uint32_t i = z * GRID + x, h = vkg__hash32(i + 17);
             uint32_t m = MESH_CUBE + i % 3;
             const mesh_range *mr = &g.mesh[m];
             float hue = (float)(h % 360) / 360.0f * 6.2831853f;

@@ -91,13 +91,6 @@ int vkgd__failf(demo *d, int status, const char *fmt, ...)
 }
 
 
-double vkgd__now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
 static int make_module(demo *d, const uint32_t *code, size_t size, VkShaderModule *out)
 {
     VKCHECK(d, d->t->vkCreateShaderModule(d->d,

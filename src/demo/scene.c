@@ -110,16 +110,6 @@ bool vkgd__make_geometry(geometry *g)
            geo_surface(g, MESH_TORUS, surf_torus, 48, 16, 3.0f, 0.9f);
 }
 
-uint32_t vkgd__ihash(uint32_t x)
-{
-    x ^= x >> 16;
-    x *= 0x7feb352du;
-    x ^= x >> 15;
-    x *= 0x846ca68bu;
-    x ^= x >> 16;
-    return x;
-}
-
 /* Smooth value noise in [0, 1], period TEX_SIZE / cell. */
 static float vnoise(float x, float y, uint32_t cells, uint32_t seed)
 {
@@ -130,7 +120,7 @@ static float vnoise(float x, float y, uint32_t cells, uint32_t seed)
     float c[4];
     for (int k = 0; k < 4; k++) {
         uint32_t cx = (uint32_t)(xi + (k & 1)) % cells, cy = (uint32_t)(yi + (k >> 1)) % cells;
-        c[k] = (float)(vkgd__ihash(cx * 7919u + cy * 104729u + seed) & 0xffff) / 65535.0f;
+        c[k] = (float)(vkg__hash32(cx * 7919u + cy * 104729u + seed) & 0xffff) / 65535.0f;
     }
     return (c[0] * (1 - fx) + c[1] * fx) * (1 - fy) + (c[2] * (1 - fx) + c[3] * fx) * fy;
 }

@@ -215,6 +215,10 @@ static inline pthread_mutex_t *vkg__dq_mutex(vkg_device *dev, uint32_t q)
 void vkg__dq_lock_set(vkg_device *dev, const bool *used);
 void vkg__dq_unlock_set(vkg_device *dev, const bool *used);
 
+/* dev->lock, which guards the device's records, scopes and deletion queue */
+#define VKG__LOCK(dev) pthread_mutex_lock(&(dev)->lock)
+#define VKG__UNLOCK(dev) pthread_mutex_unlock(&(dev)->lock)
+
 /* caps.c: the physical device's capabilities, the feature chains of device creation, picking
  * a device by name */
 typedef struct vkg__feature_chain {

@@ -3,8 +3,6 @@
 
 #include <stdio.h>
 
-#define VKG__LOCK(dev) pthread_mutex_lock(&(dev)->lock)
-#define VKG__UNLOCK(dev) pthread_mutex_unlock(&(dev)->lock)
 
 static const char *vkg__name_or(const char *name, const char *fallback)
 {

@@ -10,13 +10,6 @@
 /* ------------------------------------------------------------------------------------------
  * Name tables
  * ---------------------------------------------------------------------------------------- */
-static uint32_t vkg__hash(const char *s)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (; *s; s++) h = (h ^ (uint8_t)*s) * 16777619u;
-    return h;
-}
-
 static const char *vkg__name_at(const vkg_graph *g, bool is_pass, uint32_t index)
 {
     return is_pass ? g->passes[index].name : g->res[index].name;
@@ -26,7 +19,7 @@ uint32_t vkg__names_find(const vkg_graph *g, const vkg__names *t, bool is_pass, 
 {
     if (!t->capacity || !name) return VKG__NO_INDEX;
     uint32_t mask = t->capacity - 1;
-    for (uint32_t i = vkg__hash(name) & mask;; i = (i + 1) & mask) {
+    for (uint32_t i = vkg__hash_str(name) & mask;; i = (i + 1) & mask) {
         uint32_t slot = t->slots[i];
         if (!slot) return VKG__NO_INDEX;
         if (strcmp(vkg__name_at(g, is_pass, slot - 1), name) == 0) return slot - 1;
@@ -42,7 +35,7 @@ static bool vkg__names_insert(vkg_graph *g, vkg__names *t, bool is_pass, uint32_
         for (uint32_t i = 0; i < t->capacity; i++) {
             uint32_t slot = t->slots[i];
             if (!slot) continue;
-            uint32_t j = vkg__hash(vkg__name_at(g, is_pass, slot - 1)) & (cap - 1);
+            uint32_t j = vkg__hash_str(vkg__name_at(g, is_pass, slot - 1)) & (cap - 1);
             while (slots[j]) j = (j + 1) & (cap - 1);
             slots[j] = slot;
         }
@@ -51,7 +44,7 @@ static bool vkg__names_insert(vkg_graph *g, vkg__names *t, bool is_pass, uint32_
         t->capacity = cap;
     }
     uint32_t mask = t->capacity - 1;
-    uint32_t i = vkg__hash(vkg__name_at(g, is_pass, index)) & mask;
+    uint32_t i = vkg__hash_str(vkg__name_at(g, is_pass, index)) & mask;
     while (t->slots[i]) i = (i + 1) & mask;
     t->slots[i] = index + 1;
     t->count++;

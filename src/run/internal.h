@@ -8,6 +8,7 @@
 #include <volk.h> /* before vkgraph.h */
 
 #include "run.h"
+#include "util/util.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -34,16 +35,6 @@ static inline uint32_t hmix(uint32_t h, uint32_t x)
     return h;
 }
 
-static inline uint32_t hfin(uint32_t h)
-{
-    h ^= h >> 16;
-    h *= 0x7feb352du;
-    h ^= h >> 15;
-    h *= 0x846ca68bu;
-    h ^= h >> 16;
-    return h;
-}
-
 static inline uint32_t slot_value(uint32_t x, uint32_t tag)
 {
     if ((x >> 24) == 0xA5u) return x == tag ? 1u : 0u;
@@ -52,24 +43,24 @@ static inline uint32_t slot_value(uint32_t x, uint32_t tag)
 
 static inline uint32_t word_value(uint32_t d, uint32_t word, bool small)
 {
-    uint32_t v = hfin(hmix(d, word));
+    uint32_t v = vkg__hash32(hmix(d, word));
     return small ? 3u + v % 6u : v;
 }
 
 static inline uint32_t texel_value(uint32_t d, uint32_t mip, uint32_t layer, uint32_t x, uint32_t y)
 {
-    return hfin(hmix(hmix(hmix(hmix(d, mip), layer), x), y)) & 0xFFu;
+    return vkg__hash32(hmix(hmix(hmix(hmix(d, mip), layer), x), y)) & 0xFFu;
 }
 
 /* the stencil reference a stencil_write op writes */
 static inline uint32_t stencil_ref(uint32_t salt)
 {
-    return hfin(salt * 0x85EBCA6Bu + 0x5EEDu) & 0xFFu;
+    return vkg__hash32(salt * 0x85EBCA6Bu + 0x5EEDu) & 0xFFu;
 }
 
 static inline uint32_t pattern_value(uint32_t i)
 {
-    return hfin(i * 0x9E3779B1u + 0x1234567u) & 0xFFu;
+    return vkg__hash32(i * 0x9E3779B1u + 0x1234567u) & 0xFFu;
 }
 
 /* ---- formats ----------------------------------------------------------------------------- */

@@ -94,7 +94,7 @@ static vkg_result sim_pass(runner *r, uint32_t k, uint32_t *slots, uint32_t tag)
                 uint32_t h = hmix(0x9e3779b9u, t);
                 for (uint32_t e = t; e < n; e += VKGR_SLOTS)
                     h = hmix(h, mword(R, o->off + 4ull * e * stride, &unk));
-                sl[t] = hfin(h);
+                sl[t] = vkg__hash32(h);
             }
             break;
         }
@@ -109,7 +109,7 @@ static vkg_result sim_pass(runner *r, uint32_t k, uint32_t *slots, uint32_t tag)
                     if (!R->known[ti]) unk = true;
                     hh = hmix(hh, R->val[ti]);
                 }
-                sl[t] = hfin(hh);
+                sl[t] = vkg__hash32(hh);
             }
             break;
         }
@@ -211,7 +211,7 @@ static vkg_result sim_pass(runner *r, uint32_t k, uint32_t *slots, uint32_t tag)
             break;
         }
         case K_FILL: {
-            uint32_t v = R->small ? 3u + o->salt % 6u : hfin(o->salt);
+            uint32_t v = R->small ? 3u + o->salt % 6u : vkg__hash32(o->salt);
             for (uint64_t e = 0; e < o->size / 4; e++) put_word(R, o->off + 4 * e, v, true);
             break;
         }
@@ -250,13 +250,13 @@ static vkg_result sim_pass(runner *r, uint32_t k, uint32_t *slots, uint32_t tag)
 void vkgr__init_imported(rres *R, uint32_t index)
 {
     if (!R->pr->is_image) {
-        uint32_t seed = hfin(7919u * index + 1u);
+        uint32_t seed = vkg__hash32(7919u * index + 1u);
         for (uint64_t e = 0; e < R->pr->size / 4; e++)
             put_word(R, 4 * e, word_value(seed, (uint32_t)e, R->small), true);
         memset(R->known + (R->pr->size & ~3ull), 0, R->pr->size & 3u);
         return;
     }
-    uint32_t seed = hfin(104729u * index + 99u);
+    uint32_t seed = vkg__hash32(104729u * index + 99u);
     for (uint32_t m = 0; m < R->pr->mips; m++)
         for (uint32_t l = 0; l < R->pr->layers; l++)
             for (uint32_t y = 0; y < mip_h(R->pr, m); y++)

@@ -133,7 +133,7 @@ vkg_result vkgr__build_pass(runner *r, uint32_t k)
     rp->timestamps = r->caps->queue_families[family].timestamp_valid_bits != 0;
     const char *pn = p->name;
     bool consumed[64] = {0};
-    uint32_t salt = hfin(0xC0FFEEu + k * 0x9E3779B1u);
+    uint32_t salt = vkg__hash32(0xC0FFEEu + k * 0x9E3779B1u);
 
     /* which transfer reads feed copies */
     uint32_t nth = 0;

@@ -355,7 +355,7 @@ static void record_op(rec *c, const rpass *rp, const rop *o)
         break;
     case K_FILL:
         vk->vkCmdFillBuffer(cmd, res_buffer(c, o->res), o->off, o->size,
-                            R->small ? 3u + salt % 6u : hfin(salt));
+                            R->small ? 3u + salt % 6u : vkg__hash32(salt));
         break;
     case K_COPYIMG: {
         const rres *S = &r->res[o->src_res];

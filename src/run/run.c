@@ -44,13 +44,6 @@ vkg_result vkgr__fail(runner *r, vkg_result code, const char *fmt, ...)
     return code;
 }
 
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
 /* ------------------------------------------------------------------------------------------
  * Set-up, frames, comparison
  * ---------------------------------------------------------------------------------------- */
@@ -834,11 +827,11 @@ vkg_result vkgr_run(vkg_device *device, vkg_graph *graph, const vkgr_options *op
         }
         r->frame = f;
         r->slot = s;
-        double t0 = now_us();
+        double t0 = vkg__now_us();
         e = vkg_execute(r->plan, &(vkg_execute_desc){.executor = r->ex, .bindings = bind, .binding_count = nb},
                         &tickets[s]);
         r->cpu_t0[f] = t0;
-        r->cpu_us[f] = now_us() - t0;
+        r->cpu_us[f] = vkg__now_us() - t0;
         if (e != VKG_SUCCESS) vkgr__fail(r, e, "vkg_execute failed on frame %u (%s)", f, vkg_result_name(e));
         if (r->error != VKG_SUCCESS) e = r->error;
         info->frames_run = f + 1;

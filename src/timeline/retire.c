@@ -33,8 +33,6 @@ struct vkg_scope {
     char name[64];
 };
 
-#define VKG__LOCK(dev) pthread_mutex_lock(&(dev)->lock)
-#define VKG__UNLOCK(dev) pthread_mutex_unlock(&(dev)->lock)
 
 /* ------------------------------------------------------------------------------------------
  * Completion

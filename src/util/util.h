@@ -134,4 +134,27 @@ uint32_t vkg__arena_block_count(const vkg__arena *arena);
 #define VKG__ARENA_NEW(arena, type, count)                                                       \
     ((type *)vkg__arena_alloc((arena), sizeof(type) * (size_t)(count), _Alignof(type)))
 
+/* ---- small shared helpers ------------------------------------------------------------- */
+/* A 32-bit integer hash with good avalanche (Chris Wellons' lowbias32); kernels.glsl of
+ * `vkgraph run` has its GLSL twin. */
+static inline uint32_t vkg__hash32(uint32_t x)
+{
+    x ^= x >> 16;
+    x *= 0x7feb352du;
+    x ^= x >> 15;
+    x *= 0x846ca68bu;
+    x ^= x >> 16;
+    return x;
+}
+/* FNV-1a of a NUL-terminated string */
+static inline uint32_t vkg__hash_str(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++) h = (h ^ (uint8_t)*s) * 16777619u;
+    return h;
+}
+/* CLOCK_MONOTONIC (clock.c) */
+uint64_t vkg__now_ns(void);
+double vkg__now_us(void);
+
 #endif
