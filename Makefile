@@ -8,6 +8,7 @@ FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 PREFIX ?= /usr/local
+comma := ,
 
 .PHONY: all deps configure build demo install test test-families gpu-check test-asan test-tsan fuzz bench clean format
 
@@ -50,18 +51,21 @@ gpu-check: build
 # instrumented; lavapipe's variants run the same vkgraph code) to keep CI near 20 minutes.
 SAN_SKIP ?= families-pending|swiftshader
 
+# One sanitizer pass: configure, build and test in $(1) with -DVKG_SANITIZE=$(2).
+define sanitized_tests
+	cmake -S . -B $(1) -DCMAKE_BUILD_TYPE=Debug -DVKG_SANITIZE=$(2) -DVKG_WERROR=ON $(CMAKE_FLAGS)
+	cmake --build $(1) -j $(JOBS)
+	cd $(1) && ctest --output-on-failure -j $(JOBS) -LE '$(SAN_SKIP)'
+endef
+
 # Tests under AddressSanitizer + UndefinedBehaviorSanitizer (CI runs this too).
 test-asan: deps
-	cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DVKG_SANITIZE=address,undefined -DVKG_WERROR=ON $(CMAKE_FLAGS)
-	cmake --build $(BUILD_ASAN) -j $(JOBS)
-	cd $(BUILD_ASAN) && ctest --output-on-failure -j $(JOBS) -LE '$(SAN_SKIP)'
+	$(call sanitized_tests,$(BUILD_ASAN),address$(comma)undefined)
 
 # Tests under ThreadSanitizer (CI runs this too): the completion-queue watcher, tasks, the
 # multithreaded recorder. tests/tsan.supp lists only the uninstrumented layer and drivers.
 test-tsan: deps
-	cmake -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=Debug -DVKG_SANITIZE=thread -DVKG_WERROR=ON $(CMAKE_FLAGS)
-	cmake --build $(BUILD_TSAN) -j $(JOBS)
-	cd $(BUILD_TSAN) && ctest --output-on-failure -j $(JOBS) -LE '$(SAN_SKIP)'
+	$(call sanitized_tests,$(BUILD_TSAN),thread)
 
 # Every benchmark, then bench/out/results.json, figures.json, table.md and PNG charts
 # (bench/run.sh, bench/report.mjs; BENCHMARKS.md explains them).

@@ -6,6 +6,12 @@
  *    handles (vkg_buffer, vkg_image, ...): index + generation in one word, 0 is invalid,
  *    a stale handle is detected and reported as VKG_ERROR_INVALID_HANDLE.
  *  - Creation takes a zero-initialised *_desc struct; zero always means "sensible default".
+ *  - ABI: structs grow only by fields appended at their end, whose zero is the old
+ *    behaviour; they never shrink or reorder. A release that changes any public struct's
+ *    layout changes the shared library's soname (libvkgraph.so.MAJOR.MINOR before 1.0,
+ *    .MAJOR after), so a program runs only with a library of the layout it was compiled
+ *    against; within one soname, releases add functions and fix bugs only. The build checks
+ *    that VKG_VERSION_* here and the project version agree (docs/architecture.md).
  *  - Functions that can fail return vkg_result (VKG_SUCCESS == 0) and give results through
  *    out-parameters. Every error is also explained through the logger.
  *  - Every host allocation goes through the vkg_allocator given at creation.
@@ -29,7 +35,7 @@ extern "C" {
 #endif
 
 #define VKG_VERSION_MAJOR 0
-#define VKG_VERSION_MINOR 1
+#define VKG_VERSION_MINOR 2
 #define VKG_VERSION_PATCH 0
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -897,8 +903,8 @@ uint32_t vkg_format_texel_bytes(VkFormat format);
  * Accesses: how a pass uses a resource. One row of synchronization2 state per kind (the
  * idea of THSVS): the compiler derives every barrier from these rows and nothing else.
  *
- * X(ENUM, name, stage, access, image layout, write, resource kinds, aspect, queue roles).
- * Layout choices: sampled reads and depth_read share VK_IMAGE_LAYOUT_READ_ONLY_OPTIMAL so a
+ * Each row: name, stage, access, image layout, write, resource kinds, aspect, queue roles
+ * (vkg_access_info). Layout choices: sampled reads and depth_read share VK_IMAGE_LAYOUT_READ_ONLY_OPTIMAL so a
  * pass may depth-test against and sample the same depth image; storage uses GENERAL;
  * attachments ATTACHMENT_OPTIMAL. `color_write` and `depth_write` are pure writes (load op
  * CLEAR or DONT_CARE); a pass that loads the old contents declares `*_read_write`.
@@ -923,113 +929,69 @@ uint32_t vkg_format_texel_bytes(VkFormat format);
 #define VKG_ACCESS_ROLE_COMPUTE (1u << VKG_QUEUE_COMPUTE)
 #define VKG_ACCESS_ROLE_TRANSFER (1u << VKG_QUEUE_TRANSFER)
 
-#define VKG__S2(x) VK_PIPELINE_STAGE_2_##x
-#define VKG__A2(x) VK_ACCESS_2_##x
-#define VKG__L(x) VK_IMAGE_LAYOUT_##x
-#define VKG__KB VKG_ACCESS_KIND_BUFFER
-#define VKG__KI VKG_ACCESS_KIND_IMAGE
-#define VKG__KBI (VKG_ACCESS_KIND_BUFFER | VKG_ACCESS_KIND_IMAGE)
-#define VKG__RG VKG_ACCESS_ROLE_GRAPHICS
-#define VKG__RGC (VKG_ACCESS_ROLE_GRAPHICS | VKG_ACCESS_ROLE_COMPUTE)
-#define VKG__RALL (VKG_ACCESS_ROLE_GRAPHICS | VKG_ACCESS_ROLE_COMPUTE | VKG_ACCESS_ROLE_TRANSFER)
-#define VKG__SHADER_ACCESSES(X, P, PN, STAGE, ROLES)                                             \
-    X(P##_UNIFORM_READ, PN "_uniform_read", STAGE, VKG__A2(UNIFORM_READ_BIT), VKG__L(UNDEFINED),  \
-      0, VKG__KB, 0, ROLES)                                                                      \
-    X(P##_SAMPLED_READ, PN "_sampled_read", STAGE, VKG__A2(SHADER_SAMPLED_READ_BIT),             \
-      VKG__L(READ_ONLY_OPTIMAL), 0, VKG__KBI, 0, ROLES)                                          \
-    X(P##_STORAGE_READ, PN "_storage_read", STAGE, VKG__A2(SHADER_STORAGE_READ_BIT),             \
-      VKG__L(GENERAL), 0, VKG__KBI, 0, ROLES)                                                    \
-    X(P##_STORAGE_WRITE, PN "_storage_write", STAGE, VKG__A2(SHADER_STORAGE_WRITE_BIT),          \
-      VKG__L(GENERAL), 1, VKG__KBI, 0, ROLES)                                                    \
-    X(P##_STORAGE_READ_WRITE, PN "_storage_read_write", STAGE,                                   \
-      VKG__A2(SHADER_STORAGE_READ_BIT) | VKG__A2(SHADER_STORAGE_WRITE_BIT), VKG__L(GENERAL), 1,  \
-      VKG__KBI, 0, ROLES)
-
-#define VKG_ACCESS_TABLE(X)                                                                      \
-    X(INDIRECT_READ, "indirect_read", VKG__S2(DRAW_INDIRECT_BIT),                                \
-      VKG__A2(INDIRECT_COMMAND_READ_BIT), VKG__L(UNDEFINED), 0, VKG__KB, 0, VKG__RGC)            \
-    X(INDEX_READ, "index_read", VKG__S2(INDEX_INPUT_BIT), VKG__A2(INDEX_READ_BIT),               \
-      VKG__L(UNDEFINED), 0, VKG__KB, 0, VKG__RG)                                                 \
-    X(VERTEX_READ, "vertex_read", VKG__S2(VERTEX_ATTRIBUTE_INPUT_BIT),                           \
-      VKG__A2(VERTEX_ATTRIBUTE_READ_BIT), VKG__L(UNDEFINED), 0, VKG__KB, 0, VKG__RG)             \
-    VKG__SHADER_ACCESSES(X, VERTEX, "vertex", VKG__S2(VERTEX_SHADER_BIT), VKG__RG)               \
-    VKG__SHADER_ACCESSES(X, FRAGMENT, "fragment", VKG__S2(FRAGMENT_SHADER_BIT), VKG__RG)         \
-    VKG__SHADER_ACCESSES(X, COMPUTE, "compute", VKG__S2(COMPUTE_SHADER_BIT), VKG__RGC)           \
-    VKG__SHADER_ACCESSES(X, GEOMETRY, "geometry", VKG__S2(GEOMETRY_SHADER_BIT), VKG__RG)         \
-    VKG__SHADER_ACCESSES(X, TESSELLATION, "tessellation",                                        \
-                         VKG__S2(TESSELLATION_CONTROL_SHADER_BIT) |                              \
-                             VKG__S2(TESSELLATION_EVALUATION_SHADER_BIT),                        \
-                         VKG__RG)                                                                \
-    VKG__SHADER_ACCESSES(X, TASK, "task", VKG__S2(TASK_SHADER_BIT_EXT), VKG__RG)                 \
-    VKG__SHADER_ACCESSES(X, MESH, "mesh", VKG__S2(MESH_SHADER_BIT_EXT), VKG__RG)                 \
-    X(COLOR_READ, "color_read", VKG__S2(COLOR_ATTACHMENT_OUTPUT_BIT),                            \
-      VKG__A2(COLOR_ATTACHMENT_READ_BIT), VKG__L(ATTACHMENT_OPTIMAL), 0, VKG__KI,                \
-      VK_IMAGE_ASPECT_COLOR_BIT, VKG__RG)                                                        \
-    X(COLOR_WRITE, "color_write", VKG__S2(COLOR_ATTACHMENT_OUTPUT_BIT),                          \
-      VKG__A2(COLOR_ATTACHMENT_WRITE_BIT), VKG__L(ATTACHMENT_OPTIMAL), 1, VKG__KI,               \
-      VK_IMAGE_ASPECT_COLOR_BIT, VKG__RG)                                                        \
-    X(COLOR_READ_WRITE, "color_read_write", VKG__S2(COLOR_ATTACHMENT_OUTPUT_BIT),                \
-      VKG__A2(COLOR_ATTACHMENT_READ_BIT) | VKG__A2(COLOR_ATTACHMENT_WRITE_BIT),                  \
-      VKG__L(ATTACHMENT_OPTIMAL), 1, VKG__KI, VK_IMAGE_ASPECT_COLOR_BIT, VKG__RG)                \
-    X(DEPTH_READ, "depth_read",                                                                  \
-      VKG__S2(EARLY_FRAGMENT_TESTS_BIT) | VKG__S2(LATE_FRAGMENT_TESTS_BIT),                      \
-      VKG__A2(DEPTH_STENCIL_ATTACHMENT_READ_BIT), VKG__L(READ_ONLY_OPTIMAL), 0, VKG__KI,         \
-      VK_IMAGE_ASPECT_DEPTH_BIT, VKG__RG)                                                        \
-    X(DEPTH_WRITE, "depth_write",                                                                \
-      VKG__S2(EARLY_FRAGMENT_TESTS_BIT) | VKG__S2(LATE_FRAGMENT_TESTS_BIT),                      \
-      VKG__A2(DEPTH_STENCIL_ATTACHMENT_WRITE_BIT), VKG__L(ATTACHMENT_OPTIMAL), 1, VKG__KI,       \
-      VK_IMAGE_ASPECT_DEPTH_BIT, VKG__RG)                                                        \
-    X(DEPTH_READ_WRITE, "depth_read_write",                                                      \
-      VKG__S2(EARLY_FRAGMENT_TESTS_BIT) | VKG__S2(LATE_FRAGMENT_TESTS_BIT),                      \
-      VKG__A2(DEPTH_STENCIL_ATTACHMENT_READ_BIT) | VKG__A2(DEPTH_STENCIL_ATTACHMENT_WRITE_BIT),  \
-      VKG__L(ATTACHMENT_OPTIMAL), 1, VKG__KI, VK_IMAGE_ASPECT_DEPTH_BIT, VKG__RG)                \
-    X(STENCIL_READ, "stencil_read",                                                              \
-      VKG__S2(EARLY_FRAGMENT_TESTS_BIT) | VKG__S2(LATE_FRAGMENT_TESTS_BIT),                      \
-      VKG__A2(DEPTH_STENCIL_ATTACHMENT_READ_BIT), VKG__L(READ_ONLY_OPTIMAL), 0, VKG__KI,         \
-      VK_IMAGE_ASPECT_STENCIL_BIT, VKG__RG)                                                      \
-    X(STENCIL_WRITE, "stencil_write",                                                            \
-      VKG__S2(EARLY_FRAGMENT_TESTS_BIT) | VKG__S2(LATE_FRAGMENT_TESTS_BIT),                      \
-      VKG__A2(DEPTH_STENCIL_ATTACHMENT_WRITE_BIT), VKG__L(ATTACHMENT_OPTIMAL), 1, VKG__KI,       \
-      VK_IMAGE_ASPECT_STENCIL_BIT, VKG__RG)                                                      \
-    X(STENCIL_READ_WRITE, "stencil_read_write",                                                  \
-      VKG__S2(EARLY_FRAGMENT_TESTS_BIT) | VKG__S2(LATE_FRAGMENT_TESTS_BIT),                      \
-      VKG__A2(DEPTH_STENCIL_ATTACHMENT_READ_BIT) | VKG__A2(DEPTH_STENCIL_ATTACHMENT_WRITE_BIT),  \
-      VKG__L(ATTACHMENT_OPTIMAL), 1, VKG__KI, VK_IMAGE_ASPECT_STENCIL_BIT, VKG__RG)              \
-    X(RESOLVE_WRITE, "resolve_write", VKG__S2(COLOR_ATTACHMENT_OUTPUT_BIT),                      \
-      VKG__A2(COLOR_ATTACHMENT_WRITE_BIT), VKG__L(ATTACHMENT_OPTIMAL), 1, VKG__KI,               \
-      VK_IMAGE_ASPECT_COLOR_BIT, VKG__RG)                                                        \
-    X(TRANSFER_READ, "transfer_read", VKG__S2(ALL_TRANSFER_BIT), VKG__A2(TRANSFER_READ_BIT),     \
-      VKG__L(TRANSFER_SRC_OPTIMAL), 0, VKG__KBI, 0, VKG__RALL)                                   \
-    X(TRANSFER_WRITE, "transfer_write", VKG__S2(ALL_TRANSFER_BIT), VKG__A2(TRANSFER_WRITE_BIT),  \
-      VKG__L(TRANSFER_DST_OPTIMAL), 1, VKG__KBI, 0, VKG__RALL)                                   \
-    X(HOST_READ, "host_read", VKG__S2(HOST_BIT), VKG__A2(HOST_READ_BIT), VKG__L(GENERAL), 0,     \
-      VKG__KBI, 0, VKG__RALL)                                                                    \
-    X(HOST_WRITE, "host_write", VKG__S2(HOST_BIT), VKG__A2(HOST_WRITE_BIT), VKG__L(GENERAL), 1,  \
-      VKG__KBI, 0, VKG__RALL)                                                                    \
-    X(PRESENT, "present", VKG__S2(NONE), VKG__A2(NONE), VKG__L(PRESENT_SRC_KHR), 0, VKG__KI,     \
-      VK_IMAGE_ASPECT_COLOR_BIT, VKG__RG)                                                        \
-    X(AS_BUILD_INPUT_READ, "acceleration_structure_build_input_read",                            \
-      VKG__S2(ACCELERATION_STRUCTURE_BUILD_BIT_KHR), VKG__A2(SHADER_READ_BIT),                   \
-      VKG__L(UNDEFINED), 0, VKG__KB, 0, VKG__RGC)                                                \
-    X(AS_BUILD_READ, "acceleration_structure_build_read",                                        \
-      VKG__S2(ACCELERATION_STRUCTURE_BUILD_BIT_KHR), VKG__A2(ACCELERATION_STRUCTURE_READ_BIT_KHR), \
-      VKG__L(UNDEFINED), 0, VKG__KB, 0, VKG__RGC)                                                \
-    X(AS_BUILD_WRITE, "acceleration_structure_build_write",                                      \
-      VKG__S2(ACCELERATION_STRUCTURE_BUILD_BIT_KHR),                                             \
-      VKG__A2(ACCELERATION_STRUCTURE_WRITE_BIT_KHR), VKG__L(UNDEFINED), 1, VKG__KB, 0, VKG__RGC)                                                \
-    X(RAY_TRACING_AS_READ, "ray_tracing_acceleration_structure_read",                            \
-      VKG__S2(RAY_TRACING_SHADER_BIT_KHR), VKG__A2(ACCELERATION_STRUCTURE_READ_BIT_KHR),         \
-      VKG__L(UNDEFINED), 0, VKG__KB, 0, VKG__RGC)                                                \
-    X(COMPUTE_AS_READ, "compute_acceleration_structure_read", VKG__S2(COMPUTE_SHADER_BIT),       \
-      VKG__A2(ACCELERATION_STRUCTURE_READ_BIT_KHR), VKG__L(UNDEFINED), 0, VKG__KB, 0, VKG__RGC)  \
-    X(FRAGMENT_AS_READ, "fragment_acceleration_structure_read", VKG__S2(FRAGMENT_SHADER_BIT),    \
-      VKG__A2(ACCELERATION_STRUCTURE_READ_BIT_KHR), VKG__L(UNDEFINED), 0, VKG__KB, 0, VKG__RG)
-
+/* The rows themselves (stage, access, layout, ...) live in the library (vkg_access_get); the
+ * JSON name of each is in its comment, and `vkgraph accesses` prints the whole table. */
 typedef enum vkg_access {
     VKG_ACCESS_NONE = 0, /* no access: an imported resource whose contents do not matter */
-#define VKG__ACCESS_ENUM(e, ...) VKG_ACCESS_##e,
-    VKG_ACCESS_TABLE(VKG__ACCESS_ENUM)
-#undef VKG__ACCESS_ENUM
+    VKG_ACCESS_INDIRECT_READ, /* "indirect_read" */
+    VKG_ACCESS_INDEX_READ, /* "index_read" */
+    VKG_ACCESS_VERTEX_READ, /* "vertex_read" */
+    VKG_ACCESS_VERTEX_UNIFORM_READ, /* "vertex" */
+    VKG_ACCESS_VERTEX_SAMPLED_READ, /* "vertex" */
+    VKG_ACCESS_VERTEX_STORAGE_READ, /* "vertex" */
+    VKG_ACCESS_VERTEX_STORAGE_WRITE, /* "vertex" */
+    VKG_ACCESS_VERTEX_STORAGE_READ_WRITE, /* "vertex" */
+    VKG_ACCESS_FRAGMENT_UNIFORM_READ, /* "fragment" */
+    VKG_ACCESS_FRAGMENT_SAMPLED_READ, /* "fragment" */
+    VKG_ACCESS_FRAGMENT_STORAGE_READ, /* "fragment" */
+    VKG_ACCESS_FRAGMENT_STORAGE_WRITE, /* "fragment" */
+    VKG_ACCESS_FRAGMENT_STORAGE_READ_WRITE, /* "fragment" */
+    VKG_ACCESS_COMPUTE_UNIFORM_READ, /* "compute" */
+    VKG_ACCESS_COMPUTE_SAMPLED_READ, /* "compute" */
+    VKG_ACCESS_COMPUTE_STORAGE_READ, /* "compute" */
+    VKG_ACCESS_COMPUTE_STORAGE_WRITE, /* "compute" */
+    VKG_ACCESS_COMPUTE_STORAGE_READ_WRITE, /* "compute" */
+    VKG_ACCESS_GEOMETRY_UNIFORM_READ, /* "geometry" */
+    VKG_ACCESS_GEOMETRY_SAMPLED_READ, /* "geometry" */
+    VKG_ACCESS_GEOMETRY_STORAGE_READ, /* "geometry" */
+    VKG_ACCESS_GEOMETRY_STORAGE_WRITE, /* "geometry" */
+    VKG_ACCESS_GEOMETRY_STORAGE_READ_WRITE, /* "geometry" */
+    VKG_ACCESS_TESSELLATION_UNIFORM_READ, /* "tessellation" */
+    VKG_ACCESS_TESSELLATION_SAMPLED_READ, /* "tessellation" */
+    VKG_ACCESS_TESSELLATION_STORAGE_READ, /* "tessellation" */
+    VKG_ACCESS_TESSELLATION_STORAGE_WRITE, /* "tessellation" */
+    VKG_ACCESS_TESSELLATION_STORAGE_READ_WRITE, /* "tessellation" */
+    VKG_ACCESS_TASK_UNIFORM_READ, /* "task" */
+    VKG_ACCESS_TASK_SAMPLED_READ, /* "task" */
+    VKG_ACCESS_TASK_STORAGE_READ, /* "task" */
+    VKG_ACCESS_TASK_STORAGE_WRITE, /* "task" */
+    VKG_ACCESS_TASK_STORAGE_READ_WRITE, /* "task" */
+    VKG_ACCESS_MESH_UNIFORM_READ, /* "mesh" */
+    VKG_ACCESS_MESH_SAMPLED_READ, /* "mesh" */
+    VKG_ACCESS_MESH_STORAGE_READ, /* "mesh" */
+    VKG_ACCESS_MESH_STORAGE_WRITE, /* "mesh" */
+    VKG_ACCESS_MESH_STORAGE_READ_WRITE, /* "mesh" */
+    VKG_ACCESS_COLOR_READ, /* "color_read" */
+    VKG_ACCESS_COLOR_WRITE, /* "color_write" */
+    VKG_ACCESS_COLOR_READ_WRITE, /* "color_read_write" */
+    VKG_ACCESS_DEPTH_READ, /* "depth_read" */
+    VKG_ACCESS_DEPTH_WRITE, /* "depth_write" */
+    VKG_ACCESS_DEPTH_READ_WRITE, /* "depth_read_write" */
+    VKG_ACCESS_STENCIL_READ, /* "stencil_read" */
+    VKG_ACCESS_STENCIL_WRITE, /* "stencil_write" */
+    VKG_ACCESS_STENCIL_READ_WRITE, /* "stencil_read_write" */
+    VKG_ACCESS_RESOLVE_WRITE, /* "resolve_write" */
+    VKG_ACCESS_TRANSFER_READ, /* "transfer_read" */
+    VKG_ACCESS_TRANSFER_WRITE, /* "transfer_write" */
+    VKG_ACCESS_HOST_READ, /* "host_read" */
+    VKG_ACCESS_HOST_WRITE, /* "host_write" */
+    VKG_ACCESS_PRESENT, /* "present" */
+    VKG_ACCESS_AS_BUILD_INPUT_READ, /* "acceleration_structure_build_input_read" */
+    VKG_ACCESS_AS_BUILD_READ, /* "acceleration_structure_build_read" */
+    VKG_ACCESS_AS_BUILD_WRITE, /* "acceleration_structure_build_write" */
+    VKG_ACCESS_RAY_TRACING_AS_READ, /* "ray_tracing_acceleration_structure_read" */
+    VKG_ACCESS_COMPUTE_AS_READ, /* "compute_acceleration_structure_read" */
+    VKG_ACCESS_FRAGMENT_AS_READ, /* "fragment_acceleration_structure_read" */
     VKG_ACCESS_COUNT
 } vkg_access;
 

@@ -1,5 +1,6 @@
 /* Pure tables: formats, accesses, queue roles, default caps, names for printing. */
 #include "graph.h"
+#include "access_table.h"
 #include "../layer/family_spec.h"
 
 #include <stdio.h>
@@ -134,6 +135,20 @@ VkImageAspectFlags vkg_format_aspect(VkFormat format)
 /* ------------------------------------------------------------------------------------------
  * Accesses
  * ---------------------------------------------------------------------------------------- */
+/* The private table and the public enum list the rows in the same order. */
+enum {
+    VKG__T_NONE = 0,
+#define VKG__T_ENUM(e, ...) VKG__T_##e,
+    VKG_ACCESS_TABLE(VKG__T_ENUM)
+#undef VKG__T_ENUM
+    VKG__T_COUNT
+};
+#define VKG__T_CHECK(e, ...)                                                                     \
+    _Static_assert(VKG__T_##e == (int)VKG_ACCESS_##e, "vkgraph.h lists " #e " elsewhere");
+VKG_ACCESS_TABLE(VKG__T_CHECK)
+#undef VKG__T_CHECK
+_Static_assert(VKG__T_COUNT == (int)VKG_ACCESS_COUNT, "vkgraph.h and the access table differ");
+
 static const vkg_access_info vkg__access_rows[VKG_ACCESS_COUNT] = {
     [VKG_ACCESS_NONE] = {"none", VK_PIPELINE_STAGE_2_NONE, VK_ACCESS_2_NONE,
                          VK_IMAGE_LAYOUT_UNDEFINED, false, VKG__KBI, 0, VKG__RALL},
