@@ -65,17 +65,6 @@ vkg_result vkg__vk_fail(vkg_device *dev, VkResult vr, const char *call, const ch
     }
 }
 
-void vkg__set_name(vkg_device *dev, VkObjectType type, uint64_t handle, const char *name)
-{
-    if (!dev->loader.vki.vkSetDebugUtilsObjectNameEXT || !name || !name[0]) return;
-    VkDebugUtilsObjectNameInfoEXT info = {
-        .sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_OBJECT_NAME_INFO_EXT,
-        .objectType = type,
-        .objectHandle = handle,
-        .pObjectName = name,
-    };
-    dev->loader.vki.vkSetDebugUtilsObjectNameEXT(dev->device, &info);
-}
 
 /* ------------------------------------------------------------------------------------------
  * Instance
@@ -722,6 +711,9 @@ static vkg_result vkg__frames_setup(vkg_device *dev, uint32_t frames_in_flight)
               VKG_ERROR_INVALID_ARGUMENT, "frames_in_flight is %u; at most %u",
               frames_in_flight, VKG_MAX_FRAMES_IN_FLIGHT);
     dev->frames_in_flight = frames_in_flight ? frames_in_flight : 2;
+    dev->doom[VKG__KIND_BUFFER] = vkg__buffer_doom_locked;
+    dev->doom[VKG__KIND_IMAGE] = vkg__image_doom_locked;
+    dev->doom[VKG__KIND_VIEW] = vkg__view_doom_locked;
     return VKG_SUCCESS;
 }
 
@@ -731,7 +723,7 @@ static void vkg__device_free(vkg_device *dev)
     vkg__host host = dev->host;
     if (dev->device) {
         dev->vk.vkDeviceWaitIdle(dev->device);
-        vkg__watcher_destroy(dev);
+        if (dev->async.destroy) dev->async.destroy(dev);
         vkg__retire_all(dev);
         vkg__resources_destroy_all(dev);
         vkg__timelines_destroy(dev);

@@ -24,7 +24,7 @@ typedef struct vkg__track {
 void vkg__track_use(vkg__track *t, const vkg_access_info *a, bool is_image, uint32_t family,
                     vkg_ticket ticket);
 
-/* Where a buffer, image or view sits in its scope (retire.c); scope NULL: none. */
+/* Where a buffer, image or view sits in its scope (lifetime.c); scope NULL: none. */
 typedef struct vkg__scoped {
     struct vkg_scope *scope;
     uint32_t index;
@@ -79,6 +79,14 @@ typedef struct vkg__view_rec {
     char name[64];
 } vkg__view_rec;
 
+/* What is asynchronous on top of the device (src/async: completion queues, their watcher
+ * thread, tasks) registers these hooks when it starts; the device and its lifetimes call up
+ * only through them, so no file below src/async includes or calls it. */
+typedef struct vkg__async_hooks {
+    void (*wake)(vkg_device *dev);    /* lifetime.c: a deferral needs the watcher's attention */
+    void (*destroy)(vkg_device *dev); /* device.c: stop everything before the timelines go */
+} vkg__async_hooks;
+
 struct vkg_device {
     vkg__host host;
     bool owns_device; /* created (true) or imported (false) */
@@ -112,14 +120,16 @@ struct vkg_device {
     uint32_t dq_count;
     uint32_t role_dq[VKG_QUEUE_ROLE_COUNT];
 
-    struct vkg__watcher *watcher; /* cq.c: started by the first completion queue */
+    struct vkg__watcher *watcher; /* async/cq.c: started by the first completion queue */
+    vkg__async_hooks async;       /* set by async/cq.c with the watcher (under lock) */
+    bool (*doom[4])(vkg_device *dev, uint32_t id, const uint64_t *extra); /* per VKG__KIND_ */
 
     pthread_mutex_t lock; /* guards the pools, the memory allocator, starting the watcher */
     bool lock_ready;
     vkg__memory memory;
     vkg__pool buffers, images, views;
 
-    /* retire.c, under `lock`: the deletion queue, open scopes, device frames */
+    /* lifetime.c, under `lock`: the deletion queue, open scopes, device frames */
     struct vkg__doom *doomed;
     uint32_t doomed_count, doomed_cap;
     uint64_t completed[VKG_QUEUE_ROLE_COUNT]; /* timeline values known complete */
@@ -150,25 +160,10 @@ void vkg__set_name(vkg_device *dev, VkObjectType type, uint64_t handle, const ch
 bool vkg__query_caps(const vkg__instance_table *vki, VkPhysicalDevice pd, vkg_caps *caps,
                      char *why, size_t why_size);
 
-/* timeline.c: per-queue timeline semaphores (created with the device) */
+/* queue.c: per-queue timeline semaphores (created with the device) */
 vkg_result vkg__timelines_create(vkg_device *dev);
 void vkg__timelines_destroy(vkg_device *dev);
-/* cq.c: the watcher thread (stopped with the device; woken to notice device loss) */
-typedef struct vkg__watcher vkg__watcher;
-void vkg__watcher_destroy(vkg_device *dev);
-/* cq.c: vkg_cq_watch with a hook that runs on the watcher thread just before the completion
- * is delivered, with VKG_SUCCESS or VKG_ERROR_DEVICE_LOST (or at once, for a ticket already
- * complete), or with VKG_NOT_READY when the completion queue is destroyed first. It runs
- * under the watcher's lock: it must not take locks that are held while calling into the
- * watcher, nor block. On failure (out of memory) the hook never runs. */
-typedef void (*vkg__cq_hook)(void *arg, vkg_result result);
-/* vkg_cq_reap without telling the validation layer: for the task runtime's reaper, whose
- * tasks make that call themselves on their own threads when they resume (vkg_await). */
-uint32_t vkg__cq_reap_quiet(vkg_cq *cq, vkg_cqe *out, uint32_t max);
-vkg_result vkg__cq_watch_hook(vkg_cq *cq, vkg_ticket ticket, uint64_t user_data,
-                              vkg__cq_hook hook, void *hook_arg);
-void vkg__watcher_wake(vkg_device *dev);
-/* retire.c: deferred destruction. Kinds of scoped objects and of deletion-queue entries. */
+/* lifetime.c: deferred destruction. Kinds of scoped objects and of deletion-queue entries. */
 enum { VKG__KIND_BUFFER = 1, VKG__KIND_IMAGE, VKG__KIND_VIEW, VKG__KIND_CALLBACK };
 /* Under dev->lock. Adds an object to a scope (NULL: none); errors (logged, naming the
  * object): another device's scope, the frame scope outside a frame, out of memory. */
@@ -199,6 +194,9 @@ void vkg__doom_push(vkg_device *dev, const vkg__doom *doom);
 bool vkg__buffer_doom_locked(vkg_device *dev, uint32_t id, const uint64_t *extra);
 bool vkg__image_doom_locked(vkg_device *dev, uint32_t id, const uint64_t *extra);
 bool vkg__view_doom_locked(vkg_device *dev, uint32_t id, const uint64_t *extra);
+/* How lifetime.c reaches them without depending on resource.c: the device's table of them,
+ * per scoped kind, filled at device creation (device.c). */
+typedef bool (*vkg__doom_fn)(vkg_device *dev, uint32_t id, const uint64_t *extra);
 /* Device destruction, after vkDeviceWaitIdle: releases the whole deletion queue and frees
  * the scopes (their objects are left to vkg__resources_destroy_all). */
 void vkg__retire_all(vkg_device *dev);

@@ -17,22 +17,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-/* Growable arrays inside the scratch arena: grow by copying (the arena is reset anyway). */
-bool vkg__agrow(vkg__ctx *c, void **arr, uint32_t *cap, uint32_t need, size_t elem)
-{
-    if (need <= *cap) return true;
-    uint32_t nc = *cap ? *cap * 2 : 4;
-    while (nc < need) nc *= 2;
-    void *p = vkg__arena_alloc(c->A, (size_t)nc * elem, 16);
-    if (!p) {
-        c->oom = true;
-        return false;
-    }
-    if (*cap) memcpy(p, *arr, (size_t)*cap * elem);
-    *arr = p;
-    *cap = nc;
-    return true;
-}
 
 /* ------------------------------------------------------------------------------------------
  * Usage flags a transient needs for its accesses

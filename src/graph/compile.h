@@ -7,6 +7,8 @@
 
 #include "graph.h"
 
+#include <string.h>
+
 #define NOQ 0xffu
 #define MULTI (UINT32_MAX - 1u)
 
@@ -147,7 +149,22 @@ typedef struct vkg__heap_ws {
 } vkg__heap_ws;
 
 /* Growable arrays inside the scratch arena: grow by copying (the arena is reset anyway). */
-bool vkg__agrow(vkg__ctx *c, void **arr, uint32_t *cap, uint32_t need, size_t elem);
+static inline bool vkg__agrow(vkg__ctx *c, void **arr, uint32_t *cap, uint32_t need, size_t elem)
+{
+    if (need <= *cap) return true;
+    uint32_t nc = *cap ? *cap * 2 : 4;
+    while (nc < need) nc *= 2;
+    void *p = vkg__arena_alloc(c->A, (size_t)nc * elem, 16);
+    if (!p) {
+        c->oom = true;
+        return false;
+    }
+    if (*cap) memcpy(p, *arr, (size_t)*cap * elem);
+    *arr = p;
+    *cap = nc;
+    return true;
+}
+
 
 static inline const vkg__gpass *vkg__gp(const vkg__ctx *c, uint32_t k)
 {

@@ -480,8 +480,7 @@ static vkg_result vkg__resolve_aspect(vkg_graph *g, const char *pass, const vkg_
     const char *fmt = vkg_format_name(r->format);
     if (a->aspect) {
         static const char *const fix[3] = {
-            "use depth_read/depth_write/depth_read_write or stencil_read/stencil_write/"
-            "stencil_read_write",
+            "use a depth_* or stencil_* access (depth_write, stencil_read, ...)",
             "use a format with depth (e.g. D32_SFLOAT or D32_SFLOAT_S8_UINT) or a color access",
             "use a format with stencil (e.g. D32_SFLOAT_S8_UINT or S8_UINT)"};
         int which = a->aspect == VK_IMAGE_ASPECT_COLOR_BIT ? 0 : a->aspect == VK_IMAGE_ASPECT_DEPTH_BIT ? 1 : 2;

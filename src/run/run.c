@@ -30,19 +30,6 @@
 #include <string.h>
 #include <time.h>
 
-vkg_result vkgr__fail(runner *r, vkg_result code, const char *fmt, ...)
-{
-    pthread_mutex_lock(&r->lock);
-    if (r->info->message[0] == 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(r->info->message, sizeof r->info->message, fmt, ap);
-        va_end(ap);
-    }
-    if (r->error == VKG_SUCCESS) r->error = code;
-    pthread_mutex_unlock(&r->lock);
-    return code;
-}
 
 /* ------------------------------------------------------------------------------------------
  * Set-up, frames, comparison

@@ -3,7 +3,7 @@
 #ifndef VKG_UPLOAD_INTERNAL_H_
 #define VKG_UPLOAD_INTERNAL_H_
 
-#include "../device/device.h"
+#include "../async/async.h"
 #include "../graph/graph.h"
 enum { VKG__SPAN_FILLING, VKG__SPAN_SUBMITTED, VKG__SPAN_VOID };
 

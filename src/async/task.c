@@ -14,7 +14,7 @@
  * budget. A hand-written assembly switch would save that system call on each platform we
  * wrote it for, and nothing on the others.
  */
-#include "../device/device.h"
+#include "async.h"
 
 #include <errno.h>
 #include <poll.h>

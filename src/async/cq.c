@@ -14,7 +14,7 @@
  *   completion queue, device loss and shutdown signal the poke, which re-arms the wait.
  * So a wake-up costs one wait plus the completions it delivers, however many watches wait.
  */
-#include "../device/device.h"
+#include "async.h"
 
 #include <errno.h>
 #include <string.h>
@@ -280,6 +280,9 @@ static void *vkg__watcher_main(void *arg)
     return NULL;
 }
 
+static void vkg__watcher_destroy(vkg_device *dev);
+static void vkg__watcher_wake(vkg_device *dev);
+
 /* Starts the device's watcher on first use. Under no lock; racing callers are serialised by
  * the device lock. */
 static vkg_result vkg__watcher_get(vkg_device *dev, vkg__watcher **out)
@@ -325,13 +328,14 @@ static vkg_result vkg__watcher_get(vkg_device *dev, vkg__watcher **out)
             w = NULL;
         }
         dev->watcher = w;
+        if (w) dev->async = (vkg__async_hooks){.wake = vkg__watcher_wake, .destroy = vkg__watcher_destroy};
     }
     pthread_mutex_unlock(&dev->lock);
     *out = w;
     return r;
 }
 
-void vkg__watcher_destroy(vkg_device *dev)
+static void vkg__watcher_destroy(vkg_device *dev)
 {
     vkg__watcher *w = dev->watcher;
     if (!w) return;
@@ -349,7 +353,7 @@ void vkg__watcher_destroy(vkg_device *dev)
     dev->watcher = NULL;
 }
 
-void vkg__watcher_wake(vkg_device *dev)
+static void vkg__watcher_wake(vkg_device *dev)
 {
     vkg__watcher *w = dev->watcher;
     if (!w) return;

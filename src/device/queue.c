@@ -1,7 +1,7 @@
 /* Per-queue timeline semaphores and tickets. Every submission vkgraph makes on a queue
  * signals that queue's semaphore with the next value, under the queue's lock, so values
  * rise in submission order and a ticket (queue, value) covers all earlier work there. */
-#include "../device/device.h"
+#include "device.h"
 
 #include <pthread.h>
 
@@ -248,15 +248,3 @@ VkResult vkg_queue_present(vkg_device *device, vkg_queue_role role, const VkPres
     return vr;
 }
 
-vkg_result vkg_device_wait_idle(vkg_device *device)
-{
-    if (!device) return VKG_ERROR_INVALID_ARGUMENT;
-    bool all[VKG_QUEUE_ROLE_COUNT];
-    for (uint32_t q = 0; q < VKG_QUEUE_ROLE_COUNT; q++) all[q] = true;
-    vkg__dq_lock_set(device, all);
-    VkResult vr = device->vk.vkDeviceWaitIdle(device->device);
-    vkg__dq_unlock_set(device, all);
-    if (vr != VK_SUCCESS) return VKG__VK_FAIL(device, vr, "vkDeviceWaitIdle", "vkg_device_wait_idle");
-    vkg_device_poll(device);
-    return VKG_SUCCESS;
-}

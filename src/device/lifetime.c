@@ -17,7 +17,7 @@
  * Everything here runs under the device lock except user callbacks, which run after it is
  * released (a callback may call vkgraph).
  */
-#include "../device/device.h"
+#include "device.h"
 
 #include <string.h>
 
@@ -304,9 +304,7 @@ static void vkg__scope_empty(vkg_device *dev, vkg_scope *s, const uint64_t *extr
                 s->items[i] = s->items[--s->count];
                 continue;
             }
-            bool done = order[k] == VKG__KIND_VIEW    ? vkg__view_doom_locked(dev, id, extra)
-                        : order[k] == VKG__KIND_IMAGE ? vkg__image_doom_locked(dev, id, extra)
-                                                      : vkg__buffer_doom_locked(dev, id, extra);
+            bool done = dev->doom[order[k]](dev, id, extra);
             if (!done) vkg__scope_remove(dev, w); /* refused: it lives on, outside any scope */
             /* a destroyed object removed itself: position i now holds another */
         }
@@ -413,7 +411,10 @@ void vkg_device_debug_lose(vkg_device *device)
     if (!device) return;
     VKG__WARN(&device->host, "vkg_device_debug_lose: the device now behaves as lost");
     atomic_store(&device->lost, true);
-    vkg__watcher_wake(device);
+    VKG__LOCK(device);
+    void (*wake)(vkg_device *) = device->async.wake; /* set once, with the watcher */
+    VKG__UNLOCK(device);
+    if (wake) wake(device);
     vkg_device_poll(device);
 }
 
@@ -442,4 +443,18 @@ void vkg__retire_all(vkg_device *dev)
         vkg__free(&dev->host, dev->frame_scope);
         dev->frame_scope = NULL;
     }
+}
+
+/* The device idle: every queue waited for, then everything deferred runs. */
+vkg_result vkg_device_wait_idle(vkg_device *device)
+{
+    if (!device) return VKG_ERROR_INVALID_ARGUMENT;
+    bool all[VKG_QUEUE_ROLE_COUNT];
+    for (uint32_t q = 0; q < VKG_QUEUE_ROLE_COUNT; q++) all[q] = true;
+    vkg__dq_lock_set(device, all);
+    VkResult vr = device->vk.vkDeviceWaitIdle(device->device);
+    vkg__dq_unlock_set(device, all);
+    if (vr != VK_SUCCESS) return VKG__VK_FAIL(device, vr, "vkDeviceWaitIdle", "vkg_device_wait_idle");
+    vkg_device_poll(device);
+    return VKG_SUCCESS;
 }
