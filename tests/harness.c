@@ -253,7 +253,7 @@ void vkgt_gate_close(vkgt_gate *g)
     VkDevice device;
     const struct VolkDeviceTable *vk = vkgt_vk(g->dev, &device);
     /* The completion-queue watcher learns of completions in a way the validation layer does
-     * not record (src/timeline/cq.c): an idle wait tells the layer every batch that waited
+     * not record (src/async/cq.c): an idle wait tells the layer every batch that waited
      * on the gate is done before the semaphore goes. */
     assert_int_equal(vk->vkDeviceWaitIdle(device), VK_SUCCESS);
     vk->vkDestroySemaphore(device, g->sem, NULL);

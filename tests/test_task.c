@@ -141,7 +141,7 @@ static void test_thousand_tasks(void **state)
     /* Open the gate while both workers are held by blockers, so no task resumes before the
      * validation layer has recorded the host signal: layer 1.3.239 can stall when a thread
      * waits for work behind a host-signalled semaphore while another thread signals it
-     * (src/timeline/cq.c), and vkg_await ends with a wait the layer records. */
+     * (src/async/cq.c), and vkg_await ends with a wait the layer records. */
     vkg_task *blockers[2];
     for (int i = 0; i < 2; i++)
         assert_int_equal(vkg_task_spawn(rt, blocker, &s, &blockers[i]), VKG_SUCCESS);

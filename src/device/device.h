@@ -19,7 +19,7 @@ typedef struct vkg__track {
     uint64_t used[VKG_QUEUE_ROLE_COUNT]; /* last use per device queue (destruction waits) */
 } vkg__track;
 
-/* exec.c, under dev->lock: records on a track that `a` was made by the submission `ticket`
+/* exec/ownership.c, under dev->lock: records on a track that `a` was made by the submission `ticket`
  * on queue family `family` (the executor after each submission, the uploader after a copy). */
 void vkg__track_use(vkg__track *t, const vkg_access_info *a, bool is_image, uint32_t family,
                     vkg_ticket ticket);

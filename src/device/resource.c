@@ -238,7 +238,7 @@ static void vkg__extra(uint64_t *after, const uint64_t *extra)
         if (extra[q] > after[q]) after[q] = extra[q];
 }
 
-/* The public destroy calls: dooms a live object (retire.c frees it once the GPU is done
+/* The public destroy calls: dooms a live object (lifetime.c frees it once the GPU is done
  * with it), warns about a stale handle, then drains the deletion queue. */
 static void vkg__destroy(vkg_device *dev, vkg__pool *pool,
                          bool (*doom)(vkg_device *, uint32_t, const uint64_t *), uint32_t id,
