@@ -210,6 +210,81 @@ typedef struct vkg__record_job {
     vkg__real *x;
 } vkg__record_job;
 
+/* ---- tracked state of imported subresources: small, on the recording hot path ---- */
+static inline bool vkg__track_defined(const vkg__track *t)
+{
+    return t->write_stage || t->read_stage || t->layout != VK_IMAGE_LAYOUT_UNDEFINED;
+}
+
+/* How the IMPORTED plan barrier `pb`, recorded on a queue of `family`, meets the tracked
+ * state `t` of one of its subresources; *dst: the family that uses it. */
+static inline vkg__import_kind vkg__import_kind_of(const vkg_plan_barrier *pb, const vkg__track *t,
+                                            uint32_t family, bool concurrent, uint32_t *dst)
+{
+    bool halves = pb->flags & (VKG_BARRIER_RELEASE | VKG_BARRIER_ACQUIRE);
+    uint32_t expect = halves ? pb->src_family : family;
+    *dst = halves ? pb->dst_family : family;
+    if (concurrent) return VKG__IMPORT_PLANNED; /* no owner: every family may use it */
+    if (!vkg__track_defined(t) || t->family == VK_QUEUE_FAMILY_IGNORED || t->family == expect)
+        return VKG__IMPORT_PLANNED;
+    if (pb->flags & VKG_BARRIER_RELEASE) return VKG__IMPORT_SKIP;
+    if (t->family == *dst || (pb->flags & VKG_BARRIER_DISCARD)) return VKG__IMPORT_LOCAL;
+    return VKG__IMPORT_ACQUIRE;
+}
+
+/* The planes [*p0, *p0 + *n) that `aspect` names of image `r`: a format with depth and
+ * stencil keeps a state per plane (0 depth, 1 stencil), plane-major, as the compiler does. */
+static inline void vkg__aspect_planes(const vkg__xres *xr, VkImageAspectFlags aspect, uint32_t *p0,
+                               uint32_t *n)
+{
+    const VkImageAspectFlags ds = VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT;
+    if (xr->aspect != ds || !aspect) {
+        *p0 = 0;
+        *n = xr->aspect == ds ? 2 : 1;
+        return;
+    }
+    *p0 = (aspect & VK_IMAGE_ASPECT_DEPTH_BIT) ? 0 : 1;
+    *n = (aspect & ds) == ds ? 2 : 1;
+}
+
+static inline VkImageAspectFlags vkg__xplane_aspect(const vkg__xres *xr, uint32_t plane)
+{
+    if (xr->aspect != (VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT)) return xr->aspect;
+    return plane ? VK_IMAGE_ASPECT_STENCIL_BIT : VK_IMAGE_ASPECT_DEPTH_BIT;
+}
+
+/* The aspects whose contents a use touches: an attachment row's own, else the use's. */
+static inline VkImageAspectFlags vkg__use_aspect(const vkg_plan_use *u, const vkg__xres *xr)
+{
+    VkImageAspectFlags row = vkg_access_get(u->access)->aspect;
+    if (row) return row & xr->aspect;
+    return u->aspect ? u->aspect : xr->aspect;
+}
+
+/* The aspects whose tracked state a use changes: its own, or both planes where the device
+ * keeps them in one layout. */
+static inline VkImageAspectFlags vkg__track_aspect(const vkg__real *x, const vkg_plan_use *u,
+                                            const vkg__xres *xr)
+{
+    return x->split_planes ? vkg__use_aspect(u, xr) : xr->aspect;
+}
+
+static inline vkg__track *vkg__track_at(const vkg_plan_resource *r, const vkg__xres *xr, uint32_t plane,
+                                 uint32_t mip, uint32_t layer)
+{
+    return &xr->track[(plane * r->mips + mip) * r->layers + layer];
+}
+
+/* The tracked state of subresource (plane, m, l) of an IMPORTED barrier's range. */
+static inline const vkg__track *vkg__import_track(const vkg__real *x, const vkg_plan_barrier *pb,
+                                           uint32_t plane, uint32_t m, uint32_t l)
+{
+    const vkg_plan_resource *r = &x->in.resources[pb->resource];
+    const vkg__xres *xr = &x->res[pb->resource];
+    return r->is_image ? vkg__track_at(r, xr, plane, pb->base_mip + m, pb->base_layer + l)
+                       : xr->track;
+}
+
 /* ---- across the executor's files ------------------------------------------------------ */
 vkg_result vkg__import_views(vkg_executor *ex, vkg__real *x, uint32_t ri, uint32_t id);
 VkPipelineStageFlags2 vkg__queue_stages(const vkg_device *dev, uint32_t dq,
@@ -222,23 +297,12 @@ bool vkg__sharing_differs(const vkg_device *dev, const vkg_plan_resource *r,
 void vkg__slot_sweep(vkg_executor *ex, vkg__slot *slot);
 VkPipelineStageFlags2 vkg__wait_stage(VkPipelineStageFlags2 stage);
 vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_execute_desc *d);
-void vkg__aspect_planes(const vkg__xres *xr, VkImageAspectFlags aspect, uint32_t *p0,
-                               uint32_t *n);
 bool vkg__contents_undefined(const vkg__real *x, const vkg_plan_use *u);
-vkg__import_kind vkg__import_kind_of(const vkg_plan_barrier *pb, const vkg__track *t,
-                                            uint32_t family, bool concurrent, uint32_t *dst);
-const vkg__track *vkg__import_track(const vkg__real *x, const vkg_plan_barrier *pb,
-                                           uint32_t plane, uint32_t m, uint32_t l);
 vkg_result vkg__pools_fresh(vkg_executor *ex, const vkg__real *x, uint32_t t);
 void vkg__prepare(vkg_executor *ex, vkg__real *x, uint32_t first, uint32_t count,
                          vkg__prep *p);
 void vkg__prepare_all(vkg_executor *ex, vkg__real *x);
 void vkg__record_thread(void *user, uint32_t t);
-VkImageAspectFlags vkg__track_aspect(const vkg__real *x, const vkg_plan_use *u,
-                                            const vkg__xres *xr);
-vkg__track *vkg__track_at(const vkg_plan_resource *r, const vkg__xres *xr, uint32_t plane,
-                                 uint32_t mip, uint32_t layer);
-VkImageAspectFlags vkg__xplane_aspect(const vkg__xres *xr, uint32_t plane);
 vkg_result vkg__fixups_gather(vkg_executor *ex, vkg__real *x);
 vkg_result vkg__fixups_record(vkg_executor *ex, vkg__real *x, bool *used);
 vkg_result vkg__fixups_submit(vkg_executor *ex, vkg__real *x, uint64_t *next,

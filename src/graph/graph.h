@@ -33,11 +33,12 @@ typedef struct vkg__gres {
 
 typedef struct vkg__guse {
     uint32_t resource; /* index */
-    vkg_access access;
+    uint16_t access;   /* vkg_access (16 bits keep the use at 40 bytes) */
+    uint8_t plane0, plane_count; /* images: planes [plane0, +count) (vkg__planes) */
     uint32_t base_mip, mip_count, base_layer, layer_count; /* resolved: never 0 counts */
     VkDeviceSize offset, size;                             /* resolved: never 0 size */
-    uint8_t plane0, plane_count; /* images: planes [plane0, +count) (vkg__planes) */
 } vkg__guse;
+_Static_assert(VKG_ACCESS_COUNT <= 65536, "vkg__guse.access holds 16 bits");
 
 /* Image planes: a format with depth and stencil has two (0 depth, 1 stencil), each with its
  * own layouts and state; every other format one. The state of an image is planes x mips x
@@ -50,6 +51,17 @@ static inline uint32_t vkg__sub_index(const vkg__gres *r, uint32_t plane, uint32
                                       uint32_t layer)
 {
     return (plane * r->mips + mip) * r->layers + layer;
+}
+/* Subresource `index` of `r` as (plane, mip, layer): one division for the common case. */
+static inline void vkg__sub_coords(const vkg__gres *r, uint32_t index, uint32_t *plane,
+                                   uint32_t *mip, uint32_t *layer)
+{
+    uint32_t per_plane = r->mips * r->layers;
+    uint32_t p = index >= per_plane ? index / per_plane : 0, rest = index - p * per_plane;
+    uint32_t m = r->layers == 1 ? rest : rest / r->layers;
+    *plane = p;
+    *mip = m;
+    *layer = rest - m * r->layers;
 }
 /* The aspect of planes [p0, p0 + count) of `r`. */
 static inline VkImageAspectFlags vkg__plane_aspect(const vkg__gres *r, uint32_t p0, uint32_t count)

@@ -234,8 +234,8 @@ static void vkg__later_reads(const vkg__ctx *c, uint32_t k, uint32_t ri, uint32_
 {
     const vkg_graph *g = c->g;
     const vkg__gres *r = &g->res[ri];
-    uint32_t plane = index / (r->mips * r->layers);
-    uint32_t mip = index / r->layers % r->mips, layer = index % r->layers;
+    uint32_t plane, mip, layer;
+    vkg__sub_coords(r, index, &plane, &mip, &layer);
     /* the resource's own later uses, pass by pass: linear in them, not in the passes between */
     for (uint32_t u2 = c->next_use[c->rws[ri].cur_use]; u2 != VKG__NO_INDEX;) {
         uint32_t k2 = c->use_pass[u2];
@@ -293,10 +293,11 @@ static void vkg__sync_sub(vkg__ctx *c, uint32_t k, const vkg__touch *t, vkg__sub
                           .dst_stage = ds,
                           .dst_access = da};
     if (r->is_image) {
-        uint32_t plane = t->index / (r->mips * r->layers);
-        b.base_mip = t->index / r->layers % r->mips;
+        uint32_t plane, mip, layer;
+        vkg__sub_coords(r, t->index, &plane, &mip, &layer);
+        b.base_mip = mip;
         b.mip_count = 1;
-        b.base_layer = t->index % r->layers;
+        b.base_layer = layer;
         b.layer_count = 1;
         b.aspect = vkg__plane_aspect(r, plane, 1);
     } else {

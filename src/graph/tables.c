@@ -215,6 +215,17 @@ uint64_t vkg__read_row_bit(vkg_access access)
  * row is covered when its stages and accesses both lie inside the destination scope. */
 uint64_t vkg__rows_covered(VkPipelineStageFlags2 stages, VkAccessFlags2 access)
 {
+    /* The sweep asks again and again with the scopes of the few accesses a graph uses: a
+     * small per-thread memo keeps the table walk (60 rows) out of its inner loop. */
+    enum { MEMO = 8 };
+    static _Thread_local struct {
+        VkPipelineStageFlags2 stages;
+        VkAccessFlags2 access;
+        uint64_t rows;
+    } memo[MEMO];
+    static _Thread_local uint32_t next;
+    for (uint32_t i = 0; i < MEMO; i++)
+        if (memo[i].stages == stages && memo[i].access == access && (stages | access)) return memo[i].rows;
     uint64_t rows = 0;
     for (uint32_t i = 1; i < VKG_ACCESS_COUNT; i++) {
         const vkg_access_info *a = &vkg__access_rows[i];
@@ -222,6 +233,10 @@ uint64_t vkg__rows_covered(VkPipelineStageFlags2 stages, VkAccessFlags2 access)
         if ((a->stage & ~stages) == 0 && (a->access & ~access) == 0)
             rows |= vkg__read_row_bit((vkg_access)i);
     }
+    uint32_t k = next++ % MEMO;
+    memo[k].stages = stages;
+    memo[k].access = access;
+    memo[k].rows = rows;
     return rows;
 }
 
