@@ -235,22 +235,12 @@ vkg_result vkg_execute(const vkg_plan *plan, const vkg_execute_desc *desc, vkg_t
     return r;
 }
 
-static vkg_result vkg__execute(vkg_executor *ex, const vkg_plan *plan,
-                               const vkg_execute_desc *desc, vkg_ticket *ticket)
+/* Transient memory another tenant used last: hand-over barriers at the start of the first
+ * submission per queue that touches it (semaphore waits for other queues: vkg__waits_of). */
+static void vkg__handoffs(vkg_executor *ex, vkg__real *x)
 {
     vkg_device *dev = ex->dev;
-    vkg__slot *slot = &ex->slots[ex->frame % ex->frames];
-    vkg__real *x = NULL;
-    vkg_result r = vkg__real_get(ex, slot, plan, &x);
-    if (r != VKG_SUCCESS) return r;
-    r = vkg__bind_imports(ex, x, desc);
-    if (r != VKG_SUCCESS) return r;
     const vkg_plan_info *in = &x->in;
-    if (x->reprepare) vkg__prepare_all(ex, x);
-    x->frame = ex->frame + 1;
-
-    /* transient memory another tenant used last: hand-over barriers at the start of the
-     * first submission per queue that touches it (semaphore waits for other queues below) */
     for (uint32_t s = 0; s < in->submission_count; s++)
         x->handoff[s] = (VkMemoryBarrier2){.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER_2};
     for (uint32_t h = 0; h < in->heap_count; h++) {
@@ -266,107 +256,125 @@ static vkg_result vkg__execute(vkg_executor *ex, const vkg_plan *plan,
             x->handoff[s].dstAccessMask |= x->haccess[h];
         }
     }
+}
 
-    /* the slot's previous work is complete: reuse its events and command buffers */
+/* Records the plan (the slot's previous work is complete: its events and command buffers
+ * are reused) and the ownership fixups; `used` gets the device queues the fixups use. */
+static vkg_result vkg__record_all(vkg_executor *ex, vkg__real *x, bool *used)
+{
+    vkg_device *dev = ex->dev;
+    const vkg_plan_info *in = &x->in;
     for (uint32_t e = 0; e < in->event_count; e++) {
         VkResult vr = dev->vk.vkResetEvent(dev->device, x->events[e]);
         if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkResetEvent", in->name);
     }
-    r = vkg__fixups_gather(ex, x);
+    vkg_result r = vkg__fixups_gather(ex, x);
     if (r != VKG_SUCCESS) return r;
     vkg__record_job job = {ex, x};
     for (uint32_t t = 0; t < ex->threads; t++) x->scratch[t].barriers = x->scratch[t].barrier_calls = 0;
     vkg__workers_run(ex->workers, x->active, vkg__record_thread, &job);
     for (uint32_t t = 0; t < x->active; t++)
         if (x->scratch[t].error != VKG_SUCCESS) return x->scratch[t].error;
-    bool used[VKG_QUEUE_ROLE_COUNT] = {0};
-    r = vkg__fixups_record(ex, x, used);
-    if (r != VKG_SUCCESS) return r;
+    return vkg__fixups_record(ex, x, used);
+}
 
-    /* timeline values, under every used queue's lock (index order: no deadlock) */
+static VkSemaphoreSubmitInfo vkg__sem(VkSemaphore semaphore, uint64_t value,
+                                      VkPipelineStageFlags2 stage)
+{
+    return (VkSemaphoreSubmitInfo){.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
+                                   .semaphore = semaphore,
+                                   .value = value,
+                                   .stageMask = stage};
+}
+
+/* The semaphore waits of submission `s` (on device queue `dq`) into x->waits; their count. */
+static uint32_t vkg__waits_of(vkg_executor *ex, vkg__real *x, uint32_t s, uint32_t dq)
+{
+    vkg_device *dev = ex->dev;
+    const vkg_plan_info *in = &x->in;
+    const vkg_plan_submission *sub = &in->submissions[s];
+    uint32_t nw = 0;
+    /* the plan's own, between its queues */
+    for (uint32_t w = 0; w < sub->wait_count && nw < x->wait_cap; w++) {
+        const vkg_plan_wait *pw = &in->waits[sub->first_wait + w];
+        uint32_t src = UINT32_MAX;
+        for (uint32_t o = 0; o < in->submission_count; o++)
+            if (in->submissions[o].queue == pw->queue && in->submissions[o].index == pw->submission)
+                src = o;
+        if (src == UINT32_MAX) continue;
+        x->waits[nw++] = vkg__sem(dev->dq[x->dq_of_queue[pw->queue]].timeline, x->values[src],
+                                  vkg__wait_stage(pw->stage));
+    }
+    /* imported resources last used on another queue: wait for that ticket */
+    for (uint32_t j = x->first_import_bar[s]; j < x->first_import_bar[s + 1] && nw < x->wait_cap; j++) {
+        const vkg_plan_barrier *pb = &in->barriers[x->import_bars[j]];
+        const vkg__track *t = x->res[pb->resource].track;
+        if (!t || !t->ticket.value || t->ticket.queue == dq) continue;
+        x->waits[nw++] = vkg__sem(dev->dq[t->ticket.queue].timeline, t->ticket.value,
+                                  VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT);
+    }
+    /* ownership released for this submission's acquires by another family's queue */
+    for (uint32_t q = 0; q < dev->dq_count && nw < x->wait_cap; q++)
+        if (x->fix_need[s * VKG_QUEUE_ROLE_COUNT + q] && x->fix_value[q])
+            x->waits[nw++] = vkg__sem(dev->dq[q].timeline, x->fix_value[q],
+                                      VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT);
+    /* transient memory taken over from a tenant that used it on other queues */
+    for (uint32_t h = 0; h < in->heap_count; h++) {
+        if (!x->hturn[h] || x->hfirst[h * VKG_QUEUE_ROLE_COUNT + dq] != s) continue;
+        const vkg__heap *hp = x->heaps[h];
+        for (uint32_t q = 0; q < dev->dq_count && nw < x->wait_cap; q++)
+            if (q != dq && hp->value[q])
+                x->waits[nw++] = vkg__sem(dev->dq[q].timeline, hp->value[q],
+                                          vkg__queue_stages(dev, dq, vkg__wait_stage(x->hstage[h])));
+    }
+    /* bindings' semaphores: acquire-style waits before the first use */
+    for (uint32_t ii = 0; ii < x->import_count; ii++) {
+        const vkg__xres *xr = &x->res[x->imports[ii]];
+        if (xr->wait_semaphore && xr->first_sub == s && nw < x->wait_cap)
+            x->waits[nw++] = vkg__sem(xr->wait_semaphore, 0, xr->wait_stage);
+    }
+    return nw;
+}
+
+/* The signals of submission `s`: its timeline value, and present-style binding semaphores
+ * after their last use. */
+static uint32_t vkg__signals_of(vkg_executor *ex, vkg__real *x, uint32_t s, uint32_t dq)
+{
+    uint32_t nsig = 0;
+    x->signals[nsig++] = vkg__sem(ex->dev->dq[dq].timeline, x->values[s],
+                                  VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT);
+    for (uint32_t ii = 0; ii < x->import_count; ii++) {
+        const vkg__xres *xr = &x->res[x->imports[ii]];
+        if (xr->signal_semaphore && xr->last_sub == s)
+            x->signals[nsig++] = vkg__sem(xr->signal_semaphore, 0, VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT);
+    }
+    return nsig;
+}
+
+/* Timeline values and the submissions, under every used queue's lock (index order: no
+ * deadlock); `*last` the ticket of the whole execution. */
+static vkg_result vkg__submit_all(vkg_executor *ex, vkg__real *x, vkg__slot *slot, bool *used,
+                                  vkg_ticket *last)
+{
+    vkg_device *dev = ex->dev;
+    const vkg_plan_info *in = &x->in;
     for (uint32_t s = 0; s < in->submission_count; s++)
         used[x->dq_of_queue[in->submissions[s].queue]] = true;
     uint64_t next[VKG_QUEUE_ROLE_COUNT];
     vkg__dq_lock_set(dev, used);
     for (uint32_t q = 0; q < dev->dq_count; q++)
         if (used[q]) next[q] = dev->dq[q].submitted;
-    r = vkg__fixups_submit(ex, x, next, slot);
+    vkg_result r = vkg__fixups_submit(ex, x, next, slot);
     for (uint32_t i = 0; i < in->submission_count; i++) {
         uint32_t s = x->submit_order[i];
         x->values[s] = ++next[x->dq_of_queue[in->submissions[s].queue]];
     }
-    vkg_ticket last = {0, 0};
+    *last = (vkg_ticket){0, 0};
     for (uint32_t i = 0; i < in->submission_count && r == VKG_SUCCESS; i++) {
         uint32_t s = x->submit_order[i];
-        const vkg_plan_submission *sub = &in->submissions[s];
-        uint32_t dq = x->dq_of_queue[sub->queue];
-        uint32_t nw = 0;
-        for (uint32_t w = 0; w < sub->wait_count && nw < x->wait_cap; w++) {
-            const vkg_plan_wait *pw = &in->waits[sub->first_wait + w];
-            uint32_t src = UINT32_MAX;
-            for (uint32_t o = 0; o < in->submission_count; o++)
-                if (in->submissions[o].queue == pw->queue &&
-                    in->submissions[o].index == pw->submission)
-                    src = o;
-            if (src == UINT32_MAX) continue;
-            x->waits[nw++] = (VkSemaphoreSubmitInfo){
-                .sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
-                .semaphore = dev->dq[x->dq_of_queue[pw->queue]].timeline,
-                .value = x->values[src],
-                .stageMask = vkg__wait_stage(pw->stage)};
-        }
-        /* imported resources last used on another queue: wait for that ticket */
-        for (uint32_t j = x->first_import_bar[s]; j < x->first_import_bar[s + 1] && nw < x->wait_cap;
-             j++) {
-            const vkg_plan_barrier *pb = &in->barriers[x->import_bars[j]];
-            const vkg__track *t = x->res[pb->resource].track;
-            if (!t || !t->ticket.value || t->ticket.queue == dq) continue;
-            x->waits[nw++] = (VkSemaphoreSubmitInfo){
-                .sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
-                .semaphore = dev->dq[t->ticket.queue].timeline,
-                .value = t->ticket.value,
-                .stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
-        }
-        /* ownership released for this submission's acquires by another family's queue */
-        for (uint32_t q = 0; q < dev->dq_count && nw < x->wait_cap; q++)
-            if (x->fix_need[s * VKG_QUEUE_ROLE_COUNT + q] && x->fix_value[q])
-                x->waits[nw++] = (VkSemaphoreSubmitInfo){
-                    .sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
-                    .semaphore = dev->dq[q].timeline,
-                    .value = x->fix_value[q],
-                    .stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
-        /* transient memory taken over from a tenant that used it on other queues */
-        for (uint32_t h = 0; h < in->heap_count; h++) {
-            if (!x->hturn[h] || x->hfirst[h * VKG_QUEUE_ROLE_COUNT + dq] != s) continue;
-            const vkg__heap *hp = x->heaps[h];
-            for (uint32_t q = 0; q < dev->dq_count && nw < x->wait_cap; q++)
-                if (q != dq && hp->value[q])
-                    x->waits[nw++] = (VkSemaphoreSubmitInfo){
-                        .sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
-                        .semaphore = dev->dq[q].timeline,
-                        .value = hp->value[q],
-                        .stageMask = vkg__queue_stages(dev, dq, vkg__wait_stage(x->hstage[h]))};
-        }
-        /* bindings' semaphores: acquire-style waits before the first use, present-style
-         * signals after the last */
-        uint32_t nsig = 0;
-        x->signals[nsig++] = (VkSemaphoreSubmitInfo){.sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
-                                                     .semaphore = dev->dq[dq].timeline,
-                                                     .value = x->values[s],
-                                                     .stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
-        for (uint32_t ii = 0; ii < x->import_count; ii++) {
-            const vkg__xres *xr = &x->res[x->imports[ii]];
-            if (xr->wait_semaphore && xr->first_sub == s && nw < x->wait_cap)
-                x->waits[nw++] = (VkSemaphoreSubmitInfo){
-                    .sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
-                    .semaphore = xr->wait_semaphore,
-                    .stageMask = xr->wait_stage};
-            if (xr->signal_semaphore && xr->last_sub == s)
-                x->signals[nsig++] = (VkSemaphoreSubmitInfo){
-                    .sType = VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO,
-                    .semaphore = xr->signal_semaphore,
-                    .stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT};
-        }
+        uint32_t dq = x->dq_of_queue[in->submissions[s].queue];
+        uint32_t nw = vkg__waits_of(ex, x, s, dq);
+        uint32_t nsig = vkg__signals_of(ex, x, s, dq);
         VkSubmitInfo2 si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO_2,
                             .waitSemaphoreInfoCount = nw,
                             .pWaitSemaphoreInfos = x->waits,
@@ -381,11 +389,18 @@ static vkg_result vkg__execute(vkg_executor *ex, const vkg_plan *plan,
         }
         dev->dq[dq].submitted = x->values[s];
         slot->last[dq] = (vkg_ticket){dq, x->values[s]};
-        last = slot->last[dq];
+        *last = slot->last[dq];
     }
-    if (r == VKG_SUCCESS) r = vkg__join(ex, x, used, slot, &last);
+    if (r == VKG_SUCCESS) r = vkg__join(ex, x, used, slot, last);
     vkg__dq_unlock_set(dev, used);
-    if (r != VKG_SUCCESS) return r;
+    return r;
+}
+
+/* After the submissions: imported resources' tracked state, the heaps' last tenant, stats. */
+static void vkg__after_submit(vkg_executor *ex, vkg__real *x)
+{
+    vkg_device *dev = ex->dev;
+    const vkg_plan_info *in = &x->in;
     pthread_mutex_lock(&dev->lock); /* vkg_*_mark_used writes the same records */
     vkg__update_tracks(x);
     pthread_mutex_unlock(&dev->lock);
@@ -414,6 +429,25 @@ static vkg_result vkg__execute(vkg_executor *ex, const vkg_plan *plan,
                                      .threads_used = x->active,
                                      .barriers = barriers,
                                      .barrier_calls = barrier_calls};
+}
+
+static vkg_result vkg__execute(vkg_executor *ex, const vkg_plan *plan,
+                               const vkg_execute_desc *desc, vkg_ticket *ticket)
+{
+    vkg__slot *slot = &ex->slots[ex->frame % ex->frames];
+    vkg__real *x = NULL;
+    vkg_result r = vkg__real_get(ex, slot, plan, &x);
+    if (r == VKG_SUCCESS) r = vkg__bind_imports(ex, x, desc);
+    if (r != VKG_SUCCESS) return r;
+    if (x->reprepare) vkg__prepare_all(ex, x);
+    x->frame = ex->frame + 1;
+    vkg__handoffs(ex, x);
+    bool used[VKG_QUEUE_ROLE_COUNT] = {0};
+    vkg_ticket last;
+    r = vkg__record_all(ex, x, used);
+    if (r == VKG_SUCCESS) r = vkg__submit_all(ex, x, slot, used, &last);
+    if (r != VKG_SUCCESS) return r;
+    vkg__after_submit(ex, x);
     if (ticket) *ticket = last;
     return VKG_SUCCESS;
 }
