@@ -424,36 +424,12 @@ static uint32_t vkg__sub_key(const vkg_plan_info *in, uint32_t s)
     return sub->pass_count ? in->queue_passes[sub->first_pass] + 1 : 0;
 }
 
-vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_plan *plan,
-                                   vkg__real **out)
+/* The plan's queues must be this device's (a plan compiled for other caps is refused). */
+static vkg_result vkg__real_queues(vkg_executor *ex, vkg__real *x)
 {
     vkg_device *dev = ex->dev;
-    vkg__real *x = vkg__calloc(&ex->host, 1, sizeof *x);
-    if (!x) return VKG__OOM(&ex->host, "a plan realisation");
-    x->plan = plan;
-    x->serial = plan->serial;
-    x->slot = (uint32_t)(slot - ex->slots);
-    vkg_plan_get_info(plan, &x->in);
-    x->split_planes = ex->dev->caps.separate_depth_stencil_layouts;
     const vkg_plan_info *in = &x->in;
-    vkg_result r = VKG_SUCCESS;
-
-    /* queues: the plan's families must be this device's */
-    x->dq_of_queue = vkg__calloc(&ex->host, in->queue_count + 1, sizeof(uint32_t));
-    x->submit_order = vkg__calloc(&ex->host, in->submission_count + 1, sizeof(uint32_t));
-    x->first_chunk = vkg__calloc(&ex->host, in->submission_count + 1, sizeof(uint32_t));
-    x->scratch = vkg__calloc(&ex->host, ex->threads, sizeof *x->scratch);
-    x->values = vkg__calloc(&ex->host, in->submission_count + 1, sizeof(uint64_t));
-    x->heaps = vkg__calloc(&ex->host, in->heap_count + 1, sizeof *x->heaps);
-    x->res = vkg__calloc(&ex->host, in->resource_count + 1, sizeof(vkg__xres));
-    x->uses = vkg__calloc(&ex->host, in->use_count + 1, sizeof(vkg__xuse));
-    x->events = vkg__calloc(&ex->host, in->event_count + 1, sizeof(VkEvent));
-    if (!x->dq_of_queue || !x->submit_order || !x->first_chunk || !x->scratch || !x->values || !x->heaps || !x->res ||
-        !x->uses || !x->events) {
-        vkg__real_destroy(ex, x);
-        return VKG__OOM(&ex->host, "a plan realisation");
-    }
-    for (uint32_t q = 0; q < in->queue_count && r == VKG_SUCCESS; q++) {
+    for (uint32_t q = 0; q < in->queue_count; q++) {
         x->dq_of_queue[q] = in->queues[q].role < VKG_QUEUE_ROLE_COUNT
                                 ? dev->role_dq[in->queues[q].role]
                                 : UINT32_MAX;
@@ -465,9 +441,18 @@ vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_plan *p
                        "caps (vkg_device_caps)",
                        in->name, vkg_queue_role_name(in->queues[q].role), in->queues[q].family,
                        dev->caps.device_name);
-            r = VKG_ERROR_INVALID_ARGUMENT;
+            return VKG_ERROR_INVALID_ARGUMENT;
         }
     }
+    return VKG_SUCCESS;
+}
+
+/* The slot's heaps for the plan, its transient resources bound into them, its events. */
+static vkg_result vkg__real_objects(vkg_executor *ex, vkg__slot *slot, vkg__real *x)
+{
+    vkg_device *dev = ex->dev;
+    const vkg_plan_info *in = &x->in;
+    vkg_result r = VKG_SUCCESS;
     for (uint32_t h = 0; h < in->heap_count && r == VKG_SUCCESS; h++) {
         if (in->heaps[h].memory_type >= dev->caps.memory_type_count) {
             VKG__ERROR(&ex->host,
@@ -475,8 +460,7 @@ vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_plan *p
                        "\"%s\" has %u types: compile the plan with this device's caps",
                        in->name, h, in->heaps[h].memory_type, dev->caps.device_name,
                        dev->caps.memory_type_count);
-            r = VKG_ERROR_INVALID_ARGUMENT;
-            break;
+            return VKG_ERROR_INVALID_ARGUMENT;
         }
         VkDeviceSize align = 1;
         for (uint32_t i = 0; i < in->resource_count; i++)
@@ -491,9 +475,19 @@ vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_plan *p
         VkResult vr = dev->vk.vkCreateEvent(dev->device, &eci, dev->vkac, &x->events[e]);
         if (vr != VK_SUCCESS) r = VKG__VK_FAIL(dev, vr, "vkCreateEvent", in->name);
     }
-    /* chunks: a submission of n passes becomes min(threads, n / grain) command buffers (at
-     * least one) of consecutive passes; chunks go to threads round-robin, and each command
-     * buffer comes from its thread's pool for this slot and queue */
+    return r;
+}
+
+/* Chunks: a submission of n passes becomes min(threads, n / grain) command buffers (at least
+ * one) of consecutive passes; chunks go to threads round-robin, and each command buffer
+ * comes from its thread's pool for this slot and queue. Then the submission order: by first
+ * pass, so every semaphore wait follows its signal; a prologue alone (releases of imported
+ * resources, no pass) goes first. */
+static vkg_result vkg__real_chunks(vkg_executor *ex, vkg__slot *slot, vkg__real *x)
+{
+    vkg_device *dev = ex->dev;
+    const vkg_plan_info *in = &x->in;
+    vkg_result r = VKG_SUCCESS;
     uint32_t chunks = 0;
     for (uint32_t s = 0; s < in->submission_count; s++) {
         uint32_t n = in->submissions[s].pass_count / ex->grain;
@@ -501,7 +495,7 @@ vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_plan *p
     }
     x->chunks = vkg__calloc(&ex->host, chunks + 1, sizeof *x->chunks);
     x->cbis = vkg__calloc(&ex->host, chunks + 1, sizeof *x->cbis);
-    if (r == VKG_SUCCESS && (!x->chunks || !x->cbis)) r = VKG__OOM(&ex->host, "command buffers");
+    if (!x->chunks || !x->cbis) return VKG__OOM(&ex->host, "command buffers");
     for (uint32_t s = 0; s < in->submission_count && r == VKG_SUCCESS; s++) {
         const vkg_plan_submission *sub = &in->submissions[s];
         uint32_t n = VKG__MAX(1u, VKG__MIN(ex->threads, sub->pass_count / ex->grain));
@@ -530,8 +524,6 @@ vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_plan *p
         }
     }
     x->first_chunk[in->submission_count] = x->chunk_count;
-    /* submission order: by first pass, so every semaphore wait follows its signal; a
-     * prologue alone (releases of imported resources, no pass) goes first */
     for (uint32_t s = 0; s < in->submission_count; s++) {
         uint32_t at = s;
         uint32_t key = vkg__sub_key(in, s);
@@ -541,8 +533,14 @@ vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_plan *p
         }
         x->submit_order[at] = s;
     }
-    /* transient memory: per heap, this plan's stages and accesses on it and its first and
-     * last submission per device queue, for taking the heap over from another tenant */
+    return r;
+}
+
+/* Transient memory: per heap, this plan's stages and accesses on it and its first and last
+ * submission per device queue, for taking the heap over from another tenant. */
+static vkg_result vkg__real_heap_use(vkg_executor *ex, vkg__real *x)
+{
+    const vkg_plan_info *in = &x->in;
     size_t nhq = (size_t)in->heap_count * VKG_QUEUE_ROLE_COUNT + 1;
     x->hstage = vkg__calloc(&ex->host, in->heap_count + 1, sizeof *x->hstage);
     x->haccess = vkg__calloc(&ex->host, in->heap_count + 1, sizeof *x->haccess);
@@ -550,38 +548,41 @@ vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_plan *p
     x->hfirst = vkg__calloc(&ex->host, nhq, sizeof *x->hfirst);
     x->hlast = vkg__calloc(&ex->host, nhq, sizeof *x->hlast);
     x->handoff = vkg__calloc(&ex->host, in->submission_count + 1, sizeof *x->handoff);
-    if (r == VKG_SUCCESS &&
-        (!x->hstage || !x->haccess || !x->hturn || !x->hfirst || !x->hlast || !x->handoff))
-        r = VKG__OOM(&ex->host, "a plan realisation");
-    if (r == VKG_SUCCESS) {
-        for (size_t i = 0; i < nhq; i++) x->hfirst[i] = x->hlast[i] = VKG__X_NONE;
-        for (uint32_t i = 0; i < in->submission_count; i++) {
-            uint32_t s = x->submit_order[i];
-            const vkg_plan_submission *sub = &in->submissions[s];
-            uint32_t dq = x->dq_of_queue[sub->queue];
-            for (uint32_t j = 0; j < sub->pass_count; j++) {
-                const vkg_plan_pass *p =
-                    &in->passes[in->queue_passes[sub->first_pass + j]];
-                for (uint32_t u = 0; u < p->use_count; u++) {
-                    const vkg_plan_use *pu = &in->uses[p->first_use + u];
-                    const vkg_plan_resource *pr = &in->resources[pu->resource];
-                    if (pr->imported || pr->heap == UINT32_MAX) continue;
-                    const vkg_access_info *a = vkg_access_get(pu->access);
-                    x->hstage[pr->heap] |= a->stage ? a->stage : VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
-                    x->haccess[pr->heap] |= a->access;
-                    uint32_t at = pr->heap * VKG_QUEUE_ROLE_COUNT + dq;
-                    if (x->hfirst[at] == VKG__X_NONE) x->hfirst[at] = s;
-                    x->hlast[at] = s;
-                }
+    if (!x->hstage || !x->haccess || !x->hturn || !x->hfirst || !x->hlast || !x->handoff)
+        return VKG__OOM(&ex->host, "a plan realisation");
+    for (size_t i = 0; i < nhq; i++) x->hfirst[i] = x->hlast[i] = VKG__X_NONE;
+    for (uint32_t i = 0; i < in->submission_count; i++) {
+        uint32_t s = x->submit_order[i];
+        const vkg_plan_submission *sub = &in->submissions[s];
+        uint32_t dq = x->dq_of_queue[sub->queue];
+        for (uint32_t j = 0; j < sub->pass_count; j++) {
+            const vkg_plan_pass *p = &in->passes[in->queue_passes[sub->first_pass + j]];
+            for (uint32_t u = 0; u < p->use_count; u++) {
+                const vkg_plan_use *pu = &in->uses[p->first_use + u];
+                const vkg_plan_resource *pr = &in->resources[pu->resource];
+                if (pr->imported || pr->heap == UINT32_MAX) continue;
+                const vkg_access_info *a = vkg_access_get(pu->access);
+                x->hstage[pr->heap] |= a->stage ? a->stage : VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
+                x->haccess[pr->heap] |= a->access;
+                uint32_t at = pr->heap * VKG_QUEUE_ROLE_COUNT + dq;
+                if (x->hfirst[at] == VKG__X_NONE) x->hfirst[at] = s;
+                x->hlast[at] = s;
             }
         }
     }
-    /* recording scratch: an imported image barrier may become one per subresource */
+    return VKG_SUCCESS;
+}
+
+/* Recording scratch, sized for the worst case: an imported image barrier may become one per
+ * subresource. */
+static vkg_result vkg__real_scratch(vkg_executor *ex, vkg__real *x)
+{
+    const vkg_plan_info *in = &x->in;
     uint32_t bars = 1, deps = 1, waits = 1;
     for (uint32_t b = 0; b < in->barrier_count; b++) {
         const vkg_plan_barrier *pb = &in->barriers[b];
         bars += (pb->flags & VKG_BARRIER_IMPORTED) && in->resources[pb->resource].is_image
-                    ? pb->mip_count * pb->layer_count
+                    ? 2 * pb->mip_count * pb->layer_count /* per plane */
                     : 1;
     }
     for (uint32_t k = 0; k < in->pass_count; k++)
@@ -606,54 +607,70 @@ vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_plan *p
     x->pmb = vkg__calloc(&ex->host, 2 * in->pass_count + in->submission_count + 1, sizeof *x->pmb);
     x->pib = vkg__calloc(&ex->host, in->barrier_count + 1, sizeof *x->pib);
     x->pbb = vkg__calloc(&ex->host, in->barrier_count + 1, sizeof *x->pbb);
+    x->signals = vkg__calloc(&ex->host, in->resource_count + 1, sizeof *x->signals);
+    ok = ok && x->pre && x->post && x->prol && x->pmb && x->pib && x->pbb && x->signals;
+    return ok ? VKG_SUCCESS : VKG__OOM(&ex->host, "recording scratch");
+}
+
+/* Imported resources: which, their uses in plan order (first and last submission), and the
+ * IMPORTED barriers of each submission (patched from the tracked state when recorded). */
+static vkg_result vkg__real_imports(vkg_executor *ex, vkg__real *x)
+{
+    const vkg_plan_info *in = &x->in;
     x->imports = vkg__calloc(&ex->host, in->resource_count + 1, sizeof(uint32_t));
     x->import_uses = vkg__calloc(&ex->host, 2 * (size_t)in->use_count + 1, sizeof(uint32_t));
-    x->signals = vkg__calloc(&ex->host, in->resource_count + 1, sizeof *x->signals);
-    ok = ok && x->signals;
     x->import_bars = vkg__calloc(&ex->host, in->barrier_count + 1, sizeof(uint32_t));
     x->first_import_bar = vkg__calloc(&ex->host, in->submission_count + 1, sizeof(uint32_t));
-    ok = ok && x->pre && x->post && x->prol && x->pmb && x->pib && x->pbb && x->imports &&
-         x->import_uses && x->import_bars && x->first_import_bar;
-    if (ok) {
-        for (uint32_t ri = 0; ri < in->resource_count; ri++)
-            if (in->resources[ri].imported && in->resources[ri].used) x->imports[x->import_count++] = ri;
-        for (uint32_t k = 0; k < in->pass_count; k++)
-            for (uint32_t i = 0; i < in->passes[k].use_count; i++) {
-                uint32_t ui = in->passes[k].first_use + i;
-                if (!in->resources[in->uses[ui].resource].imported) continue;
-                x->import_uses[2 * x->import_use_count] = k;
-                x->import_uses[2 * x->import_use_count + 1] = ui;
-                x->import_use_count++;
-                vkg__xres *xr = &x->res[in->uses[ui].resource];
-                if (!xr->first_stage) {
-                    xr->first_sub = in->passes[k].submission;
-                    xr->first_stage = vkg_access_get(in->uses[ui].access)->stage;
-                    if (!xr->first_stage) xr->first_stage = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
-                }
-                xr->last_sub = in->passes[k].submission;
+    if (!x->imports || !x->import_uses || !x->import_bars || !x->first_import_bar)
+        return VKG__OOM(&ex->host, "recording scratch");
+    for (uint32_t ri = 0; ri < in->resource_count; ri++)
+        if (in->resources[ri].imported && in->resources[ri].used) x->imports[x->import_count++] = ri;
+    for (uint32_t k = 0; k < in->pass_count; k++)
+        for (uint32_t i = 0; i < in->passes[k].use_count; i++) {
+            uint32_t ui = in->passes[k].first_use + i;
+            if (!in->resources[in->uses[ui].resource].imported) continue;
+            x->import_uses[2 * x->import_use_count] = k;
+            x->import_uses[2 * x->import_use_count + 1] = ui;
+            x->import_use_count++;
+            vkg__xres *xr = &x->res[in->uses[ui].resource];
+            if (!xr->first_stage) {
+                xr->first_sub = in->passes[k].submission;
+                xr->first_stage = vkg_access_get(in->uses[ui].access)->stage;
+                if (!xr->first_stage) xr->first_stage = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
             }
-        uint32_t nib = 0;
-        for (uint32_t s = 0; s < in->submission_count; s++) {
-            const vkg_plan_submission *sub = &in->submissions[s];
-            x->first_import_bar[s] = nib;
-            for (uint32_t j = 0; j < sub->pass_count; j++) {
-                const vkg_plan_pass *p =
-                    &in->passes[in->queue_passes[sub->first_pass + j]];
-                for (uint32_t b = 0; b < p->barrier_count; b++)
-                    if (in->barriers[p->first_barrier + b].flags & VKG_BARRIER_IMPORTED)
-                        x->import_bars[nib++] = p->first_barrier + b;
-            }
+            xr->last_sub = in->passes[k].submission;
         }
-        x->first_import_bar[in->submission_count] = nib;
+    uint32_t nib = 0;
+    for (uint32_t s = 0; s < in->submission_count; s++) {
+        const vkg_plan_submission *sub = &in->submissions[s];
+        x->first_import_bar[s] = nib;
+        for (uint32_t j = 0; j < sub->pass_count; j++) {
+            const vkg_plan_pass *p = &in->passes[in->queue_passes[sub->first_pass + j]];
+            for (uint32_t b = 0; b < p->barrier_count; b++)
+                if (in->barriers[p->first_barrier + b].flags & VKG_BARRIER_IMPORTED)
+                    x->import_bars[nib++] = p->first_barrier + b;
+        }
     }
+    x->first_import_bar[in->submission_count] = nib;
+    return VKG_SUCCESS;
+}
+
+/* Runtime ownership fixups: their barrier arrays and one command buffer per device queue
+ * (thread 0's pool), when the plan imports anything. */
+static vkg_result vkg__real_fixups(vkg_executor *ex, vkg__slot *slot, vkg__real *x)
+{
+    vkg_device *dev = ex->dev;
+    const vkg_plan_info *in = &x->in;
+    uint32_t bars = x->bar_cap;
     x->fix_ib = vkg__calloc(&ex->host, bars, sizeof *x->fix_ib);
     x->fix_bb = vkg__calloc(&ex->host, bars, sizeof *x->fix_bb);
     x->fix_idq = vkg__calloc(&ex->host, bars, sizeof *x->fix_idq);
     x->fix_bdq = vkg__calloc(&ex->host, bars, sizeof *x->fix_bdq);
     x->fix_need = vkg__calloc(&ex->host, (size_t)in->submission_count * VKG_QUEUE_ROLE_COUNT + 1,
                               sizeof *x->fix_need);
-    ok = ok && x->fix_ib && x->fix_bb && x->fix_idq && x->fix_bdq && x->fix_need;
-    for (uint32_t q = 0; q < dev->dq_count && ok && r == VKG_SUCCESS && x->import_count; q++) {
+    if (!x->fix_ib || !x->fix_bb || !x->fix_idq || !x->fix_bdq || !x->fix_need)
+        return VKG__OOM(&ex->host, "recording scratch");
+    for (uint32_t q = 0; q < dev->dq_count && x->import_count; q++) {
         VkCommandBufferAllocateInfo ai = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
                                           .commandPool = slot->pools[q], /* thread 0's */
                                           .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
@@ -661,18 +678,49 @@ vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_plan *p
         VkResult vr = dev->vk.vkAllocateCommandBuffers(dev->device, &ai, &x->fix_cmd[q]);
         if (vr != VK_SUCCESS) {
             x->fix_cmd[q] = VK_NULL_HANDLE;
-            r = VKG__VK_FAIL(dev, vr, "vkAllocateCommandBuffers", in->name);
+            return VKG__VK_FAIL(dev, vr, "vkAllocateCommandBuffers", in->name);
         }
     }
-    if (r == VKG_SUCCESS && !ok) r = VKG__OOM(&ex->host, "recording scratch");
-    if (r == VKG_SUCCESS) {
-        vkg__attachment_ops(x);
-        vkg__prepare_all(ex, x);
-    }
+    return VKG_SUCCESS;
+}
+
+vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_plan *plan,
+                            vkg__real **out)
+{
+    vkg__real *x = vkg__calloc(&ex->host, 1, sizeof *x);
+    if (!x) return VKG__OOM(&ex->host, "a plan realisation");
+    x->plan = plan;
+    x->serial = plan->serial;
+    x->slot = (uint32_t)(slot - ex->slots);
+    vkg_plan_get_info(plan, &x->in);
+    x->split_planes = ex->dev->caps.separate_depth_stencil_layouts;
+    const vkg_plan_info *in = &x->in;
+    x->dq_of_queue = vkg__calloc(&ex->host, in->queue_count + 1, sizeof(uint32_t));
+    x->submit_order = vkg__calloc(&ex->host, in->submission_count + 1, sizeof(uint32_t));
+    x->first_chunk = vkg__calloc(&ex->host, in->submission_count + 1, sizeof(uint32_t));
+    x->scratch = vkg__calloc(&ex->host, ex->threads, sizeof *x->scratch);
+    x->values = vkg__calloc(&ex->host, in->submission_count + 1, sizeof(uint64_t));
+    x->heaps = vkg__calloc(&ex->host, in->heap_count + 1, sizeof *x->heaps);
+    x->res = vkg__calloc(&ex->host, in->resource_count + 1, sizeof(vkg__xres));
+    x->uses = vkg__calloc(&ex->host, in->use_count + 1, sizeof(vkg__xuse));
+    x->events = vkg__calloc(&ex->host, in->event_count + 1, sizeof(VkEvent));
+    vkg_result r = VKG_SUCCESS;
+    if (!x->dq_of_queue || !x->submit_order || !x->first_chunk || !x->scratch || !x->values ||
+        !x->heaps || !x->res || !x->uses || !x->events)
+        r = VKG__OOM(&ex->host, "a plan realisation");
+    if (r == VKG_SUCCESS) r = vkg__real_queues(ex, x);
+    if (r == VKG_SUCCESS) r = vkg__real_objects(ex, slot, x);
+    if (r == VKG_SUCCESS) r = vkg__real_chunks(ex, slot, x);
+    if (r == VKG_SUCCESS) r = vkg__real_heap_use(ex, x);
+    if (r == VKG_SUCCESS) r = vkg__real_scratch(ex, x);
+    if (r == VKG_SUCCESS) r = vkg__real_imports(ex, x);
+    if (r == VKG_SUCCESS) r = vkg__real_fixups(ex, slot, x);
     if (r != VKG_SUCCESS) {
         vkg__real_destroy(ex, x);
         return r;
     }
+    vkg__attachment_ops(x);
+    vkg__prepare_all(ex, x);
     *out = x;
     return VKG_SUCCESS;
 }
