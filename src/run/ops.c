@@ -123,30 +123,26 @@ static uint32_t copy_source(runner *r, const vkg_plan_pass *p, const vkg_plan_us
     return n ? cand[nth % n] : UINT32_MAX;
 }
 
-vkg_result vkgr__build_pass(runner *r, uint32_t k)
+/* What building one pass's operations shares between its steps. */
+typedef struct opctx {
+    runner *r;
+    const vkg_plan_pass *p;
+    rpass *rp;
+    uint32_t salt;         /* per pass: the write ops' values differ from pass to pass */
+    uint32_t nth, wn;      /* transfer writes seen; write ops made */
+    bool consumed[64];     /* transfer reads that feed a copy (not read into slots) */
+    uint32_t ms_ops[16], nms, nresolve; /* multisampled colour attachments, in order */
+} opctx;
+
+/* Rules every op of the pass relies on: formats and sample counts run handles, word-aligned
+ * buffer ranges, rows run has kernels for. */
+static vkg_result ops_check(opctx *c)
 {
-    const vkg_plan_pass *p = &r->in.passes[k];
-    rpass *rp = &r->pass[k];
-    rp->first_op = r->nops;
-    uint32_t family = r->in.queues[p->queue].family;
-    rp->graphics_family = (r->caps->queue_families[family].flags & VK_QUEUE_GRAPHICS_BIT) != 0;
-    rp->timestamps = r->caps->queue_families[family].timestamp_valid_bits != 0;
+    runner *r = c->r;
+    const vkg_plan_pass *p = c->p;
+    rpass *rp = c->rp;
     const char *pn = p->name;
-    bool consumed[64] = {0};
-    uint32_t salt = vkg__hash32(0xC0FFEEu + k * 0x9E3779B1u);
-
-    /* which transfer reads feed copies */
-    uint32_t nth = 0;
-    for (uint32_t i = 0; i < p->use_count && i < 64; i++) {
-        const vkg_plan_use *u = &r->in.uses[p->first_use + i];
-        if (u->access != VKG_ACCESS_TRANSFER_WRITE) continue;
-        uint32_t s = copy_source(r, p, u, nth++);
-        if (s != UINT32_MAX && s - p->first_use < 64) consumed[s - p->first_use] = true;
-    }
-    if (p->use_count > 64)
-        return vkgr__fail(r, VKG_ERROR_LIMIT, "pass \"%s\": run handles at most 64 uses per pass", pn);
-
-    /* checks shared by every op */
+    (void)rp, (void)pn;
     for (uint32_t i = 0; i < p->use_count; i++) {
         const vkg_plan_use *u = &r->in.uses[p->first_use + i];
         const rres *R = &r->res[u->resource];
@@ -196,7 +192,17 @@ vkg_result vkgr__build_pass(runner *r, uint32_t k)
         }
     }
 
-    /* reads */
+    return VKG_SUCCESS;
+}
+
+/* Read ops: each folds what it sees into the pass's scratch slots. */
+static vkg_result ops_reads(opctx *c)
+{
+    runner *r = c->r;
+    const vkg_plan_pass *p = c->p;
+    rpass *rp = c->rp;
+    const char *pn = p->name;
+    (void)rp, (void)pn;
     for (uint32_t i = 0; i < p->use_count; i++) {
         uint32_t ui = p->first_use + i;
         const vkg_plan_use *u = &r->in.uses[ui];
@@ -298,7 +304,7 @@ vkg_result vkgr__build_pass(runner *r, uint32_t k)
             }
             foot_use(&o->f[0], u, 0, 0, 0, o->off, o->size);
             o->nf = 1;
-        } else if (u->access == VKG_ACCESS_TRANSFER_READ && !(i < 64 && consumed[i])) {
+        } else if (u->access == VKG_ACCESS_TRANSFER_READ && !(i < 64 && c->consumed[i])) {
             if (R->pr->is_image && R->fc == FC_D32 && !rp->graphics_family) continue;
             rop *o = new_op(r);
             if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
@@ -346,7 +352,17 @@ vkg_result vkgr__build_pass(runner *r, uint32_t k)
         }
     }
 
-    /* the digest, when something consumes it */
+    return VKG_SUCCESS;
+}
+
+/* The digest op, when a write consumes it. */
+static vkg_result ops_digest(opctx *c)
+{
+    runner *r = c->r;
+    const vkg_plan_pass *p = c->p;
+    rpass *rp = c->rp;
+    const char *pn = p->name;
+    (void)rp, (void)pn;
     bool consumers = false;
     for (uint32_t i = 0; i < p->use_count; i++) {
         vkg_access x = r->in.uses[p->first_use + i].access;
@@ -364,10 +380,17 @@ vkg_result vkgr__build_pass(runner *r, uint32_t k)
         o->res = UINT32_MAX;
     }
 
-    /* writes */
-    nth = 0;
-    uint32_t wn = 0;
-    uint32_t ms_ops[16], nms = 0, nresolve = 0; /* multisampled colour attachments, in order */
+    return VKG_SUCCESS;
+}
+
+/* Write ops: values derived from the digest (and copies, fills, resolves). */
+static vkg_result ops_writes(opctx *c)
+{
+    runner *r = c->r;
+    const vkg_plan_pass *p = c->p;
+    rpass *rp = c->rp;
+    const char *pn = p->name;
+    (void)rp, (void)pn;
     for (uint32_t i = 0; i < p->use_count; i++) {
         uint32_t ui = p->first_use + i;
         const vkg_plan_use *u = &r->in.uses[ui];
@@ -384,7 +407,7 @@ vkg_result vkgr__build_pass(runner *r, uint32_t k)
                 o->res = u->resource;
                 o->off = u->offset;
                 o->size = u->size;
-                o->salt = salt + ++wn;
+                o->salt = c->salt + ++c->wn;
                 o->var = generic(st, aligned(u->offset, r->caps->min_storage_buffer_offset_alignment)
                                          ? G_WBUF_SSBO : G_WBUF_BDA);
                 o->groups = compute_groups(u->size / 4);
@@ -402,7 +425,7 @@ vkg_result vkgr__build_pass(runner *r, uint32_t k)
                     o->mip = m;
                     o->layer0 = u->base_layer;
                     o->layers = u->layer_count;
-                    o->salt = salt + ++wn;
+                    o->salt = c->salt + ++c->wn;
                     o->groups = compute_groups((uint64_t)mip_w(R->pr, m) * mip_h(R->pr, m) * u->layer_count);
                     foot_use(&o->f[0], u, VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT, m, 1, 0, 0);
                     o->nf = 1;
@@ -417,7 +440,7 @@ vkg_result vkgr__build_pass(runner *r, uint32_t k)
                     if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
                     o->kind = depth ? K_DEPTH : K_COLOR;
                     o->st = ST_A;
-                    if (R->pr->samples > 1 && nms < 16) ms_ops[nms++] = (uint32_t)(o - r->ops);
+                    if (R->pr->samples > 1 && c->nms < 16) c->ms_ops[c->nms++] = (uint32_t)(o - r->ops);
                     o->var = depth ? KV_F_ATTACH_DEPTH : R->fc == FC_U32 ? KV_F_ATTACH_U : KV_F_ATTACH_F;
                     o->rw = (u->access == VKG_ACCESS_COLOR_READ_WRITE && R->fc != FC_U32) ||
                             u->access == VKG_ACCESS_DEPTH_READ_WRITE;
@@ -426,7 +449,7 @@ vkg_result vkgr__build_pass(runner *r, uint32_t k)
                     o->mip = m;
                     o->layer0 = l;
                     o->layers = 1;
-                    o->salt = salt + ++wn;
+                    o->salt = c->salt + ++c->wn;
                     foot_use(&o->f[0], u, 0, m, 1, 0, 0);
                     o->f[0].layer = l;
                     o->f[0].layers = 1;
@@ -447,7 +470,7 @@ vkg_result vkgr__build_pass(runner *r, uint32_t k)
                     o->mip = m;
                     o->layer0 = l;
                     o->layers = 1;
-                    o->salt = salt + ++wn;
+                    o->salt = c->salt + ++c->wn;
                     foot_use(&o->f[0], u, 0, m, 1, 0, 0);
                     o->f[0].layer = l;
                     o->f[0].layers = 1;
@@ -455,12 +478,12 @@ vkg_result vkgr__build_pass(runner *r, uint32_t k)
                 }
         } else if (u->access == VKG_ACCESS_RESOLVE_WRITE) {
             /* the n-th resolve_write resolves the n-th multisampled colour attachment */
-            if (nresolve >= nms)
+            if (c->nresolve >= c->nms)
                 return vkgr__fail(r, VKG_ERROR_FEATURE_NOT_PRESENT,
                             "pass \"%s\" resolves into image \"%s\": run resolves only multisampled "
                             "colour attachments it writes (color_write, color_read_write)",
                             pn, R->pr->name);
-            rop *o = &r->ops[ms_ops[nresolve++]];
+            rop *o = &r->ops[c->ms_ops[c->nresolve++]];
             o->rsv_res = u->resource;
             o->rsv_mip = u->base_mip;
             o->rsv_layer = u->base_layer;
@@ -468,7 +491,7 @@ vkg_result vkgr__build_pass(runner *r, uint32_t k)
             o->f[o->nf].layers = 1;
             o->nf++;
         } else if (u->access == VKG_ACCESS_TRANSFER_WRITE) {
-            uint32_t s = copy_source(r, p, u, nth++);
+            uint32_t s = copy_source(r, p, u, c->nth++);
             const vkg_plan_use *su = s == UINT32_MAX ? NULL : &r->in.uses[s];
             if (!R->pr->is_image) {
                 uint64_t copied = 0;
@@ -497,7 +520,7 @@ vkg_result vkgr__build_pass(runner *r, uint32_t k)
                     o->res = u->resource;
                     o->off = u->offset + copied;
                     o->size = u->size - copied;
-                    o->salt = salt + ++wn;
+                    o->salt = c->salt + ++c->wn;
                     foot_use(&o->f[0], u, 0, 0, 0, o->off, o->size);
                     o->nf = 1;
                 }
@@ -541,7 +564,7 @@ vkg_result vkgr__build_pass(runner *r, uint32_t k)
                         o->mip = m;
                         o->layer0 = u->base_layer + n;
                         o->layers = u->layer_count - n;
-                        o->salt = salt + ++wn;
+                        o->salt = c->salt + ++c->wn;
                         foot_use(&o->f[0], u, 0, m, 1, 0, 0);
                         o->f[0].layer = o->layer0;
                         o->f[0].layers = o->layers;
@@ -551,9 +574,15 @@ vkg_result vkgr__build_pass(runner *r, uint32_t k)
             }
         }
     }
-    rp->op_count = r->nops - rp->first_op;
+    return VKG_SUCCESS;
+}
 
-    /* slots: folded reads first (the digest), sinks after */
+/* Slots: folded reads first (the digest's input), the digest, sinks after; every op's
+ * scratch footprint. */
+static void ops_slots(opctx *c)
+{
+    runner *r = c->r;
+    rpass *rp = c->rp;
     uint32_t s = 0;
     for (int pass2 = 0; pass2 < 2; pass2++)
         for (uint32_t i = 0; i < rp->op_count; i++) {
@@ -592,6 +621,35 @@ vkg_result vkgr__build_pass(runner *r, uint32_t k)
             foot_scratch(&o->f[o->nf++], o->st, false, nd, 1);
         }
     }
+}
+
+vkg_result vkgr__build_pass(runner *r, uint32_t k)
+{
+    const vkg_plan_pass *p = &r->in.passes[k];
+    rpass *rp = &r->pass[k];
+    rp->first_op = r->nops;
+    uint32_t family = r->in.queues[p->queue].family;
+    rp->graphics_family = (r->caps->queue_families[family].flags & VK_QUEUE_GRAPHICS_BIT) != 0;
+    rp->timestamps = r->caps->queue_families[family].timestamp_valid_bits != 0;
+    if (p->use_count > 64)
+        return vkgr__fail(r, VKG_ERROR_LIMIT, "pass \"%s\": run handles at most 64 uses per pass",
+                          p->name);
+    opctx c = {.r = r, .p = p, .rp = rp, .salt = vkg__hash32(0xC0FFEEu + k * 0x9E3779B1u)};
+    /* which transfer reads feed copies */
+    for (uint32_t i = 0; i < p->use_count; i++) {
+        const vkg_plan_use *u = &r->in.uses[p->first_use + i];
+        if (u->access != VKG_ACCESS_TRANSFER_WRITE) continue;
+        uint32_t s = copy_source(r, p, u, c.nth++);
+        if (s != UINT32_MAX && s - p->first_use < 64) c.consumed[s - p->first_use] = true;
+    }
+    c.nth = 0;
+    vkg_result e = ops_check(&c);
+    if (e == VKG_SUCCESS) e = ops_reads(&c);
+    if (e == VKG_SUCCESS) e = ops_digest(&c);
+    if (e == VKG_SUCCESS) e = ops_writes(&c);
+    if (e != VKG_SUCCESS) return e;
+    rp->op_count = r->nops - rp->first_op;
+    ops_slots(&c);
     return VKG_SUCCESS;
 }
 
