@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define VKG_VERSION_MAJOR 0
-#define VKG_VERSION_MINOR 2
+#define VKG_VERSION_MINOR 3
 #define VKG_VERSION_PATCH 0
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -1669,6 +1669,11 @@ typedef struct vkg_executor_desc {
     uint32_t debug_drop_barrier;
     /* Testing only: never order a plan after the one that used its transient memory last. */
     bool debug_no_handoff;
+    /* GPU time per pass: a timestamp before and after each pass's record callback, on queues
+     * whose family has timestamps (two queries per pass; vkg_executor_pass_timings reads
+     * them, vkg_profiler gathers them). Needs the device feature hostQueryReset (core in
+     * Vulkan 1.2, enabled where offered). Since 0.3. */
+    bool pass_timings;
 } vkg_executor_desc;
 
 /* Creates the executor with its frame slots and recording threads. Any thread. */
@@ -1705,6 +1710,59 @@ typedef struct vkg_executor_stats {
 } vkg_executor_stats;
 /* Counters of the executor. Same thread rules as the executor. */
 void vkg_executor_get_stats(const vkg_executor *executor, vkg_executor_stats *out);
+
+/* GPU time of one pass of one execution (vkg_executor_desc.pass_timings). Timestamps are
+ * in nanoseconds of the device's timestamp clock: compare them within one queue; across
+ * queues only where the device's clocks agree (they do on the drivers we test). */
+typedef struct vkg_pass_timing {
+    bool valid; /* false: no record callback, or its queue family has no timestamps */
+    uint64_t begin_ns, end_ns;
+} vkg_pass_timing;
+
+/* Fills out[k] for pass k of the plan's execution that `ticket` names (count: the plan's
+ * pass_count). Read them after the ticket completes and before the plan executes again in
+ * the same frame slot (frames_in_flight executions of the executor later): a frame loop
+ * reads them right after waiting for the slot's last ticket. VKG_NOT_READY while the ticket
+ * is pending; VKG_ERROR_INVALID_ARGUMENT, naming the rule, when the executor has no
+ * timings, count differs, or the ticket's timings are gone. Same thread rules as the
+ * executor. */
+VKG_MUST_CHECK vkg_result vkg_executor_pass_timings(vkg_executor *executor, const vkg_plan *plan,
+                                                    vkg_ticket ticket, vkg_pass_timing *out,
+                                                    uint32_t count);
+
+/* A profiler gathers pass timings over executions: per pass the number of samples and the
+ * mean, minimum and maximum GPU time, and optionally a Chrome trace (chrome://tracing or
+ * ui.perfetto.dev) written as executions are added: a CPU track with the vkg_execute calls
+ * and a GPU track per plan queue with the passes, names escaped. Executions of several
+ * plans may be added; statistics are kept by pass index. Same thread rules as the executor
+ * it reads from. */
+typedef struct vkg_profiler vkg_profiler;
+
+typedef struct vkg_profiler_desc {
+    FILE *trace; /* the trace is written here (the caller opens and closes it); NULL: none */
+} vkg_profiler_desc;
+
+typedef struct vkg_pass_time {
+    uint32_t samples; /* executions that timed the pass */
+    double mean_us, min_us, max_us;
+} vkg_pass_time;
+
+VKG_MUST_CHECK vkg_result vkg_profiler_create(vkg_device *device, const vkg_profiler_desc *desc,
+                                              vkg_profiler **out);
+/* Adds the completed execution `ticket` of `plan` (vkg_executor_pass_timings's rules and
+ * results). `cpu_begin_us` and `cpu_us`: when the vkg_execute call began (any clock in
+ * microseconds; the trace counts from the first execution's) and how long it took. */
+VKG_MUST_CHECK vkg_result vkg_profiler_add(vkg_profiler *profiler, vkg_executor *executor,
+                                           const vkg_plan *plan, vkg_ticket ticket,
+                                           double cpu_begin_us, double cpu_us);
+/* Statistics of pass index `pass` (zeros where no execution timed it). */
+void vkg_profiler_pass_time(const vkg_profiler *profiler, uint32_t pass, vkg_pass_time *out);
+/* Executions added so far. */
+uint64_t vkg_profiler_execution_count(const vkg_profiler *profiler);
+/* Ends the trace's JSON and flushes it: VKG_ERROR_IO when a write failed. No further adds. */
+VKG_MUST_CHECK vkg_result vkg_profiler_finish(vkg_profiler *profiler);
+/* Finishes the trace if that was not done, and frees the profiler. NULL is a no-op. */
+void vkg_profiler_destroy(vkg_profiler *profiler);
 
 /* An imported graph resource bound to a device object for one execution. */
 typedef struct vkg_binding {

@@ -12,8 +12,8 @@
  *   tonemap        into the imported output (an image of ours, or a swapchain image)
  *   readback       (headless) the output copied into a host-visible buffer for the PNG
  *
- * The record callbacks are raw Vulkan through the pass context: pipelines, descriptor sets
- * and timestamp queries belong to the demo, synchronization to the graph. */
+ * The record callbacks are raw Vulkan through the pass context: pipelines and descriptor
+ * sets belong to the demo, synchronization and pass timings to the library. */
 #include "internal.h"
 
 /* ------------------------------------------------------------------------------------------
@@ -29,18 +29,22 @@ void vkgd__report(demo *d, const frame_stats *fs, uint32_t frames)
     fprintf(f, "\nGPU time per pass (timestamp queries, mean over %u frames; us)\n", frames);
     fprintf(f, "  %-16s %-9s %10s %10s %10s\n", "pass", "queue", "mean", "min", "max");
     double total = 0;
-    for (uint32_t k = 0; k < fs->pass_count; k++) {
-        const pass_stat *p = &fs->pass[k];
-        if (!fs->pass_records[k]) continue;
-        if (!p->n) {
-            fprintf(f, "  %-16s %-9s %10s\n", fs->pass_name[k], vkg_queue_role_name(fs->pass_role[k]), "-");
+    uint32_t timed = 0;
+    for (uint32_t k = 0; k < d->info.pass_count; k++) {
+        const vkg_plan_pass *p = &d->info.passes[k];
+        if (!p->record) continue; /* a pass without commands (present) */
+        vkg_pass_time t;
+        vkg_profiler_pass_time(d->prof, k, &t);
+        if (!t.samples) {
+            fprintf(f, "  %-16s %-9s %10s\n", p->name, vkg_queue_role_name(p->role), "-");
             continue;
         }
-        fprintf(f, "  %-16s %-9s %10.1f %10.1f %10.1f\n", fs->pass_name[k], vkg_queue_role_name(fs->pass_role[k]),
-                p->sum / p->n, p->min, p->max);
-        total += p->sum / p->n;
+        fprintf(f, "  %-16s %-9s %10.1f %10.1f %10.1f\n", p->name, vkg_queue_role_name(p->role), t.mean_us,
+                t.min_us, t.max_us);
+        total += t.mean_us;
+        timed++;
     }
-    if (!fs->pass_count) fprintf(f, "  (the device has no timestamps on this queue)\n");
+    if (!timed) fprintf(f, "  (the device has no timestamps on these queues)\n");
     fprintf(f, "  %-16s %-9s %10.1f\n", "sum", "", total);
     fprintf(f, "\nplan: %u passes, %u submissions, %u barriers in %u batches (%u image, %u buffer, %u memory;"
                " %u layout transitions, %u queue transfers), %u semaphore waits\n",
@@ -58,26 +62,24 @@ void vkgd__report(demo *d, const frame_stats *fs, uint32_t frames)
                 fs->exec.sum / fs->exec.n, fs->exec.min, fs->exec.max, fs->frame.n ? fs->frame.sum / fs->frame.n : 0.0);
 }
 
-static int write_trace(demo *d, const frame_stats *fs, uint32_t frames)
+/* The profiler, writing the trace when asked (--trace); pass times need the device's
+ * hostQueryReset (core in Vulkan 1.2), and the demo runs without them otherwise. */
+static int open_profiler(demo *d)
 {
-    FILE *f = fopen(d->o.trace_path, "w");
-    if (!f) return vkgd__failf(d, 2, "cannot write the trace to \"%s\"", d->o.trace_path);
-    fprintf(f, "{\"displayTimeUnit\": \"ns\", \"traceEvents\": [\n");
-    fprintf(f, "{\"name\": \"process_name\", \"ph\": \"M\", \"pid\": 0, \"args\": {\"name\": \"CPU\"}},\n");
-    fprintf(f, "{\"name\": \"process_name\", \"ph\": \"M\", \"pid\": 1, \"args\": {\"name\": \"GPU (%s)\"}}",
-            vkg_device_caps(d->dev)->device_name);
-    for (uint32_t fr = 0; fr < frames && fr < fs->frames_cap; fr++)
-        fprintf(f, ",\n{\"name\": \"vkg_execute frame %u\", \"ph\": \"X\", \"pid\": 0, \"tid\": 0, \"ts\": %.3f, "
-                   "\"dur\": %.3f}",
-                fr, fs->cpu_start[fr], fs->cpu_dur[fr]);
-    for (uint32_t i = 0; i < fs->event_count; i++) {
-        const trace_event *e = &fs->events[i];
-        fprintf(f, ",\n{\"name\": \"%s\", \"cat\": \"pass\", \"ph\": \"X\", \"pid\": 1, \"tid\": %u, \"ts\": %.3f, "
-                   "\"dur\": %.3f, \"args\": {\"frame\": %u}}",
-                fs->pass_name[e->pass], (unsigned)fs->pass_role[e->pass], e->start_us, e->dur_us, e->frame);
+    if (d->o.trace_path) {
+        d->trace = fopen(d->o.trace_path, "w");
+        if (!d->trace) return vkgd__failf(d, 2, "cannot write the trace to \"%s\"", d->o.trace_path);
     }
-    fprintf(f, "\n]}\n");
-    if (fclose(f) != 0) return vkgd__failf(d, 1, "cannot write the trace to \"%s\"", d->o.trace_path);
+    VKGCHECK(d, vkg_profiler_create(d->dev, &(vkg_profiler_desc){.trace = d->trace}, &d->prof), "vkg_profiler_create");
+    return 0;
+}
+
+static int close_trace(demo *d)
+{
+    vkg_result r = vkg_profiler_finish(d->prof);
+    bool ok = fclose(d->trace) == 0 && r == VKG_SUCCESS;
+    d->trace = NULL;
+    if (!ok) return vkgd__failf(d, 1, "cannot write the trace to \"%s\"", d->o.trace_path);
     return 0;
 }
 
@@ -95,8 +97,14 @@ static int common_setup(demo *d)
     d->t = d->vk.device_table;
     d->d = d->vk.device;
     if (vkgd__make_pipelines(d) || vkgd__upload_content(d)) return d->status;
-    VKGCHECK(d, vkg_executor_create(d->dev, &(vkg_executor_desc){.name = "demo", .frames_in_flight = SLOTS}, &d->ex),
-             "vkg_executor_create");
+    vkg_executor_desc xd = {.name = "demo", .frames_in_flight = SLOTS, .pass_timings = true};
+    vkg_result r = vkg_executor_create(d->dev, &xd, &d->ex);
+    if (r == VKG_ERROR_FEATURE_NOT_PRESENT) { /* no timestamps reset from the host: no pass times */
+        xd.pass_timings = false;
+        r = vkg_executor_create(d->dev, &xd, &d->ex);
+    }
+    VKGCHECK(d, r, "vkg_executor_create");
+    if (xd.pass_timings && open_profiler(d)) return d->status;
     VkDescriptorPoolSize sizes[3] = {{SAMPLED, 64}, {STORAGE_IMG, 32}, {STORAGE_BUF, 16}};
     for (uint32_t s = 0; s < SLOTS; s++)
         VKCHECK(d, d->t->vkCreateDescriptorPool(d->d,
@@ -139,7 +147,7 @@ static int run_headless(demo *d, frame_stats *fs)
     uint32_t f = 0;
     soak_sample first = {0}, last = {0};
     for (; f < frames && !d->status; f++) {
-        if (vkgd__slot_begin(d, fs, f % SLOTS)) break;
+        if (vkgd__slot_begin(d, f % SLOTS)) break;
         if (d->o.soak && f % d->o.soak == 0) {
             /* both slots have been waited for once the frame after a sample starts: the
              * sample sees the steady state of the frames before it */
@@ -168,7 +176,7 @@ static int run_headless(demo *d, frame_stats *fs)
                                  "process RSS %.1f -> %.1f MiB\n",
                     first.frame, last.frame, first.rss_mib, last.rss_mib);
     }
-    if (!d->status) vkgd__drain(d, fs);
+    if (!d->status) vkgd__drain(d);
     if (!d->status) {
         vkg_buffer_info bi;
         if (vkg_buffer_get_info(d->dev, pixels, &bi) != VKG_SUCCESS ||
@@ -220,6 +228,8 @@ static void destroy_all(demo *d)
     /* a lost device still frees everything below */
     vkg_result idle = vkg_device_wait_idle(d->dev);
     if (idle != VKG_SUCCESS) vkgd__failf(d, 1, "waiting for the device at exit: %s", vkg_result_name(idle));
+    vkg_profiler_destroy(d->prof);
+    if (d->trace) fclose(d->trace);
     vkg_executor_destroy(d->ex);
     vkg_plan_destroy(d->plan);
     vkg_graph_destroy(d->graph);
@@ -242,7 +252,6 @@ static void destroy_all(demo *d)
         if (d->nearest) d->t->vkDestroySampler(d->d, d->nearest, NULL);
         for (uint32_t s = 0; s < SLOTS; s++) {
             if (d->pools[s]) d->t->vkDestroyDescriptorPool(d->d, d->pools[s], NULL);
-            if (d->queries[s]) d->t->vkDestroyQueryPool(d->d, d->queries[s], NULL);
         }
     }
 }
@@ -313,20 +322,12 @@ int vkgd_main(const vkgd_options *options)
                                          &d->dev);
         if (r != VKG_SUCCESS) vkgd__failf(d, 1, "no usable Vulkan device: %s", vkg_result_name(r));
     }
-    if (!d->status && d->o.trace_path) {
-        fs->frames_cap = d->o.frames ? d->o.frames : 100000;
-        fs->cpu_start = calloc(fs->frames_cap, sizeof *fs->cpu_start);
-        fs->cpu_dur = calloc(fs->frames_cap, sizeof *fs->cpu_dur);
-        fs->events = calloc(TRACE_MAX, sizeof *fs->events);
-        if (!fs->cpu_start || !fs->cpu_dur || !fs->events) vkgd__failf(d, 1, "out of host memory for the trace");
-    }
     if (!d->status && d->o.report)
         fprintf(d->o.report, "vkgraph demo on %s (%s), %ux%u%s%s\n", vkg_device_caps(d->dev)->device_name,
                 d->o.window ? "window" : "headless", d->o.width, d->o.height,
                 d->o.validate ? ", validation + synchronization validation" : "",
                 d->o.no_async ? ", SSAO on the graphics queue" : "");
     if (!d->status) {
-        fs->t0 = vkg__now_us();
         if (!common_setup(d)) {
 #ifdef VKG_HAVE_GLFW
             if (d->o.window)
@@ -338,7 +339,7 @@ int vkgd_main(const vkgd_options *options)
     }
     if (!d->status) {
         vkgd__report(d, fs, fs->exec.n);
-        if (d->o.trace_path && !write_trace(d, fs, fs->exec.n) && d->o.report)
+        if (d->trace && !close_trace(d) && d->o.report)
             fprintf(d->o.report, "wrote the trace %s (chrome://tracing or ui.perfetto.dev)\n", d->o.trace_path);
     }
     if (d->dev) {
@@ -357,11 +358,6 @@ int vkgd_main(const vkgd_options *options)
     if (win) glfwDestroyWindow(win);
     if (glfw) glfwTerminate();
 #endif
-    if (fs) {
-        free(fs->cpu_start);
-        free(fs->cpu_dur);
-        free(fs->events);
-    }
     free(fs);
     pthread_mutex_destroy(&d->lock);
     free(d);

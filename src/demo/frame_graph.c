@@ -141,21 +141,5 @@ int vkgd__build_graph(demo *d, uint32_t w, uint32_t h, VkFormat out_format, bool
     d->encode_srgb = out_format != VK_FORMAT_B8G8R8A8_SRGB && out_format != VK_FORMAT_R8G8B8A8_SRGB;
     VKGCHECK(d, vkg_compile(d->graph, vkg_device_caps(d->dev), &d->plan), "compiling the demo graph");
     vkg_plan_get_info(d->plan, &d->info);
-    /* timestamp queries: two per pass, in every frame slot */
-    uint32_t need = 2 * d->info.pass_count;
-    bool stamps = vkg_device_caps(d->dev)->queue_families[d->vk.queues[VKG_QUEUE_GRAPHICS].family]
-                      .timestamp_valid_bits > 0;
-    for (uint32_t s = 0; s < SLOTS; s++) {
-        if (d->queries[s]) d->t->vkDestroyQueryPool(d->d, d->queries[s], NULL);
-        d->queries[s] = VK_NULL_HANDLE;
-        if (!stamps) continue;
-        VKCHECK(d, d->t->vkCreateQueryPool(d->d,
-                                           &(VkQueryPoolCreateInfo){.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
-                                                                    .queryType = VK_QUERY_TYPE_TIMESTAMP,
-                                                                    .queryCount = need},
-                                           NULL, &d->queries[s]));
-        d->t->vkResetQueryPool(d->d, d->queries[s], 0, need);
-    }
-    d->query_count = stamps ? need : 0;
     return 0;
 }

@@ -1,5 +1,5 @@
 /* `vkgraph demo`: one frame: the camera, the frame slot (waiting for its last use and
- * collecting its GPU timestamps), vkg_execute, and draining the slots at the end; shared by
+ * handing its pass times to the profiler), vkg_execute, and draining the slots at the end; shared by
  * the headless loop (demo.c) and the window loop (window.c). */
 #include "internal.h"
 
@@ -14,33 +14,13 @@ static void stat_add(pass_stat *s, double v)
     s->n++;
 }
 
-/* The slot's timestamps, once its frame completed. */
-static void collect(demo *d, frame_stats *fs, uint32_t s, uint32_t frame)
+/* The slot's pass times into the profiler, once its frame completed. */
+static int collect(demo *d, uint32_t s)
 {
-    if (!d->queries[s]) return;
-    uint32_t n = d->info.pass_count;
-    uint64_t q[4 * MAX_PASSES + 4];
-    VkResult vr = d->t->vkGetQueryPoolResults(d->d, d->queries[s], 0, 2 * n, sizeof q, q, 16,
-                                              VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WITH_AVAILABILITY_BIT);
-    if (vr != VK_SUCCESS && vr != VK_NOT_READY) return;
-    double period = vkg_device_caps(d->dev)->timestamp_period_ns;
-    fs->pass_count = n;
-    for (uint32_t k = 0; k < n; k++) {
-        const uint64_t *a = q + 4 * k; /* start value, availability, end value, availability */
-        fs->pass_name[k] = d->info.passes[k].name;
-        fs->pass_role[k] = d->info.passes[k].role;
-        fs->pass_records[k] = d->info.passes[k].record != NULL;
-        if (!a[1] || !a[3] || a[2] < a[0]) continue;
-        double us = (double)(a[2] - a[0]) * period / 1000.0;
-        stat_add(&fs->pass[k], us);
-        if (!fs->gpu_t0_set) {
-            fs->gpu_t0 = a[0];
-            fs->gpu_t0_set = true;
-        }
-        if (fs->events && fs->event_count < TRACE_MAX && a[0] >= fs->gpu_t0)
-            fs->events[fs->event_count++] =
-                (trace_event){frame, k, (double)(a[0] - fs->gpu_t0) * period / 1000.0, us};
-    }
+    if (!d->prof) return 0;
+    VKGCHECK(d, vkg_profiler_add(d->prof, d->ex, d->plan, d->tickets[s], d->slot_cpu_t0[s], d->slot_cpu_us[s]),
+             "reading the GPU times of a frame");
+    return 0;
 }
 
 void vkgd__camera(demo *d, float time, uint32_t w, uint32_t h)
@@ -54,23 +34,21 @@ void vkgd__camera(demo *d, float time, uint32_t w, uint32_t h)
     mat_inverse(d->inv_view_proj, d->view_proj);
 }
 
-/* Waits for the slot's last frame and reads its timestamps. */
-static int slot_wait(demo *d, frame_stats *fs, uint32_t s)
+/* Waits for the slot's last frame and reads its pass times. */
+static int slot_wait(demo *d, uint32_t s)
 {
     if (!d->pending[s]) return 0;
     VKGCHECK(d, vkg_ticket_wait(d->dev, d->tickets[s], UINT64_MAX), "waiting for a frame");
     d->pending[s] = false;
-    collect(d, fs, s, d->slot_frame[s]);
-    return 0;
+    return collect(d, s);
 }
 
 /* Then resets what the slot's recording uses. */
-int vkgd__slot_begin(demo *d, frame_stats *fs, uint32_t s)
+int vkgd__slot_begin(demo *d, uint32_t s)
 {
-    if (slot_wait(d, fs, s)) return d->status;
+    if (slot_wait(d, s)) return d->status;
     d->cpu_start = vkg__now_us(); /* the frame's CPU time starts after the wait for the GPU */
     VKCHECK(d, d->t->vkResetDescriptorPool(d->d, d->pools[s], 0));
-    if (d->queries[s]) d->t->vkResetQueryPool(d->d, d->queries[s], 0, d->query_count);
     d->slot = s;
     return 0;
 }
@@ -88,21 +66,19 @@ int vkgd__execute(demo *d, frame_stats *fs, uint32_t frame, const vkg_binding *b
     d->tickets[d->slot] = ticket;
     d->slot_frame[d->slot] = frame;
     d->pending[d->slot] = true;
+    d->slot_cpu_t0[d->slot] = t0;
+    d->slot_cpu_us[d->slot] = t1 - t0;
     stat_add(&fs->exec, t1 - t0);
-    if (fs->cpu_start && frame < fs->frames_cap) {
-        fs->cpu_start[frame] = t0 - fs->t0;
-        fs->cpu_dur[frame] = t1 - t0;
-    }
     return 0;
 }
 
-int vkgd__drain(demo *d, frame_stats *fs)
+int vkgd__drain(demo *d)
 {
     for (;;) { /* oldest frame first, so the trace stays in order */
         uint32_t s = SLOTS;
         for (uint32_t k = 0; k < SLOTS; k++)
             if (d->pending[k] && (s == SLOTS || d->slot_frame[k] < d->slot_frame[s])) s = k;
         if (s == SLOTS) return 0;
-        if (slot_wait(d, fs, s)) return d->status;
+        if (slot_wait(d, s)) return d->status;
     }
 }

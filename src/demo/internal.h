@@ -200,12 +200,13 @@ typedef struct demo {
     uint32_t pass_count;
     vkg_resource r_vertices, r_indices, r_objects, r_textures, r_output, r_pixels, r_draws, r_depth;
     vkg_executor *ex;
+    vkg_profiler *prof; /* GPU time per pass, and the trace (--trace) */
+    FILE *trace;
 
     /* per frame slot */
     VkDescriptorPool pools[SLOTS];
-    VkQueryPool queries[SLOTS];
-    uint32_t query_count;
     vkg_ticket tickets[SLOTS];
+    double slot_cpu_t0[SLOTS], slot_cpu_us[SLOTS]; /* its vkg_execute call, for the profiler */
     uint32_t slot_frame[SLOTS]; /* the frame the slot's ticket belongs to */
     bool pending[SLOTS];        /* a frame was submitted and not yet collected */
     pthread_mutex_t lock;
@@ -232,26 +233,8 @@ typedef struct pass_stat {
     uint32_t n;
 } pass_stat;
 
-typedef struct trace_event {
-    uint32_t frame, pass;
-    double start_us, dur_us;
-} trace_event;
-
-#define TRACE_MAX 200000
-
 typedef struct frame_stats {
-    pass_stat pass[MAX_PASSES + 1];
-    const char *pass_name[MAX_PASSES + 1];
-    vkg_queue_role pass_role[MAX_PASSES + 1];
-    bool pass_records[MAX_PASSES + 1]; /* false: a pass without commands (present, host) */
-    uint32_t pass_count;
     pass_stat exec, frame;
-    double *cpu_start, *cpu_dur; /* per frame, for the trace */
-    trace_event *events;
-    uint32_t event_count, frames_cap;
-    double t0;
-    uint64_t gpu_t0;
-    bool gpu_t0_set;
 } frame_stats;
 
 #define VKCHECK(d, call)                                                                         \
@@ -283,7 +266,7 @@ static const VkFormat depth_format = VK_FORMAT_D32_SFLOAT;
 int vkgd__build_graph(demo *d, uint32_t w, uint32_t h, VkFormat out_format, bool present);
 void vkgd__camera(demo *d, float time, uint32_t w, uint32_t h);
 int vkgd__describe_graph(demo *d, uint32_t w, uint32_t h, VkFormat out_format, bool present);
-int vkgd__drain(demo *d, frame_stats *fs);
+int vkgd__drain(demo *d);
 int vkgd__execute(demo *d, frame_stats *fs, uint32_t frame, const vkg_binding *binds, uint32_t nb);
 int vkgd__failf(demo *d, int status, const char *fmt, ...);
 bool vkgd__make_geometry(geometry *g);
@@ -292,7 +275,7 @@ void vkgd__make_texel(uint32_t layer, uint32_t x, uint32_t y, uint8_t *out);
 void vkgd__record(const vkg_pass_context *ctx, void *user);
 void vkgd__report(demo *d, const frame_stats *fs, uint32_t frames);
 int vkgd__run_window(demo *d, frame_stats *fs, GLFWwindow *win);
-int vkgd__slot_begin(demo *d, frame_stats *fs, uint32_t s);
+int vkgd__slot_begin(demo *d, uint32_t s);
 void *vkgd__soak_alloc(void *user, size_t size);
 void vkgd__soak_free(void *user, void *ptr);
 void *vkgd__soak_realloc(void *user, void *ptr, size_t size);

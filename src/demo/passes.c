@@ -184,13 +184,6 @@ void vkgd__record(const vkg_pass_context *ctx, void *user)
     demo *d = p->d;
     const struct VolkDeviceTable *t = d->t;
     VkCommandBuffer cmd = vkg_pass_command_buffer(ctx);
-    uint32_t k = vkg_pass_index(ctx);
-    VkQueryPool qp = d->queries[d->slot];
-    /* a queue family without timestamps (valid bits 0) must not write them */
-    uint32_t family = d->info.queues[d->info.passes[k].queue].family;
-    if (!vkg_device_caps(d->dev)->queue_families[family].timestamp_valid_bits) qp = VK_NULL_HANDLE;
-    if (qp && 2 * k + 1 < d->query_count)
-        t->vkCmdWriteTimestamp2(cmd, VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT, qp, 2 * k);
     if (p->kind == P_COUNT) { /* readback: the output into the host-visible pixels buffer */
         VkBufferImageCopy region = {.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1},
                                     .imageExtent = {d->width, d->height, 1}};
@@ -282,6 +275,4 @@ void vkgd__record(const vkg_pass_context *ctx, void *user)
             break;
         }
     }
-    if (qp && 2 * k + 1 < d->query_count)
-        t->vkCmdWriteTimestamp2(cmd, VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT, qp, 2 * k + 1);
 }

@@ -134,9 +134,9 @@ static int swapchain_create(demo *d, swapchain *sc, GLFWwindow *win)
     return vkgd__build_graph(d, e.width, e.height, sf.format, true);
 }
 
-static int swapchain_recreate(demo *d, frame_stats *fs, swapchain *sc, GLFWwindow *win)
+static int swapchain_recreate(demo *d, swapchain *sc, GLFWwindow *win)
 {
-    if (vkgd__drain(d, fs)) return d->status;
+    if (vkgd__drain(d)) return d->status;
     /* presents hold the old images and semaphores until the queue is idle */
     VKGCHECK(d, vkg_device_wait_idle(d->dev), "waiting for the device before recreating the swapchain");
     sc->recreated++;
@@ -180,12 +180,12 @@ int vkgd__run_window(demo *d, frame_stats *fs, GLFWwindow *win)
             continue;
         }
         if (stale || !sc.handle || (uint32_t)fw != sc.extent.width || (uint32_t)fh != sc.extent.height) {
-            if (swapchain_recreate(d, fs, &sc, win)) break;
+            if (swapchain_recreate(d, &sc, win)) break;
             stale = false;
             if (!sc.handle) continue;
         }
         uint32_t s = f % SLOTS;
-        if (vkgd__slot_begin(d, fs, s)) break;
+        if (vkgd__slot_begin(d, s)) break;
         uint32_t idx = 0;
         vr = d->t->vkAcquireNextImageKHR(d->d, sc.handle, UINT64_MAX, sc.acquired[s], VK_NULL_HANDLE, &idx);
         if (vr == VK_ERROR_OUT_OF_DATE_KHR) {
@@ -221,7 +221,7 @@ int vkgd__run_window(demo *d, frame_stats *fs, GLFWwindow *win)
             vkgd__failf(d, 1, "vkQueuePresentKHR failed (VkResult %d)", (int)vr);
         f++;
     }
-    if (!d->status) vkgd__drain(d, fs);
+    if (!d->status) vkgd__drain(d);
     if (vkg_device_wait_idle(d->dev) != VKG_SUCCESS) vkgd__failf(d, 1, "waiting for the device to finish failed");
     if (d->o.report && !d->status)
         fprintf(d->o.report, "window: %u frames presented, swapchain %ux%u (%u images), recreated %u time(s)\n", f,

@@ -557,6 +557,7 @@ vkg_result vkg_device_create(const vkg_device_desc *desc, vkg_device **out_devic
         /* maintenance4 lets the validation layer accept LocalSizeId in our shaders */
         want.f13.maintenance4 = have.f13.maintenance4;
         want.f12.hostQueryReset = have.f12.hostQueryReset;
+        dev->host_query_reset = have.f12.hostQueryReset;
         want.f12.scalarBlockLayout = have.f12.scalarBlockLayout;
         /* optional features behind access rows (vkg_caps) */
         want.f12.separateDepthStencilLayouts = have.f12.separateDepthStencilLayouts;

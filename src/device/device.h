@@ -91,6 +91,7 @@ struct vkg_device {
     vkg__host host;
     bool owns_device; /* created (true) or imported (false) */
     bool families_simulated; /* VK_LAYER_VKGRAPH_simulate_families is enabled */
+    bool host_query_reset;   /* vkResetQueryPool enabled (executor pass timings) */
     vkg_sharing sharing;     /* the default of objects created with VKG_SHARING_DEFAULT */
     vkg__loader loader;
     VkInstance instance;

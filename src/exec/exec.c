@@ -38,11 +38,20 @@ vkg_result vkg_executor_create(vkg_device *device, const vkg_executor_desc *desc
     ex->drop = desc->debug_drop_barrier;
     ex->dedicated_heaps = desc->dedicated_heaps;
     ex->no_handoff = desc->debug_no_handoff;
+    ex->timings = desc->pass_timings;
     ex->grain = desc->passes_per_command_buffer ? desc->passes_per_command_buffer : 32;
     ex->threads = desc->record_threads;
     if (!ex->threads) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         ex->threads = n > 0 ? (uint32_t)VKG__MIN(n, 64L) : 1;
+    }
+    if (ex->timings && !device->host_query_reset) {
+        VKG__ERROR(&ex->host,
+                   "executor \"%s\": pass_timings needs the device feature hostQueryReset, which "
+                   "device \"%s\" does not offer (or an imported device was made without)",
+                   ex->name, device->caps.device_name);
+        vkg__free(&ex->host, ex);
+        return VKG_ERROR_FEATURE_NOT_PRESENT;
     }
     if (ex->frames > 16 || ex->threads > 64) {
         VKG__ERROR(&ex->host,
@@ -441,6 +450,7 @@ static vkg_result vkg__execute(vkg_executor *ex, const vkg_plan *plan,
     if (r != VKG_SUCCESS) return r;
     if (x->reprepare) vkg__prepare_all(ex, x);
     x->frame = ex->frame + 1;
+    vkg__timings_reset(ex, x);
     vkg__handoffs(ex, x);
     bool used[VKG_QUEUE_ROLE_COUNT] = {0};
     vkg_ticket last;
@@ -448,6 +458,7 @@ static vkg_result vkg__execute(vkg_executor *ex, const vkg_plan *plan,
     if (r == VKG_SUCCESS) r = vkg__submit_all(ex, x, slot, used, &last);
     if (r != VKG_SUCCESS) return r;
     vkg__after_submit(ex, x);
+    x->ticket = last;
     if (ticket) *ticket = last;
     return VKG_SUCCESS;
 }

@@ -1,7 +1,8 @@
 /* The executor's private state, shared by its files: realise.c (a plan's objects in a frame
  * slot), bind.c (imported bindings), record.c (barriers and command buffers), ownership.c
  * (runtime queue-family transfers of imported resources and their tracked state), exec.c
- * (executors, frames, submission) and context.c (the pass context record callbacks see). */
+ * (executors, frames, submission), context.c (the pass context record callbacks see) and
+ * timings.c (per-pass GPU timestamps). */
 #ifndef VKG_EXEC_INTERNAL_H_
 #define VKG_EXEC_INTERNAL_H_
 
@@ -160,6 +161,12 @@ typedef struct vkg__real {
     uint64_t fix_wait[VKG_QUEUE_ROLE_COUNT][VKG_QUEUE_ROLE_COUNT]; /* [release dq][last-use dq] */
     uint64_t fix_value[VKG_QUEUE_ROLE_COUNT]; /* this execution's release submission, 0 none */
     bool *fix_need; /* [plan submission * VKG_QUEUE_ROLE_COUNT + release dq] */
+    /* pass timings (timings.c): two timestamps per pass, the passes that write them, the
+     * read-back buffer, and the execution they belong to */
+    VkQueryPool queries;
+    bool *stamped;
+    uint64_t *stamp_values;
+    vkg_ticket ticket;
 } vkg__real;
 
 typedef struct vkg__slot {
@@ -183,6 +190,7 @@ struct vkg_executor {
     vkg__workers *workers;
     bool dedicated_heaps;
     bool no_handoff; /* debug_no_handoff */
+    bool timings;    /* pass_timings */
     bool in_frame; /* between vkg_executor_begin_frame and _end_frame */
     uint64_t frame;
     vkg__slot *slots;
@@ -310,5 +318,17 @@ vkg_result vkg__fixups_submit(vkg_executor *ex, vkg__real *x, uint64_t *next,
 vkg_result vkg__join(vkg_executor *ex, vkg__real *x, const bool *used, vkg__slot *slot,
                             vkg_ticket *last);
 void vkg__update_tracks(vkg__real *x);
+vkg_result vkg__real_timings(vkg_executor *ex, vkg__real *x);
+void vkg__timings_destroy(vkg_executor *ex, vkg__real *x);
+void vkg__timings_reset(vkg_executor *ex, vkg__real *x);
+
+/* A pass's timestamp (timings.c): query 2k before its record callback, 2k + 1 after. */
+static inline void vkg__stamp(const vkg_executor *ex, const vkg__real *x, VkCommandBuffer cmd,
+                              uint32_t k, uint32_t end)
+{
+    if (x->queries && x->stamped[k])
+        ex->dev->vk.vkCmdWriteTimestamp2(cmd, VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT, x->queries,
+                                         2 * k + end);
+}
 
 #endif

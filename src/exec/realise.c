@@ -265,6 +265,7 @@ void vkg__real_destroy(vkg_executor *ex, vkg__real *x)
     for (uint32_t q = 0; q < VKG_QUEUE_ROLE_COUNT; q++)
         if (x->fix_cmd[q])
             dev->vk.vkFreeCommandBuffers(dev->device, ex->slots[x->slot].pools[q], 1, &x->fix_cmd[q]);
+    vkg__timings_destroy(ex, x);
     vkg__free(&ex->host, x->fix_ib);
     vkg__free(&ex->host, x->fix_bb);
     vkg__free(&ex->host, x->fix_idq);
@@ -715,6 +716,7 @@ vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_plan *p
     if (r == VKG_SUCCESS) r = vkg__real_scratch(ex, x);
     if (r == VKG_SUCCESS) r = vkg__real_imports(ex, x);
     if (r == VKG_SUCCESS) r = vkg__real_fixups(ex, slot, x);
+    if (r == VKG_SUCCESS) r = vkg__real_timings(ex, x);
     if (r != VKG_SUCCESS) {
         vkg__real_destroy(ex, x);
         return r;

@@ -363,7 +363,9 @@ static vkg_result vkg__record(vkg_executor *ex, vkg__real *x, const vkg__chunk *
         vkg__barriers(ex, x, sc, cmd, &x->pre[k], pq->family);
         if (p->record) {
             vkg_pass_context ctx = {ex, x, k, cmd, ch->thread};
+            vkg__stamp(ex, x, cmd, k, 0);
             p->record(&ctx, p->user);
+            vkg__stamp(ex, x, cmd, k, 1);
         }
         vkg__barriers(ex, x, sc, cmd, &x->post[k], pq->family);
         for (uint32_t e = 0; e < p->set_event_count; e++) {

@@ -4,19 +4,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-static void vkg__jstr(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; s && *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
-        else if (ch == '\n') fputs("\\n", f);
-        else if (ch < 0x20) fprintf(f, "\\u%04x", ch);
-        else fputc(ch, f);
-    }
-    fputc('"', f);
-}
-
 static const char *vkg__queue_name(const vkg_plan_info *in, uint32_t family)
 {
     for (uint32_t q = 0; q < in->queue_count; q++)
@@ -41,7 +28,7 @@ static void vkg__json_barrier(FILE *f, const vkg_plan_info *in, const vkg_plan_b
     const vkg_plan_resource *r = &in->resources[b->resource];
     char s1[256], s2[256], a1[256], a2[256];
     fputs("{\"resource\": ", f);
-    vkg__jstr(f, r->name);
+    vkg__json_string(f, r->name);
     if (r->is_image)
         fprintf(f, ", \"mips\": [%u, %u], \"layers\": [%u, %u], \"range\": null, \"aspect\": \"%s\"",
                 b->base_mip, b->mip_count, b->base_layer, b->layer_count,
@@ -63,10 +50,10 @@ static void vkg__json_barrier(FILE *f, const vkg_plan_info *in, const vkg_plan_b
         fputs("null, \"new_layout\": null", f);
     fputs(", \"src_queue\": ", f);
     if (b->src_family == VK_QUEUE_FAMILY_IGNORED) fputs("null", f);
-    else vkg__jstr(f, vkg__queue_name(in, b->src_family));
+    else vkg__json_string(f, vkg__queue_name(in, b->src_family));
     fputs(", \"dst_queue\": ", f);
     if (b->dst_family == VK_QUEUE_FAMILY_IGNORED) fputs("null", f);
-    else vkg__jstr(f, vkg__queue_name(in, b->dst_family));
+    else vkg__json_string(f, vkg__queue_name(in, b->dst_family));
     fprintf(f, ", \"split\": %s", (b->flags & VKG_BARRIER_SPLIT) ? "true" : "false");
     fprintf(f, ", \"when\": \"%s\"", when);
     static const struct {
@@ -114,7 +101,7 @@ static void vkg__json_memory(FILE *f, const vkg_plan_info *in)
         if (r->heap == UINT32_MAX) continue;
         fputs(first ? "\n      {\"name\": " : ",\n      {\"name\": ", f);
         first = false;
-        vkg__jstr(f, r->name);
+        vkg__json_string(f, r->name);
         fprintf(f,
                 ", \"kind\": \"%s\", \"bytes\": %" PRIu64 ", \"alignment\": %" PRIu64
                 ", \"memory_type\": %u, \"heap\": %u, \"offset\": %" PRIu64
@@ -124,7 +111,7 @@ static void vkg__json_memory(FILE *f, const vkg_plan_info *in)
                 (uint64_t)r->offset, r->first_pass, r->last_pass);
         for (uint32_t a = 0; a < r->alias_of_count; a++) {
             if (a) fputs(", ", f);
-            vkg__jstr(f, in->resources[r->alias_of[a]].name);
+            vkg__json_string(f, in->resources[r->alias_of[a]].name);
         }
         fputs("]}", f);
     }
@@ -137,7 +124,7 @@ vkg_result vkg_plan_write_json(const vkg_plan *plan, FILE *f)
     const vkg_plan_info *in = &plan->info;
     char st[256];
     fputs("{\n  \"name\": ", f);
-    vkg__jstr(f, in->name);
+    vkg__json_string(f, in->name);
     fputs(",\n  \"queues\": [", f);
     for (uint32_t q = 0; q < in->queue_count; q++)
         fprintf(f, "%s{\"name\": \"%s\", \"family\": %u, \"submissions\": %u}", q ? ", " : "",
@@ -158,7 +145,7 @@ vkg_result vkg_plan_write_json(const vkg_plan *plan, FILE *f)
         const vkg_plan_pass *p = &in->passes[k];
         const vkg_plan_submission *sub = &in->submissions[p->submission];
         fputs(k ? ",\n    {\"name\": " : "\n    {\"name\": ", f);
-        vkg__jstr(f, p->name);
+        vkg__json_string(f, p->name);
         fprintf(f, ", \"queue\": \"%s\", \"submission\": %u, %s\"barriers\": [",
                 vkg_queue_role_name(p->role), sub->index,
                 p->after_barrier ? "\"after_barrier\": true, " : "");
@@ -200,7 +187,7 @@ vkg_result vkg_plan_write_json(const vkg_plan *plan, FILE *f)
     fputs(in->pass_count ? "\n  ],\n  \"culled\": [" : "],\n  \"culled\": [", f);
     for (uint32_t i = 0; i < in->culled_count; i++) {
         if (i) fputs(", ", f);
-        vkg__jstr(f, in->culled[i]);
+        vkg__json_string(f, in->culled[i]);
     }
     fputs("],\n", f);
     vkg__json_memory(f, in);

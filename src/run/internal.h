@@ -316,7 +316,6 @@ typedef struct rpass {
     uint32_t nslots, ntotal; /* digest slots; all slots (sinks after the digest) */
     uint64_t scratch_off;    /* byte offset of this pass's region inside a frame region */
     bool graphics_family;    /* its family can copy to depth from buffers */
-    bool timestamps;
 } rpass;
 
 typedef struct rres {
@@ -396,9 +395,8 @@ typedef struct runner {
     VkDeviceAddress scratch_addr;
     vkg_buffer pattern[FC_COUNT]; /* per fclass */
     VkBuffer pattern_vk[FC_COUNT];
-    VkQueryPool *queries; /* per frame slot */
-    uint64_t *stamps;     /* frames x passes x 2 */
-    bool *stamp_ok;
+    vkg_profiler *prof; /* --timings: pass times over the frames */
+    FILE *trace;        /* --trace */
     vkg_executor *ex;
     double *cpu_us; /* per frame: vkg_execute */
     double *cpu_t0;

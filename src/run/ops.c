@@ -630,7 +630,6 @@ vkg_result vkgr__build_pass(runner *r, uint32_t k)
     rp->first_op = r->nops;
     uint32_t family = r->in.queues[p->queue].family;
     rp->graphics_family = (r->caps->queue_families[family].flags & VK_QUEUE_GRAPHICS_BIT) != 0;
-    rp->timestamps = r->caps->queue_families[family].timestamp_valid_bits != 0;
     if (p->use_count > 64)
         return vkgr__fail(r, VKG_ERROR_LIMIT, "pass \"%s\": run handles at most 64 uses per pass",
                           p->name);

@@ -454,17 +454,11 @@ void vkgr__record_pass(const vkg_pass_context *ctx, void *user)
         }
         return;
     }
-    bool stamps = r->opt.timings && rp->timestamps;
-    if (stamps)
-        r->vk->vkCmdWriteTimestamp2(c.cmd, VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT, r->queries[r->slot], 2 * k);
     c.region = (VkDeviceSize)r->slot * r->scratch_frame_bytes + rp->scratch_off;
     c.base = r->scratch_addr + c.region;
     for (uint32_t j = 0; j < rp->op_count && r->error == VKG_SUCCESS; j++) {
         op_barriers(&c, rp, j);
         record_op(&c, rp, &r->ops[rp->first_op + j]);
     }
-    if (stamps)
-        r->vk->vkCmdWriteTimestamp2(c.cmd, VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT, r->queries[r->slot],
-                                    2 * k + 1);
 }
 

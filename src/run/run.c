@@ -483,8 +483,7 @@ static vkg_result create_device_objects(runner *r)
                                      {VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, count[DT_SAMPLED] + 1},
                                      {VK_DESCRIPTOR_TYPE_STORAGE_IMAGE, count[DT_STORAGE_IMAGE] + 1}};
     r->pools = calloc(r->F, sizeof *r->pools);
-    r->queries = calloc(r->F, sizeof *r->queries);
-    if (!r->pools || !r->queries) return vkgr__fail(r, VKG_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    if (!r->pools) return vkgr__fail(r, VKG_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
     for (uint32_t s = 0; s < r->F; s++) {
         VKGR_VK(r->vk->vkCreateDescriptorPool(r->device,
                                               &(VkDescriptorPoolCreateInfo){
@@ -494,14 +493,6 @@ static vkg_result create_device_objects(runner *r)
                                                   .pPoolSizes = sizes},
                                               NULL, &r->pools[s]),
                 "vkCreateDescriptorPool");
-        if (r->opt.timings)
-            VKGR_VK(r->vk->vkCreateQueryPool(r->device,
-                                             &(VkQueryPoolCreateInfo){
-                                                 .sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
-                                                 .queryType = VK_QUERY_TYPE_TIMESTAMP,
-                                                 .queryCount = 2 * r->in.pass_count + 2},
-                                             NULL, &r->queries[s]),
-                    "vkCreateQueryPool");
     }
     /* readback staging per frame slot */
     if (r->opt.verify)
@@ -580,89 +571,57 @@ static vkg_result compare(runner *r, uint32_t s, uint32_t frame)
     return VKG_SUCCESS;
 }
 
-static void collect_stamps(runner *r, uint32_t s, uint32_t frame)
+/* The frame's pass timings into the profiler, once its ticket completed. */
+static vkg_result collect_timings(runner *r, vkg_ticket ticket, uint32_t frame)
 {
-    uint32_t n = 2 * r->in.pass_count;
-    uint64_t *out = r->stamps + (size_t)frame * n * 2; /* value, availability */
-    r->vk->vkGetQueryPoolResults(r->device, r->queries[s], 0, n, (size_t)n * 16, out, 16,
-                                 VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WITH_AVAILABILITY_BIT);
+    if (!r->prof) return VKG_SUCCESS;
+    vkg_result e = vkg_profiler_add(r->prof, r->ex, r->plan, ticket, r->cpu_t0[frame], r->cpu_us[frame]);
+    if (e != VKG_SUCCESS) return vkgr__fail(r, e, "reading the GPU times of frame %u failed (%s)", frame, vkg_result_name(e));
+    return VKG_SUCCESS;
 }
 
 static void report_timings(runner *r, uint32_t frames)
 {
     FILE *f = r->opt.report;
     uint32_t n = r->in.pass_count;
-    double period = r->caps->timestamp_period_ns;
     fprintf(f, "\nGPU time per pass (timestamp queries, %u frame%s; us)\n", frames, frames == 1 ? "" : "s");
     fprintf(f, "  %-32s %-9s %5s %10s %10s %10s\n", "pass", "queue", "ops", "mean", "min", "max");
     double total = 0;
     for (uint32_t k = 0; k < n; k++) {
         const vkg_plan_pass *p = &r->in.passes[k];
         if (is_run_name(p->name)) continue;
-        double sum = 0, mn = 1e30, mx = 0;
-        uint32_t got = 0;
-        for (uint32_t fr = 0; fr < frames; fr++) {
-            const uint64_t *q = r->stamps + ((size_t)fr * 2 * n + 2 * k) * 2;
-            if (!q[1] || !q[3] || q[2] < q[0]) continue;
-            double us = (double)(q[2] - q[0]) * period / 1000.0;
-            sum += us;
-            if (us < mn) mn = us;
-            if (us > mx) mx = us;
-            got++;
-        }
-        if (got)
+        vkg_pass_time t;
+        vkg_profiler_pass_time(r->prof, k, &t);
+        if (t.samples)
             fprintf(f, "  %-32.32s %-9s %5u %10.1f %10.1f %10.1f\n", p->name, vkg_queue_role_name(p->role),
-                    r->pass[k].op_count, sum / got, mn, mx);
+                    r->pass[k].op_count, t.mean_us, t.min_us, t.max_us);
         else
             fprintf(f, "  %-32.32s %-9s %5u %10s %10s %10s\n", p->name, vkg_queue_role_name(p->role),
                     r->pass[k].op_count, "-", "-", "-");
-        total += got ? sum / got : 0;
+        total += t.mean_us;
     }
     fprintf(f, "  %-32s %-9s %5s %10.1f\n", "sum of passes", "", "", total);
 }
 
-static vkg_result write_trace(runner *r, uint32_t frames)
+/* The profiler, and the trace file it writes to. */
+static vkg_result open_profiler(runner *r)
 {
-    FILE *f = fopen(r->opt.trace_path, "w");
-    if (!f) return vkgr__fail(r, VKG_ERROR_IO, "cannot write the trace to \"%s\"", r->opt.trace_path);
-    uint32_t n = r->in.pass_count;
-    uint64_t t0 = UINT64_MAX;
-    if (r->stamps)
-        for (uint64_t i = 0; i < (uint64_t)frames * 2 * n; i++) {
-            const uint64_t *q = r->stamps + i * 2;
-            if (q[1] && q[0] < t0) t0 = q[0];
-        }
-    double period = r->caps->timestamp_period_ns;
-    fprintf(f, "{\"displayTimeUnit\": \"ns\", \"traceEvents\": [\n");
-    fprintf(f, "{\"name\": \"process_name\", \"ph\": \"M\", \"pid\": 0, \"args\": {\"name\": \"CPU\"}},\n");
-    fprintf(f, "{\"name\": \"process_name\", \"ph\": \"M\", \"pid\": 1, \"args\": {\"name\": \"GPU (%s)\"}}",
-            r->caps->device_name);
-    for (uint32_t q = 0; q < r->in.queue_count; q++)
-        fprintf(f, ",\n{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": 1, \"tid\": %u, \"args\": "
-                   "{\"name\": \"%s queue (family %u)\"}}",
-                q, vkg_queue_role_name(r->in.queues[q].role), r->in.queues[q].family);
-    for (uint32_t fr = 0; fr < frames; fr++) {
-        fprintf(f, ",\n{\"name\": \"vkg_execute frame %u\", \"ph\": \"X\", \"pid\": 0, \"tid\": 0, "
-                   "\"ts\": %.3f, \"dur\": %.3f}",
-                fr, r->cpu_t0[fr] - r->cpu_t0[0], r->cpu_us[fr]);
-        if (!r->stamps || t0 == UINT64_MAX) continue;
-        for (uint32_t k = 0; k < n; k++) {
-            const uint64_t *q = r->stamps + ((size_t)fr * 2 * n + 2 * k) * 2;
-            if (!q[1] || !q[3] || q[2] < q[0]) continue;
-            const char *name = r->in.passes[k].name;
-            fprintf(f, ",\n{\"name\": \"");
-            for (const char *c = name; *c; c++) {
-                if (*c == '"' || *c == '\\') fputc('\\', f);
-                if ((unsigned char)*c >= 0x20) fputc(*c, f);
-            }
-            fprintf(f, "\", \"cat\": \"pass\", \"ph\": \"X\", \"pid\": 1, \"tid\": %u, \"ts\": %.3f, "
-                       "\"dur\": %.3f, \"args\": {\"frame\": %u, \"ops\": %u}}",
-                    r->in.passes[k].queue, (double)(q[0] - t0) * period / 1000.0,
-                    (double)(q[2] - q[0]) * period / 1000.0, fr, r->pass[k].op_count);
-        }
+    if (!r->opt.timings) return VKG_SUCCESS;
+    if (r->opt.trace_path) {
+        r->trace = fopen(r->opt.trace_path, "w");
+        if (!r->trace) return vkgr__fail(r, VKG_ERROR_IO, "cannot write the trace to \"%s\"", r->opt.trace_path);
     }
-    fprintf(f, "\n]}\n");
-    if (fclose(f) != 0) return vkgr__fail(r, VKG_ERROR_IO, "cannot write the trace to \"%s\"", r->opt.trace_path);
+    vkg_result e = vkg_profiler_create(r->dev, &(vkg_profiler_desc){.trace = r->trace}, &r->prof);
+    if (e != VKG_SUCCESS) return vkgr__fail(r, e, "vkg_profiler_create failed (%s)", vkg_result_name(e));
+    return VKG_SUCCESS;
+}
+
+static vkg_result close_trace(runner *r)
+{
+    vkg_result e = vkg_profiler_finish(r->prof);
+    if (fclose(r->trace) != 0 && e == VKG_SUCCESS) e = VKG_ERROR_IO;
+    r->trace = NULL;
+    if (e != VKG_SUCCESS) return vkgr__fail(r, VKG_ERROR_IO, "cannot write the trace to \"%s\"", r->opt.trace_path);
     return VKG_SUCCESS;
 }
 
@@ -702,7 +661,6 @@ static void destroy(runner *r)
     if (r->sampler) r->vk->vkDestroySampler(r->device, r->sampler, NULL);
     for (uint32_t s = 0; s < r->F; s++) {
         if (r->pools && r->pools[s]) r->vk->vkDestroyDescriptorPool(r->device, r->pools[s], NULL);
-        if (r->queries && r->queries[s]) r->vk->vkDestroyQueryPool(r->device, r->queries[s], NULL);
     }
     if (r->scratch.id) vkg_buffer_destroy(r->dev, r->scratch);
     for (int fc = 0; fc < FC_COUNT; fc++)
@@ -719,7 +677,9 @@ static void destroy(runner *r)
     vkg_plan_destroy(r->plan);
     vkg_graph_destroy(r->graph);
     free(r->res), free(r->pass), free(r->ops), free(r->pipes), free(r->views), free(r->pools);
-    free(r->queries), free(r->stamps), free(r->cpu_us), free(r->cpu_t0);
+    vkg_profiler_destroy(r->prof);
+    if (r->trace) fclose(r->trace);
+    free(r->cpu_us), free(r->cpu_t0);
     pthread_mutex_destroy(&r->lock);
 }
 
@@ -769,7 +729,8 @@ vkg_result vkgr_run(vkg_device *device, vkg_graph *graph, const vkgr_options *op
         e = vkg_executor_create(device, &(vkg_executor_desc){.name = "vkgraph run", .frames_in_flight = r->F,
                                                              .record_threads = options->record_threads,
                                                              .passes_per_command_buffer = options->passes_per_command_buffer,
-                                                             .debug_drop_barrier = options->debug_drop_barrier},
+                                                             .debug_drop_barrier = options->debug_drop_barrier,
+                                                             .pass_timings = r->opt.timings},
                                 &r->ex);
         if (e != VKG_SUCCESS) vkgr__fail(r, e, "vkg_executor_create failed (%s)", vkg_result_name(e));
     }
@@ -779,10 +740,9 @@ vkg_result vkgr_run(vkg_device *device, vkg_graph *graph, const vkgr_options *op
     }
     r->cpu_us = calloc(frames, sizeof *r->cpu_us);
     r->cpu_t0 = calloc(frames, sizeof *r->cpu_t0);
-    if (r->opt.timings)
-        r->stamps = calloc((size_t)frames * 4 * (r->in.pass_count + 1), sizeof *r->stamps);
-    if (!r->cpu_us || !r->cpu_t0 || (r->opt.timings && !r->stamps))
-        if (e == VKG_SUCCESS) e = vkgr__fail(r, VKG_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    if ((!r->cpu_us || !r->cpu_t0) && e == VKG_SUCCESS)
+        e = vkgr__fail(r, VKG_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
+    if (e == VKG_SUCCESS) e = open_profiler(r);
 
     /* bindings: imported resources, and this slot's readback buffers */
     uint32_t nb = 0;
@@ -799,13 +759,13 @@ vkg_result vkgr_run(vkg_device *device, vkg_graph *graph, const vkgr_options *op
                 break;
             }
             if (options->verify) compare(r, s, f - r->F);
-            if (r->stamps) collect_stamps(r, s, f - r->F);
+            e = collect_timings(r, tickets[s], f - r->F);
+            if (e != VKG_SUCCESS) break;
             done++;
         }
         vkgr__sim_frame(r, f, slots);
         if (options->verify) snapshot(r, s);
         r->vk->vkResetDescriptorPool(r->device, r->pools[s], 0);
-        if (r->stamps) r->vk->vkResetQueryPool(r->device, r->queries[s], 0, 2 * r->in.pass_count + 2);
         nb = 0;
         for (uint32_t i = 0; i < r->nres; i++) {
             rres *R = &r->res[i];
@@ -832,7 +792,7 @@ vkg_result vkgr_run(vkg_device *device, vkg_graph *graph, const vkgr_options *op
             break;
         }
         if (e == VKG_SUCCESS && options->verify) compare(r, s, f);
-        if (e == VKG_SUCCESS && r->stamps) collect_stamps(r, s, f);
+        if (e == VKG_SUCCESS) e = collect_timings(r, tickets[s], f);
     }
     if (e == VKG_SUCCESS && options->report) {
         double sum = 0;
@@ -852,7 +812,7 @@ vkg_result vkgr_run(vkg_device *device, vkg_graph *graph, const vkgr_options *op
                     info->values_checked, info->mismatches, info->values_undefined);
         if (options->timings) report_timings(r, info->frames_run);
     }
-    if (e == VKG_SUCCESS && options->trace_path) e = write_trace(r, info->frames_run);
+    if (e == VKG_SUCCESS && r->trace) e = close_trace(r);
     free(slots), free(bind), free(tickets);
     destroy(r);
     return e;

@@ -145,3 +145,16 @@ vkg_result vkg__oom(const vkg__host *host, const char *file, int line, const cha
              what);
     return VKG_ERROR_OUT_OF_HOST_MEMORY;
 }
+
+void vkg__json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; s && *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
+        else if (ch == '\n') fputs("\\n", f);
+        else if (ch < 0x20) fprintf(f, "\\u%04x", ch);
+        else fputc(ch, f);
+    }
+    fputc('"', f);
+}

@@ -48,6 +48,8 @@ void vkg__logv(const vkg__host *host, vkg_log_level level, const char *file, int
 
 /* Copies `in` to `out` (at most size bytes, terminated) with control characters as \xNN. */
 void vkg__escape_controls(const char *in, char *out, size_t size);
+/* Writes `s` as a JSON string, quotes included (NULL: ""). */
+void vkg__json_string(FILE *f, const char *s);
 #define VKG__ERROR(host, ...) vkg__log((host), VKG_LOG_ERROR, __FILE__, __LINE__, __VA_ARGS__)
 #define VKG__WARN(host, ...) vkg__log((host), VKG_LOG_WARN, __FILE__, __LINE__, __VA_ARGS__)
 #define VKG__INFO(host, ...) vkg__log((host), VKG_LOG_INFO, __FILE__, __LINE__, __VA_ARGS__)
