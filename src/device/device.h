@@ -67,9 +67,7 @@ typedef struct vkg__image_rec {
  * (0 depth, 1 stencil), as the compiler does. */
 static inline uint32_t vkg__image_subresources(const vkg__image_rec *im)
 {
-    uint32_t planes =
-        im->aspect == (VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT) ? 2u : 1u;
-    return planes * im->mips * im->layers;
+    return vkg__plane_count(im->aspect) * im->mips * im->layers;
 }
 
 typedef struct vkg__view_rec {

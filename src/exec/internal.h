@@ -245,20 +245,12 @@ static inline vkg__import_kind vkg__import_kind_of(const vkg_plan_barrier *pb, c
 static inline void vkg__aspect_planes(const vkg__xres *xr, VkImageAspectFlags aspect, uint32_t *p0,
                                uint32_t *n)
 {
-    const VkImageAspectFlags ds = VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT;
-    if (xr->aspect != ds || !aspect) {
-        *p0 = 0;
-        *n = xr->aspect == ds ? 2 : 1;
-        return;
-    }
-    *p0 = (aspect & VK_IMAGE_ASPECT_DEPTH_BIT) ? 0 : 1;
-    *n = (aspect & ds) == ds ? 2 : 1;
+    vkg__planes_of_aspect(xr->aspect, aspect, p0, n);
 }
 
 static inline VkImageAspectFlags vkg__xplane_aspect(const vkg__xres *xr, uint32_t plane)
 {
-    if (xr->aspect != (VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT)) return xr->aspect;
-    return plane ? VK_IMAGE_ASPECT_STENCIL_BIT : VK_IMAGE_ASPECT_DEPTH_BIT;
+    return vkg__aspect_of_plane(xr->aspect, plane);
 }
 
 /* The aspects whose contents a use touches: an attachment row's own, else the use's. */

@@ -11,17 +11,6 @@ static const char *vkg__queue_name(const vkg_plan_info *in, uint32_t family)
     return "external";
 }
 
-/* "color", "depth", "stencil", "depth_stencil" (the use's "aspect" in graph files) */
-static const char *vkg__aspect_json(VkImageAspectFlags a)
-{
-    switch (a) {
-    case VK_IMAGE_ASPECT_DEPTH_BIT: return "depth";
-    case VK_IMAGE_ASPECT_STENCIL_BIT: return "stencil";
-    case VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT: return "depth_stencil";
-    default: return "color";
-    }
-}
-
 static void vkg__json_barrier(FILE *f, const vkg_plan_info *in, const vkg_plan_barrier *b,
                               const char *when)
 {

@@ -255,17 +255,6 @@ static void vkg__scaled_size(const vkg__gres *from, float sx, float sy, uint32_t
     *h = y < 1 ? 1 : y > 4294967295.0 ? UINT32_MAX : (uint32_t)y;
 }
 
-static const char *vkg__aspect_word(VkImageAspectFlags a)
-{
-    switch (a) {
-    case VK_IMAGE_ASPECT_COLOR_BIT: return "color";
-    case VK_IMAGE_ASPECT_DEPTH_BIT: return "depth";
-    case VK_IMAGE_ASPECT_STENCIL_BIT: return "stencil";
-    case VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT: return "depth and stencil";
-    default: return "other";
-    }
-}
-
 vkg_result vkg_graph_image(vkg_graph *g, const vkg_graph_image_desc *desc, vkg_resource *out)
 {
     if (out) out->id = 0;
@@ -513,13 +502,10 @@ static vkg_result vkg__resolve_aspect(vkg_graph *g, const char *pass, const vkg_
                 "aspect of a depth/stencil image at a time: name depth or stencil, or declare two "
                 "uses",
                 pass, r->name, a->name);
-    if (vkg__planes(r) == 2) {
-        out->plane0 = (use & VK_IMAGE_ASPECT_DEPTH_BIT) ? 0 : 1;
-        out->plane_count = use == ds ? 2 : 1;
-    } else {
-        out->plane0 = 0;
-        out->plane_count = 1;
-    }
+    uint32_t p0, n;
+    vkg__planes_of_aspect(r->aspect, use, &p0, &n);
+    out->plane0 = (uint8_t)p0;
+    out->plane_count = (uint8_t)n;
     return VKG_SUCCESS;
 }
 

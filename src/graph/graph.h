@@ -40,12 +40,11 @@ typedef struct vkg__guse {
 } vkg__guse;
 _Static_assert(VKG_ACCESS_COUNT <= 65536, "vkg__guse.access holds 16 bits");
 
-/* Image planes: a format with depth and stencil has two (0 depth, 1 stencil), each with its
- * own layouts and state; every other format one. The state of an image is planes x mips x
- * layers subresources, plane-major. */
+/* Image planes (util.h): the state of an image is planes x mips x layers subresources,
+ * plane-major. */
 static inline uint32_t vkg__planes(const vkg__gres *r)
 {
-    return r->aspect == (VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT) ? 2u : 1u;
+    return vkg__plane_count(r->aspect);
 }
 static inline uint32_t vkg__sub_index(const vkg__gres *r, uint32_t plane, uint32_t mip,
                                       uint32_t layer)
@@ -66,11 +65,7 @@ static inline void vkg__sub_coords(const vkg__gres *r, uint32_t index, uint32_t 
 /* The aspect of planes [p0, p0 + count) of `r`. */
 static inline VkImageAspectFlags vkg__plane_aspect(const vkg__gres *r, uint32_t p0, uint32_t count)
 {
-    if (vkg__planes(r) == 1) return r->aspect;
-    VkImageAspectFlags a = 0;
-    for (uint32_t p = p0; p < p0 + count; p++)
-        a |= p == 0 ? VK_IMAGE_ASPECT_DEPTH_BIT : VK_IMAGE_ASPECT_STENCIL_BIT;
-    return a;
+    return count >= vkg__planes(r) ? r->aspect : vkg__aspect_of_plane(r->aspect, p0);
 }
 
 typedef struct vkg__gpass {
@@ -130,6 +125,15 @@ uint32_t vkg__format_count(void);
 uint32_t vkg__format_index(VkFormat format); /* row in the format table, UINT32_MAX if unknown */
 VkFormat vkg__format_at(uint32_t index);
 bool vkg__format_is_block(VkFormat format);
+/* Aspect masks by name: `json` is the graph file's word (a use's "aspect"; plans written as
+ * JSON), `prose` the word in messages. */
+typedef struct vkg__aspect_name {
+    const char *json, *prose;
+    VkImageAspectFlags aspect;
+} vkg__aspect_name;
+extern const vkg__aspect_name vkg__aspect_names[4];
+const char *vkg__aspect_json(VkImageAspectFlags aspect); /* "color" for anything else */
+const char *vkg__aspect_word(VkImageAspectFlags aspect); /* "other" for anything else */
 uint64_t vkg__rows_covered(VkPipelineStageFlags2 stages, VkAccessFlags2 access);
 uint64_t vkg__read_row_bit(vkg_access access); /* read-only rows: its bit in those sets */
 

@@ -493,23 +493,18 @@ static vkg_result vkg__load_resource(vkg__jctx *c, json_t *jr)
 static vkg_result vkg__load_aspect(vkg__jctx *c, json_t *ju, const char *pass, const char *rn,
                                    vkg_use *u)
 {
-    static const struct {
-        const char *name;
-        VkImageAspectFlags aspect;
-    } names[] = {{"depth", VK_IMAGE_ASPECT_DEPTH_BIT},
-                 {"stencil", VK_IMAGE_ASPECT_STENCIL_BIT},
-                 {"depth_stencil", VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT},
-                 {"color", VK_IMAGE_ASPECT_COLOR_BIT}};
+    const vkg__aspect_name *names = vkg__aspect_names;
+    const size_t count = sizeof vkg__aspect_names / sizeof vkg__aspect_names[0];
     const char *an = NULL;
     vkg_result r = vkg__get_str(c, ju, "aspect", &an, false);
     if (r != VKG_SUCCESS || !an) return r;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(an, names[i].name) == 0) {
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(an, names[i].json) == 0) {
             u->aspect = names[i].aspect;
             return VKG_SUCCESS;
         }
     vkg__suggest sg = {.word = an};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) vkg__suggest_try(&sg, names[i].name);
+    for (size_t i = 0; i < count; i++) vkg__suggest_try(&sg, names[i].json);
     char hint[96];
     PUSHK(c, "aspect");
     r = vkg__jfail(c, VKG_ERROR_PARSE,

@@ -114,6 +114,32 @@ bool vkg__format_is_block(VkFormat format)
     return r && r->block;
 }
 
+const vkg__aspect_name vkg__aspect_names[4] = {
+    {"color", "color", VK_IMAGE_ASPECT_COLOR_BIT},
+    {"depth", "depth", VK_IMAGE_ASPECT_DEPTH_BIT},
+    {"stencil", "stencil", VK_IMAGE_ASPECT_STENCIL_BIT},
+    {"depth_stencil", "depth and stencil", VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT},
+};
+
+static const vkg__aspect_name *vkg__aspect_named(VkImageAspectFlags aspect)
+{
+    for (uint32_t i = 0; i < 4; i++)
+        if (vkg__aspect_names[i].aspect == aspect) return &vkg__aspect_names[i];
+    return NULL;
+}
+
+const char *vkg__aspect_json(VkImageAspectFlags aspect)
+{
+    const vkg__aspect_name *n = vkg__aspect_named(aspect);
+    return n ? n->json : "color";
+}
+
+const char *vkg__aspect_word(VkImageAspectFlags aspect)
+{
+    const vkg__aspect_name *n = vkg__aspect_named(aspect);
+    return n ? n->prose : "other";
+}
+
 VkImageAspectFlags vkg_format_aspect(VkFormat format)
 {
     switch (format) {

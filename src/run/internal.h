@@ -475,18 +475,15 @@ static inline fclass plane_fc(const rres *R, uint32_t p)
 
 static inline VkImageAspectFlags plane_aspect(const rres *R, uint32_t p)
 {
-    if (R->planes < 2) return vkg_format_aspect(R->pr->format);
-    return p ? VK_IMAGE_ASPECT_STENCIL_BIT : VK_IMAGE_ASPECT_DEPTH_BIT;
+    return vkg__aspect_of_plane(vkg_format_aspect(R->pr->format), p);
 }
 
 /* planes [*p0, *p1) of an aspect mask (0: all) */
 static inline void aspect_planes(const rres *R, VkImageAspectFlags a, uint32_t *p0, uint32_t *p1)
 {
-    *p0 = 0;
-    *p1 = R->planes;
-    if (R->planes < 2 || !a) return;
-    if (!(a & VK_IMAGE_ASPECT_DEPTH_BIT)) *p0 = 1;
-    if (!(a & VK_IMAGE_ASPECT_STENCIL_BIT)) *p1 = 1;
+    uint32_t n;
+    vkg__planes_of_aspect(vkg_format_aspect(R->pr->format), a, p0, &n);
+    *p1 = *p0 + n;
 }
 
 /* Byte offset of texel t in the packed staging copy of an image: each plane packed in its

@@ -97,8 +97,8 @@ static vkg_result add_readback(runner *r, vkg_graph *g, const vkg_plan_info *in,
         uses[n++] = (vkg_use){.resource = {i + 1}, .access = VKG_ACCESS_TRANSFER_READ};
     } else if (pr->is_image) {
         /* per plane: the depth and the stencil of an image with both are written apart */
-        const VkImageAspectFlags ds = VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT;
-        uint32_t planes = vkg_format_aspect(pr->format) == ds ? 2 : 1;
+        VkImageAspectFlags fa = vkg_format_aspect(pr->format);
+        uint32_t planes = vkg__plane_count(fa);
         uint32_t nsub = planes * pr->mips * pr->layers;
         uint8_t *w = calloc(nsub ? nsub : 1, 1);
         if (!w) return vkgr__fail(r, VKG_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
@@ -106,9 +106,9 @@ static vkg_result add_readback(runner *r, vkg_graph *g, const vkg_plan_info *in,
             const vkg_plan_use *x = &in->uses[u];
             if (x->resource != i || !acc(x->access)->write) continue;
             VkImageAspectFlags a = acc(x->access)->aspect ? acc(x->access)->aspect : x->aspect;
-            for (uint32_t pl = 0; pl < planes; pl++) {
-                if (planes == 2 && !(a & (pl ? VK_IMAGE_ASPECT_STENCIL_BIT : VK_IMAGE_ASPECT_DEPTH_BIT)))
-                    continue;
+            uint32_t p0, np;
+            vkg__planes_of_aspect(fa, a, &p0, &np);
+            for (uint32_t pl = p0; pl < p0 + np; pl++) {
                 for (uint32_t m = x->base_mip; m < x->base_mip + x->mip_count; m++)
                     for (uint32_t l = x->base_layer; l < x->base_layer + x->layer_count; l++)
                         w[(pl * pr->mips + m) * pr->layers + l] = 1;
@@ -125,7 +125,7 @@ static vkg_result add_readback(runner *r, vkg_graph *g, const vkg_plan_info *in,
                         uses[n++] = (vkg_use){
                             .resource = {i + 1}, .access = VKG_ACCESS_TRANSFER_READ, .base_mip = m,
                             .mip_count = 1, .base_layer = l, .layer_count = e - l + 1,
-                            .aspect = planes == 2 ? (pl ? VK_IMAGE_ASPECT_STENCIL_BIT : VK_IMAGE_ASPECT_DEPTH_BIT) : 0};
+                            .aspect = planes == 2 ? vkg__aspect_of_plane(fa, pl) : 0};
                     l = e;
                 }
         free(w);
@@ -151,7 +151,7 @@ static vkg_result add_readback(runner *r, vkg_graph *g, const vkg_plan_info *in,
     if (n == 1) return VKG_SUCCESS; /* nothing defines it: nothing to compare */
     char name[300];
     uint64_t bytes = pr->is_image ? image_texels(pr) * fclass_bytes(fclass_of(pr->format)) : pr->size;
-    if (pr->is_image && vkg_format_aspect(pr->format) == (VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT))
+    if (pr->is_image && vkg__plane_count(vkg_format_aspect(pr->format)) == 2)
         bytes += image_texels(pr) * fclass_bytes(FC_R8); /* the stencil plane */
     snprintf(name, sizeof name, "vkgraph-run/staging:%s", pr->name);
     vkg_result e = vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = name, .size = bytes ? bytes : 4,
@@ -274,10 +274,7 @@ static vkg_result build(runner *r)
         uint64_t n;
         if (R->pr->is_image) {
             if (R->fc == FC_NONE || R->pr->depth > 1) continue; /* vkgr__build_pass names the problem */
-            R->planes = vkg_format_aspect(R->pr->format) ==
-                                (VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT)
-                            ? 2
-                            : 1;
+            R->planes = vkg__plane_count(vkg_format_aspect(R->pr->format));
             R->sub = calloc((size_t)R->planes * R->pr->mips * R->pr->layers, sizeof *R->sub);
             if (!R->sub) return vkgr__fail(r, VKG_ERROR_OUT_OF_HOST_MEMORY, "out of host memory");
             uint64_t t = 0;

@@ -46,6 +46,34 @@ void vkg__log(const vkg__host *host, vkg_log_level level, const char *file, int 
 void vkg__logv(const vkg__host *host, vkg_log_level level, const char *file, int line,
                const char *fmt, va_list ap);
 
+/* Image planes. A format with depth and stencil has two planes (0 depth, 1 stencil), each
+ * with its own layouts and state; every other format one. The compiler, the device's tracked
+ * state, the executor and `vkgraph run` all count subresources as planes x mips x layers,
+ * plane-major, through these. `format_aspect` is the image format's whole aspect mask. */
+#define VKG__DEPTH_STENCIL (VK_IMAGE_ASPECT_DEPTH_BIT | VK_IMAGE_ASPECT_STENCIL_BIT)
+static inline uint32_t vkg__plane_count(VkImageAspectFlags format_aspect)
+{
+    return format_aspect == VKG__DEPTH_STENCIL ? 2u : 1u;
+}
+/* The aspect of plane `p`. */
+static inline VkImageAspectFlags vkg__aspect_of_plane(VkImageAspectFlags format_aspect, uint32_t p)
+{
+    if (format_aspect != VKG__DEPTH_STENCIL) return format_aspect;
+    return p ? VK_IMAGE_ASPECT_STENCIL_BIT : VK_IMAGE_ASPECT_DEPTH_BIT;
+}
+/* The planes [*p0, *p0 + *n) that `aspect` names (0: all of them). */
+static inline void vkg__planes_of_aspect(VkImageAspectFlags format_aspect, VkImageAspectFlags aspect,
+                                         uint32_t *p0, uint32_t *n)
+{
+    if (format_aspect != VKG__DEPTH_STENCIL || !aspect || (aspect & VKG__DEPTH_STENCIL) == VKG__DEPTH_STENCIL) {
+        *p0 = 0;
+        *n = vkg__plane_count(format_aspect);
+        return;
+    }
+    *p0 = (aspect & VK_IMAGE_ASPECT_DEPTH_BIT) ? 0 : 1;
+    *n = 1;
+}
+
 /* Copies `in` to `out` (at most size bytes, terminated) with control characters as \xNN. */
 void vkg__escape_controls(const char *in, char *out, size_t size);
 /* Writes `s` as a JSON string, quotes included (NULL: ""). */
