@@ -18,6 +18,7 @@ PACKAGES=(
   libpng-dev                            # demo output
   libglfw3-dev xvfb xauth               # demo window, and a display for it in tests
   libcmocka-dev                         # unit tests
+  python3                               # scripts/check-architecture.py (a test)
 )
 
 if [ "${1:-}" = "--bench" ]; then
