@@ -265,33 +265,44 @@ static void vkg__later_reads(const vkg__ctx *c, uint32_t k, uint32_t ri, uint32_
     }
 }
 
-/* Whether a resource is shared concurrently between families (vkg_sharing): then no
- * ownership transfers, only the semaphores and layout changes of queues of one family. */
+/* What the pending pass does to one subresource, fixed before any barrier is chosen. */
+typedef struct vkg__now {
+    VkPipelineStageFlags2 ds; /* its stages (host accesses stand as ALL_COMMANDS too) */
+    VkAccessFlags2 da;        /* its accesses */
+    VkImageLayout ol, nl;     /* the layout before and the one it needs */
+    bool relayout, wr, modifies;
+    uint32_t flags; /* VKG_BARRIER_IMPORTED / _ALIAS / _DISCARD for its barrier */
+} vkg__now;
 
-static void vkg__sync_sub(vkg__ctx *c, uint32_t k, const vkg__touch *t, vkg__sub *s)
+static vkg__now vkg__now_of(const vkg__gres *r, const vkg__sub *s)
 {
-    const vkg__gres *r = &c->g->res[t->res];
-    uint32_t q = c->pqueue[k];
-    VkPipelineStageFlags2 ds = s->p_stage;
+    vkg__now n = {.ds = s->p_stage, .da = s->p_access, .wr = s->p_write};
     /* The host stage does not execute inside a command buffer, so nothing chains through
      * it: a barrier or semaphore wait whose destination is only HOST orders no later
      * barrier. Host accesses therefore stand on the device timeline as ALL_COMMANDS too,
      * which every later barrier's source (the stages recorded here) then chains with. */
-    if (ds & VK_PIPELINE_STAGE_2_HOST_BIT) ds |= VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
-    VkAccessFlags2 da = s->p_access;
-    VkImageLayout nl = r->is_image ? (VkImageLayout)s->p_layout : VK_IMAGE_LAYOUT_UNDEFINED;
-    VkImageLayout ol = r->is_image ? (VkImageLayout)s->layout : VK_IMAGE_LAYOUT_UNDEFINED;
-    bool relayout = r->is_image && ol != nl;
-    bool wr = s->p_write;
-    bool modifies = wr || relayout;
+    if (n.ds & VK_PIPELINE_STAGE_2_HOST_BIT) n.ds |= VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
+    n.nl = r->is_image ? (VkImageLayout)s->p_layout : VK_IMAGE_LAYOUT_UNDEFINED;
+    n.ol = r->is_image ? (VkImageLayout)s->layout : VK_IMAGE_LAYOUT_UNDEFINED;
+    n.relayout = r->is_image && n.ol != n.nl;
+    n.modifies = n.wr || n.relayout;
+    n.flags = (s->from_import ? VKG_BARRIER_IMPORTED : 0) | (s->from_alias ? VKG_BARRIER_ALIAS : 0);
+    if (r->is_image && n.ol == VK_IMAGE_LAYOUT_UNDEFINED && n.relayout) n.flags |= VKG_BARRIER_DISCARD;
+    return n;
+}
 
+/* The barrier on the subresource with the pending pass as its destination; the source side
+ * is filled by the step that knows it. */
+static vkg_plan_barrier vkg__barrier_to(const vkg__ctx *c, const vkg__touch *t, const vkg__gres *r,
+                                        const vkg__now *n)
+{
     vkg_plan_barrier b = {.resource = t->res,
                           .src_family = VK_QUEUE_FAMILY_IGNORED,
                           .dst_family = VK_QUEUE_FAMILY_IGNORED,
-                          .old_layout = ol,
-                          .new_layout = nl,
-                          .dst_stage = ds,
-                          .dst_access = da};
+                          .old_layout = n->ol,
+                          .new_layout = n->nl,
+                          .dst_stage = n->ds,
+                          .dst_access = n->da};
     if (r->is_image) {
         uint32_t plane, mip, layer;
         vkg__sub_coords(r, t->index, &plane, &mip, &layer);
@@ -305,151 +316,193 @@ static void vkg__sync_sub(vkg__ctx *c, uint32_t k, const vkg__touch *t, vkg__sub
         b.offset = sg->lo;
         b.size = sg->hi - sg->lo;
     }
-    uint32_t flags = (s->from_import ? VKG_BARRIER_IMPORTED : 0) |
-                     (s->from_alias ? VKG_BARRIER_ALIAS : 0);
-    if (r->is_image && ol == VK_IMAGE_LAYOUT_UNDEFINED && relayout) flags |= VKG_BARRIER_DISCARD;
+    return b;
+}
 
-    if (s->owner != NOQ && s->owner != q) {
-        /* queues of one family (split roles) share ownership: a semaphore wait orders and
-         * makes memory visible, and a barrier is needed only for a layout change */
-        bool same_family = c->q_family[s->owner] == c->q_family[q] || vkg__concurrent(c, r);
-        bool waited = false, had_w = s->has_w;
-        if (s->defined && !same_family) {
-            /* queue-family ownership transfer: release after the owner's last use, wait on
-             * its timeline, acquire here (spec: "Queue Family Ownership Transfer") */
-            vkg_plan_barrier rel = b;
-            rel.src_stage = s->w_stage | s->r_stage;
-            rel.src_access = s->w_access;
-            rel.dst_stage = VK_PIPELINE_STAGE_2_NONE;
-            rel.dst_access = VK_ACCESS_2_NONE;
-            rel.src_family = c->q_family[s->owner];
-            rel.dst_family = c->q_family[q];
-            rel.flags = flags | VKG_BARRIER_RELEASE;
-            uint32_t slot = s->last_pass == VKG__NO_INDEX ? 2 * c->n + s->owner
-                                                          : 2 * s->last_pass + 1;
-            vkg__push_wait(c, k, s->owner, s->last_pass, ds);
-            b.src_stage = ds; /* chains with the semaphore wait's stage mask */
-            b.src_access = VK_ACCESS_2_NONE;
-            b.src_family = rel.src_family;
-            b.dst_family = rel.dst_family;
-            b.flags = flags | VKG_BARRIER_ACQUIRE;
-            vkg__push_transfer(c, slot, &rel, 2 * k, &b);
-        } else {
-            /* undefined contents, or another queue of the same family: no transfer; order
-             * after the other queue's accesses */
-            if ((s->has_w || s->r_stage || s->defined) && s->last_pass != VKG__NO_INDEX) {
-                vkg__push_wait(c, k, s->owner, s->last_pass, ds);
-                waited = true;
-            }
-            /* an imported resource's first use always gets its barrier: the executor
-             * fills in the tracked layout and accesses, which may differ from the declared */
-            if (relayout || s->from_import) {
-                if (!s->defined && relayout) {
-                    b.old_layout = VK_IMAGE_LAYOUT_UNDEFINED;
-                    flags |= VKG_BARRIER_DISCARD;
-                }
-                b.src_stage = waited ? ds : VK_PIPELINE_STAGE_2_NONE;
-                b.src_access = VK_ACCESS_2_NONE;
-                b.flags = flags;
-                vkg__push_bar(c, 2 * k, &b);
-            }
-        }
-        /* The acquire (or a layout transition, or the semaphore wait on another queue's
-         * write-like anchor) is the new anchor on this queue: a later access here in other
-         * stages than this pass's must chain with it (a host read after a compute read of
-         * an image another queue moved to GENERAL is ordered after that transition only
-         * through a barrier from the waited stages). Undefined contents taken over with none
-         * of them leave nothing to wait for but the reads made here. */
-        bool anchor = s->defined || relayout || wr || (waited && had_w);
-        s->owner = (uint8_t)q;
-        s->has_w = anchor;
-        s->w_stage = anchor ? ds : 0;
-        s->w_access = wr ? (da & VKG__WRITE_ACCESS) : 0;
-        s->w_pass = k;
-        s->r_stage = wr ? 0 : ds;
-        s->r_pass = wr ? VKG__NO_INDEX : k;
-        s->visible = wr || !anchor ? 0 : vkg__rows_covered(ds, da);
+/* Another queue used the subresource last: a queue-family ownership transfer (release after
+ * the owner's last use, a wait on its timeline, the acquire here; spec: "Queue Family
+ * Ownership Transfer"), or, within one family or for undefined contents, a semaphore wait
+ * and a barrier only for a layout change or an imported first use. Then this queue owns it. */
+static void vkg__take_over(vkg__ctx *c, uint32_t k, const vkg__gres *r, vkg__sub *s, vkg__now *n,
+                           vkg_plan_barrier *b)
+{
+    uint32_t q = c->pqueue[k];
+    /* queues of one family (split roles) share ownership: a semaphore wait orders and makes
+     * memory visible, and a barrier is needed only for a layout change */
+    bool same_family = c->q_family[s->owner] == c->q_family[q] || vkg__concurrent(c, r);
+    bool waited = false, had_w = s->has_w;
+    if (s->defined && !same_family) {
+        vkg_plan_barrier rel = *b;
+        rel.src_stage = s->w_stage | s->r_stage;
+        rel.src_access = s->w_access;
+        rel.dst_stage = VK_PIPELINE_STAGE_2_NONE;
+        rel.dst_access = VK_ACCESS_2_NONE;
+        rel.src_family = c->q_family[s->owner];
+        rel.dst_family = c->q_family[q];
+        rel.flags = n->flags | VKG_BARRIER_RELEASE;
+        uint32_t slot = s->last_pass == VKG__NO_INDEX ? 2 * c->n + s->owner : 2 * s->last_pass + 1;
+        vkg__push_wait(c, k, s->owner, s->last_pass, n->ds);
+        b->src_stage = n->ds; /* chains with the semaphore wait's stage mask */
+        b->src_access = VK_ACCESS_2_NONE;
+        b->src_family = rel.src_family;
+        b->dst_family = rel.dst_family;
+        b->flags = n->flags | VKG_BARRIER_ACQUIRE;
+        vkg__push_transfer(c, slot, &rel, 2 * k, b);
     } else {
-        bool need = false;
-        uint32_t src_pass = VKG__NO_INDEX;
-        if (modifies) {
-            if (s->r_stage) {
-                b.src_stage = s->r_stage; /* write-after-read: execution dependency only */
-                src_pass = s->r_pass;
-                /* the host stage does not chain inside a command buffer: a write that was
-                 * only made visible to host reads must be waited for itself */
-                if ((s->r_stage & VK_PIPELINE_STAGE_2_HOST_BIT) && s->has_w) {
-                    b.src_stage |= s->w_stage;
-                    b.src_access = s->w_access;
-                }
-            } else if (s->has_w) {
-                b.src_stage = s->w_stage;
-                b.src_access = s->w_access;
-                src_pass = s->w_pass;
+        /* undefined contents, or another queue of the same family: no transfer; order after
+         * the other queue's accesses */
+        if ((s->has_w || s->r_stage || s->defined) && s->last_pass != VKG__NO_INDEX) {
+            vkg__push_wait(c, k, s->owner, s->last_pass, n->ds);
+            waited = true;
+        }
+        /* an imported resource's first use always gets its barrier: the executor fills in
+         * the tracked layout and accesses, which may differ from the declared */
+        if (n->relayout || s->from_import) {
+            if (!s->defined && n->relayout) {
+                b->old_layout = VK_IMAGE_LAYOUT_UNDEFINED;
+                n->flags |= VKG_BARRIER_DISCARD;
             }
-            need = b.src_stage != 0 || b.src_access != 0 || relayout;
-        } else if (s->has_w && (s->p_rows & ~s->visible)) {
-            b.src_stage = s->w_stage;
-            b.src_access = s->w_access;
-            src_pass = s->w_pass;
-            need = true;
+            b->src_stage = waited ? n->ds : VK_PIPELINE_STAGE_2_NONE;
+            b->src_access = VK_ACCESS_2_NONE;
+            b->flags = n->flags;
+            vkg__push_bar(c, 2 * k, b);
         }
-        if (s->from_import) need = true;
-        /* (not into a first-use barrier of an imported image: the executor rebuilds those
-         * from the tracked state; not through host accesses, which chain nothing) */
-        if (need && r->is_image && !wr && !(flags & VKG_BARRIER_IMPORTED) &&
-            !(ds & VK_PIPELINE_STAGE_2_HOST_BIT)) {
-            VkPipelineStageFlags2 ls = 0;
-            VkAccessFlags2 la = 0;
-            vkg__later_reads(c, k, t->res, t->index, q, nl, &ls, &la);
-            b.dst_stage |= ls;
-            b.dst_access |= la;
-            ds |= ls;
-            da |= la;
+    }
+    /* The acquire (or a layout transition, or the semaphore wait on another queue's
+     * write-like anchor) is the new anchor on this queue: a later access here in other
+     * stages than this pass's must chain with it (a host read after a compute read of an
+     * image another queue moved to GENERAL is ordered after that transition only through a
+     * barrier from the waited stages). Undefined contents taken over with none of them
+     * leave nothing to wait for but the reads made here. */
+    bool anchor = s->defined || n->relayout || n->wr || (waited && had_w);
+    s->owner = (uint8_t)q;
+    s->has_w = anchor;
+    s->w_stage = anchor ? n->ds : 0;
+    s->w_access = n->wr ? (n->da & VKG__WRITE_ACCESS) : 0;
+    s->w_pass = k;
+    s->r_stage = n->wr ? 0 : n->ds;
+    s->r_pass = n->wr ? VKG__NO_INDEX : k;
+    s->visible = n->wr || !anchor ? 0 : vkg__rows_covered(n->ds, n->da);
+}
+
+/* On the owner queue: the source of the dependency the pending pass needs, if any (write
+ * after read: execution only; after a write: its stages and accesses; a read the last write
+ * is not yet visible to), and the pass it comes from. */
+static bool vkg__source(const vkg__sub *s, const vkg__now *n, vkg_plan_barrier *b, uint32_t *src_pass)
+{
+    *src_pass = VKG__NO_INDEX;
+    bool need = false;
+    if (n->modifies) {
+        if (s->r_stage) {
+            b->src_stage = s->r_stage; /* write-after-read: execution dependency only */
+            *src_pass = s->r_pass;
+            /* the host stage does not chain inside a command buffer: a write that was only
+             * made visible to host reads must be waited for itself */
+            if ((s->r_stage & VK_PIPELINE_STAGE_2_HOST_BIT) && s->has_w) {
+                b->src_stage |= s->w_stage;
+                b->src_access = s->w_access;
+            }
+        } else if (s->has_w) {
+            b->src_stage = s->w_stage;
+            b->src_access = s->w_access;
+            *src_pass = s->w_pass;
         }
+        need = b->src_stage != 0 || b->src_access != 0 || n->relayout;
+    } else if (s->has_w && (s->p_rows & ~s->visible)) {
+        b->src_stage = s->w_stage;
+        b->src_access = s->w_access;
+        *src_pass = s->w_pass;
+        need = true;
+    }
+    return need || s->from_import;
+}
+
+/* A barrier into reads of an image also serves the reads that follow on this queue in the
+ * same layout (vkg__later_reads): they need none of their own. Not into a first-use barrier
+ * of an imported image (the executor rebuilds those from the tracked state), nor through
+ * host accesses, which chain nothing. */
+static void vkg__widen_to_later_reads(vkg__ctx *c, uint32_t k, const vkg__touch *t, const vkg__gres *r,
+                                      vkg__now *n, vkg_plan_barrier *b)
+{
+    if (!r->is_image || n->wr || (n->flags & VKG_BARRIER_IMPORTED) || (n->ds & VK_PIPELINE_STAGE_2_HOST_BIT))
+        return;
+    VkPipelineStageFlags2 ls = 0;
+    VkAccessFlags2 la = 0;
+    vkg__later_reads(c, k, t->res, t->index, c->pqueue[k], n->nl, &ls, &la);
+    b->dst_stage |= ls;
+    b->dst_access |= la;
+    n->ds |= ls;
+    n->da |= la;
+}
+
+/* The barrier before pass k, or split (vkCmdSetEvent2 after its source pass, the wait
+ * before k) when the compile asked for split barriers and passes lie between. */
+static void vkg__place_barrier(vkg__ctx *c, uint32_t k, uint32_t src_pass, vkg_plan_barrier *b)
+{
+    uint32_t slot = 2 * k;
+    if ((c->flags & VKG_COMPILE_SPLIT_BARRIERS) && src_pass < c->n && src_pass != k &&
+        !(b->flags & (VKG_BARRIER_IMPORTED | VKG_BARRIER_ALIAS)) && c->qpos[k] - c->qpos[src_pass] > 1) {
+        uint32_t e = vkg__event_for(c, src_pass, k);
+        b->flags |= VKG_BARRIER_SPLIT;
+        b->event = e;
+        slot = 2 * c->n + VKG_QUEUE_ROLE_COUNT + e;
+    }
+    vkg__push_bar(c, slot, b);
+}
+
+/* The state after an access on the owner queue: a write or transition is the new anchor;
+ * an imported image's first read is one too (the executor may turn it into a layout
+ * transition: later accesses here must chain with it as with any transition, not count as
+ * reads after reads of a layout they share, e.g. a texture declared sampled but just
+ * uploaded, read in the vertex shader, then in a compute pass); other reads accumulate. */
+static void vkg__after_access(vkg__sub *s, const vkg__gres *r, const vkg__now *n, uint32_t k, bool barrier)
+{
+    if (n->modifies) {
+        s->has_w = 1;
+        s->w_stage = n->ds;
+        s->w_access = n->wr ? (n->da & VKG__WRITE_ACCESS) : 0;
+        s->w_pass = k;
+        s->r_stage = n->wr ? 0 : n->ds;
+        s->r_pass = n->wr ? VKG__NO_INDEX : k;
+        s->visible = n->wr ? 0 : vkg__rows_covered(n->ds, n->da);
+    } else if (r->is_image && (n->flags & VKG_BARRIER_IMPORTED)) {
+        s->has_w = 1;
+        s->w_stage = n->ds;
+        s->w_access = 0;
+        s->w_pass = k;
+        s->r_stage = n->ds;
+        s->r_pass = k;
+        s->visible = vkg__rows_covered(n->ds, n->da);
+    } else {
+        if (barrier) s->visible |= vkg__rows_covered(n->ds, n->da);
+        s->r_pass = s->r_stage == 0 || s->r_pass == k ? k : MULTI;
+        s->r_stage |= n->ds;
+    }
+}
+
+/* Synchronizes one subresource for the pass that touches it next: the barrier (or transfer
+ * and semaphore wait) it needs, then its new state. */
+static void vkg__sync_sub(vkg__ctx *c, uint32_t k, const vkg__touch *t, vkg__sub *s)
+{
+    const vkg__gres *r = &c->g->res[t->res];
+    uint32_t q = c->pqueue[k];
+    vkg__now n = vkg__now_of(r, s);
+    vkg_plan_barrier b = vkg__barrier_to(c, t, r, &n);
+    if (s->owner != NOQ && s->owner != q) {
+        vkg__take_over(c, k, r, s, &n, &b);
+    } else {
+        uint32_t src_pass;
+        bool need = vkg__source(s, &n, &b, &src_pass);
         if (need) {
-            b.flags = flags;
-            uint32_t slot = 2 * k;
-            if ((c->flags & VKG_COMPILE_SPLIT_BARRIERS) && src_pass < c->n && src_pass != k &&
-                !(flags & (VKG_BARRIER_IMPORTED | VKG_BARRIER_ALIAS)) &&
-                c->qpos[k] - c->qpos[src_pass] > 1) {
-                uint32_t e = vkg__event_for(c, src_pass, k);
-                b.flags |= VKG_BARRIER_SPLIT;
-                b.event = e;
-                slot = 2 * c->n + VKG_QUEUE_ROLE_COUNT + e;
-            }
-            vkg__push_bar(c, slot, &b);
+            vkg__widen_to_later_reads(c, k, t, r, &n, &b);
+            b.flags = n.flags;
+            vkg__place_barrier(c, k, src_pass, &b);
         }
-        if (modifies) {
-            s->has_w = 1;
-            s->w_stage = ds;
-            s->w_access = wr ? (da & VKG__WRITE_ACCESS) : 0;
-            s->w_pass = k;
-            s->r_stage = wr ? 0 : ds;
-            s->r_pass = wr ? VKG__NO_INDEX : k;
-            s->visible = wr ? 0 : vkg__rows_covered(ds, da);
-        } else if (r->is_image && (flags & VKG_BARRIER_IMPORTED)) {
-            /* The executor may turn an imported image's first use into a layout transition
-             * (its tracked layout is not the declared state's): later accesses on this queue
-             * must chain with this barrier as with any transition, not count as reads after
-             * reads of a layout they share (a texture declared sampled but just uploaded,
-             * read in the vertex shader, then in a compute pass) */
-            s->has_w = 1;
-            s->w_stage = ds;
-            s->w_access = 0;
-            s->w_pass = k;
-            s->r_stage = ds;
-            s->r_pass = k;
-            s->visible = vkg__rows_covered(ds, da);
-        } else {
-            if (need) s->visible |= vkg__rows_covered(ds, da);
-            s->r_pass = s->r_stage == 0 || s->r_pass == k ? k : MULTI;
-            s->r_stage |= ds;
-        }
+        vkg__after_access(s, r, &n, k, need);
         s->owner = (uint8_t)q;
     }
-    if (wr) s->defined = 1;
-    s->layout = nl;
+    if (n.wr) s->defined = 1;
+    s->layout = n.nl;
     s->last_pass = k;
     s->from_import = 0;
     s->from_alias = 0;
