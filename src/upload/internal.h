@@ -44,6 +44,10 @@ struct vkg_uploader {
     uint32_t cmd_count, cmd_cap, cmd_next;
     pthread_mutex_t lock;
     pthread_cond_t cond; /* a span got its ticket */
+    /* a readback's span was copied out: the watcher thread says so under read_lock alone
+     * (it must take none of the uploader's other locks) */
+    pthread_mutex_t read_lock;
+    pthread_cond_t read_done;
     vkg_uploader_stats stats;
 };
 

@@ -30,38 +30,54 @@
  * The ring
  * ---------------------------------------------------------------------------------------- */
 
-/* Releases the oldest span, waiting for its submission to complete; or, while it is still
- * being filled, waits for that and returns (the lock was released meanwhile: the caller
- * looks again). Locked. */
-static void vkg__ring_retire_one(vkg_uploader *up)
+/* Whether the watcher thread still has a readback's span to copy out (vkg__readback_hook).
+ * Read under read_lock, so that once it says no the hook is done with the uploader (it
+ * may be destroyed next). */
+static bool vkg__copy_out_pending(vkg_uploader *up, vkg__span *s)
+{
+    pthread_mutex_lock(&up->read_lock);
+    bool pending = atomic_load(&s->reading);
+    pthread_mutex_unlock(&up->read_lock);
+    return pending;
+}
+
+/* Waits, with the uploader's lock released, until the watcher thread has copied a
+ * readback's span out. */
+static void vkg__await_copy_out(vkg_uploader *up, vkg__span *s)
+{
+    pthread_mutex_unlock(&up->lock);
+    pthread_mutex_lock(&up->read_lock);
+    while (atomic_load(&s->reading)) pthread_cond_wait(&up->read_done, &up->read_lock);
+    pthread_mutex_unlock(&up->read_lock);
+    pthread_mutex_lock(&up->lock);
+}
+
+/* Releases the oldest span once its submission completed (VKG_ERROR_DEVICE_LOST when it never
+ * will: then nothing reads the span again, and it is released too). While the span is still
+ * being filled, or a readback's data is still being copied out of it, waits for that and
+ * returns VKG_NOT_READY without releasing it: the lock was released meanwhile, so the caller
+ * looks again. Locked. */
+static vkg_result vkg__ring_retire_one(vkg_uploader *up)
 {
     vkg__span *s = &up->spans[up->span_head];
     up->stats.ring_waits++;
     if (s->state == VKG__SPAN_FILLING) {
         pthread_cond_wait(&up->cond, &up->lock);
-        return;
+        return VKG_NOT_READY;
     }
+    vkg_result r = VKG_SUCCESS;
     if (s->state == VKG__SPAN_SUBMITTED) {
-        /* completes, or the device is lost: nothing will read the span again. Waited for
-         * under the lock, so no other thread retires it meanwhile. */
-        vkg_result r = vkg_ticket_wait(up->dev, s->ticket, UINT64_MAX);
-        (void)r;
-        /* a readback's data is copied out by the watcher thread, which takes no lock of
-         * ours (it runs under its own): poll for it, woken early by its broadcast */
-        while (atomic_load(&s->reading)) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 1000000;
-            if (ts.tv_nsec >= 1000000000) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000;
-            }
-            pthread_cond_timedwait(&up->cond, &up->lock, &ts);
+        /* waited for under the lock, so no other thread retires it meanwhile */
+        r = vkg_ticket_wait(up->dev, s->ticket, UINT64_MAX);
+        if (vkg__copy_out_pending(up, s)) { /* the watcher delivers success or the loss */
+            vkg__await_copy_out(up, s);
+            return VKG_NOT_READY;
         }
     }
     up->used -= s->end - s->begin;
     up->span_head = (up->span_head + 1) & (up->span_cap - 1);
     up->span_count--;
+    return r;
 }
 
 /* Where the next span of n bytes (aligned) goes, if there is room now. The occupied part
@@ -94,7 +110,8 @@ vkg_result vkg__ring_reserve(vkg_uploader *up, VkDeviceSize n, VkDeviceSize alig
     for (;;) {
         if (atomic_load(&up->dev->lost)) return VKG_ERROR_DEVICE_LOST;
         if (up->span_count < up->span_cap && vkg__ring_fits(up, n, align, at)) break;
-        vkg__ring_retire_one(up);
+        vkg_result r = vkg__ring_retire_one(up);
+        if (r != VKG_SUCCESS && r != VKG_NOT_READY) return r;
     }
     uint32_t i = (up->span_head + up->span_count) & (up->span_cap - 1);
     up->spans[i].begin = *at;
@@ -231,6 +248,8 @@ vkg_result vkg_uploader_create(vkg_device *device, const vkg_uploader_desc *desc
         return VKG__OOM(&device->host, "an uploader");
     }
     pthread_cond_init(&up->cond, NULL);
+    pthread_mutex_init(&up->read_lock, NULL);
+    pthread_cond_init(&up->read_done, NULL);
     char name[96];
     snprintf(name, sizeof name, "%s staging ring", up->name);
     vkg_result r = vkg_buffer_create(device,
@@ -266,7 +285,10 @@ void vkg_uploader_destroy(vkg_uploader *up)
     vkg_device *dev = up->dev;
     /* every submission completes before its command buffer and staging span go */
     pthread_mutex_lock(&up->lock);
-    while (up->span_count) vkg__ring_retire_one(up);
+    while (up->span_count) {
+        vkg_result r = vkg__ring_retire_one(up);
+        (void)r; /* complete, or the device is lost: either way the span is free */
+    }
     for (uint32_t i = 0; i < up->cmd_count; i++) {
         vkg_result r = vkg_ticket_wait(dev, up->cmds[i].ticket, UINT64_MAX);
         (void)r; /* complete, or the device is lost: either way it is free */
@@ -277,6 +299,8 @@ void vkg_uploader_destroy(vkg_uploader *up)
     if (up->ring.id) vkg_buffer_destroy(dev, up->ring);
     pthread_cond_destroy(&up->cond);
     pthread_mutex_destroy(&up->lock);
+    pthread_cond_destroy(&up->read_done);
+    pthread_mutex_destroy(&up->read_lock);
     vkg__free(up->host, up->cmds);
     vkg__free(up->host, up->spans);
     vkg__free(up->host, up);
