@@ -8,11 +8,15 @@
  * returned (naive). Figures: process CPU time and wall time per completion; the GPU side
  * (the driver retiring N empty batches) is the same for both. Then the cost of a task:
  * 100,000 trivial tasks spawned, run and finished on one worker (two fiber switches each).
+ * Last, why the executor records on a fork-join pool (util/workers.c) and not on tasks: one
+ * parallel step of two threads, the caller taking part, against spawning two tasks and
+ * joining them, with the host allocations each makes per step.
  *
  * VKG_BENCH_SHORT=1: tiny sizes (CTest). Numbers only; never fails on timing. */
 #include <volk.h>
 
 #include "bench.h"
+#include "util/workers.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -158,6 +162,86 @@ static void trivial(void *arg)
     atomic_fetch_add((atomic_uint *)arg, 1);
 }
 
+/* ---- the two thread pools ------------------------------------------------------------- */
+static long pool_allocs;
+static void *pool_alloc(void *u, size_t n)
+{
+    (void)u;
+    pool_allocs++;
+    return malloc(n);
+}
+static void *pool_realloc(void *u, void *p, size_t n)
+{
+    (void)u;
+    pool_allocs++;
+    return realloc(p, n);
+}
+static void pool_free(void *u, void *p)
+{
+    (void)u;
+    free(p);
+}
+static void step_work(void *user, uint32_t thread)
+{
+    (void)thread;
+    atomic_fetch_add((atomic_uint *)user, 1);
+}
+static void step_task(void *arg)
+{
+    atomic_fetch_add((atomic_uint *)arg, 1);
+}
+
+/* One parallel step on two threads: the executor's fork-join pool (the caller is thread 0)
+ * against two tasks spawned and joined from outside the runtime. Median of 5 runs. */
+static void two_pools(env *e, bool shortrun)
+{
+    vkg_allocator counting = {pool_alloc, pool_realloc, pool_free, NULL};
+    vkg__host host;
+    vkg__host_init(&host, &counting, NULL);
+    uint32_t steps = shortrun ? 200 : 20000;
+    atomic_uint hits = 0;
+    double fj[5], tk[5];
+    long fj_allocs = 0, tk_allocs = 0;
+    vkg_task_runtime *rt = NULL;
+    vkg_device *dev = NULL; /* the runtime allocates through its device's allocator */
+    CHECK(vkg_device_create(&(vkg_device_desc){.app_name = "bench_completions pools", .allocator = counting}, &dev) ==
+          VKG_SUCCESS);
+    CHECK(vkg_task_runtime_create(dev, &(vkg_task_runtime_desc){.workers = 2}, &rt) == VKG_SUCCESS);
+    vkg__workers *w = NULL;
+    CHECK(vkg__workers_create(&host, "bench", 2, &w) == VKG_SUCCESS);
+    for (int rep = 0; rep < 5; rep++) {
+        long a0 = pool_allocs;
+        double t0 = now(CLOCK_MONOTONIC);
+        for (uint32_t i = 0; i < steps; i++) vkg__workers_run(w, 2, step_work, &hits);
+        double t1 = now(CLOCK_MONOTONIC);
+        fj[rep] = (t1 - t0) * 1e6 / steps;
+        fj_allocs = pool_allocs - a0;
+        a0 = pool_allocs;
+        t0 = now(CLOCK_MONOTONIC);
+        for (uint32_t i = 0; i < steps; i++) {
+            vkg_task *a = NULL, *b = NULL;
+            CHECK(vkg_task_spawn(rt, step_task, &hits, &a) == VKG_SUCCESS);
+            CHECK(vkg_task_spawn(rt, step_task, &hits, &b) == VKG_SUCCESS);
+            CHECK(vkg_task_join(a) == VKG_SUCCESS && vkg_task_join(b) == VKG_SUCCESS);
+        }
+        t1 = now(CLOCK_MONOTONIC);
+        tk[rep] = (t1 - t0) * 1e6 / steps;
+        tk_allocs = pool_allocs - a0;
+    }
+    CHECK(atomic_load(&hits) == 5u * 4u * steps);
+    vkg__workers_destroy(w);
+    vkg_task_runtime_destroy(rt);
+    vkg_device_destroy(dev);
+    (void)e;
+    double f = bench_median(fj, 5), t = bench_median(tk, 5);
+    printf("one parallel step on 2 threads: fork-join pool %.2f us, %.1f host allocations; "
+           "2 tasks spawned and joined %.2f us, %.1f host allocations\n",
+           f, (double)fj_allocs / steps, t, (double)tk_allocs / steps);
+    bench_figure("bench_completions", "pool_us_per_forkjoin_step", f, "us");
+    bench_figure("bench_completions", "pool_us_per_task_step", t, "us");
+    bench_figure("bench_completions", "pool_allocs_per_task_step", (double)tk_allocs / steps, "allocations");
+}
+
 int main(void)
 {
     bool shortrun = bench_short();
@@ -247,6 +331,7 @@ int main(void)
            "tasks, 1 worker; target < 1)\n",
            best_yield, nyield);
     bench_figure("bench_completions", "task_us_per_yield", best_yield, "us");
+    two_pools(&e, shortrun);
     e.vk->vkDestroySemaphore(e.device, e.gate, NULL);
     vkg_device_destroy(e.dev);
     return 0;

@@ -13,6 +13,9 @@
  * system call, is measured by bench/completions (BENCHMARKS.md) and well under the 1 us
  * budget. A hand-written assembly switch would save that system call on each platform we
  * wrote it for, and nothing on the others.
+ *
+ * The executor does not record on these workers: it has a fork-join pool of its own
+ * (util/workers.h says why, with the figures).
  */
 #include "async.h"
 
