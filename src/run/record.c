@@ -164,21 +164,17 @@ static void push(rec *c, const rop *o, pcs *pc)
                                  sizeof *pc, pc);
 }
 
-static void record_op(rec *c, const rpass *rp, const rop *o)
+/* The push constants every kernel of an op reads: where it runs, what it touches, the frame's
+ * tag and the op's salt. */
+static pcs op_constants(rec *c, const rpass *rp, const rop *o, const rres *R, uint32_t salt)
 {
-    runner *r = c->r;
-    static const vkg_plan_resource none_pr = {.name = ""};
-    const rres none = {.pr = &none_pr};
-    const rres *R = o->res < r->nres ? &r->res[o->res] : &none; /* the digest op has none */
     pcs pc;
     memset(&pc, 0, sizeof pc);
     pc.scratch[0] = (uint32_t)c->base;
     pc.scratch[1] = (uint32_t)(c->base >> 32);
     pc.slot = o->slot;
     pc.nslots = rp->nslots;
-    pc.tag = VKGR_TAG(r->frame);
-    uint32_t salt = o->salt;
-    if (r->opt.debug_skew_op && o == &r->ops[r->opt.debug_skew_op - 1]) salt++;
+    pc.tag = VKGR_TAG(c->r->frame);
     pc.salt = salt;
     pc.small = R->small;
     pc.mip = o->mip;
@@ -196,199 +192,250 @@ static void record_op(rec *c, const rpass *rp, const rop *o)
         pc.addr[0] = (uint32_t)a;
         pc.addr[1] = (uint32_t)(a >> 32);
     }
-    const struct VolkDeviceTable *vk = r->vk;
-    VkCommandBuffer cmd = c->cmd;
+    return pc;
+}
+
+static pipe_key no_key(void)
+{
     pipe_key key;
     memset(&key, 0, sizeof key);
     key.fs = KV_COUNT;
     key.pre = KV_COUNT;
+    return key;
+}
+
+/* A read or write kernel of a buffer or image in any shader stage: a compute dispatch, or a
+ * draw (vertex, geometry and tessellation kernels over 64 points with the rasterizer off,
+ * fragment kernels over an 8x8 fullscreen triangle). */
+static void record_kernel(rec *c, const rop *o, pcs *pc)
+{
+    runner *r = c->r;
+    const struct VolkDeviceTable *vk = r->vk;
+    VkCommandBuffer cmd = c->cmd;
+    pipe_key key = no_key();
+    bool write = o->kind == K_WBUF || o->kind == K_WIMG;
+    if (o->st == ST_C) {
+        key.compute = true;
+        key.vs = o->var;
+        VkPipeline p = vkgr__get_pipeline(r, &key);
+        if (!p || !bind_descriptor(c, o, VK_PIPELINE_BIND_POINT_COMPUTE)) return;
+        vk->vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p);
+        uint32_t groups = write ? o->groups : 1;
+        pc->nthreads = groups * 64;
+        push(c, o, pc);
+        vk->vkCmdDispatch(cmd, groups, 1, 1);
+    } else {
+        if (o->st == ST_V) {
+            key.vs = o->var;
+        } else if (o->st == ST_G || o->st == ST_TC) {
+            /* 64 points (or one-point patches), rasterizer off: one kernel thread each */
+            key.vs = KV_V_FULLSCREEN;
+            key.pre = o->var;
+            key.pre_kind = o->st == ST_G ? 1 : 2;
+        } else {
+            key.vs = KV_V_FULLSCREEN;
+            key.fs = o->var;
+        }
+        VkPipeline p = vkgr__get_pipeline(r, &key);
+        if (!p || !bind_descriptor(c, o, VK_PIPELINE_BIND_POINT_GRAPHICS)) return;
+        pc->nthreads = 64;
+        push(c, o, pc);
+        bool frag = o->st == ST_F;
+        begin_rendering(c, frag ? 8 : 1, frag ? 8 : 1, NULL, NULL, NULL);
+        vk->vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, p);
+        vk->vkCmdDraw(cmd, frag ? 3 : 64, 1, 0, 0);
+        vk->vkCmdEndRendering(cmd);
+    }
+}
+
+/* A compute kernel alone (the pass digest) or dispatched indirectly from the op's buffer. */
+static void record_compute(rec *c, const rop *o, pcs *pc, bool indirect)
+{
+    runner *r = c->r;
+    pipe_key key = no_key();
+    key.compute = true;
+    key.vs = o->var;
+    VkPipeline p = vkgr__get_pipeline(r, &key);
+    if (!p) return;
+    r->vk->vkCmdBindPipeline(c->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p);
+    push(c, o, pc);
+    if (indirect) r->vk->vkCmdDispatchIndirect(c->cmd, res_buffer(c, o->res), o->off);
+    else r->vk->vkCmdDispatch(c->cmd, 1, 1, 1);
+}
+
+/* Index, indirect-draw and vertex buffers read by the fixed-function vertex input. */
+static void record_vertex_input(rec *c, const rop *o, pcs *pc)
+{
+    runner *r = c->r;
+    const struct VolkDeviceTable *vk = r->vk;
+    VkCommandBuffer cmd = c->cmd;
+    pipe_key key = no_key();
+    key.vs = o->var;
+    VkPipeline p = vkgr__get_pipeline(r, &key);
+    if (!p) return;
+    push(c, o, pc);
+    begin_rendering(c, 1, 1, NULL, NULL, NULL);
+    vk->vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, p);
+    VkBuffer b = res_buffer(c, o->res);
+    if (o->kind == K_INDEX) {
+        vk->vkCmdBindIndexBuffer(cmd, b, o->off, VK_INDEX_TYPE_UINT32);
+        vk->vkCmdDrawIndexed(cmd, (uint32_t)(o->size / 4), 1, 0, 0, 0);
+    } else if (o->kind == K_DRAWIND) {
+        vk->vkCmdDrawIndirect(cmd, b, o->off, 1, 16);
+    } else {
+        VkDeviceSize off = o->off;
+        vk->vkCmdBindVertexBuffers(cmd, 0, 1, &b, &off);
+        vk->vkCmdDraw(cmd, o->nslots, 1, 0, 0);
+    }
+    vk->vkCmdEndRendering(cmd);
+}
+
+/* A transfer read: the bytes (or one row of texels) copied into the pass's scratch slot. */
+static void record_transfer_read(rec *c, const rop *o, const rres *R)
+{
+    runner *r = c->r;
+    const struct VolkDeviceTable *vk = r->vk;
+    VkCommandBuffer cmd = c->cmd;
+    if (!R->pr->is_image) {
+        vk->vkCmdCopyBuffer(cmd, res_buffer(c, o->res), r->scratch_vk, 1,
+                            &(VkBufferCopy){o->off, c->region + 4ull * o->slot, o->size});
+    } else {
+        VkBufferImageCopy bic = {
+            .bufferOffset = c->region + 4ull * o->slot,
+            .imageSubresource = {vkg_format_aspect(R->pr->format), o->mip, o->layer0, 1},
+            .imageExtent = {(uint32_t)o->size, 1, 1}};
+        vk->vkCmdCopyImageToBuffer(cmd, res_image(c, o->res), VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
+                                   r->scratch_vk, 1, &bic);
+    }
+}
+
+/* An attachment: colour (blended when read-modify-write), depth or stencil written by a
+ * fullscreen triangle, or only loaded; a multisampled colour attachment resolves into its
+ * resolve target. */
+static void record_attachment(rec *c, const rop *o, const rres *R, pcs *pc, uint32_t salt)
+{
+    runner *r = c->r;
+    const struct VolkDeviceTable *vk = r->vk;
+    VkCommandBuffer cmd = c->cmd;
+    pipe_key key = no_key();
+    VkImageView view = vkgr__get_view(r, res_image(c, o->res), R, o->mip, o->layer0, 1, 0);
+    if (!view) return;
+    bool stencil = o->plane == 1;
+    bool depth = R->fc == FC_D32 && !stencil;
+    bool load_only = o->kind == K_LOADONLY;
+    VkRenderingAttachmentInfo at = {
+        .sType = VK_STRUCTURE_TYPE_RENDERING_ATTACHMENT_INFO,
+        .imageView = view,
+        .imageLayout = acc(r->in.uses[o->use].access)->layout,
+        .loadOp = (o->rw || load_only) ? VK_ATTACHMENT_LOAD_OP_LOAD : VK_ATTACHMENT_LOAD_OP_DONT_CARE,
+        .storeOp = load_only ? VK_ATTACHMENT_STORE_OP_NONE : VK_ATTACHMENT_STORE_OP_STORE};
+    uint32_t w = mip_w(R->pr, o->mip), h = mip_h(R->pr, o->mip);
+    VkPipeline p = VK_NULL_HANDLE;
+    if (!load_only) {
+        key.vs = KV_V_FULLSCREEN;
+        key.fs = o->var;
+        key.samples = (uint8_t)R->pr->samples;
+        if (stencil) {
+            key.stencil = R->pr->format;
+            key.stencil_mode = o->rw ? 2 : 1;
+        } else if (depth) {
+            key.depth = R->pr->format;
+            key.depth_mode = o->rw ? 2 : 1;
+        } else {
+            key.color = R->pr->format;
+            key.blend = o->rw;
+        }
+        p = vkgr__get_pipeline(r, &key);
+        if (!p) return;
+        push(c, o, pc);
+    }
+    if (o->rsv_res != UINT32_MAX) {
+        const rres *T = &r->res[o->rsv_res];
+        at.resolveImageView = vkgr__get_view(r, res_image(c, o->rsv_res), T, o->rsv_mip, o->rsv_layer, 1, 0);
+        if (!at.resolveImageView) return;
+        at.resolveMode = R->fc == FC_U32 ? VK_RESOLVE_MODE_SAMPLE_ZERO_BIT : VK_RESOLVE_MODE_AVERAGE_BIT;
+        at.resolveImageLayout = VK_IMAGE_LAYOUT_ATTACHMENT_OPTIMAL;
+    }
+    begin_rendering(c, w, h, depth || stencil ? NULL : &at, depth ? &at : NULL, stencil ? &at : NULL);
+    if (p) {
+        vk->vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, p);
+        if (stencil && !o->rw) vk->vkCmdSetStencilReference(cmd, VK_STENCIL_FACE_FRONT_AND_BACK, stencil_ref(salt));
+        vk->vkCmdDraw(cmd, 3, 1, 0, 0);
+    }
+    vk->vkCmdEndRendering(cmd);
+}
+
+static void record_copy_image(rec *c, const rop *o, const rres *R)
+{
+    runner *r = c->r;
+    const rres *S = &r->res[o->src_res];
+    uint32_t w = mip_w(R->pr, o->mip), h = mip_h(R->pr, o->mip);
+    uint32_t ws = mip_w(S->pr, o->src_mip), hs = mip_h(S->pr, o->src_mip);
+    VkImageAspectFlags aspect = vkg_format_aspect(R->pr->format);
+    VkImageCopy ic = {.srcSubresource = {aspect, o->src_mip, o->src_layer0, o->layers},
+                      .dstSubresource = {aspect, o->mip, o->layer0, o->layers},
+                      .extent = {ws < w ? ws : w, hs < h ? hs : h, 1}};
+    r->vk->vkCmdCopyImage(c->cmd, res_image(c, o->src_res), VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
+                       res_image(c, o->res), VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &ic);
+}
+
+/* Whole mips of an image written from the pattern buffer, each layer from its own offset. */
+static void record_pattern(rec *c, const rop *o, const rres *R, uint32_t salt)
+{
+    runner *r = c->r;
+    VkBufferImageCopy bic[16];
+    uint32_t w = mip_w(R->pr, o->mip), h = mip_h(R->pr, o->mip), bytes = fclass_bytes(R->fc);
+    for (uint32_t l0 = 0; l0 < o->layers; l0 += 16) {
+        uint32_t n = o->layers - l0 < 16 ? o->layers - l0 : 16;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t start = (salt + 977u * (l0 + i)) % VKGR_PATTERN_SHIFT;
+            bic[i] = (VkBufferImageCopy){
+                .bufferOffset = (VkDeviceSize)start * bytes,
+                .imageSubresource = {vkg_format_aspect(R->pr->format), o->mip, o->layer0 + l0 + i, 1},
+                .imageExtent = {w, h, 1}};
+        }
+        r->vk->vkCmdCopyBufferToImage(c->cmd, r->pattern_vk[R->fc], res_image(c, o->res),
+                                   VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, n, bic);
+    }
+}
+
+/* One op: its push constants, then the commands of its kind. */
+static void record_op(rec *c, const rpass *rp, const rop *o)
+{
+    runner *r = c->r;
+    static const vkg_plan_resource none_pr = {.name = ""};
+    const rres none = {.pr = &none_pr};
+    const rres *R = o->res < r->nres ? &r->res[o->res] : &none; /* the digest op has none */
+    uint32_t salt = o->salt;
+    if (r->opt.debug_skew_op && o == &r->ops[r->opt.debug_skew_op - 1]) salt++;
+    pcs pc = op_constants(c, rp, o, R, salt);
     switch (o->kind) {
     case K_RBUF:
     case K_RIMG:
     case K_WBUF:
-    case K_WIMG: {
-        bool write = o->kind == K_WBUF || o->kind == K_WIMG;
-        if (o->st == ST_C) {
-            key.compute = true;
-            key.vs = o->var;
-            VkPipeline p = vkgr__get_pipeline(r, &key);
-            if (!p || !bind_descriptor(c, o, VK_PIPELINE_BIND_POINT_COMPUTE)) return;
-            vk->vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p);
-            uint32_t groups = write ? o->groups : 1;
-            pc.nthreads = groups * 64;
-            push(c, o, &pc);
-            vk->vkCmdDispatch(cmd, groups, 1, 1);
-        } else {
-            if (o->st == ST_V) {
-                key.vs = o->var;
-            } else if (o->st == ST_G || o->st == ST_TC) {
-                /* 64 points (or one-point patches), rasterizer off: one kernel thread each */
-                key.vs = KV_V_FULLSCREEN;
-                key.pre = o->var;
-                key.pre_kind = o->st == ST_G ? 1 : 2;
-            } else {
-                key.vs = KV_V_FULLSCREEN;
-                key.fs = o->var;
-            }
-            VkPipeline p = vkgr__get_pipeline(r, &key);
-            if (!p || !bind_descriptor(c, o, VK_PIPELINE_BIND_POINT_GRAPHICS)) return;
-            pc.nthreads = 64;
-            push(c, o, &pc);
-            bool frag = o->st == ST_F;
-            begin_rendering(c, frag ? 8 : 1, frag ? 8 : 1, NULL, NULL, NULL);
-            vk->vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, p);
-            vk->vkCmdDraw(cmd, frag ? 3 : 64, 1, 0, 0);
-            vk->vkCmdEndRendering(cmd);
-        }
-        break;
-    }
-    case K_DIGEST: {
-        key.compute = true;
-        key.vs = o->var;
-        VkPipeline p = vkgr__get_pipeline(r, &key);
-        if (!p) return;
-        vk->vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p);
-        push(c, o, &pc);
-        vk->vkCmdDispatch(cmd, 1, 1, 1);
-        break;
-    }
-    case K_DISPIND: {
-        key.compute = true;
-        key.vs = o->var;
-        VkPipeline p = vkgr__get_pipeline(r, &key);
-        if (!p) return;
-        vk->vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p);
-        push(c, o, &pc);
-        vk->vkCmdDispatchIndirect(cmd, res_buffer(c, o->res), o->off);
-        break;
-    }
+    case K_WIMG: record_kernel(c, o, &pc); break;
+    case K_DIGEST: record_compute(c, o, &pc, false); break;
+    case K_DISPIND: record_compute(c, o, &pc, true); break;
     case K_INDEX:
     case K_DRAWIND:
-    case K_VERTEX: {
-        key.vs = o->var;
-        VkPipeline p = vkgr__get_pipeline(r, &key);
-        if (!p) return;
-        push(c, o, &pc);
-        begin_rendering(c, 1, 1, NULL, NULL, NULL);
-        vk->vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, p);
-        VkBuffer b = res_buffer(c, o->res);
-        if (o->kind == K_INDEX) {
-            vk->vkCmdBindIndexBuffer(cmd, b, o->off, VK_INDEX_TYPE_UINT32);
-            vk->vkCmdDrawIndexed(cmd, (uint32_t)(o->size / 4), 1, 0, 0, 0);
-        } else if (o->kind == K_DRAWIND) {
-            vk->vkCmdDrawIndirect(cmd, b, o->off, 1, 16);
-        } else {
-            VkDeviceSize off = o->off;
-            vk->vkCmdBindVertexBuffers(cmd, 0, 1, &b, &off);
-            vk->vkCmdDraw(cmd, o->nslots, 1, 0, 0);
-        }
-        vk->vkCmdEndRendering(cmd);
-        break;
-    }
-    case K_TREAD:
-        if (!R->pr->is_image) {
-            vk->vkCmdCopyBuffer(cmd, res_buffer(c, o->res), r->scratch_vk, 1,
-                                &(VkBufferCopy){o->off, c->region + 4ull * o->slot, o->size});
-        } else {
-            VkBufferImageCopy bic = {
-                .bufferOffset = c->region + 4ull * o->slot,
-                .imageSubresource = {vkg_format_aspect(R->pr->format), o->mip, o->layer0, 1},
-                .imageExtent = {(uint32_t)o->size, 1, 1}};
-            vk->vkCmdCopyImageToBuffer(cmd, res_image(c, o->res), VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
-                                       r->scratch_vk, 1, &bic);
-        }
-        break;
+    case K_VERTEX: record_vertex_input(c, o, &pc); break;
+    case K_TREAD: record_transfer_read(c, o, R); break;
     case K_COLOR:
     case K_DEPTH:
     case K_STENCIL:
-    case K_LOADONLY: {
-        VkImageView view = vkgr__get_view(r, res_image(c, o->res), R, o->mip, o->layer0, 1, 0);
-        if (!view) return;
-        bool stencil = o->plane == 1;
-        bool depth = R->fc == FC_D32 && !stencil;
-        bool load_only = o->kind == K_LOADONLY;
-        VkRenderingAttachmentInfo at = {
-            .sType = VK_STRUCTURE_TYPE_RENDERING_ATTACHMENT_INFO,
-            .imageView = view,
-            .imageLayout = acc(r->in.uses[o->use].access)->layout,
-            .loadOp = (o->rw || load_only) ? VK_ATTACHMENT_LOAD_OP_LOAD : VK_ATTACHMENT_LOAD_OP_DONT_CARE,
-            .storeOp = load_only ? VK_ATTACHMENT_STORE_OP_NONE : VK_ATTACHMENT_STORE_OP_STORE};
-        uint32_t w = mip_w(R->pr, o->mip), h = mip_h(R->pr, o->mip);
-        VkPipeline p = VK_NULL_HANDLE;
-        if (!load_only) {
-            key.vs = KV_V_FULLSCREEN;
-            key.fs = o->var;
-            key.samples = (uint8_t)R->pr->samples;
-            if (stencil) {
-                key.stencil = R->pr->format;
-                key.stencil_mode = o->rw ? 2 : 1;
-            } else if (depth) {
-                key.depth = R->pr->format;
-                key.depth_mode = o->rw ? 2 : 1;
-            } else {
-                key.color = R->pr->format;
-                key.blend = o->rw;
-            }
-            p = vkgr__get_pipeline(r, &key);
-            if (!p) return;
-            push(c, o, &pc);
-        }
-        if (o->rsv_res != UINT32_MAX) {
-            const rres *T = &r->res[o->rsv_res];
-            at.resolveImageView = vkgr__get_view(r, res_image(c, o->rsv_res), T, o->rsv_mip, o->rsv_layer, 1, 0);
-            if (!at.resolveImageView) return;
-            at.resolveMode = R->fc == FC_U32 ? VK_RESOLVE_MODE_SAMPLE_ZERO_BIT : VK_RESOLVE_MODE_AVERAGE_BIT;
-            at.resolveImageLayout = VK_IMAGE_LAYOUT_ATTACHMENT_OPTIMAL;
-        }
-        begin_rendering(c, w, h, depth || stencil ? NULL : &at, depth ? &at : NULL, stencil ? &at : NULL);
-        if (p) {
-            vk->vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, p);
-            if (stencil && !o->rw) vk->vkCmdSetStencilReference(cmd, VK_STENCIL_FACE_FRONT_AND_BACK, stencil_ref(salt));
-            vk->vkCmdDraw(cmd, 3, 1, 0, 0);
-        }
-        vk->vkCmdEndRendering(cmd);
-        break;
-    }
+    case K_LOADONLY: record_attachment(c, o, R, &pc, salt); break;
     case K_COPYBUF:
-        vk->vkCmdCopyBuffer(cmd, res_buffer(c, o->src_res), res_buffer(c, o->res), 1,
-                            &(VkBufferCopy){o->src_off, o->off, o->size});
+        r->vk->vkCmdCopyBuffer(c->cmd, res_buffer(c, o->src_res), res_buffer(c, o->res), 1,
+                               &(VkBufferCopy){o->src_off, o->off, o->size});
         break;
     case K_FILL:
-        vk->vkCmdFillBuffer(cmd, res_buffer(c, o->res), o->off, o->size,
-                            R->small ? 3u + salt % 6u : vkg__hash32(salt));
+        r->vk->vkCmdFillBuffer(c->cmd, res_buffer(c, o->res), o->off, o->size,
+                               R->small ? 3u + salt % 6u : vkg__hash32(salt));
         break;
-    case K_COPYIMG: {
-        const rres *S = &r->res[o->src_res];
-        uint32_t w = mip_w(R->pr, o->mip), h = mip_h(R->pr, o->mip);
-        uint32_t ws = mip_w(S->pr, o->src_mip), hs = mip_h(S->pr, o->src_mip);
-        VkImageAspectFlags aspect = vkg_format_aspect(R->pr->format);
-        VkImageCopy ic = {.srcSubresource = {aspect, o->src_mip, o->src_layer0, o->layers},
-                          .dstSubresource = {aspect, o->mip, o->layer0, o->layers},
-                          .extent = {ws < w ? ws : w, hs < h ? hs : h, 1}};
-        vk->vkCmdCopyImage(cmd, res_image(c, o->src_res), VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
-                           res_image(c, o->res), VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &ic);
-        break;
-    }
-    case K_PATTERN: {
-        VkBufferImageCopy bic[16];
-        uint32_t w = mip_w(R->pr, o->mip), h = mip_h(R->pr, o->mip), bytes = fclass_bytes(R->fc);
-        for (uint32_t l0 = 0; l0 < o->layers; l0 += 16) {
-            uint32_t n = o->layers - l0 < 16 ? o->layers - l0 : 16;
-            for (uint32_t i = 0; i < n; i++) {
-                uint32_t start = (salt + 977u * (l0 + i)) % VKGR_PATTERN_SHIFT;
-                bic[i] = (VkBufferImageCopy){
-                    .bufferOffset = (VkDeviceSize)start * bytes,
-                    .imageSubresource = {vkg_format_aspect(R->pr->format), o->mip, o->layer0 + l0 + i, 1},
-                    .imageExtent = {w, h, 1}};
-            }
-            vk->vkCmdCopyBufferToImage(cmd, r->pattern_vk[R->fc], res_image(c, o->res),
-                                       VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, n, bic);
-        }
-        break;
-    }
+    case K_COPYIMG: record_copy_image(c, o, R); break;
+    case K_PATTERN: record_pattern(c, o, R, salt); break;
     case K_READBACK:
-    case K_UPLOAD:
-        break;
+    case K_UPLOAD: break;
     }
 }
 
