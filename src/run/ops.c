@@ -195,164 +195,205 @@ static vkg_result ops_check(opctx *c)
     return VKG_SUCCESS;
 }
 
-/* Read ops: each folds what it sees into the pass's scratch slots. */
+/* A new op of use `ui` on its resource (NULL, having failed the runner, when out of memory). */
+static rop *use_op(opctx *c, uint32_t ui, okind kind, stage st)
+{
+    rop *o = new_op(c->r);
+    if (!o) return NULL;
+    o->kind = kind;
+    o->st = st;
+    o->use = ui;
+    o->res = c->r->in.uses[ui].resource;
+    return o;
+}
+
+/* An op on one mip and layer of an attachment use (and its footprint there). */
+static rop *attachment_op(opctx *c, uint32_t ui, okind kind, uint32_t m, uint32_t l)
+{
+    rop *o = use_op(c, ui, kind, ST_A);
+    if (!o) return NULL;
+    o->mip = m;
+    o->layer0 = l;
+    o->layers = 1;
+    foot_use(&o->f[0], &c->r->in.uses[ui], 0, m, 1, 0, 0);
+    o->f[0].layer = l;
+    o->f[0].layers = 1;
+    o->nf = 1;
+    return o;
+}
+
+/* A shader read of a buffer: through a uniform or storage binding where the offset is
+ * aligned for one, else (and for sampled reads, which are texel-buffer reads) through the
+ * buffer's device address. */
+static vkg_result read_shader_buffer(opctx *c, uint32_t ui, VkAccessFlags2 rd)
+{
+    runner *r = c->r;
+    const vkg_plan_use *u = &r->in.uses[ui];
+    stage st = shader_stage(u->access);
+    rop *o = use_op(c, ui, K_RBUF, st);
+    if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+    o->off = u->offset;
+    o->size = u->size;
+    bool ubo = rd & VK_ACCESS_2_UNIFORM_READ_BIT;
+    if (ubo && o->size > 4ull * VKGR_UBO_WORDS) o->size = 4ull * VKGR_UBO_WORDS;
+    VkDeviceSize al = ubo ? r->caps->min_uniform_buffer_offset_alignment
+                          : r->caps->min_storage_buffer_offset_alignment;
+    /* a sampled read of a buffer is a texel-buffer read: run reads it through its device
+     * address (invisible to synchronization validation, checked by the data) rather than as
+     * a storage buffer the graph did not declare */
+    bool sampled = rd & VK_ACCESS_2_SHADER_SAMPLED_READ_BIT;
+    o->var = generic(st, !sampled && aligned(u->offset, al) ? (ubo ? G_RBUF_UBO : G_RBUF_SSBO) : G_RBUF_BDA);
+    o->nslots = VKGR_SLOTS;
+    foot_use(&o->f[0], u, rd, 0, 0, o->off, o->size);
+    o->nf = 1;
+    return VKG_SUCCESS;
+}
+
+/* A shader read of an image, sampled or as storage: one op per mip. */
+static vkg_result read_shader_image(opctx *c, uint32_t ui, VkAccessFlags2 rd)
+{
+    runner *r = c->r;
+    const vkg_plan_use *u = &r->in.uses[ui];
+    const rres *R = &r->res[u->resource];
+    stage st = shader_stage(u->access);
+    bool sampled = rd & VK_ACCESS_2_SHADER_SAMPLED_READ_BIT;
+    uint32_t plane = R->planes == 2 && u->aspect == VK_IMAGE_ASPECT_STENCIL_BIT ? 1 : 0;
+    int g;
+    if (sampled) g = R->fc == FC_U32 || plane ? G_RTEX_U : G_RTEX_F;
+    else if (R->pr->format == VK_FORMAT_R8G8B8A8_UNORM) g = G_RIMG_RGBA8;
+    else if (R->fc == FC_F16X4) g = G_RIMG_RGBA16F;
+    else if (R->fc == FC_F32) g = G_RIMG_R32F;
+    else if (R->fc == FC_U32) g = G_RIMG_R32UI;
+    else
+        return vkgr__fail(r, VKG_ERROR_FEATURE_NOT_PRESENT,
+                          "pass \"%s\" reads %s image \"%s\" as storage: no shader storage "
+                          "format matches it without shaderStorageImageReadWithoutFormat",
+                          c->p->name, vkg_format_name(R->pr->format), R->pr->name);
+    for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++) {
+        rop *o = use_op(c, ui, K_RIMG, st);
+        if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+        o->plane = plane;
+        o->var = generic(st, g);
+        o->mip = m;
+        o->layer0 = u->base_layer;
+        o->layers = u->layer_count;
+        o->nslots = VKGR_SLOTS;
+        foot_use(&o->f[0], u, rd, m, 1, 0, 0);
+        o->nf = 1;
+    }
+    return VKG_SUCCESS;
+}
+
+/* Index, vertex and indirect-argument reads by the fixed-function stages: an indexed draw,
+ * a vertex-input draw, a vkCmdDrawIndirect on graphics or vkCmdDispatchIndirect elsewhere. */
+static vkg_result read_vertex_input(opctx *c, uint32_t ui)
+{
+    runner *r = c->r;
+    const vkg_plan_use *u = &r->in.uses[ui];
+    uint32_t words = (uint32_t)(u->size / 4);
+    rop *o = use_op(c, ui, K_VERTEX, ST_V);
+    if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+    o->off = u->offset;
+    if (u->access == VKG_ACCESS_INDIRECT_READ) {
+        bool draw = c->p->role == VKG_QUEUE_GRAPHICS;
+        uint64_t need = draw ? 16 : 12;
+        if (u->size < need)
+            return vkgr__fail(r, VKG_ERROR_INVALID_ARGUMENT,
+                              "pass \"%s\" reads indirect arguments from buffer \"%s\" bytes "
+                              "[%" PRIu64 ", %" PRIu64 "): run's %s needs %" PRIu64 " bytes",
+                              c->p->name, r->res[u->resource].pr->name, (uint64_t)u->offset,
+                              (uint64_t)(u->offset + u->size),
+                              draw ? "vkCmdDrawIndirect" : "vkCmdDispatchIndirect", need);
+        o->kind = draw ? K_DRAWIND : K_DISPIND;
+        o->var = draw ? KV_V_DRAW_INDIRECT : KV_C_DISPATCH_INDIRECT;
+        o->st = draw ? ST_V : ST_C;
+        o->size = need;
+        o->nslots = draw ? 64 : 3;
+    } else if (u->access == VKG_ACCESS_INDEX_READ) {
+        o->kind = K_INDEX;
+        o->var = KV_V_INDEX;
+        o->size = 4ull * (words < 64 ? words : 64);
+        o->nslots = 32;
+    } else {
+        o->var = KV_V_VERTEX;
+        o->size = 4ull * (words < 64 ? words : 64);
+        o->nslots = (uint32_t)(o->size / 4);
+    }
+    foot_use(&o->f[0], u, 0, 0, 0, o->off, o->size);
+    o->nf = 1;
+    return VKG_SUCCESS;
+}
+
+/* A transfer read no copy consumes: up to 64 words (or texels of row 0) copied into the
+ * pass's slots. Depth is copied out only on graphics families (Vulkan's rule). */
+static vkg_result read_transfer(opctx *c, uint32_t ui)
+{
+    runner *r = c->r;
+    const vkg_plan_use *u = &r->in.uses[ui];
+    const rres *R = &r->res[u->resource];
+    if (R->pr->is_image && R->fc == FC_D32 && !c->rp->graphics_family) return VKG_SUCCESS;
+    rop *o = use_op(c, ui, K_TREAD, ST_T);
+    if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+    if (R->pr->is_image) {
+        uint32_t w = mip_w(R->pr, u->base_mip);
+        o->mip = u->base_mip;
+        o->layer0 = u->base_layer;
+        o->layers = 1;
+        o->size = w < 64 ? w : 64; /* texels of row 0 */
+        o->nslots = ((uint32_t)o->size * fclass_bytes(R->fc) + 3u) / 4u;
+        o->fold = R->fc == FC_UNORM8 || R->fc == FC_U32;
+        foot_use(&o->f[0], u, 0, u->base_mip, 1, 0, 0);
+        o->f[0].layers = 1;
+    } else {
+        uint32_t words = (uint32_t)(u->size / 4);
+        o->off = u->offset;
+        o->size = 4ull * (words < 64 ? words : 64);
+        o->nslots = (uint32_t)(o->size / 4);
+        o->fold = true;
+        foot_use(&o->f[0], u, 0, 0, 0, o->off, o->size);
+    }
+    o->nf = 1;
+    return VKG_SUCCESS;
+}
+
+/* An attachment only read (colour, depth or stencil): loaded, not stored, per mip and layer. */
+static vkg_result read_attachment(opctx *c, uint32_t ui)
+{
+    const vkg_plan_use *u = &c->r->in.uses[ui];
+    for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
+        for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++) {
+            rop *o = attachment_op(c, ui, K_LOADONLY, m, l);
+            if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+            o->plane = u->access == VKG_ACCESS_STENCIL_READ ? 1 : 0;
+        }
+    return VKG_SUCCESS;
+}
+
+/* Read ops: each folds what it sees into the pass's scratch slots; one kind per access
+ * class. */
 static vkg_result ops_reads(opctx *c)
 {
     runner *r = c->r;
     const vkg_plan_pass *p = c->p;
-    rpass *rp = c->rp;
-    const char *pn = p->name;
-    (void)rp, (void)pn;
-    for (uint32_t i = 0; i < p->use_count; i++) {
+    vkg_result e = VKG_SUCCESS;
+    for (uint32_t i = 0; i < p->use_count && e == VKG_SUCCESS; i++) {
         uint32_t ui = p->first_use + i;
         const vkg_plan_use *u = &r->in.uses[ui];
-        const vkg_access_info *a = acc(u->access);
-        rres *R = &r->res[u->resource];
-        const char *rn = R->pr->name;
-        uint32_t words = (uint32_t)(u->size / 4);
-        VkAccessFlags2 rd = a->access & (VK_ACCESS_2_UNIFORM_READ_BIT | VK_ACCESS_2_SHADER_SAMPLED_READ_BIT |
-                                          VK_ACCESS_2_SHADER_STORAGE_READ_BIT);
-        if (is_shader_access(u->access) && rd) {
-            stage st = shader_stage(u->access);
-            if (!R->pr->is_image) {
-                rop *o = new_op(r);
-                if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
-                o->kind = K_RBUF;
-                o->st = st;
-                o->use = ui;
-                o->res = u->resource;
-                o->off = u->offset;
-                o->size = u->size;
-                bool ubo = rd & VK_ACCESS_2_UNIFORM_READ_BIT;
-                if (ubo && o->size > 4ull * VKGR_UBO_WORDS) o->size = 4ull * VKGR_UBO_WORDS;
-                VkDeviceSize al = ubo ? r->caps->min_uniform_buffer_offset_alignment
-                                      : r->caps->min_storage_buffer_offset_alignment;
-                /* a sampled read of a buffer is a texel-buffer read: run reads it through
-                 * its device address (invisible to synchronization validation, checked by
-                 * the data) rather than as a storage buffer the graph did not declare */
-                bool sampled = rd & VK_ACCESS_2_SHADER_SAMPLED_READ_BIT;
-                o->var = generic(st, !sampled && aligned(u->offset, al)
-                                         ? (ubo ? G_RBUF_UBO : G_RBUF_SSBO)
-                                         : G_RBUF_BDA);
-                o->nslots = VKGR_SLOTS;
-                foot_use(&o->f[0], u, rd, 0, 0, o->off, o->size);
-                o->nf = 1;
-                (void)words;
-            } else {
-                bool sampled = rd & VK_ACCESS_2_SHADER_SAMPLED_READ_BIT;
-                uint32_t plane = R->planes == 2 && u->aspect == VK_IMAGE_ASPECT_STENCIL_BIT ? 1 : 0;
-                int g;
-                if (sampled) g = R->fc == FC_U32 || plane ? G_RTEX_U : G_RTEX_F;
-                else if (R->pr->format == VK_FORMAT_R8G8B8A8_UNORM) g = G_RIMG_RGBA8;
-                else if (R->fc == FC_F16X4) g = G_RIMG_RGBA16F;
-                else if (R->fc == FC_F32) g = G_RIMG_R32F;
-                else if (R->fc == FC_U32) g = G_RIMG_R32UI;
-                else
-                    return vkgr__fail(r, VKG_ERROR_FEATURE_NOT_PRESENT,
-                                "pass \"%s\" reads %s image \"%s\" as storage: no shader storage "
-                                "format matches it without shaderStorageImageReadWithoutFormat",
-                                pn, vkg_format_name(R->pr->format), rn);
-                for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++) {
-                    rop *o = new_op(r);
-                    if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
-                    o->kind = K_RIMG;
-                    o->st = st;
-                    o->plane = plane;
-                    o->var = generic(st, g);
-                    o->use = ui;
-                    o->res = u->resource;
-                    o->mip = m;
-                    o->layer0 = u->base_layer;
-                    o->layers = u->layer_count;
-                    o->nslots = VKGR_SLOTS;
-                    foot_use(&o->f[0], u, rd, m, 1, 0, 0);
-                    o->nf = 1;
-                }
-            }
-        } else if (u->access == VKG_ACCESS_INDIRECT_READ || u->access == VKG_ACCESS_INDEX_READ ||
-                   u->access == VKG_ACCESS_VERTEX_READ) {
-            rop *o = new_op(r);
-            if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
-            o->use = ui;
-            o->res = u->resource;
-            o->off = u->offset;
-            o->st = ST_V;
-            if (u->access == VKG_ACCESS_INDIRECT_READ) {
-                bool draw = p->role == VKG_QUEUE_GRAPHICS;
-                uint64_t need = draw ? 16 : 12;
-                if (u->size < need)
-                    return vkgr__fail(r, VKG_ERROR_INVALID_ARGUMENT,
-                                "pass \"%s\" reads indirect arguments from buffer \"%s\" bytes "
-                                "[%" PRIu64 ", %" PRIu64 "): run's %s needs %" PRIu64 " bytes",
-                                pn, rn, (uint64_t)u->offset, (uint64_t)(u->offset + u->size),
-                                draw ? "vkCmdDrawIndirect" : "vkCmdDispatchIndirect", need);
-                o->kind = draw ? K_DRAWIND : K_DISPIND;
-                o->var = draw ? KV_V_DRAW_INDIRECT : KV_C_DISPATCH_INDIRECT;
-                o->st = draw ? ST_V : ST_C;
-                o->size = need;
-                o->nslots = draw ? 64 : 3;
-            } else if (u->access == VKG_ACCESS_INDEX_READ) {
-                o->kind = K_INDEX;
-                o->var = KV_V_INDEX;
-                o->size = 4ull * (words < 64 ? words : 64);
-                o->nslots = 32;
-            } else {
-                o->kind = K_VERTEX;
-                o->var = KV_V_VERTEX;
-                o->size = 4ull * (words < 64 ? words : 64);
-                o->nslots = (uint32_t)(o->size / 4);
-            }
-            foot_use(&o->f[0], u, 0, 0, 0, o->off, o->size);
-            o->nf = 1;
-        } else if (u->access == VKG_ACCESS_TRANSFER_READ && !(i < 64 && c->consumed[i])) {
-            if (R->pr->is_image && R->fc == FC_D32 && !rp->graphics_family) continue;
-            rop *o = new_op(r);
-            if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
-            o->kind = K_TREAD;
-            o->st = ST_T;
-            o->use = ui;
-            o->res = u->resource;
-            if (R->pr->is_image) {
-                uint32_t w = mip_w(R->pr, u->base_mip);
-                o->mip = u->base_mip;
-                o->layer0 = u->base_layer;
-                o->layers = 1;
-                o->size = w < 64 ? w : 64; /* texels of row 0 */
-                o->nslots = ((uint32_t)o->size * fclass_bytes(R->fc) + 3u) / 4u;
-                o->fold = R->fc == FC_UNORM8 || R->fc == FC_U32;
-                foot_use(&o->f[0], u, 0, u->base_mip, 1, 0, 0);
-                o->f[0].layers = 1;
-            } else {
-                o->off = u->offset;
-                o->size = 4ull * (words < 64 ? words : 64);
-                o->nslots = (uint32_t)(o->size / 4);
-                o->fold = true;
-                foot_use(&o->f[0], u, 0, 0, 0, o->off, o->size);
-            }
-            o->nf = 1;
-        } else if (u->access == VKG_ACCESS_COLOR_READ || u->access == VKG_ACCESS_DEPTH_READ ||
-                   u->access == VKG_ACCESS_STENCIL_READ) {
-            for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
-                for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++) {
-                    rop *o = new_op(r);
-                    if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
-                    o->kind = K_LOADONLY;
-                    o->st = ST_A;
-                    o->plane = u->access == VKG_ACCESS_STENCIL_READ ? 1 : 0;
-                    o->use = ui;
-                    o->res = u->resource;
-                    o->mip = m;
-                    o->layer0 = l;
-                    o->layers = 1;
-                    foot_use(&o->f[0], u, 0, m, 1, 0, 0);
-                    o->f[0].layer = l;
-                    o->f[0].layers = 1;
-                    o->nf = 1;
-                }
-        }
+        VkAccessFlags2 rd = acc(u->access)->access & (VK_ACCESS_2_UNIFORM_READ_BIT |
+                                                      VK_ACCESS_2_SHADER_SAMPLED_READ_BIT |
+                                                      VK_ACCESS_2_SHADER_STORAGE_READ_BIT);
+        if (is_shader_access(u->access) && rd)
+            e = r->res[u->resource].pr->is_image ? read_shader_image(c, ui, rd) : read_shader_buffer(c, ui, rd);
+        else if (u->access == VKG_ACCESS_INDIRECT_READ || u->access == VKG_ACCESS_INDEX_READ ||
+                 u->access == VKG_ACCESS_VERTEX_READ)
+            e = read_vertex_input(c, ui);
+        else if (u->access == VKG_ACCESS_TRANSFER_READ && !(i < 64 && c->consumed[i]))
+            e = read_transfer(c, ui);
+        else if (u->access == VKG_ACCESS_COLOR_READ || u->access == VKG_ACCESS_DEPTH_READ ||
+                 u->access == VKG_ACCESS_STENCIL_READ)
+            e = read_attachment(c, ui);
     }
-
-    return VKG_SUCCESS;
+    return e;
 }
 
 /* The digest op, when a write consumes it. */
@@ -383,198 +424,192 @@ static vkg_result ops_digest(opctx *c)
     return VKG_SUCCESS;
 }
 
-/* Write ops: values derived from the digest (and copies, fills, resolves). */
+/* A shader storage write: a buffer range, or an image per mip. */
+static vkg_result write_shader(opctx *c, uint32_t ui)
+{
+    runner *r = c->r;
+    const vkg_plan_use *u = &r->in.uses[ui];
+    const rres *R = &r->res[u->resource];
+    stage st = shader_stage(u->access);
+    if (!R->pr->is_image) {
+        rop *o = use_op(c, ui, K_WBUF, st);
+        if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+        o->off = u->offset;
+        o->size = u->size;
+        o->salt = c->salt + ++c->wn;
+        o->var = generic(st, aligned(u->offset, r->caps->min_storage_buffer_offset_alignment) ? G_WBUF_SSBO
+                                                                                              : G_WBUF_BDA);
+        o->groups = compute_groups(u->size / 4);
+        foot_use(&o->f[0], u, VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT, 0, 0, o->off, o->size);
+        o->nf = 1;
+        return VKG_SUCCESS;
+    }
+    for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++) {
+        rop *o = use_op(c, ui, K_WIMG, st);
+        if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+        o->var = generic(st, R->fc == FC_U32 ? G_WIMG_U : G_WIMG_F);
+        o->mip = m;
+        o->layer0 = u->base_layer;
+        o->layers = u->layer_count;
+        o->salt = c->salt + ++c->wn;
+        o->groups = compute_groups((uint64_t)mip_w(R->pr, m) * mip_h(R->pr, m) * u->layer_count);
+        foot_use(&o->f[0], u, VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT, m, 1, 0, 0);
+        o->nf = 1;
+    }
+    return VKG_SUCCESS;
+}
+
+/* A colour, depth or stencil attachment written (blended or depth-tested where read too),
+ * per mip and layer; multisampled colour attachments are remembered for their resolves. */
+static vkg_result write_attachment(opctx *c, uint32_t ui)
+{
+    runner *r = c->r;
+    const vkg_plan_use *u = &r->in.uses[ui];
+    const rres *R = &r->res[u->resource];
+    bool stencil = u->access == VKG_ACCESS_STENCIL_WRITE || u->access == VKG_ACCESS_STENCIL_READ_WRITE;
+    bool depth = u->access == VKG_ACCESS_DEPTH_WRITE || u->access == VKG_ACCESS_DEPTH_READ_WRITE;
+    for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
+        for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++) {
+            rop *o = attachment_op(c, ui, stencil ? K_STENCIL : depth ? K_DEPTH : K_COLOR, m, l);
+            if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+            o->salt = c->salt + ++c->wn;
+            if (stencil) {
+                o->var = KV_F_ATTACH_DEPTH; /* its fragment depth goes nowhere: no depth attachment */
+                o->rw = u->access == VKG_ACCESS_STENCIL_READ_WRITE;
+                o->plane = 1;
+                continue;
+            }
+            if (R->pr->samples > 1 && c->nms < 16) c->ms_ops[c->nms++] = (uint32_t)(o - r->ops);
+            o->var = depth ? KV_F_ATTACH_DEPTH : R->fc == FC_U32 ? KV_F_ATTACH_U : KV_F_ATTACH_F;
+            o->rw = (u->access == VKG_ACCESS_COLOR_READ_WRITE && R->fc != FC_U32) ||
+                    u->access == VKG_ACCESS_DEPTH_READ_WRITE;
+        }
+    return VKG_SUCCESS;
+}
+
+/* resolve_write: the n-th resolves the n-th multisampled colour attachment of the pass. */
+static vkg_result write_resolve(opctx *c, uint32_t ui)
+{
+    runner *r = c->r;
+    const vkg_plan_use *u = &r->in.uses[ui];
+    if (c->nresolve >= c->nms)
+        return vkgr__fail(r, VKG_ERROR_FEATURE_NOT_PRESENT,
+                          "pass \"%s\" resolves into image \"%s\": run resolves only multisampled "
+                          "colour attachments it writes (color_write, color_read_write)",
+                          c->p->name, r->res[u->resource].pr->name);
+    rop *o = &r->ops[c->ms_ops[c->nresolve++]];
+    o->rsv_res = u->resource;
+    o->rsv_mip = u->base_mip;
+    o->rsv_layer = u->base_layer;
+    foot_use(&o->f[o->nf], u, 0, u->base_mip, 1, 0, 0);
+    o->f[o->nf].layers = 1;
+    o->nf++;
+    return VKG_SUCCESS;
+}
+
+/* A transfer write of a buffer: copied from the pass's matching transfer read where there is
+ * one, the rest filled. */
+static vkg_result write_transfer_buffer(opctx *c, uint32_t ui, const vkg_plan_use *su)
+{
+    const vkg_plan_use *u = &c->r->in.uses[ui];
+    uint64_t copied = 0;
+    if (su) {
+        rop *o = use_op(c, ui, K_COPYBUF, ST_T);
+        if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+        copied = su->size < u->size ? su->size : u->size;
+        o->off = u->offset;
+        o->size = copied;
+        o->src_res = su->resource;
+        o->src_off = su->offset;
+        foot_use(&o->f[0], u, 0, 0, 0, o->off, copied);
+        foot_use(&o->f[1], su, 0, 0, 0, su->offset, copied);
+        o->nf = 2;
+    }
+    if (copied < u->size) {
+        rop *o = use_op(c, ui, K_FILL, ST_T);
+        if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+        o->off = u->offset + copied;
+        o->size = u->size - copied;
+        o->salt = c->salt + ++c->wn;
+        foot_use(&o->f[0], u, 0, 0, 0, o->off, o->size);
+        o->nf = 1;
+    }
+    return VKG_SUCCESS;
+}
+
+/* A transfer write of an image, per mip: layers copied from the matching transfer read where
+ * there is one, the rest written from the pattern buffer. */
+static vkg_result write_transfer_image(opctx *c, uint32_t ui, const vkg_plan_use *su)
+{
+    runner *r = c->r;
+    const vkg_plan_use *u = &r->in.uses[ui];
+    const rres *R = &r->res[u->resource];
+    for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++) {
+        uint32_t n = 0;
+        if (su) {
+            rop *o = use_op(c, ui, K_COPYIMG, ST_T);
+            if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+            n = su->layer_count < u->layer_count ? su->layer_count : u->layer_count;
+            o->mip = m;
+            o->layer0 = u->base_layer;
+            o->layers = n;
+            o->src_res = su->resource;
+            o->src_mip = su->base_mip + (m - u->base_mip) % su->mip_count;
+            o->src_layer0 = su->base_layer;
+            foot_use(&o->f[0], u, 0, m, 1, 0, 0);
+            o->f[0].layers = n;
+            foot_use(&o->f[1], su, 0, o->src_mip, 1, 0, 0);
+            o->f[1].layers = n;
+            o->nf = 2;
+        }
+        if (n >= u->layer_count) continue;
+        if (R->fc == FC_D32 && !c->rp->graphics_family)
+            return vkgr__fail(r, VKG_ERROR_FEATURE_NOT_PRESENT,
+                              "pass \"%s\" writes depth image \"%s\" by transfer on a queue family "
+                              "without graphics: Vulkan copies buffers to depth only on graphics "
+                              "queues; give it a depth image of the same format to copy from, or "
+                              "run it on graphics",
+                              c->p->name, R->pr->name);
+        rop *o = use_op(c, ui, K_PATTERN, ST_T);
+        if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
+        o->mip = m;
+        o->layer0 = u->base_layer + n;
+        o->layers = u->layer_count - n;
+        o->salt = c->salt + ++c->wn;
+        foot_use(&o->f[0], u, 0, m, 1, 0, 0);
+        o->f[0].layer = o->layer0;
+        o->f[0].layers = o->layers;
+        o->nf = 1;
+    }
+    return VKG_SUCCESS;
+}
+
+/* Write ops: values derived from the digest (and copies, fills, resolves); one kind per
+ * access class. */
 static vkg_result ops_writes(opctx *c)
 {
     runner *r = c->r;
     const vkg_plan_pass *p = c->p;
-    rpass *rp = c->rp;
-    const char *pn = p->name;
-    (void)rp, (void)pn;
-    for (uint32_t i = 0; i < p->use_count; i++) {
+    vkg_result e = VKG_SUCCESS;
+    for (uint32_t i = 0; i < p->use_count && e == VKG_SUCCESS; i++) {
         uint32_t ui = p->first_use + i;
         const vkg_plan_use *u = &r->in.uses[ui];
-        const vkg_access_info *a = acc(u->access);
-        rres *R = &r->res[u->resource];
-        if (is_shader_access(u->access) && (a->access & VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT)) {
-            stage st = shader_stage(u->access);
-            if (!R->pr->is_image) {
-                rop *o = new_op(r);
-                if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
-                o->kind = K_WBUF;
-                o->st = st;
-                o->use = ui;
-                o->res = u->resource;
-                o->off = u->offset;
-                o->size = u->size;
-                o->salt = c->salt + ++c->wn;
-                o->var = generic(st, aligned(u->offset, r->caps->min_storage_buffer_offset_alignment)
-                                         ? G_WBUF_SSBO : G_WBUF_BDA);
-                o->groups = compute_groups(u->size / 4);
-                foot_use(&o->f[0], u, VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT, 0, 0, o->off, o->size);
-                o->nf = 1;
-            } else {
-                for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++) {
-                    rop *o = new_op(r);
-                    if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
-                    o->kind = K_WIMG;
-                    o->st = st;
-                    o->var = generic(st, R->fc == FC_U32 ? G_WIMG_U : G_WIMG_F);
-                    o->use = ui;
-                    o->res = u->resource;
-                    o->mip = m;
-                    o->layer0 = u->base_layer;
-                    o->layers = u->layer_count;
-                    o->salt = c->salt + ++c->wn;
-                    o->groups = compute_groups((uint64_t)mip_w(R->pr, m) * mip_h(R->pr, m) * u->layer_count);
-                    foot_use(&o->f[0], u, VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT, m, 1, 0, 0);
-                    o->nf = 1;
-                }
-            }
-        } else if (u->access == VKG_ACCESS_COLOR_WRITE || u->access == VKG_ACCESS_COLOR_READ_WRITE ||
-                   u->access == VKG_ACCESS_DEPTH_WRITE || u->access == VKG_ACCESS_DEPTH_READ_WRITE) {
-            bool depth = u->access == VKG_ACCESS_DEPTH_WRITE || u->access == VKG_ACCESS_DEPTH_READ_WRITE;
-            for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
-                for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++) {
-                    rop *o = new_op(r);
-                    if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
-                    o->kind = depth ? K_DEPTH : K_COLOR;
-                    o->st = ST_A;
-                    if (R->pr->samples > 1 && c->nms < 16) c->ms_ops[c->nms++] = (uint32_t)(o - r->ops);
-                    o->var = depth ? KV_F_ATTACH_DEPTH : R->fc == FC_U32 ? KV_F_ATTACH_U : KV_F_ATTACH_F;
-                    o->rw = (u->access == VKG_ACCESS_COLOR_READ_WRITE && R->fc != FC_U32) ||
-                            u->access == VKG_ACCESS_DEPTH_READ_WRITE;
-                    o->use = ui;
-                    o->res = u->resource;
-                    o->mip = m;
-                    o->layer0 = l;
-                    o->layers = 1;
-                    o->salt = c->salt + ++c->wn;
-                    foot_use(&o->f[0], u, 0, m, 1, 0, 0);
-                    o->f[0].layer = l;
-                    o->f[0].layers = 1;
-                    o->nf = 1;
-                }
-        } else if (u->access == VKG_ACCESS_STENCIL_WRITE || u->access == VKG_ACCESS_STENCIL_READ_WRITE) {
-            for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
-                for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++) {
-                    rop *o = new_op(r);
-                    if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
-                    o->kind = K_STENCIL;
-                    o->st = ST_A;
-                    o->var = KV_F_ATTACH_DEPTH; /* its fragment depth goes nowhere: no depth attachment */
-                    o->rw = u->access == VKG_ACCESS_STENCIL_READ_WRITE;
-                    o->plane = 1;
-                    o->use = ui;
-                    o->res = u->resource;
-                    o->mip = m;
-                    o->layer0 = l;
-                    o->layers = 1;
-                    o->salt = c->salt + ++c->wn;
-                    foot_use(&o->f[0], u, 0, m, 1, 0, 0);
-                    o->f[0].layer = l;
-                    o->f[0].layers = 1;
-                    o->nf = 1;
-                }
-        } else if (u->access == VKG_ACCESS_RESOLVE_WRITE) {
-            /* the n-th resolve_write resolves the n-th multisampled colour attachment */
-            if (c->nresolve >= c->nms)
-                return vkgr__fail(r, VKG_ERROR_FEATURE_NOT_PRESENT,
-                            "pass \"%s\" resolves into image \"%s\": run resolves only multisampled "
-                            "colour attachments it writes (color_write, color_read_write)",
-                            pn, R->pr->name);
-            rop *o = &r->ops[c->ms_ops[c->nresolve++]];
-            o->rsv_res = u->resource;
-            o->rsv_mip = u->base_mip;
-            o->rsv_layer = u->base_layer;
-            foot_use(&o->f[o->nf], u, 0, u->base_mip, 1, 0, 0);
-            o->f[o->nf].layers = 1;
-            o->nf++;
-        } else if (u->access == VKG_ACCESS_TRANSFER_WRITE) {
+        vkg_access x = u->access;
+        if (is_shader_access(x) && (acc(x)->access & VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT)) {
+            e = write_shader(c, ui);
+        } else if (x == VKG_ACCESS_COLOR_WRITE || x == VKG_ACCESS_COLOR_READ_WRITE || x == VKG_ACCESS_DEPTH_WRITE ||
+                   x == VKG_ACCESS_DEPTH_READ_WRITE || x == VKG_ACCESS_STENCIL_WRITE ||
+                   x == VKG_ACCESS_STENCIL_READ_WRITE) {
+            e = write_attachment(c, ui);
+        } else if (x == VKG_ACCESS_RESOLVE_WRITE) {
+            e = write_resolve(c, ui);
+        } else if (x == VKG_ACCESS_TRANSFER_WRITE) {
             uint32_t s = copy_source(r, p, u, c->nth++);
             const vkg_plan_use *su = s == UINT32_MAX ? NULL : &r->in.uses[s];
-            if (!R->pr->is_image) {
-                uint64_t copied = 0;
-                if (su) {
-                    rop *o = new_op(r);
-                    if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
-                    copied = su->size < u->size ? su->size : u->size;
-                    o->kind = K_COPYBUF;
-                    o->st = ST_T;
-                    o->use = ui;
-                    o->res = u->resource;
-                    o->off = u->offset;
-                    o->size = copied;
-                    o->src_res = su->resource;
-                    o->src_off = su->offset;
-                    foot_use(&o->f[0], u, 0, 0, 0, o->off, copied);
-                    foot_use(&o->f[1], su, 0, 0, 0, su->offset, copied);
-                    o->nf = 2;
-                }
-                if (copied < u->size) {
-                    rop *o = new_op(r);
-                    if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
-                    o->kind = K_FILL;
-                    o->st = ST_T;
-                    o->use = ui;
-                    o->res = u->resource;
-                    o->off = u->offset + copied;
-                    o->size = u->size - copied;
-                    o->salt = c->salt + ++c->wn;
-                    foot_use(&o->f[0], u, 0, 0, 0, o->off, o->size);
-                    o->nf = 1;
-                }
-            } else {
-                for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++) {
-                    uint32_t n = 0;
-                    if (su) {
-                        rop *o = new_op(r);
-                        if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
-                        n = su->layer_count < u->layer_count ? su->layer_count : u->layer_count;
-                        o->kind = K_COPYIMG;
-                        o->st = ST_T;
-                        o->use = ui;
-                        o->res = u->resource;
-                        o->mip = m;
-                        o->layer0 = u->base_layer;
-                        o->layers = n;
-                        o->src_res = su->resource;
-                        o->src_mip = su->base_mip + (m - u->base_mip) % su->mip_count;
-                        o->src_layer0 = su->base_layer;
-                        foot_use(&o->f[0], u, 0, m, 1, 0, 0);
-                        o->f[0].layers = n;
-                        foot_use(&o->f[1], su, 0, o->src_mip, 1, 0, 0);
-                        o->f[1].layers = n;
-                        o->nf = 2;
-                    }
-                    if (n < u->layer_count) {
-                        if (R->fc == FC_D32 && !rp->graphics_family)
-                            return vkgr__fail(r, VKG_ERROR_FEATURE_NOT_PRESENT,
-                                        "pass \"%s\" writes depth image \"%s\" by transfer on a "
-                                        "queue family without graphics: Vulkan copies buffers to "
-                                        "depth only on graphics queues; give it a depth image of "
-                                        "the same format to copy from, or run it on graphics",
-                                        pn, R->pr->name);
-                        rop *o = new_op(r);
-                        if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
-                        o->kind = K_PATTERN;
-                        o->st = ST_T;
-                        o->use = ui;
-                        o->res = u->resource;
-                        o->mip = m;
-                        o->layer0 = u->base_layer + n;
-                        o->layers = u->layer_count - n;
-                        o->salt = c->salt + ++c->wn;
-                        foot_use(&o->f[0], u, 0, m, 1, 0, 0);
-                        o->f[0].layer = o->layer0;
-                        o->f[0].layers = o->layers;
-                        o->nf = 1;
-                    }
-                }
-            }
+            e = r->res[u->resource].pr->is_image ? write_transfer_image(c, ui, su) : write_transfer_buffer(c, ui, su);
         }
     }
-    return VKG_SUCCESS;
+    return e;
 }
 
 /* Slots: folded reads first (the digest's input), the digest, sinks after; every op's
