@@ -17,7 +17,7 @@ static int add_pass(demo *d, const char *name, vkg_queue_role role, uint32_t kin
     VKGCHECK(d,
              vkg_graph_pass(d->graph,
                             &(vkg_pass_desc){.name = name, .queue = role, .uses = uses, .use_count = use_count,
-                                             .record = d->dev ? vkgd__record : NULL, .user = d->dev ? p : NULL},
+                                             .record = d->dev ? vkgd__recorders[kind] : NULL, .user = d->dev ? p : NULL},
                             NULL),
              name);
     return 0;

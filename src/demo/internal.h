@@ -272,7 +272,7 @@ int vkgd__failf(demo *d, int status, const char *fmt, ...);
 bool vkgd__make_geometry(geometry *g);
 int vkgd__make_pipelines(demo *d);
 void vkgd__make_texel(uint32_t layer, uint32_t x, uint32_t y, uint8_t *out);
-void vkgd__record(const vkg_pass_context *ctx, void *user);
+extern const vkg_record_fn vkgd__recorders[P_COUNT + 1]; /* per pass kind (P_COUNT: readback) */
 void vkgd__report(demo *d, const frame_stats *fs, uint32_t frames);
 int vkgd__run_window(demo *d, frame_stats *fs, GLFWwindow *win);
 int vkgd__slot_begin(demo *d, uint32_t s);

@@ -178,101 +178,132 @@ static void viewport(demo *d, VkCommandBuffer cmd)
     d->t->vkCmdSetScissor(cmd, 0, 1, &(VkRect2D){{0, 0}, {d->width, d->height}});
 }
 
-void vkgd__record(const vkg_pass_context *ctx, void *user)
+/* Each pass kind's record callback: its descriptor set and pipeline bound (bind_set), then
+ * its commands. PASS_HEAD unpacks what every one needs. */
+#define PASS_HEAD(ctx, user)                                                                       \
+    dpass *p = (user);                                                                             \
+    demo *d = p->d;                                                                                \
+    const struct VolkDeviceTable *t = d->t;                                                        \
+    VkCommandBuffer cmd = vkg_pass_command_buffer(ctx);                                            \
+    dpipe *pp = &d->pipes[p->kind];                                                                \
+    (void)t, (void)pp;                                                                             \
+    if (!bind_set((ctx), p, cmd)) return
+
+/* scene_update: animates and culls the objects, writes their indirect draws. */
+static void record_update(const vkg_pass_context *ctx, void *user)
+{
+    PASS_HEAD(ctx, user);
+    struct {
+        float view_proj[16], time;
+        uint32_t count;
+    } pc = {.time = d->time, .count = d->object_count};
+    memcpy(pc.view_proj, d->view_proj, sizeof pc.view_proj);
+    t->vkCmdPushConstants(cmd, pp->layout, pp->push_stages, 0, sizeof pc, &pc);
+    t->vkCmdDispatch(cmd, groups(d->object_count, 64), 1, 1);
+}
+
+/* gbuffer: one indirect draw per object (the culling pass zeroes the instance count of the
+ * invisible ones): needs neither multiDrawIndirect nor firstInstance. */
+static void record_gbuffer(const vkg_pass_context *ctx, void *user)
+{
+    PASS_HEAD(ctx, user);
+    vkg_pass_begin_rendering(ctx, &(vkg_rendering_desc){.clear = true, .clear_depth = 1.0f});
+    viewport(d, cmd);
+    VkDeviceSize zero = 0;
+    VkBuffer vb = vkg_pass_buffer(ctx, d->r_vertices);
+    t->vkCmdBindVertexBuffers(cmd, 0, 1, &vb, &zero);
+    t->vkCmdBindIndexBuffer(cmd, vkg_pass_buffer(ctx, d->r_indices), 0, VK_INDEX_TYPE_UINT32);
+    VkBuffer draws = vkg_pass_buffer(ctx, d->r_draws);
+    struct {
+        float view_proj[16];
+        uint32_t object;
+    } pc;
+    memcpy(pc.view_proj, d->view_proj, sizeof pc.view_proj);
+    for (uint32_t i = 0; i < d->object_count; i++) {
+        pc.object = i;
+        t->vkCmdPushConstants(cmd, pp->layout, pp->push_stages, 0, sizeof pc, &pc);
+        t->vkCmdDrawIndexedIndirect(cmd, draws, (VkDeviceSize)i * 20, 1, 20);
+    }
+    vkg_pass_end_rendering(ctx);
+}
+
+static void record_ssao(const vkg_pass_context *ctx, void *user)
+{
+    PASS_HEAD(ctx, user);
+    float pc[32];
+    memcpy(pc, d->view_proj, 64);
+    memcpy(pc + 16, d->inv_view_proj, 64);
+    t->vkCmdPushConstants(cmd, pp->layout, pp->push_stages, 0, sizeof pc, pc);
+    t->vkCmdDispatch(cmd, groups(d->width, 8), groups(d->height, 8), 1);
+}
+
+static void record_ssao_blur(const vkg_pass_context *ctx, void *user)
+{
+    PASS_HEAD(ctx, user);
+    t->vkCmdDispatch(cmd, groups(d->width, 8), groups(d->height, 8), 1);
+}
+
+/* lighting: a fullscreen triangle over the G-buffer. */
+static void record_lighting(const vkg_pass_context *ctx, void *user)
+{
+    PASS_HEAD(ctx, user);
+    vkg_pass_begin_rendering(ctx, &(vkg_rendering_desc){.clear = false});
+    viewport(d, cmd);
+    float pc[20];
+    memcpy(pc, d->inv_view_proj, 64);
+    pc[16] = d->eye.x;
+    pc[17] = d->eye.y;
+    pc[18] = d->eye.z;
+    pc[19] = d->time;
+    t->vkCmdPushConstants(cmd, pp->layout, pp->push_stages, 0, sizeof pc, pc);
+    t->vkCmdDraw(cmd, 3, 1, 0, 0);
+    vkg_pass_end_rendering(ctx);
+}
+
+/* bloom_down_N: one mip of the chain; the first keeps only what is brighter than 1. */
+static void record_bloom_down(const vkg_pass_context *ctx, void *user)
+{
+    PASS_HEAD(ctx, user);
+    float threshold = p->mip == 0 ? 1.0f : 0.0f;
+    t->vkCmdPushConstants(cmd, pp->layout, pp->push_stages, 0, sizeof threshold, &threshold);
+    t->vkCmdDispatch(cmd, groups(bloom_w(d, p->mip), 8), groups(bloom_h(d, p->mip), 8), 1);
+}
+
+static void record_bloom_up(const vkg_pass_context *ctx, void *user)
+{
+    PASS_HEAD(ctx, user);
+    t->vkCmdDispatch(cmd, groups(bloom_w(d, p->mip), 8), groups(bloom_h(d, p->mip), 8), 1);
+}
+
+/* tonemap: into the output (an image of ours, or a swapchain image). */
+static void record_tonemap(const vkg_pass_context *ctx, void *user)
+{
+    PASS_HEAD(ctx, user);
+    vkg_pass_begin_rendering(ctx, &(vkg_rendering_desc){.clear = false});
+    viewport(d, cmd);
+    struct {
+        float exposure, bloom;
+        uint32_t encode_srgb;
+    } pc = {1.0f, 0.08f, d->encode_srgb};
+    t->vkCmdPushConstants(cmd, pp->layout, pp->push_stages, 0, sizeof pc, &pc);
+    t->vkCmdDraw(cmd, 3, 1, 0, 0);
+    vkg_pass_end_rendering(ctx);
+}
+
+/* readback (headless): the output into the host-visible pixels buffer; no pipeline. */
+static void record_readback(const vkg_pass_context *ctx, void *user)
 {
     dpass *p = user;
     demo *d = p->d;
-    const struct VolkDeviceTable *t = d->t;
-    VkCommandBuffer cmd = vkg_pass_command_buffer(ctx);
-    if (p->kind == P_COUNT) { /* readback: the output into the host-visible pixels buffer */
-        VkBufferImageCopy region = {.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1},
-                                    .imageExtent = {d->width, d->height, 1}};
-        t->vkCmdCopyImageToBuffer(cmd, vkg_pass_image(ctx, d->r_output), VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
-                                  vkg_pass_buffer(ctx, d->r_pixels), 1, &region);
-    } else if (bind_set(ctx, p, cmd)) {
-        dpipe *pp = &d->pipes[p->kind];
-        switch (p->kind) {
-        case P_UPDATE: {
-            struct {
-                float view_proj[16], time;
-                uint32_t count;
-            } pc = {.time = d->time, .count = d->object_count};
-            memcpy(pc.view_proj, d->view_proj, sizeof pc.view_proj);
-            t->vkCmdPushConstants(cmd, pp->layout, pp->push_stages, 0, sizeof pc, &pc);
-            t->vkCmdDispatch(cmd, groups(d->object_count, 64), 1, 1);
-            break;
-        }
-        case P_GBUFFER: {
-            vkg_pass_begin_rendering(ctx, &(vkg_rendering_desc){.clear = true, .clear_depth = 1.0f});
-            viewport(d, cmd);
-            VkDeviceSize zero = 0;
-            VkBuffer vb = vkg_pass_buffer(ctx, d->r_vertices);
-            t->vkCmdBindVertexBuffers(cmd, 0, 1, &vb, &zero);
-            t->vkCmdBindIndexBuffer(cmd, vkg_pass_buffer(ctx, d->r_indices), 0, VK_INDEX_TYPE_UINT32);
-            VkBuffer draws = vkg_pass_buffer(ctx, d->r_draws);
-            struct {
-                float view_proj[16];
-                uint32_t object;
-            } pc;
-            memcpy(pc.view_proj, d->view_proj, sizeof pc.view_proj);
-            /* one indirect draw per object (the culling pass zeroes the instance count of
-             * the invisible ones): needs neither multiDrawIndirect nor firstInstance */
-            for (uint32_t i = 0; i < d->object_count; i++) {
-                pc.object = i;
-                t->vkCmdPushConstants(cmd, pp->layout, pp->push_stages, 0, sizeof pc, &pc);
-                t->vkCmdDrawIndexedIndirect(cmd, draws, (VkDeviceSize)i * 20, 1, 20);
-            }
-            vkg_pass_end_rendering(ctx);
-            break;
-        }
-        case P_SSAO: {
-            float pc[32];
-            memcpy(pc, d->view_proj, 64);
-            memcpy(pc + 16, d->inv_view_proj, 64);
-            t->vkCmdPushConstants(cmd, pp->layout, pp->push_stages, 0, sizeof pc, pc);
-            t->vkCmdDispatch(cmd, groups(d->width, 8), groups(d->height, 8), 1);
-            break;
-        }
-        case P_SSAO_BLUR:
-            t->vkCmdDispatch(cmd, groups(d->width, 8), groups(d->height, 8), 1);
-            break;
-        case P_LIGHTING: {
-            vkg_pass_begin_rendering(ctx, &(vkg_rendering_desc){.clear = false});
-            viewport(d, cmd);
-            float pc[20];
-            memcpy(pc, d->inv_view_proj, 64);
-            pc[16] = d->eye.x;
-            pc[17] = d->eye.y;
-            pc[18] = d->eye.z;
-            pc[19] = d->time;
-            t->vkCmdPushConstants(cmd, pp->layout, pp->push_stages, 0, sizeof pc, pc);
-            t->vkCmdDraw(cmd, 3, 1, 0, 0);
-            vkg_pass_end_rendering(ctx);
-            break;
-        }
-        case P_BLOOM_DOWN: {
-            float threshold = p->mip == 0 ? 1.0f : 0.0f;
-            t->vkCmdPushConstants(cmd, pp->layout, pp->push_stages, 0, sizeof threshold, &threshold);
-            t->vkCmdDispatch(cmd, groups(bloom_w(d, p->mip), 8), groups(bloom_h(d, p->mip), 8), 1);
-            break;
-        }
-        case P_BLOOM_UP:
-            t->vkCmdDispatch(cmd, groups(bloom_w(d, p->mip), 8), groups(bloom_h(d, p->mip), 8), 1);
-            break;
-        case P_TONEMAP: {
-            vkg_pass_begin_rendering(ctx, &(vkg_rendering_desc){.clear = false});
-            viewport(d, cmd);
-            struct {
-                float exposure, bloom;
-                uint32_t encode_srgb;
-            } pc = {1.0f, 0.08f, d->encode_srgb};
-            t->vkCmdPushConstants(cmd, pp->layout, pp->push_stages, 0, sizeof pc, &pc);
-            t->vkCmdDraw(cmd, 3, 1, 0, 0);
-            vkg_pass_end_rendering(ctx);
-            break;
-        }
-        default:
-            break;
-        }
-    }
+    VkBufferImageCopy region = {.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1},
+                                .imageExtent = {d->width, d->height, 1}};
+    d->t->vkCmdCopyImageToBuffer(vkg_pass_command_buffer(ctx), vkg_pass_image(ctx, d->r_output),
+                                 VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, vkg_pass_buffer(ctx, d->r_pixels), 1,
+                                 &region);
 }
+
+const vkg_record_fn vkgd__recorders[P_COUNT + 1] = {
+    [P_UPDATE] = record_update,         [P_GBUFFER] = record_gbuffer,       [P_SSAO] = record_ssao,
+    [P_SSAO_BLUR] = record_ssao_blur,   [P_LIGHTING] = record_lighting,     [P_BLOOM_DOWN] = record_bloom_down,
+    [P_BLOOM_UP] = record_bloom_up,     [P_TONEMAP] = record_tonemap,       [P_COUNT] = record_readback,
+};
