@@ -231,11 +231,18 @@ vkg_result vkg_buffer_create(vkg_device *device, const vkg_buffer_desc *desc, vk
     return VKG_SUCCESS;
 }
 
-static void vkg__extra(uint64_t *after, const uint64_t *extra)
+/* The end of every kind's doom: the extra tickets to wait for (a deferred destroy's), the
+ * record out of its scope and pool, the object onto the deletion queue. */
+static bool vkg__doom_retire(vkg_device *dev, vkg__pool *pool, uint32_t id, vkg__scoped *scoped,
+                             vkg__doom *d, const uint64_t *extra)
 {
-    if (!extra) return;
-    for (uint32_t q = 0; q < VKG_QUEUE_ROLE_COUNT; q++)
-        if (extra[q] > after[q]) after[q] = extra[q];
+    if (extra)
+        for (uint32_t q = 0; q < VKG_QUEUE_ROLE_COUNT; q++)
+            if (extra[q] > d->after[q]) d->after[q] = extra[q];
+    vkg__scope_remove(dev, scoped);
+    vkg__pool_free(pool, id);
+    vkg__doom_push(dev, d);
+    return true;
 }
 
 /* The public destroy calls: dooms a live object (lifetime.c frees it once the GPU is done
@@ -262,11 +269,7 @@ bool vkg__buffer_doom_locked(vkg_device *dev, uint32_t id, const uint64_t *extra
                    .allocation = b->allocation,
                    .owns_allocation = b->owns_allocation};
     vkg__fold_used(&b->track, 1, d.after);
-    vkg__extra(d.after, extra);
-    vkg__scope_remove(dev, &b->scoped);
-    vkg__pool_free(&dev->buffers, id);
-    vkg__doom_push(dev, &d);
-    return true;
+    return vkg__doom_retire(dev, &dev->buffers, id, &b->scoped, &d, extra);
 }
 
 void vkg_buffer_destroy(vkg_device *device, vkg_buffer buffer)
@@ -622,12 +625,8 @@ bool vkg__image_doom_locked(vkg_device *dev, uint32_t id, const uint64_t *extra)
                    .allocation = im->allocation,
                    .owns_allocation = im->owns_allocation};
     vkg__fold_used(im->track, vkg__image_subresources(im), d.after);
-    vkg__extra(d.after, extra);
     vkg__free(&dev->host, im->track);
-    vkg__scope_remove(dev, &im->scoped);
-    vkg__pool_free(&dev->images, id);
-    vkg__doom_push(dev, &d);
-    return true;
+    return vkg__doom_retire(dev, &dev->images, id, &im->scoped, &d, extra);
 }
 
 void vkg_image_destroy(vkg_device *device, vkg_image image)
@@ -755,11 +754,7 @@ bool vkg__view_doom_locked(vkg_device *dev, uint32_t id, const uint64_t *extra)
         /* the view was used whenever its image was, as far as vkgraph knows */
         vkg__fold_used(im->track, vkg__image_subresources(im), d.after);
     }
-    vkg__extra(d.after, extra);
-    vkg__scope_remove(dev, &v->scoped);
-    vkg__pool_free(&dev->views, id);
-    vkg__doom_push(dev, &d);
-    return true;
+    return vkg__doom_retire(dev, &dev->views, id, &v->scoped, &d, extra);
 }
 
 void vkg_view_destroy(vkg_device *device, vkg_view view)

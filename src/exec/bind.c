@@ -9,15 +9,11 @@
  * Imported bindings
  * ---------------------------------------------------------------------------------------- */
 
-/* Resolves every used imported resource to its binding: O(bindings + imports), with the
- * device lock taken once (6,000 bindings cost 6,000 steps, not 36 million). A resource bound
- * twice takes the last binding. Every binding is checked again each time: caching a check
- * by handle would trust an id whose 12-bit generation may have wrapped. */
-vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_execute_desc *d)
+/* Records which binding each imported resource takes (the last one naming it), refusing
+ * bindings of resources the plan does not have or does not import. */
+static vkg_result vkg__index_bindings(vkg_executor *ex, vkg__real *x, const vkg_execute_desc *d, uint64_t stamp)
 {
-    vkg_device *dev = ex->dev;
     const vkg_plan_info *in = &x->in;
-    uint64_t stamp = ++x->bind_stamp;
     for (uint32_t i = 0; i < d->binding_count; i++) {
         uint32_t id = d->bindings[i].resource.id;
         /* a binding the plan would not use is a mistake, not a no-op: the caller expects
@@ -37,7 +33,107 @@ vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_execute_d
         x->res[id - 1].binding = i;
         x->res[id - 1].bind_stamp = stamp;
     }
-    vkg_result res = VKG_SUCCESS;
+    return VKG_SUCCESS;
+}
+
+/* What buffers and images must both match: the usage the plan needs and the sharing it
+ * assumed. */
+static vkg_result vkg__bound_matches(vkg_executor *ex, const vkg_plan_info *in, const vkg_plan_resource *r,
+                                     const char *bound_name, uint32_t usage, uint32_t need, bool concurrent)
+{
+    const char *kind = r->is_image ? "image" : "buffer";
+    if ((usage & need) != need) {
+        VKG__ERROR(&ex->host,
+                   "vkg_execute(\"%s\"): %s \"%s\" is used with usage 0x%x, but the bound %s \"%s\" "
+                   "was created with 0x%x",
+                   in->name, kind, r->name, need, kind, bound_name, usage);
+        return VKG_ERROR_INVALID_ARGUMENT;
+    }
+    if (vkg__sharing_differs(ex->dev, r, concurrent)) {
+        VKG__ERROR(&ex->host,
+                   "vkg_execute(\"%s\"): %s \"%s\" is declared %s, but the bound %s \"%s\" was "
+                   "created %s: give both the same vkg_sharing",
+                   in->name, kind, r->name, r->concurrent ? "concurrent" : "exclusive", kind, bound_name,
+                   concurrent ? "concurrent" : "exclusive");
+        return VKG_ERROR_INVALID_ARGUMENT;
+    }
+    return VKG_SUCCESS;
+}
+
+/* An imported image bound to `id`: live, declared alike, usable as the plan needs. Locked. */
+static vkg_result vkg__bind_image(vkg_executor *ex, const vkg_plan_info *in, const vkg_plan_resource *r,
+                                  vkg__xres *xr, uint32_t id, bool *views)
+{
+    vkg__image_rec *im = vkg__pool_get(&ex->dev->images, id);
+    if (!im) {
+        VKG__ERROR(&ex->host,
+                   "vkg_execute(\"%s\"): the binding of image \"%s\" holds a stale or invalid "
+                   "vkg_image (id %u)",
+                   in->name, r->name, id);
+        return VKG_ERROR_INVALID_HANDLE;
+    }
+    if (im->format != r->format || im->width != r->width || im->height != r->height ||
+        im->depth != r->depth || im->mips != r->mips || im->layers != r->layers) {
+        VKG__ERROR(&ex->host,
+                   "vkg_execute(\"%s\"): image \"%s\" is declared %s %ux%ux%u, %u mips, %u layers, "
+                   "but the bound image \"%s\" is %s %ux%ux%u, %u mips, %u layers",
+                   in->name, r->name, vkg_format_name(r->format), r->width, r->height, r->depth,
+                   r->mips, r->layers, im->name, vkg_format_name(im->format), im->width, im->height,
+                   im->depth, im->mips, im->layers);
+        return VKG_ERROR_INVALID_ARGUMENT;
+    }
+    vkg_result res = vkg__bound_matches(ex, in, r, im->name, im->usage, r->image_usage, im->concurrent);
+    if (res != VKG_SUCCESS) return res;
+    xr->image = im->image;
+    xr->aspect = im->aspect;
+    xr->track = im->track;
+    xr->rebind = xr->bound != id;
+    *views |= xr->rebind;
+    return VKG_SUCCESS;
+}
+
+/* An imported buffer bound to `id`: live, large enough, usable as the plan needs. Locked. */
+static vkg_result vkg__bind_buffer(vkg_executor *ex, const vkg_plan_info *in, const vkg_plan_resource *r,
+                                   vkg__xres *xr, uint32_t id)
+{
+    vkg__buffer_rec *bu = vkg__pool_get(&ex->dev->buffers, id);
+    if (!bu) {
+        VKG__ERROR(&ex->host,
+                   "vkg_execute(\"%s\"): the binding of buffer \"%s\" holds a stale or invalid "
+                   "vkg_buffer (id %u)",
+                   in->name, r->name, id);
+        return VKG_ERROR_INVALID_HANDLE;
+    }
+    if (bu->size < r->size) {
+        VKG__ERROR(&ex->host,
+                   "vkg_execute(\"%s\"): buffer \"%s\" is declared %llu bytes, but the bound buffer "
+                   "\"%s\" has %llu",
+                   in->name, r->name, (unsigned long long)r->size, bu->name,
+                   (unsigned long long)bu->size);
+        return VKG_ERROR_INVALID_ARGUMENT;
+    }
+    vkg_result res = vkg__bound_matches(ex, in, r, bu->name, bu->usage, r->buffer_usage, bu->concurrent);
+    if (res != VKG_SUCCESS) return res;
+    xr->buffer = bu->buffer;
+    xr->address = bu->address;
+    xr->track = &bu->track;
+    xr->rebind = false;
+    xr->bound = id;
+    return VKG_SUCCESS;
+}
+
+/* Resolves every used imported resource to its binding: O(bindings + imports), with the
+ * device lock taken once (6,000 bindings cost 6,000 steps, not 36 million). A resource bound
+ * twice takes the last binding. Every binding is checked again each time: caching a check
+ * by handle would trust an id whose 12-bit generation may have wrapped. Then views of images
+ * bound to another image than last time. */
+vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_execute_desc *d)
+{
+    vkg_device *dev = ex->dev;
+    const vkg_plan_info *in = &x->in;
+    uint64_t stamp = ++x->bind_stamp;
+    vkg_result res = vkg__index_bindings(ex, x, d, stamp);
+    if (res != VKG_SUCCESS) return res;
     bool views = false;
     pthread_mutex_lock(&dev->lock);
     for (uint32_t ii = 0; ii < x->import_count && res == VKG_SUCCESS; ii++) {
@@ -54,91 +150,15 @@ vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_execute_d
             break;
         }
         const vkg_binding *b = &d->bindings[xr->binding];
-        uint32_t id = r->is_image ? b->image.id : b->buffer.id;
         xr->wait_semaphore = b->wait_semaphore;
         xr->wait_stage = b->wait_stage ? b->wait_stage : xr->first_stage;
         xr->signal_semaphore = b->signal_semaphore;
-        if (r->is_image) {
-            vkg__image_rec *im = vkg__pool_get(&dev->images, b->image.id);
-            if (!im) {
-                VKG__ERROR(&ex->host,
-                           "vkg_execute(\"%s\"): the binding of image \"%s\" holds a stale or "
-                           "invalid vkg_image (id %u)",
-                           in->name, r->name, b->image.id);
-                res = VKG_ERROR_INVALID_HANDLE;
-            } else if (im->format != r->format || im->width != r->width ||
-                       im->height != r->height || im->depth != r->depth ||
-                       im->mips != r->mips || im->layers != r->layers) {
-                VKG__ERROR(&ex->host,
-                           "vkg_execute(\"%s\"): image \"%s\" is declared %s %ux%ux%u, %u mips, "
-                           "%u layers, but the bound image \"%s\" is %s %ux%ux%u, %u mips, %u "
-                           "layers",
-                           in->name, r->name, vkg_format_name(r->format), r->width, r->height,
-                           r->depth, r->mips, r->layers, im->name, vkg_format_name(im->format),
-                           im->width, im->height, im->depth, im->mips, im->layers);
-                res = VKG_ERROR_INVALID_ARGUMENT;
-            } else if ((im->usage & r->image_usage) != r->image_usage) {
-                VKG__ERROR(&ex->host,
-                           "vkg_execute(\"%s\"): image \"%s\" is used with usage 0x%x, but the "
-                           "bound image \"%s\" was created with 0x%x",
-                           in->name, r->name, r->image_usage, im->name, im->usage);
-                res = VKG_ERROR_INVALID_ARGUMENT;
-            } else if (vkg__sharing_differs(dev, r, im->concurrent)) {
-                VKG__ERROR(&ex->host,
-                           "vkg_execute(\"%s\"): image \"%s\" is declared %s, but the bound "
-                           "image \"%s\" was created %s: give both the same vkg_sharing",
-                           in->name, r->name, r->concurrent ? "concurrent" : "exclusive",
-                           im->name, im->concurrent ? "concurrent" : "exclusive");
-                res = VKG_ERROR_INVALID_ARGUMENT;
-            } else {
-                xr->image = im->image;
-                xr->aspect = im->aspect;
-                xr->track = im->track;
-                xr->rebind = xr->bound != b->image.id;
-                views |= xr->rebind;
-                if (!xr->rebind) xr->bound = id;
-            }
-        } else {
-            vkg__buffer_rec *bu = vkg__pool_get(&dev->buffers, b->buffer.id);
-            if (!bu) {
-                VKG__ERROR(&ex->host,
-                           "vkg_execute(\"%s\"): the binding of buffer \"%s\" holds a stale or "
-                           "invalid vkg_buffer (id %u)",
-                           in->name, r->name, b->buffer.id);
-                res = VKG_ERROR_INVALID_HANDLE;
-            } else if (bu->size < r->size) {
-                VKG__ERROR(&ex->host,
-                           "vkg_execute(\"%s\"): buffer \"%s\" is declared %llu bytes, but the "
-                           "bound buffer \"%s\" has %llu",
-                           in->name, r->name, (unsigned long long)r->size, bu->name,
-                           (unsigned long long)bu->size);
-                res = VKG_ERROR_INVALID_ARGUMENT;
-            } else if ((bu->usage & r->buffer_usage) != r->buffer_usage) {
-                VKG__ERROR(&ex->host,
-                           "vkg_execute(\"%s\"): buffer \"%s\" is used with usage 0x%x, but the "
-                           "bound buffer \"%s\" was created with 0x%x",
-                           in->name, r->name, r->buffer_usage, bu->name, bu->usage);
-                res = VKG_ERROR_INVALID_ARGUMENT;
-            } else if (vkg__sharing_differs(dev, r, bu->concurrent)) {
-                VKG__ERROR(&ex->host,
-                           "vkg_execute(\"%s\"): buffer \"%s\" is declared %s, but the bound "
-                           "buffer \"%s\" was created %s: give both the same vkg_sharing",
-                           in->name, r->name, r->concurrent ? "concurrent" : "exclusive",
-                           bu->name, bu->concurrent ? "concurrent" : "exclusive");
-                res = VKG_ERROR_INVALID_ARGUMENT;
-            } else {
-                xr->buffer = bu->buffer;
-                xr->address = bu->address;
-                xr->track = &bu->track;
-                xr->rebind = false;
-                xr->bound = id;
-            }
-        }
+        res = r->is_image ? vkg__bind_image(ex, in, r, xr, b->image.id, &views)
+                          : vkg__bind_buffer(ex, in, r, xr, b->buffer.id);
     }
     pthread_mutex_unlock(&dev->lock);
     if (res != VKG_SUCCESS) return res;
-    /* views of images bound to another image than last time (outside the device lock:
-     * creating a view takes it) */
+    /* (outside the device lock: creating a view takes it) */
     for (uint32_t ii = 0; views && ii < x->import_count; ii++) {
         vkg__xres *xr = &x->res[x->imports[ii]];
         if (!xr->rebind) continue;
