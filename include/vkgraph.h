@@ -609,6 +609,15 @@ VKG_MUST_CHECK vkg_result vkg_frame_tickets(vkg_device *device, uint64_t index,
  * Any thread. */
 void vkg_device_debug_lose(vkg_device *device);
 
+/* What the GPU was doing: whether the device is lost, and for every executor made with
+ * vkg_executor_desc.breadcrumbs, per queue, the passes of its latest executions that had
+ * finished, the ones that had started and not finished, and how many had not started, by
+ * name with their plan and execution. One line each, separated by '\n'. Logged once (as
+ * errors, a line a message) when the loss is first seen; this call gives it at any time.
+ * Writes at most `size` bytes, terminated, and returns the length of the whole report (as
+ * snprintf does). Any thread. Since 0.3. */
+size_t vkg_device_lost_report(vkg_device *device, char *buf, size_t size);
+
 /* ------------------------------------------------------------------------------------------
  * Tasks: many host tasks that await the GPU without a thread each.
  *
@@ -1674,6 +1683,12 @@ typedef struct vkg_executor_desc {
      * them, vkg_profiler gathers them). Needs the device feature hostQueryReset (core in
      * Vulkan 1.2, enabled where offered). Since 0.3. */
     bool pass_timings;
+    /* Breadcrumbs for device loss: before and after each pass the GPU writes the execution's
+     * number into host-visible memory on the pass's queue (a fill, the end one after an
+     * execution barrier on the pass's work), so that vkg_device_lost_report can say which
+     * passes had finished and which had started. Costs a barrier and two small writes per
+     * pass (BENCHMARKS.md). Since 0.3. */
+    bool breadcrumbs;
 } vkg_executor_desc;
 
 /* Creates the executor with its frame slots and recording threads. Any thread. */

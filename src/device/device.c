@@ -55,7 +55,7 @@ vkg_result vkg__vk_fail(vkg_device *dev, VkResult vr, const char *call, const ch
     case VK_ERROR_OUT_OF_DEVICE_MEMORY:
         return VKG_ERROR_OUT_OF_DEVICE_MEMORY;
     case VK_ERROR_DEVICE_LOST:
-        atomic_store(&dev->lost, true);
+        vkg__device_lost(dev);
         return VKG_ERROR_DEVICE_LOST;
     case VK_ERROR_FEATURE_NOT_PRESENT:
     case VK_ERROR_EXTENSION_NOT_PRESENT:
@@ -320,6 +320,7 @@ static vkg_result vkg__device_alloc(const vkg_allocator *allocator, const vkg_lo
         return VKG_ERROR_OUT_OF_HOST_MEMORY;
     }
     dev->lock_ready = true;
+    dev->report_lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
     *out = dev;
     return VKG_SUCCESS;
 }
@@ -740,6 +741,8 @@ static void vkg__device_free(vkg_device *dev)
     vkg__pool_destroy(&host, &dev->images);
     vkg__pool_destroy(&host, &dev->views);
     if (dev->lock_ready) pthread_mutex_destroy(&dev->lock);
+    pthread_mutex_destroy(&dev->report_lock);
+    vkg__free(&host, dev->reporters);
     vkg__free(&host, dev);
 }
 

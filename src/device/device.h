@@ -85,6 +85,13 @@ typedef struct vkg__async_hooks {
     void (*destroy)(vkg_device *dev); /* device.c: stop everything before the timelines go */
 } vkg__async_hooks;
 
+/* lost.c: what an executor keeping breadcrumbs adds to the device-lost report. */
+typedef void (*vkg__lost_reporter_fn)(void *user, vkg__text *t);
+typedef struct vkg__lost_reporter {
+    vkg__lost_reporter_fn fn;
+    void *user;
+} vkg__lost_reporter;
+
 struct vkg_device {
     vkg__host host;
     bool owns_device; /* created (true) or imported (false) */
@@ -100,6 +107,12 @@ struct vkg_device {
     VkDebugUtilsMessengerEXT messenger;
     atomic_uint validation_count;
     atomic_bool lost;
+    /* lost.c: reporters (under report_lock, which is never held while taking another lock
+     * of the device), and whether the loss was logged */
+    pthread_mutex_t report_lock;
+    vkg__lost_reporter *reporters;
+    uint32_t reporter_count, reporter_cap;
+    atomic_bool lost_logged;
     vkg_caps caps;
     struct {
         VkQueue queue;
@@ -142,6 +155,12 @@ struct vkg_device {
     bool in_frame;
     uint64_t frame_end[VKG_MAX_FRAMES_IN_FLIGHT][VKG_QUEUE_ROLE_COUNT];
 };
+
+/* lost.c: marks the device lost (sticky) and logs the lost report the first time; reporters
+ * join and leave the report (an executor with breadcrumbs, for its life). */
+void vkg__device_lost(vkg_device *dev);
+vkg_result vkg__lost_reporter_add(vkg_device *dev, vkg__lost_reporter_fn fn, void *user);
+void vkg__lost_reporter_remove(vkg_device *dev, vkg__lost_reporter_fn fn, void *user);
 
 /* Maps a failed VkResult to a vkg_result, logging the call and the object; marks the
  * device lost (sticky) on VK_ERROR_DEVICE_LOST. */

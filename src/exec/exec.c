@@ -39,6 +39,7 @@ vkg_result vkg_executor_create(vkg_device *device, const vkg_executor_desc *desc
     ex->dedicated_heaps = desc->dedicated_heaps;
     ex->no_handoff = desc->debug_no_handoff;
     ex->timings = desc->pass_timings;
+    ex->breadcrumbs = desc->breadcrumbs;
     ex->grain = desc->passes_per_command_buffer ? desc->passes_per_command_buffer : 32;
     ex->threads = desc->record_threads;
     if (!ex->threads) {
@@ -66,7 +67,8 @@ vkg_result vkg_executor_create(vkg_device *device, const vkg_executor_desc *desc
         vkg__free(&ex->host, ex);
         return VKG__OOM(&device->host, "an executor");
     }
-    vkg_result r = vkg__workers_create(&ex->host, ex->name, ex->threads, &ex->workers);
+    vkg_result r = vkg__breadcrumbs_start(ex);
+    if (r == VKG_SUCCESS) r = vkg__workers_create(&ex->host, ex->name, ex->threads, &ex->workers);
     if (r != VKG_SUCCESS) {
         vkg_executor_destroy(ex);
         return r;
@@ -124,6 +126,7 @@ void vkg_executor_destroy(vkg_executor *ex)
         vkg__free(&ex->host, slot->pools);
         vkg__free(&ex->host, slot->reset);
     }
+    vkg__breadcrumbs_stop(ex);
     vkg__workers_destroy(ex->workers);
     vkg__free(&ex->host, ex->slots);
     vkg__free(&ex->host, ex);
@@ -451,6 +454,7 @@ static vkg_result vkg__execute(vkg_executor *ex, const vkg_plan *plan,
     if (x->reprepare) vkg__prepare_all(ex, x);
     x->frame = ex->frame + 1;
     vkg__timings_reset(ex, x);
+    vkg__crumbs_execution(ex, x);
     vkg__handoffs(ex, x);
     bool used[VKG_QUEUE_ROLE_COUNT] = {0};
     vkg_ticket last;

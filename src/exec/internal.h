@@ -100,6 +100,22 @@ typedef struct vkg__heap {
     uint64_t value[VKG_QUEUE_ROLE_COUNT]; /* and its last submission per device queue (0: none) */
 } vkg__heap;
 
+/* Breadcrumbs of one realisation (breadcrumbs.c): per pass, the numbers of the execution that
+ * last began and last finished it, written by the GPU into host-visible memory; names copied
+ * so that the report never reads a plan that may be gone. */
+typedef struct vkg__crumbs {
+    struct vkg__crumbs *prev, *next; /* the executor's list, under crumb_lock */
+    vkg_buffer buffer;
+    VkBuffer vk;
+    const uint32_t *map;       /* [2 * pass]: begin, end */
+    vkg_allocation_info mem;   /* to invalidate without the device lock */
+    char *names;               /* the plan's name, then each pass's, one allocation */
+    const char **pass_name;
+    uint32_t *pass_dq;         /* per pass: its device queue */
+    uint32_t pass_count, slot;
+    _Atomic uint32_t execution; /* the number its latest execution writes; 0: none yet */
+} vkg__crumbs;
+
 typedef struct vkg__real {
     const vkg_plan *plan;
     uint64_t serial;
@@ -167,6 +183,7 @@ typedef struct vkg__real {
     bool *stamped;
     uint64_t *stamp_values;
     vkg_ticket ticket;
+    vkg__crumbs *crumbs; /* breadcrumbs, when the executor keeps them */
 } vkg__real;
 
 typedef struct vkg__slot {
@@ -191,6 +208,10 @@ struct vkg_executor {
     bool dedicated_heaps;
     bool no_handoff; /* debug_no_handoff */
     bool timings;    /* pass_timings */
+    bool breadcrumbs;
+    pthread_mutex_t crumb_lock; /* the breadcrumb list, against the device-lost report */
+    vkg__crumbs *crumbs;
+    uint32_t crumb_serial;      /* the last execution number written */
     bool in_frame; /* between vkg_executor_begin_frame and _end_frame */
     uint64_t frame;
     vkg__slot *slots;
@@ -313,6 +334,21 @@ void vkg__update_tracks(vkg__real *x);
 vkg_result vkg__real_timings(vkg_executor *ex, vkg__real *x);
 void vkg__timings_destroy(vkg_executor *ex, vkg__real *x);
 void vkg__timings_reset(vkg_executor *ex, vkg__real *x);
+vkg_result vkg__breadcrumbs_start(vkg_executor *ex);
+void vkg__breadcrumbs_stop(vkg_executor *ex);
+vkg_result vkg__real_crumbs(vkg_executor *ex, vkg__real *x);
+void vkg__crumbs_destroy(vkg_executor *ex, vkg__real *x);
+void vkg__crumbs_execution(vkg_executor *ex, vkg__real *x);
+void vkg__crumbs_chunk(const vkg_executor *ex, const vkg__real *x, VkCommandBuffer cmd);
+void vkg__crumb_write(const vkg_executor *ex, const vkg__real *x, VkCommandBuffer cmd, uint32_t k,
+                      uint32_t end);
+
+/* Breadcrumb `end` (0 before, 1 after) of pass k. */
+static inline void vkg__crumb(const vkg_executor *ex, const vkg__real *x, VkCommandBuffer cmd,
+                              uint32_t k, uint32_t end)
+{
+    if (x->crumbs) vkg__crumb_write(ex, x, cmd, k, end);
+}
 
 /* A pass's timestamp (timings.c): query 2k before its record callback, 2k + 1 after. */
 static inline void vkg__stamp(const vkg_executor *ex, const vkg__real *x, VkCommandBuffer cmd,

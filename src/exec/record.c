@@ -335,6 +335,7 @@ static vkg_result vkg__record(vkg_executor *ex, vkg__real *x, const vkg__chunk *
                                    .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
     VkResult vr = dev->vk.vkBeginCommandBuffer(cmd, &bi);
     if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkBeginCommandBuffer", in->name);
+    vkg__crumbs_chunk(ex, x, cmd);
     if (ch->first == 0) {
         const VkMemoryBarrier2 *h = &x->handoff[ch->submission];
         if (h->dstStageMask) {
@@ -351,6 +352,7 @@ static vkg_result vkg__record(vkg_executor *ex, vkg__real *x, const vkg__chunk *
     for (uint32_t i = ch->first; i < ch->first + ch->count; i++) {
         uint32_t k = in->queue_passes[sub->first_pass + i];
         const vkg_plan_pass *p = &in->passes[k];
+        vkg__crumb(ex, x, cmd, k, 0);
         if (p->wait_event_count) {
             vkg__batch bt = vkg__scratch_batch(x, sc);
             for (uint32_t e = 0; e < p->wait_event_count && e < x->dep_cap; e++) {
@@ -367,6 +369,7 @@ static vkg_result vkg__record(vkg_executor *ex, vkg__real *x, const vkg__chunk *
             p->record(&ctx, p->user);
             vkg__stamp(ex, x, cmd, k, 1);
         }
+        vkg__crumb(ex, x, cmd, k, 1);
         vkg__barriers(ex, x, sc, cmd, &x->post[k], pq->family);
         for (uint32_t e = 0; e < p->set_event_count; e++) {
             vkg__batch bt = vkg__scratch_batch(x, sc);

@@ -1,6 +1,7 @@
 /* Host allocation and logging through the user's hooks. */
 #include "util.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -157,4 +158,17 @@ void vkg__json_string(FILE *f, const char *s)
         else fputc(ch, f);
     }
     fputc('"', f);
+}
+
+void vkg__textf(vkg__text *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    size_t at = t->len < t->size ? t->len : t->size;
+    char dummy[1];
+    char *dst = t->buf && at < t->size ? t->buf + at : dummy;
+    size_t room = t->buf && at < t->size ? t->size - at : 0;
+    int n = vsnprintf(room ? dst : NULL, room, fmt, ap);
+    va_end(ap);
+    if (n > 0) t->len += (size_t)n;
 }

@@ -78,6 +78,14 @@ static inline void vkg__planes_of_aspect(VkImageAspectFlags format_aspect, VkIma
 void vkg__escape_controls(const char *in, char *out, size_t size);
 /* Writes `s` as a JSON string, quotes included (NULL: ""). */
 void vkg__json_string(FILE *f, const char *s);
+
+/* Text built piece by piece into a caller's buffer (snprintf's rules): `len` counts what the
+ * whole text needs even where `buf` is too small, which keeps what fits, terminated. */
+typedef struct vkg__text {
+    char *buf;
+    size_t size, len;
+} vkg__text;
+void vkg__textf(vkg__text *t, const char *fmt, ...) VKG__PRINTF(2, 3);
 #define VKG__ERROR(host, ...) vkg__log((host), VKG_LOG_ERROR, __FILE__, __LINE__, __VA_ARGS__)
 #define VKG__WARN(host, ...) vkg__log((host), VKG_LOG_WARN, __FILE__, __LINE__, __VA_ARGS__)
 #define VKG__INFO(host, ...) vkg__log((host), VKG_LOG_INFO, __FILE__, __LINE__, __VA_ARGS__)

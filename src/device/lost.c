@@ -1,0 +1,71 @@
+/* Device loss: marking the device lost (sticky), and the report of what the GPU was doing
+ * when it happened. The report is logged once, when the loss is first seen, and
+ * vkg_device_lost_report gives it on demand. Executors that keep breadcrumbs
+ * (vkg_executor_desc.breadcrumbs) add, per queue, which passes of their executions had
+ * finished and which had started and not finished, through a reporter they register here:
+ * the device knows nothing of executors. */
+#include "device.h"
+
+#include <stdio.h>
+#include <string.h>
+
+vkg_result vkg__lost_reporter_add(vkg_device *dev, vkg__lost_reporter_fn fn, void *user)
+{
+    pthread_mutex_lock(&dev->report_lock);
+    bool ok = vkg__grow(&dev->host, (void **)&dev->reporters, &dev->reporter_cap,
+                        dev->reporter_count + 1, sizeof *dev->reporters);
+    if (ok) dev->reporters[dev->reporter_count++] = (vkg__lost_reporter){fn, user};
+    pthread_mutex_unlock(&dev->report_lock);
+    return ok ? VKG_SUCCESS : VKG__OOM(&dev->host, "the device-lost reporters");
+}
+
+void vkg__lost_reporter_remove(vkg_device *dev, vkg__lost_reporter_fn fn, void *user)
+{
+    pthread_mutex_lock(&dev->report_lock);
+    for (uint32_t i = 0; i < dev->reporter_count; i++)
+        if (dev->reporters[i].fn == fn && dev->reporters[i].user == user) {
+            dev->reporters[i] = dev->reporters[--dev->reporter_count];
+            break;
+        }
+    pthread_mutex_unlock(&dev->report_lock);
+}
+
+/* The report's text: the device's state, then every reporter's part. */
+static void vkg__lost_text(vkg_device *dev, vkg__text *t)
+{
+    bool lost = atomic_load(&dev->lost);
+    vkg__textf(t, "device \"%s\" is %s", dev->caps.device_name, lost ? "lost" : "not lost");
+    pthread_mutex_lock(&dev->report_lock);
+    if (!dev->reporter_count)
+        vkg__textf(t, "\nno executor keeps breadcrumbs (vkg_executor_desc.breadcrumbs) to say "
+                      "which passes the GPU had run");
+    for (uint32_t i = 0; i < dev->reporter_count; i++) dev->reporters[i].fn(dev->reporters[i].user, t);
+    pthread_mutex_unlock(&dev->report_lock);
+}
+
+size_t vkg_device_lost_report(vkg_device *device, char *buf, size_t size)
+{
+    if (buf && size) buf[0] = '\0';
+    if (!device) return 0;
+    vkg__text t = {buf, buf ? size : 0, 0};
+    vkg__lost_text(device, &t);
+    return t.len;
+}
+
+void vkg__device_lost(vkg_device *dev)
+{
+    atomic_store(&dev->lost, true);
+    if (atomic_exchange(&dev->lost_logged, true)) return;
+    char text[8192];
+    vkg__text t = {text, sizeof text, 0};
+    vkg__lost_text(dev, &t);
+    /* a line a message: the logger escapes control characters */
+    for (char *line = text; line && *line;) {
+        char *end = strchr(line, '\n');
+        if (end) *end = '\0';
+        VKG__ERROR(&dev->host, "VK_ERROR_DEVICE_LOST: %s", line);
+        line = end ? end + 1 : NULL;
+    }
+    if (t.len >= sizeof text)
+        VKG__ERROR(&dev->host, "VK_ERROR_DEVICE_LOST: ... (vkg_device_lost_report gives the whole report)");
+}
