@@ -39,14 +39,16 @@ static void usage(FILE *f)
             "  accesses                  list the access names a graph file can use: stages,\n"
             "                            access mask, image layout, queues, what it needs\n"
             "  run FILE.json [--frames N] [--verify] [--validate] [--timings] [--trace T.json]\n"
-            "      [--device NAME] [--frames-in-flight N] [--threads N]\n"
+            "      [--device NAME] [--frames-in-flight N] [--threads N] [--breadcrumbs]\n"
             "                            execute the graph with built-in deterministic kernels;\n"
             "                            --verify compares every output with the same work done\n"
             "                            on the CPU, --validate fails on any validation message\n"
             "                            (synchronization validation included), --timings prints\n"
-            "                            per-pass GPU times, --trace writes a Chrome/Perfetto trace\n"
+            "                            per-pass GPU times, --trace writes a Chrome/Perfetto trace,\n"
+            "                            --breadcrumbs names the passes running at a device loss\n"
             "  demo [--out FILE.png] [--window] [--frames N] [--size WxH] [--device NAME]\n"
             "      [--trace T.json] [--validate] [--no-async] [--resize-at N] [--soak N]\n"
+            "      [--breadcrumbs]\n"
             "                            deferred renderer on the graph (G-buffer, SSAO on the\n"
             "                            compute queue, lighting, bloom, tonemap); headless it\n"
             "                            renders N frames (8) and writes the last to FILE.png\n"
@@ -619,6 +621,8 @@ static int cmd_run(int argc, char **argv)
             validate = true;
         } else if (strcmp(a, "--timings") == 0) {
             o.timings = true;
+        } else if (strcmp(a, "--breadcrumbs") == 0) {
+            o.breadcrumbs = true;
         } else if (strcmp(a, "--frames") == 0 && i + 1 < argc) {
             if (!parse_count(argv[++i], 1, 1000000, &o.frames)) {
                 fprintf(stderr, "vkgraph run: --frames wants a count from 1 to 1000000, not \"%s\"\n", argv[i]);
@@ -728,6 +732,8 @@ static int cmd_demo(int argc, char **argv)
             o.validate = true;
         } else if (strcmp(a, "--no-async") == 0) {
             o.no_async = true;
+        } else if (strcmp(a, "--breadcrumbs") == 0) {
+            o.breadcrumbs = true;
         } else if (strcmp(a, "--out") == 0 && i + 1 < argc) {
             o.out_png = argv[++i];
         } else if (strcmp(a, "--trace") == 0 && i + 1 < argc) {

@@ -97,7 +97,8 @@ static int common_setup(demo *d)
     d->t = d->vk.device_table;
     d->d = d->vk.device;
     if (vkgd__make_pipelines(d) || vkgd__upload_content(d)) return d->status;
-    vkg_executor_desc xd = {.name = "demo", .frames_in_flight = SLOTS, .pass_timings = true};
+    vkg_executor_desc xd = {.name = "demo", .frames_in_flight = SLOTS, .pass_timings = true,
+                            .breadcrumbs = d->o.breadcrumbs};
     vkg_result r = vkg_executor_create(d->dev, &xd, &d->ex);
     if (r == VKG_ERROR_FEATURE_NOT_PRESENT) { /* no timestamps reset from the host: no pass times */
         xd.pass_timings = false;

@@ -13,6 +13,7 @@ typedef struct vkgd_options {
                                 window: frames before closing (0: until the window closes) */
     const char *out_png;     /* headless output; NULL: "frame.png" */
     const char *trace_path;  /* Chrome / Perfetto trace JSON; NULL: none */
+    bool breadcrumbs;        /* vkg_executor_desc.breadcrumbs: a device loss names passes */
     const char *device_name; /* NULL: VKG_DEVICE or the most capable device */
     bool window;             /* GLFW window and swapchain instead of a PNG */
     bool validate;           /* validation + synchronization validation; a message fails */

@@ -727,7 +727,8 @@ vkg_result vkgr_run(vkg_device *device, vkg_graph *graph, const vkgr_options *op
                                                              .record_threads = options->record_threads,
                                                              .passes_per_command_buffer = options->passes_per_command_buffer,
                                                              .debug_drop_barrier = options->debug_drop_barrier,
-                                                             .pass_timings = r->opt.timings},
+                                                             .pass_timings = r->opt.timings,
+                                                             .breadcrumbs = r->opt.breadcrumbs},
                                 &r->ex);
         if (e != VKG_SUCCESS) vkgr__fail(r, e, "vkg_executor_create failed (%s)", vkg_result_name(e));
     }

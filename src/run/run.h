@@ -13,6 +13,7 @@ typedef struct vkgr_options {
     uint32_t frames_in_flight; /* 0: 2 */
     bool verify;               /* compare every output after every frame */
     bool timings;              /* per-pass GPU times from timestamp queries */
+    bool breadcrumbs;          /* vkg_executor_desc.breadcrumbs: a device loss names passes */
     const char *trace_path;    /* Chrome / Perfetto trace JSON; NULL: none */
     FILE *report;              /* timings table and summary; NULL: quiet */
     uint32_t record_threads;   /* executor recording threads; 0: one per core */
