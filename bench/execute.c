@@ -27,6 +27,12 @@
  * Figures: execute_us_raw, execute_us_vkgraph_1t / _2t / _Nt, execute_ratio_vs_raw (one
  * recording thread against the one-thread raw loop), allocs_per_frame.
  *
+ * Breadcrumbs (vkg_executor_desc.breadcrumbs): one more one-thread executor with them on
+ * takes its turn too. CPU cost per pass: its vkg_execute median minus the plain one's, over
+ * N. GPU cost per pass: the same for the time from the vkg_execute call to the ticket's
+ * completion (on a CPU driver that time is the emulated GPU's work). Figures
+ * breadcrumbs_cpu_ns_per_pass, breadcrumbs_gpu_ns_per_pass.
+ *
  * VKG_BENCH_SHORT=1: a few frames (CTest). VKG_BENCH_PASSES=N: chain length (default 1000).
  * VKG_BENCH_FRAMES=N: timed frames per variant (default 200). Never fails on timing. */
 #include <volk.h> /* before vkgraph.h */
@@ -276,10 +282,18 @@ int main(void)
             b->dev, &(vkg_executor_desc){.name = "bench", .record_threads = thread_counts[v]},
             &ex[v]));
     vkg_binding bind = {.resource = b->res[n - 1], .buffer = last};
+    vkg_executor *crumbs = NULL;
+    CHECK(vkg_executor_create(b->dev, &(vkg_executor_desc){.name = "bench crumbs", .record_threads = 1,
+                                                          .breadcrumbs = true},
+                              &crumbs));
 
     /* warm-up (realises the plan in every frame slot), then timed frames taking turns */
     uint32_t warm = short_run ? 2 : 10;
     double *t = calloc((size_t)(variants + 1) * (frames + warm), sizeof *t);
+    double *crumb_cpu = calloc(frames + warm, sizeof *crumb_cpu);
+    double *crumb_wall = calloc(frames + warm, sizeof *crumb_wall);
+    double *plain_wall = calloc(frames + warm, sizeof *plain_wall);
+    CHECK(!(t && crumb_cpu && crumb_wall && plain_wall)); /* 0: all there */
     unsigned long allocs_timed = 0;
     for (uint32_t f = 0; f < warm + frames; f++) {
         double t0 = bench_now_us();
@@ -298,6 +312,7 @@ int main(void)
                 &ticket));
             t1 = bench_now_us();
             CHECK(vkg_ticket_wait(b->dev, ticket, UINT64_MAX));
+            if (v == 0 && f >= warm) plain_wall[f - warm] = bench_now_us() - t0;
             bench_settle();
             if (f >= warm) allocs_timed += bench_allocations() - a0;
             if (f >= warm) t[(size_t)(v + 1) * frames + f - warm] = t1 - t0;
@@ -305,6 +320,18 @@ int main(void)
             vkg_executor_stats st;
             vkg_executor_get_stats(ex[v], &st);
             cmdbufs[v] = st.command_buffers;
+        }
+        {
+            vkg_ticket ticket;
+            double c0 = bench_now_us();
+            CHECK(vkg_execute(plan, &(vkg_execute_desc){.executor = crumbs, .bindings = &bind, .binding_count = 1},
+                              &ticket));
+            double c1 = bench_now_us();
+            CHECK(vkg_ticket_wait(b->dev, ticket, UINT64_MAX));
+            double c2 = bench_now_us();
+            bench_settle();
+            if (f >= warm) crumb_cpu[f - warm] = c1 - c0, crumb_wall[f - warm] = c2 - c0;
+            if (f == 0 || f + 1 == warm + frames) check_result(b, last, "vkgraph with breadcrumbs");
         }
     }
 
@@ -338,6 +365,15 @@ int main(void)
     bench_figure("bench_execute", "execute_ratio_vs_raw", med[0] / raw_med, "x");
     bench_figure("bench_execute", "allocs_per_frame",
                  (double)allocs_timed / ((double)frames * variants), "allocations");
+    double cpu_c = bench_median(crumb_cpu, frames), wall_c = bench_median(crumb_wall, frames);
+    double wall_p = bench_median(plain_wall, frames);
+    printf("breadcrumbs (1 thread): vkg_execute %.1f us (plain %.1f), submit to completion %.1f us "
+           "(plain %.1f): %.1f ns CPU and %.1f ns GPU per pass\n",
+           cpu_c, med[0], wall_c, wall_p, (cpu_c - med[0]) * 1000.0 / n, (wall_c - wall_p) * 1000.0 / n);
+    bench_figure("bench_execute", "breadcrumbs_cpu_ns_per_pass", (cpu_c - med[0]) * 1000.0 / n, "ns");
+    bench_figure("bench_execute", "breadcrumbs_gpu_ns_per_pass", (wall_c - wall_p) * 1000.0 / n, "ns");
+    free(crumb_cpu), free(crumb_wall), free(plain_wall);
+    vkg_executor_destroy(crumbs);
 
     for (uint32_t v = 0; v < variants; v++) vkg_executor_destroy(ex[v]);
     vk->vkDestroySemaphore(b->device, b->raw_timeline, NULL);
