@@ -1280,8 +1280,14 @@ typedef struct vkg_import_state {
     vkg_queue_role queue;
 } vkg_import_state;
 
+/* How a history resource's previous contents start, before any execution wrote them. */
+typedef enum vkg_history_init {
+    VKG_HISTORY_UNDEFINED = 0, /* whatever the memory holds (reads see garbage once) */
+    VKG_HISTORY_CLEAR,         /* zero: every byte of a buffer, every channel of an image */
+} vkg_history_init;
+
 typedef struct vkg_graph_buffer_desc {
-    const char *name; /* unique in the graph; required */
+    const char *name; /* unique in the graph; required; may not end in "@prev" */
     VkDeviceSize size;
     bool imported;          /* owned outside the plan; its state is carried across plans */
     vkg_import_state state; /* imported only */
@@ -1289,6 +1295,14 @@ typedef struct vkg_graph_buffer_desc {
     /* CONCURRENT: no ownership transfers (a transient is created so; an imported one must be
      * bound to an object created so); DEFAULT: vkg_caps.sharing */
     vkg_sharing sharing;
+    /* 1: a history resource. The graph keeps what its passes wrote into it for the next
+     * execution, where passes read it as the resource "NAME@prev" (vkg_graph_previous).
+     * The executor owns both (nothing to bind), swaps them each execution and derives the
+     * barriers and layouts between executions. Each execution must write it before reading
+     * it; NAME@prev is read-only. 0: none (the only other value). Not with imported. Since
+     * 0.3. */
+    uint32_t history;
+    vkg_history_init history_init; /* NAME@prev in the first execution (and after a resize) */
 } vkg_graph_buffer_desc;
 
 typedef struct vkg_graph_image_desc {
@@ -1309,6 +1323,8 @@ typedef struct vkg_graph_image_desc {
      * this one follows, and so do the images sized from it. */
     vkg_resource size_of;
     float scale_x, scale_y;
+    uint32_t history;              /* as in vkg_graph_buffer_desc; since 0.3 */
+    vkg_history_init history_init; /* as in vkg_graph_buffer_desc */
 } vkg_graph_image_desc;
 
 /* Externally synchronized on `graph`. */
@@ -1376,6 +1392,9 @@ VKG_MUST_CHECK vkg_result vkg_graph_output(vkg_graph *graph, vkg_resource resour
 
 /* Looks a resource or pass up by name; {0} when there is none. */
 vkg_resource vkg_graph_find_resource(const vkg_graph *graph, const char *name);
+/* The previous execution's contents of history resource `resource` ("NAME@prev"), for passes
+ * to read; id 0 when it is not a history resource. Since 0.3. */
+vkg_resource vkg_graph_previous(const vkg_graph *graph, vkg_resource resource);
 vkg_pass vkg_graph_find_pass(const vkg_graph *graph, const char *name);
 
 /* Loads a graph file (docs/graph-format.md). Errors name the file, line and
@@ -1539,6 +1558,12 @@ typedef struct vkg_plan_resource {
      * it starts and overlap its bytes in the same heap; its first barrier waits for them) */
     const uint32_t *alias_of;
     uint32_t alias_of_count;
+    /* History (vkg_graph_buffer_desc.history), since 0.3: 1 for a history resource, whose
+     * previous contents are resource history_pair; 2 for NAME@prev, the previous contents of
+     * resource history_pair. Both are imported (imported is true) and bound by the executor.
+     * history_clear: NAME@prev starts zeroed (VKG_HISTORY_CLEAR). */
+    uint32_t history, history_pair;
+    bool history_clear;
 } vkg_plan_resource;
 
 typedef struct vkg_plan_heap {

@@ -23,6 +23,10 @@ static vkg_result vkg__index_bindings(vkg_executor *ex, vkg__real *x, const vkg_
                   "resource of this plan's graph (it has %u)",
                   in->name, i, id, in->resource_count);
         const vkg_plan_resource *r = &in->resources[id - 1];
+        VKG_CHECK(&ex->host, !r->history, VKG_ERROR_INVALID_ARGUMENT,
+                  "vkg_execute(\"%s\"): bindings[%u] binds %s \"%s\", a history resource: the "
+                  "executor owns and binds its objects (drop the binding)",
+                  in->name, i, r->is_image ? "image" : "buffer", r->name);
         VKG_CHECK(&ex->host, r->imported, VKG_ERROR_INVALID_ARGUMENT,
                   "vkg_execute(\"%s\"): bindings[%u] binds %s \"%s\", but it is transient: the "
                   "graph creates and places it, and a binding would be ignored (its contents "
@@ -140,6 +144,12 @@ vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_execute_d
         uint32_t ri = x->imports[ii];
         const vkg_plan_resource *r = &in->resources[ri];
         vkg__xres *xr = &x->res[ri];
+        if (r->history) { /* the executor's own objects, crosswise each execution */
+            xr->bind_id = vkg__history_object(x, ri);
+            res = r->is_image ? vkg__bind_image(ex, in, r, xr, xr->bind_id, &views)
+                              : vkg__bind_buffer(ex, in, r, xr, xr->bind_id);
+            continue;
+        }
         if (xr->bind_stamp != stamp) {
             VKG__ERROR(&ex->host,
                        "vkg_execute(\"%s\"): imported %s \"%s\" has no binding: add a vkg_binding "
@@ -153,8 +163,9 @@ vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_execute_d
         xr->wait_semaphore = b->wait_semaphore;
         xr->wait_stage = b->wait_stage ? b->wait_stage : xr->first_stage;
         xr->signal_semaphore = b->signal_semaphore;
-        res = r->is_image ? vkg__bind_image(ex, in, r, xr, b->image.id, &views)
-                          : vkg__bind_buffer(ex, in, r, xr, b->buffer.id);
+        xr->bind_id = r->is_image ? b->image.id : b->buffer.id;
+        res = r->is_image ? vkg__bind_image(ex, in, r, xr, xr->bind_id, &views)
+                          : vkg__bind_buffer(ex, in, r, xr, xr->bind_id);
     }
     pthread_mutex_unlock(&dev->lock);
     if (res != VKG_SUCCESS) return res;
@@ -162,9 +173,9 @@ vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_execute_d
     for (uint32_t ii = 0; views && ii < x->import_count; ii++) {
         vkg__xres *xr = &x->res[x->imports[ii]];
         if (!xr->rebind) continue;
-        res = vkg__import_views(ex, x, x->imports[ii], d->bindings[xr->binding].image.id);
+        res = vkg__import_views(ex, x, x->imports[ii], xr->bind_id);
         if (res != VKG_SUCCESS) return res;
-        xr->bound = d->bindings[xr->binding].image.id;
+        xr->bound = xr->bind_id;
     }
     return VKG_SUCCESS;
 }

@@ -462,6 +462,7 @@ static vkg_result vkg__execute(vkg_executor *ex, const vkg_plan *plan,
     if (r == VKG_SUCCESS) r = vkg__submit_all(ex, x, slot, used, &last);
     if (r != VKG_SUCCESS) return r;
     vkg__after_submit(ex, x);
+    vkg__history_advance(x);
     x->ticket = last;
     if (ticket) *ticket = last;
     return VKG_SUCCESS;

@@ -32,6 +32,7 @@ typedef struct vkg__xres {
     VkSemaphore wait_semaphore, signal_semaphore;
     VkPipelineStageFlags2 wait_stage;
     uint32_t binding; /* imported: index into this execution's bindings, when ... */
+    uint32_t bind_id; /* imported: the vkg_buffer / vkg_image id bound in this execution */
     uint64_t bind_stamp; /* ... this equals the realisation's bind_stamp */
     bool rebind;      /* imported image bound to another image than last time: new views */
 } vkg__xres;
@@ -116,6 +117,8 @@ typedef struct vkg__crumbs {
     _Atomic uint32_t execution; /* the number its latest execution writes; 0: none yet */
 } vkg__crumbs;
 
+typedef struct vkg__history vkg__history; /* history.c */
+
 typedef struct vkg__real {
     const vkg_plan *plan;
     uint64_t serial;
@@ -184,6 +187,7 @@ typedef struct vkg__real {
     uint64_t *stamp_values;
     vkg_ticket ticket;
     vkg__crumbs *crumbs; /* breadcrumbs, when the executor keeps them */
+    vkg__history *history; /* the plan's history objects, when it has history resources */
 } vkg__real;
 
 typedef struct vkg__slot {
@@ -212,6 +216,7 @@ struct vkg_executor {
     pthread_mutex_t crumb_lock; /* the breadcrumb list, against the device-lost report */
     vkg__crumbs *crumbs;
     uint32_t crumb_serial;      /* the last execution number written */
+    vkg__history *histories;    /* per compiled plan with history resources (history.c) */
     bool in_frame; /* between vkg_executor_begin_frame and _end_frame */
     uint64_t frame;
     vkg__slot *slots;
@@ -334,6 +339,10 @@ void vkg__update_tracks(vkg__real *x);
 vkg_result vkg__real_timings(vkg_executor *ex, vkg__real *x);
 void vkg__timings_destroy(vkg_executor *ex, vkg__real *x);
 void vkg__timings_reset(vkg_executor *ex, vkg__real *x);
+vkg_result vkg__real_history(vkg_executor *ex, vkg__real *x);
+void vkg__history_release(vkg_executor *ex, vkg__real *x);
+uint32_t vkg__history_object(const vkg__real *x, uint32_t ri);
+void vkg__history_advance(vkg__real *x);
 vkg_result vkg__breadcrumbs_start(vkg_executor *ex);
 void vkg__breadcrumbs_stop(vkg_executor *ex);
 vkg_result vkg__real_crumbs(vkg_executor *ex, vkg__real *x);

@@ -267,6 +267,7 @@ void vkg__real_destroy(vkg_executor *ex, vkg__real *x)
             dev->vk.vkFreeCommandBuffers(dev->device, ex->slots[x->slot].pools[q], 1, &x->fix_cmd[q]);
     vkg__timings_destroy(ex, x);
     vkg__crumbs_destroy(ex, x);
+    vkg__history_release(ex, x);
     vkg__free(&ex->host, x->fix_ib);
     vkg__free(&ex->host, x->fix_bb);
     vkg__free(&ex->host, x->fix_idq);
@@ -719,6 +720,7 @@ vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_plan *p
     if (r == VKG_SUCCESS) r = vkg__real_fixups(ex, slot, x);
     if (r == VKG_SUCCESS) r = vkg__real_timings(ex, x);
     if (r == VKG_SUCCESS) r = vkg__real_crumbs(ex, x);
+    if (r == VKG_SUCCESS) r = vkg__real_history(ex, x);
     if (r != VKG_SUCCESS) {
         vkg__real_destroy(ex, x);
         return r;

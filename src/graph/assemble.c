@@ -406,7 +406,10 @@ static vkg_result vkg__asm_resources(vkg__asm *a, vkg_plan *plan, const vkg__hea
                                      .memory_type_bits =
                                          w->heap == VKG__NO_INDEX ? 0 : w->req.memoryTypeBits,
                                      .state = r->state,
-                                     .concurrent = vkg__concurrent(c, r)};
+                                     .concurrent = vkg__concurrent(c, r),
+                                     .history = r->history,
+                                     .history_pair = r->history ? r->history_pair : 0,
+                                     .history_clear = r->history_clear};
         if (!res[i].name) return VKG__OOM(&g->host, "the plan");
         if (w->heap == VKG__NO_INDEX) continue;
         st->transient_bytes += w->req.size;

@@ -207,6 +207,8 @@ static vkg_result vkg__compile(vkg_graph *g, const vkg_compile_desc *cd, vkg_pla
     r = vkg__workspace(c, live);
     if (r != VKG_SUCCESS) return r;
     vkg__order(c, live);
+    r = vkg__history_states(c);
+    if (r != VKG_SUCCESS) return r;
     t[VKG_COMPILE_PHASE_ORDER + 1] = vkg__now_ns();
 
     vkg__heap_ws *heaps = NULL;

@@ -197,6 +197,9 @@ static inline bool vkg__concurrent(const vkg__ctx *c, const vkg__gres *r)
 vkg_result vkg__validate_formats(vkg__ctx *c);
 vkg_result vkg__validate_limits(vkg__ctx *c);
 vkg_result vkg__validate_reads(vkg__ctx *c);
+/* history.c */
+vkg_result vkg__history_use(const vkg__ctx *c, uint32_t p, const vkg__gres *r, const vkg__guse *u);
+vkg_result vkg__history_states(vkg__ctx *c);
 /* validate.c: live[p] for every graph pass (a backward sweep) */
 vkg_result vkg__cull(vkg__ctx *c, uint8_t *live);
 

@@ -177,7 +177,7 @@ static void vkg__name_escape(const char *name, char *out, size_t size)
         }                                                                                        \
     } while (0)
 
-static vkg_result vkg__add_resource(vkg_graph *g, vkg__gres *r, vkg_resource *out)
+vkg_result vkg__add_resource(vkg_graph *g, vkg__gres *r, vkg_resource *out)
 {
     VKG__GCHECK(g, r->name && r->name[0], "vkg_graph_%s: every resource needs a name",
                 vkg__res_kind(r));
@@ -234,7 +234,7 @@ vkg_result vkg_graph_buffer(vkg_graph *g, const vkg_graph_buffer_desc *desc, vkg
                    .sharing = desc->sharing,
                    .mips = 1,
                    .layers = 1};
-    return vkg__add_resource(g, &r, out);
+    return vkg__add_declared(g, &r, desc->history, desc->history_init, out);
 }
 
 static uint32_t vkg__max_mips(uint32_t w, uint32_t h, uint32_t d)
@@ -327,7 +327,7 @@ vkg_result vkg_graph_image(vkg_graph *g, const vkg_graph_image_desc *desc, vkg_r
                     "image \"%s\": initial state \"%s\" needs a %s format, but %s is not", name,
                     a->name, vkg__aspect_word(a->aspect), fmt);
     }
-    return vkg__add_resource(g, &r, out);
+    return vkg__add_declared(g, &r, desc->history, desc->history_init, out);
 }
 
 vkg_result vkg_graph_resize(vkg_graph *g, vkg_resource image, uint32_t width, uint32_t height)

@@ -29,6 +29,11 @@ typedef struct vkg__gres {
     vkg_sharing sharing;
     uint32_t size_of;       /* images: the image its size follows, VKG__NO_INDEX: none */
     float scale_x, scale_y; /* of size_of's size */
+    /* history (history.c): 1 keeps its contents for the next execution, 2 is NAME@prev;
+     * history_pair: the other one; both are imported, bound by the executor */
+    uint8_t history;
+    bool history_clear;
+    uint32_t history_pair;
 } vkg__gres;
 
 typedef struct vkg__guse {
@@ -119,6 +124,12 @@ struct vkg_plan {
     /* per resource: image aspect, for exporters */
     const VkImageAspectFlags *aspects;
 };
+
+/* graph.c: adds a resource whose fields are checked, names it in the graph */
+vkg_result vkg__add_resource(vkg_graph *g, vkg__gres *r, vkg_resource *out);
+/* history.c: a declared resource, with its NAME@prev when it keeps history */
+vkg_result vkg__add_declared(vkg_graph *g, vkg__gres *r, uint32_t history, vkg_history_init init,
+                             vkg_resource *out);
 
 /* tables.c */
 uint32_t vkg__format_count(void);

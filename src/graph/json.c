@@ -364,10 +364,27 @@ static vkg_result vkg__load_relative_size(vkg__jctx *c, json_t *js, const char *
     return r;
 }
 
+/* "history": 1 and "history_init": "clear" | "undefined" (vkg_graph_buffer_desc.history). */
+static vkg_result vkg__load_history(vkg__jctx *c, json_t *jr, uint32_t *history, vkg_history_init *init)
+{
+    vkg_result r = vkg__get_u32(c, jr, "history", history, false, 0, 1);
+    const char *in = NULL;
+    if (r == VKG_SUCCESS) r = vkg__get_str(c, jr, "history_init", &in, false);
+    if (r != VKG_SUCCESS || !in) return r;
+    if (strcmp(in, "clear") == 0) *init = VKG_HISTORY_CLEAR;
+    else if (strcmp(in, "undefined") == 0) *init = VKG_HISTORY_UNDEFINED;
+    else {
+        PUSHK(c, "history_init");
+        r = vkg__jfail(c, VKG_ERROR_PARSE, "unknown history_init \"%s\": expected \"clear\" or \"undefined\"", in);
+        POP(c);
+    }
+    return r;
+}
+
 static vkg_result vkg__load_resource(vkg__jctx *c, json_t *jr)
 {
     static const char *const keys[] = {"name", "image", "buffer", "imported", "output", "state",
-                                       "sharing", NULL};
+                                       "sharing", "history", "history_init", NULL};
     static const char *const ikeys[] = {"format", "size", "mips", "layers", "samples", NULL};
     static const char *const bkeys[] = {"size", NULL};
     static const char *const skeys[] = {"access", "queue", NULL};
@@ -418,6 +435,9 @@ static vkg_result vkg__load_resource(vkg__jctx *c, json_t *jr)
         }
         POP(c);
     }
+    uint32_t history = 0;
+    vkg_history_init init = VKG_HISTORY_UNDEFINED;
+    if (r == VKG_SUCCESS) r = vkg__load_history(c, jr, &history, &init);
     if (r != VKG_SUCCESS) return r;
     if (buf) {
         PUSHK(c, "buffer");
@@ -437,11 +457,11 @@ static vkg_result vkg__load_resource(vkg__jctx *c, json_t *jr)
         if (r != VKG_SUCCESS) return r;
         return vkg__builder(c, vkg_graph_buffer(c->g, &(vkg_graph_buffer_desc){
             .name = name, .size = size, .imported = imported, .state = state, .output = output,
-            .sharing = sharing}, NULL));
+            .sharing = sharing, .history = history, .history_init = init}, NULL));
     }
     PUSHK(c, "image");
     vkg_graph_image_desc d = {.name = name, .imported = imported, .state = state, .output = output,
-                              .sharing = sharing};
+                              .sharing = sharing, .history = history, .history_init = init};
     const char *fmt = NULL;
     uint64_t sz[3] = {0};
     size_t n = 0;

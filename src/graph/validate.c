@@ -283,7 +283,11 @@ vkg_result vkg__validate_reads(vkg__ctx *c)
             if (u->access == VKG_ACCESS_PRESENT) present_pass[u->resource] = p;
             if ((a->stage & missing) || vkg__needs_ray_query(c, a))
                 return vkg__refuse_feature(c, p, u, need, need_count);
-            if (r->imported) continue;
+            if (r->history) {
+                vkg_result hr = vkg__history_use(c, p, r, u);
+                if (hr != VKG_SUCCESS) return hr;
+            }
+            if (r->imported && r->history != 1) continue; /* a history resource starts undefined */
             if (!vkg__access_reads(a)) continue;
             bool ok = true;
             if (r->is_image) {
@@ -300,6 +304,16 @@ vkg_result vkg__validate_reads(vkg__ctx *c)
                 ok = vkg__ranges_cover(&written[u->resource].ranges, u->offset,
                                        u->offset + u->size);
             }
+            if (!ok && r->history == 1) {
+                VKG__ERROR(&g->host,
+                           "%spass \"%s\" reads %s as \"%s\", but no earlier pass of this "
+                           "execution writes it (a history resource starts each execution "
+                           "undefined): read \"%s\" for what the previous execution wrote",
+                           vkg__pass_origin(g, p, at, sizeof at), gp->name,
+                           vkg__use_subresource(r, u, sub, sizeof sub), a->name,
+                           g->res[r->history_pair].name);
+                return VKG_ERROR_INVALID_ARGUMENT;
+            }
             if (!ok) {
                 VKG__ERROR(&g->host,
                            "%spass \"%s\" reads %s as \"%s\", but no earlier pass writes it "
@@ -313,7 +327,7 @@ vkg_result vkg__validate_reads(vkg__ctx *c)
         for (uint32_t i = 0; i < gp->use_count; i++) {
             const vkg__guse *u = &g->uses[gp->first_use + i];
             const vkg__gres *r = &g->res[u->resource];
-            if (r->imported || !vkg_access_get(u->access)->write) continue;
+            if ((r->imported && r->history != 1) || !vkg_access_get(u->access)->write) continue;
             vkg__subset_mark(c, &written[u->resource], r, u);
         }
         if (c->oom) return VKG__OOM(&g->host, "compile scratch");

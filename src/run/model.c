@@ -302,12 +302,23 @@ void vkgr__init_imported(rres *R, uint32_t index)
                     put_texel(R, tix(R, m, l, x, y), texel_value(seed, m, l, x, y), true);
 }
 
-/* One frame on the model: transients start undefined, imported resources carry over. */
+/* One frame on the model: transients start undefined, imported resources carry over, and
+ * NAME@prev of a history resource holds what NAME held at the end of the previous frame
+ * (from the second frame on), while NAME starts undefined. */
 vkg_result vkgr__sim_frame(runner *r, uint32_t frame, uint32_t *slots)
 {
     for (uint32_t i = 0; i < r->nres; i++) {
         rres *R = &r->res[i];
-        if (!R->pr->imported && R->known)
+        if (R->pr->history == 2 && frame > 0 && R->known) {
+            const rres *cur = &r->res[R->pr->history_pair];
+            uint64_t n = R->pr->is_image ? R->texels : R->pr->size;
+            memcpy(R->val, cur->val, n);
+            memcpy(R->known, cur->known, n);
+        }
+    }
+    for (uint32_t i = 0; i < r->nres; i++) {
+        rres *R = &r->res[i];
+        if ((!R->pr->imported || R->pr->history == 1) && R->known)
             memset(R->known, 0, R->pr->is_image ? R->texels : R->pr->size);
     }
     for (uint32_t k = 0; k < r->in.pass_count; k++) {

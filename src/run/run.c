@@ -75,7 +75,8 @@ static vkg_result compile(runner *r, vkg_plan **plan)
 
 static bool needs_readback(const runner *r, const vkg_plan_resource *pr)
 {
-    return r->opt.verify && (pr->output || pr->imported) && pr->used;
+    /* NAME@prev is what NAME held last frame, compared then */
+    return r->opt.verify && (pr->output || pr->imported) && pr->used && pr->history != 2;
 }
 
 static int cmp_range(const void *a, const void *b)
@@ -188,16 +189,24 @@ static vkg_result prepare_graph(runner *r, vkg_graph *user_graph)
     r->graph = g;
     for (uint32_t i = 0; i < in.resource_count && e == VKG_SUCCESS; i++) {
         const vkg_plan_resource *pr = &in.resources[i];
+        if (pr->history == 2) continue; /* made with its history resource, just before it */
+        /* a history resource is declared as such again (it makes NAME@prev too) */
+        bool imported = pr->imported && !pr->history;
+        vkg_import_state state = imported ? pr->state : (vkg_import_state){0};
+        uint32_t history = pr->history == 1;
+        vkg_history_init init = pr->history_clear ? VKG_HISTORY_CLEAR : VKG_HISTORY_UNDEFINED;
         vkg_resource h;
         if (pr->is_image)
             e = vkg_graph_image(g, &(vkg_graph_image_desc){.name = pr->name, .format = pr->format,
                 .width = pr->width, .height = pr->height, .depth = pr->depth, .mips = pr->mips,
-                .layers = pr->layers, .samples = pr->samples, .imported = pr->imported,
-                .state = pr->state, .output = pr->output}, &h);
+                .layers = pr->layers, .samples = pr->samples, .imported = imported,
+                .state = state, .output = pr->output, .history = history, .history_init = init}, &h);
         else
             e = vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = pr->name, .size = pr->size,
-                .imported = pr->imported, .state = pr->state, .output = pr->output}, &h);
-        if (e == VKG_SUCCESS && h.id != i + 1) e = VKG_ERROR_INVALID_ARGUMENT;
+                .imported = imported, .state = state, .output = pr->output, .history = history,
+                .history_init = init}, &h);
+        if (e == VKG_SUCCESS && (h.id != i + 1 || (history && pr->history_pair != i + 1)))
+            e = VKG_ERROR_INVALID_ARGUMENT;
         if (e != VKG_SUCCESS) e = vkgr__fail(r, e, "copying resource \"%s\" failed", pr->name);
     }
     bool *done = calloc(in.resource_count + 1, sizeof *done);
@@ -341,7 +350,7 @@ static vkg_result create_imported(runner *r, vkg_executor *ex)
     uint32_t n = 0;
     for (uint32_t i = 0; i < r->nres; i++) {
         rres *R = &r->res[i];
-        if (!R->pr->imported || !R->pr->used || !R->val) continue;
+        if (!R->pr->imported || R->pr->history || !R->pr->used || !R->val) continue; /* history: the executor's */
         char name[300];
         snprintf(name, sizeof name, "%s", R->pr->name);
         vkg_result e;
@@ -374,7 +383,7 @@ static vkg_result create_imported(runner *r, vkg_executor *ex)
     if (e == VKG_SUCCESS) e = vkg_graph_create(&(vkg_graph_desc){.name = "vkgraph-run/init"}, &g);
     for (uint32_t i = 0; i < r->nres && e == VKG_SUCCESS; i++) {
         rres *R = &r->res[i];
-        if (!R->pr->imported || !R->pr->used || !R->val) continue;
+        if (!R->pr->imported || R->pr->history || !R->pr->used || !R->val) continue; /* history: the executor's */
         uint32_t k = ic.count++;
         ic.index[k] = i;
         uint64_t bytes = R->pr->is_image ? R->texels * fclass_bytes(R->fc) : R->pr->size;
@@ -495,7 +504,7 @@ static vkg_result create_device_objects(runner *r)
     if (r->opt.verify)
         for (uint32_t i = 0; i < r->nres; i++) {
             rres *R = &r->res[i];
-            if (!(R->pr->output || R->pr->imported) || !R->pr->used || !R->val) continue;
+            if (!needs_readback(r, R->pr) || !R->val) continue;
             char name[300];
             snprintf(name, sizeof name, "vkgraph-run/staging:%s", R->pr->name);
             R->rb_handle = vkg_graph_find_resource(r->graph, name);
@@ -638,8 +647,14 @@ static void reset_model(runner *r)
     for (uint32_t i = 0; i < r->nres; i++) {
         rres *R = &r->res[i];
         if (!R->val) continue;
-        if (R->pr->imported) vkgr__init_imported(R, i);
-        else memset(R->known, 0, R->pr->is_image ? R->texels : R->pr->size);
+        if (R->pr->history == 2 && R->pr->history_clear) { /* NAME@prev starts zeroed */
+            memset(R->val, 0, R->pr->is_image ? R->texels : R->pr->size);
+            memset(R->known, 1, R->pr->is_image ? R->texels : R->pr->size);
+        } else if (R->pr->imported && !R->pr->history) {
+            vkgr__init_imported(R, i);
+        } else {
+            memset(R->known, 0, R->pr->is_image ? R->texels : R->pr->size);
+        }
     }
 }
 
