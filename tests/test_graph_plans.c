@@ -826,9 +826,50 @@ static void test_format_doc_lists_every_access(void **state)
     }
 }
 
+/* History resources: NAME and NAME@prev are imported (never placed in a heap, never
+ * aliased), paired both ways; NAME's first barrier discards and is patched at submit;
+ * NAME@prev is assumed in NAME's last state in the plan (tonemap's sampled read). */
+static void test_history_plan(void **state)
+{
+    (void)state;
+    vkg_caps caps;
+    vkg_caps_default(&caps);
+    vkg_plan *plan = compile_file("temporal.json", &caps, 0);
+    vkg_plan_info in;
+    vkg_plan_get_info(plan, &in);
+    uint32_t taa = UINT32_MAX, prev = UINT32_MAX;
+    for (uint32_t i = 0; i < in.resource_count; i++) {
+        if (strcmp(in.resources[i].name, "taa") == 0) taa = i;
+        if (strcmp(in.resources[i].name, "taa@prev") == 0) prev = i;
+    }
+    assert_true(taa != UINT32_MAX && prev != UINT32_MAX);
+    const vkg_plan_resource *t = &in.resources[taa], *p = &in.resources[prev];
+    assert_int_equal(t->history, 1);
+    assert_int_equal(p->history, 2);
+    assert_int_equal(t->history_pair, prev);
+    assert_int_equal(p->history_pair, taa);
+    assert_true(t->imported && p->imported && t->history_clear);
+    assert_int_equal(t->heap, UINT32_MAX);
+    assert_int_equal(p->heap, UINT32_MAX);
+    assert_int_equal(p->state.access, VKG_ACCESS_FRAGMENT_SAMPLED_READ);
+    assert_int_equal(p->state.queue, VKG_QUEUE_GRAPHICS);
+    bool first = true;
+    for (uint32_t b = 0; b < in.barrier_count; b++) {
+        const vkg_plan_barrier *pb = &in.barriers[b];
+        if (pb->resource != taa || !first) continue;
+        first = false;
+        assert_true(pb->flags & VKG_BARRIER_IMPORTED);
+        assert_true(pb->flags & VKG_BARRIER_DISCARD);
+        assert_int_equal(pb->old_layout, VK_IMAGE_LAYOUT_UNDEFINED);
+    }
+    assert_false(first);
+    vkg_plan_destroy(plan);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_history_plan),
         cmocka_unit_test(test_format_doc_lists_every_access),
         cmocka_unit_test(test_stencil_planes),
         cmocka_unit_test(test_stencil_planes_merge),

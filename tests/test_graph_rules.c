@@ -619,10 +619,115 @@ static void test_import_state_needs_feature(void **state)
     vkg_graph_destroy(g);
 }
 
+/* --- history resources -------------------------------------------------------------------- */
+static vkg_result compile_default(vkg_graph *g)
+{
+    vkg_caps caps;
+    vkg_caps_default(&caps);
+    vkg_plan *plan = NULL;
+    vkg_result r = vkg_compile(g, &caps, &plan);
+    vkg_plan_destroy(plan);
+    return r;
+}
+
+static void test_history_declaration_rules(void **state)
+{
+    (void)state;
+    vkg_graph *g = new_graph();
+    vkg_resource r;
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "sum", .size = 64, .history = 2}, &r),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("buffer \"sum\"", "history is 2", "history = 1");
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "sum", .size = 64, .history = 1,
+                                                                  .imported = true},
+                                      &r),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("buffer \"sum\"", "history and imported together", "drop imported");
+    assert_int_equal(vkg_graph_image(g, &(vkg_graph_image_desc){.name = "ms", .format = VK_FORMAT_R8G8B8A8_UNORM,
+                                                                .width = 8, .height = 8, .samples = 4, .history = 1},
+                                     &r),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("image \"ms\"", "single-sampled");
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "x@prev", .size = 64}, &r),
+                     VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("buffer \"x@prev\"", "names ending in \"@prev\"", "declare \"x\" with history = 1");
+    /* a good one: NAME@prev exists, by handle and by name */
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "sum", .size = 64, .history = 1}, &r),
+                     VKG_SUCCESS);
+    vkg_resource prev = vkg_graph_previous(g, r);
+    assert_int_not_equal(prev.id, 0);
+    assert_int_equal(vkg_graph_find_resource(g, "sum@prev").id, prev.id);
+    assert_int_equal(vkg_graph_previous(g, prev).id, 0);
+    vkg_graph_destroy(g);
+}
+
+static void test_history_use_rules(void **state)
+{
+    (void)state;
+    /* NAME@prev is read-only */
+    vkg_graph *g = new_graph();
+    vkg_resource r;
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "sum", .size = 64, .history = 1}, &r),
+                     VKG_SUCCESS);
+    vkg_resource prev = vkg_graph_previous(g, r);
+    assert_int_equal(pass1(g, "accumulate", VKG_QUEUE_COMPUTE, (vkg_use){prev, VKG_ACCESS_COMPUTE_STORAGE_WRITE}),
+                     VKG_SUCCESS);
+    assert_int_equal(compile_default(g), VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"accumulate\"", "writes buffer \"sum@prev\"", "read-only", "write \"sum\"");
+    vkg_graph_destroy(g);
+    /* NAME starts each execution undefined */
+    g = new_graph();
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "sum", .size = 64, .history = 1}, &r),
+                     VKG_SUCCESS);
+    assert_int_equal(pass1(g, "early", VKG_QUEUE_COMPUTE, (vkg_use){r, VKG_ACCESS_COMPUTE_STORAGE_READ}),
+                     VKG_SUCCESS);
+    assert_int_equal(pass1(g, "late", VKG_QUEUE_COMPUTE, (vkg_use){r, VKG_ACCESS_COMPUTE_STORAGE_WRITE}),
+                     VKG_SUCCESS);
+    assert_int_equal(compile_default(g), VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("pass \"early\"", "buffer \"sum\"", "starts each execution undefined", "read \"sum@prev\"");
+    vkg_graph_destroy(g);
+    /* read but never written: the next execution would have nothing */
+    g = new_graph();
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "sum", .size = 64, .history = 1}, &r),
+                     VKG_SUCCESS);
+    vkg_resource out = buffer(g, "out", 64);
+    assert_int_equal(vkg_graph_output(g, out), VKG_SUCCESS);
+    vkg_use uses[2] = {{vkg_graph_previous(g, r), VKG_ACCESS_TRANSFER_READ}, {out, VKG_ACCESS_TRANSFER_WRITE}};
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "copy", .uses = uses, .use_count = 2}, NULL),
+                     VKG_SUCCESS);
+    assert_int_equal(compile_default(g), VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("buffer \"sum\"", "passes read \"sum@prev\" but no pass writes \"sum\"");
+    vkg_graph_destroy(g);
+}
+
+static void test_history_in_json(void **state)
+{
+    (void)state;
+    char err[1024];
+    assert_int_equal(load("{\"vkgraph\": 1, \"resources\": [{\"name\": \"t\", \"buffer\": {\"size\": 16}, "
+                          "\"history\": 1, \"history_init\": \"zero\"}], \"passes\": []}",
+                          err, sizeof err),
+                     VKG_ERROR_PARSE);
+    assert_non_null(strstr(err, "unknown history_init \"zero\""));
+    assert_int_equal(load("{\"vkgraph\": 1, \"resources\": [{\"name\": \"t\", \"buffer\": {\"size\": 16}, "
+                          "\"history\": 3}], \"passes\": []}",
+                          err, sizeof err),
+                     VKG_ERROR_PARSE);
+    assert_int_equal(load("{\"vkgraph\": 1, \"resources\": [{\"name\": \"t\", \"buffer\": {\"size\": 16}, "
+                          "\"history\": 1, \"history_init\": \"clear\"}], \"passes\": [{\"name\": \"p\", "
+                          "\"uses\": [{\"resource\": \"t@prev\", \"access\": \"transfer_read\"}, "
+                          "{\"resource\": \"t\", \"access\": \"transfer_write\"}]}]}",
+                          err, sizeof err),
+                     VKG_SUCCESS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_duplicate_names),
+        cmocka_unit_test(test_history_declaration_rules),
+        cmocka_unit_test(test_history_use_rules),
+        cmocka_unit_test(test_history_in_json),
         cmocka_unit_test(test_unknown_resource_handle),
         cmocka_unit_test(test_access_kind),
         cmocka_unit_test(test_color_on_depth_and_depth_on_color),
