@@ -246,7 +246,7 @@ static void destroy_all(demo *d)
             if (p->layout) d->t->vkDestroyPipelineLayout(d->d, p->layout, NULL);
             if (p->dsl) d->t->vkDestroyDescriptorSetLayout(d->d, p->dsl, NULL);
         }
-        for (uint32_t i = 0; i < 10; i++)
+        for (uint32_t i = 0; i < 11; i++)
             if (d->modules[i]) d->t->vkDestroyShaderModule(d->d, d->modules[i], NULL);
         if (d->clamp) d->t->vkDestroySampler(d->d, d->clamp, NULL);
         if (d->wrap) d->t->vkDestroySampler(d->d, d->wrap, NULL);

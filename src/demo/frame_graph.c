@@ -39,7 +39,7 @@ int vkgd__describe_graph(demo *d, uint32_t w, uint32_t h, VkFormat out_format, b
     VKGCHECK(d, vkg_graph_create(&(vkg_graph_desc){.name = "demo"}, &d->graph), "vkg_graph_create");
     vkg_graph *g = d->graph;
     uint64_t inst_bytes = (uint64_t)d->object_count * 96, draw_bytes = (uint64_t)d->object_count * 20;
-    vkg_resource instances, draws, albedo, normal, emissive, depth, ao_raw, ao, hdr, bloom;
+    vkg_resource instances, draws, albedo, normal, emissive, depth, ao_raw, ao, hdr, taa, bloom;
 #define BUF(res, nm, sz, imp)                                                                     \
     VKGCHECK(d, vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = nm, .size = sz, .imported = imp}, &res), nm)
 #define IMG(res, nm, fmt, iw, ih, ...)                                                            \
@@ -62,6 +62,10 @@ int vkgd__describe_graph(demo *d, uint32_t w, uint32_t h, VkFormat out_format, b
     IMG(ao_raw, "ssao.raw", VK_FORMAT_R32_SFLOAT, w, h, .mips = 1);
     IMG(ao, "ssao", VK_FORMAT_R32_SFLOAT, w, h, .mips = 1);
     IMG(hdr, "hdr", hdr_format, w, h, .mips = 1);
+    /* a history resource: the temporal pass reads last frame's result as "taa@prev" */
+    IMG(taa, "taa", hdr_format, w, h, .mips = 1, .history = 1, .history_init = VKG_HISTORY_CLEAR);
+    vkg_resource taa_prev = vkg_graph_previous(g, taa);
+    d->history_frames = 0; /* a new graph: its history starts again */
     IMG(bloom, "bloom", hdr_format, w / 2 ? w / 2 : 1, h / 2 ? h / 2 : 1, .mips = BLOOM_MIPS);
 #undef BUF
 #undef IMG
@@ -88,12 +92,16 @@ int vkgd__describe_graph(demo *d, uint32_t w, uint32_t h, VkFormat out_format, b
                  USES({hdr, VKG_ACCESS_COLOR_WRITE}, {albedo, VKG_ACCESS_FRAGMENT_SAMPLED_READ},
                       {normal, VKG_ACCESS_FRAGMENT_SAMPLED_READ}, {emissive, VKG_ACCESS_FRAGMENT_SAMPLED_READ},
                       {depth, VKG_ACCESS_FRAGMENT_SAMPLED_READ}, {ao, VKG_ACCESS_FRAGMENT_SAMPLED_READ}),
-                 BINDS(1, 2, 3, 4, 5)))
+                 BINDS(1, 2, 3, 4, 5)) ||
+        add_pass(d, "taa", VKG_QUEUE_GRAPHICS, P_TAA, 0,
+                 USES({hdr, VKG_ACCESS_COMPUTE_SAMPLED_READ}, {depth, VKG_ACCESS_COMPUTE_SAMPLED_READ},
+                      {taa_prev, VKG_ACCESS_COMPUTE_SAMPLED_READ}, {taa, VKG_ACCESS_COMPUTE_STORAGE_WRITE}),
+                 BINDS(0, 1, 2, 3)))
         return d->status;
     char name[32];
     for (uint32_t m = 0; m < BLOOM_MIPS; m++) {
         snprintf(name, sizeof name, "bloom_down_%u", m);
-        vkg_use src = m == 0 ? (vkg_use){hdr, VKG_ACCESS_COMPUTE_SAMPLED_READ}
+        vkg_use src = m == 0 ? (vkg_use){taa, VKG_ACCESS_COMPUTE_SAMPLED_READ}
                              : (vkg_use){bloom, VKG_ACCESS_COMPUTE_SAMPLED_READ, .base_mip = m - 1, .mip_count = 1};
         if (add_pass(d, name, VKG_QUEUE_GRAPHICS, P_BLOOM_DOWN, m,
                      USES(src, {bloom, VKG_ACCESS_COMPUTE_STORAGE_WRITE, .base_mip = m, .mip_count = 1}), BINDS(0, 1)))
@@ -108,7 +116,7 @@ int vkgd__describe_graph(demo *d, uint32_t w, uint32_t h, VkFormat out_format, b
             return d->status;
     }
     if (add_pass(d, "tonemap", VKG_QUEUE_GRAPHICS, P_TONEMAP, 0,
-                 USES({d->r_output, VKG_ACCESS_COLOR_WRITE}, {hdr, VKG_ACCESS_FRAGMENT_SAMPLED_READ},
+                 USES({d->r_output, VKG_ACCESS_COLOR_WRITE}, {taa, VKG_ACCESS_FRAGMENT_SAMPLED_READ},
                       {bloom, VKG_ACCESS_FRAGMENT_SAMPLED_READ, .base_mip = 0, .mip_count = 1}),
                  BINDS(1, 2)))
         return d->status;

@@ -30,7 +30,10 @@ void vkgd__camera(demo *d, float time, uint32_t w, uint32_t h)
     d->eye = v3(11.5f * cosf(a), 6.5f, 11.5f * sinf(a));
     mat_look_at(view, d->eye, v3(0, 0.4f, 0), v3(0, 1, 0));
     mat_perspective(proj, 0.9f, (float)w / (float)h, 0.1f, 80.0f);
+    /* last frame's camera for the temporal pass (the first frame of a history has none) */
+    if (d->history_frames) memcpy(d->prev_view_proj, d->view_proj, sizeof d->prev_view_proj);
     mat_mul(d->view_proj, proj, view);
+    if (!d->history_frames) memcpy(d->prev_view_proj, d->view_proj, sizeof d->prev_view_proj);
     mat_inverse(d->inv_view_proj, d->view_proj);
 }
 
@@ -64,6 +67,7 @@ int vkgd__execute(demo *d, frame_stats *fs, uint32_t frame, const vkg_binding *b
     if (d->status) return d->status; /* a record callback failed */
     if (r != VKG_SUCCESS) return vkgd__failf(d, 1, "vkg_execute failed on frame %u: %s", frame, vkg_result_name(r));
     d->tickets[d->slot] = ticket;
+    d->history_frames++;
     d->slot_frame[d->slot] = frame;
     d->pending[d->slot] = true;
     d->slot_cpu_t0[d->slot] = t0;

@@ -149,7 +149,7 @@ typedef struct geometry {
     mesh_range mesh[MESH_COUNT];
 } geometry;
 
-enum { P_UPDATE, P_GBUFFER, P_SSAO, P_SSAO_BLUR, P_LIGHTING, P_BLOOM_DOWN, P_BLOOM_UP, P_TONEMAP, P_COUNT };
+enum { P_UPDATE, P_GBUFFER, P_SSAO, P_SSAO_BLUR, P_LIGHTING, P_TAA, P_BLOOM_DOWN, P_BLOOM_UP, P_TONEMAP, P_COUNT };
 
 typedef struct dpipe {
     VkDescriptorSetLayout dsl;
@@ -183,7 +183,7 @@ typedef struct demo {
     dpipe pipes[P_COUNT];
     VkFormat tonemap_format; /* the format the tonemap pipeline was made for */
     VkSampler clamp, wrap, nearest; /* nearest: depth (D32 has no linear filtering everywhere) */
-    VkShaderModule modules[10];
+    VkShaderModule modules[11];
 
     /* content */
     vkg_buffer vertices, indices, objects;
@@ -214,6 +214,8 @@ typedef struct demo {
 
     /* this frame's constants */
     float view_proj[16], inv_view_proj[16];
+    float prev_view_proj[16]; /* last frame's camera, for the temporal pass */
+    uint32_t history_frames;  /* executions of the plan so far: its history is valid from 1 */
     vec3 eye;
     float time;
     bool encode_srgb;

@@ -260,6 +260,19 @@ static void record_lighting(const vkg_pass_context *ctx, void *user)
     vkg_pass_end_rendering(ctx);
 }
 
+/* taa: this frame's lighting and last frame's result (the history resource's previous
+ * contents), reprojected from this frame's clip space into last frame's. */
+static void record_taa(const vkg_pass_context *ctx, void *user)
+{
+    PASS_HEAD(ctx, user);
+    struct {
+        float reproject[16], blend;
+    } pc = {.blend = d->history_frames ? 0.8f : 0.0f};
+    mat_mul(pc.reproject, d->prev_view_proj, d->inv_view_proj);
+    t->vkCmdPushConstants(cmd, pp->layout, pp->push_stages, 0, sizeof pc, &pc);
+    t->vkCmdDispatch(cmd, groups(d->width, 8), groups(d->height, 8), 1);
+}
+
 /* bloom_down_N: one mip of the chain; the first keeps only what is brighter than 1. */
 static void record_bloom_down(const vkg_pass_context *ctx, void *user)
 {
@@ -304,6 +317,7 @@ static void record_readback(const vkg_pass_context *ctx, void *user)
 
 const vkg_record_fn vkgd__recorders[P_COUNT + 1] = {
     [P_UPDATE] = record_update,         [P_GBUFFER] = record_gbuffer,       [P_SSAO] = record_ssao,
-    [P_SSAO_BLUR] = record_ssao_blur,   [P_LIGHTING] = record_lighting,     [P_BLOOM_DOWN] = record_bloom_down,
+    [P_SSAO_BLUR] = record_ssao_blur,   [P_LIGHTING] = record_lighting,     [P_TAA] = record_taa,
+    [P_BLOOM_DOWN] = record_bloom_down,
     [P_BLOOM_UP] = record_bloom_up,     [P_TONEMAP] = record_tonemap,       [P_COUNT] = record_readback,
 };

@@ -31,6 +31,9 @@ static const uint32_t spv_bloom_up[] =
 static const uint32_t spv_tonemap[] =
 #include "shaders/tonemap.frag.inc"
     ;
+static const uint32_t spv_taa[] =
+#include "shaders/taa.comp.inc"
+    ;
 
 /* ------------------------------------------------------------------------------------------
  * Pipelines
@@ -215,19 +218,20 @@ static int make_graphics(demo *d, dpipe *p, VkShaderModule vs, VkShaderModule fs
 
 
 
-enum { M_UPDATE, M_GB_VS, M_GB_FS, M_FULL_VS, M_SSAO, M_BLUR, M_LIGHT, M_DOWN, M_UP, M_TONE };
+enum { M_UPDATE, M_GB_VS, M_GB_FS, M_FULL_VS, M_SSAO, M_BLUR, M_LIGHT, M_DOWN, M_UP, M_TONE, M_TAA, M_COUNT };
 
 int vkgd__make_pipelines(demo *d)
 {
     static const struct {
         const uint32_t *code;
         size_t size;
-    } mods[10] = {{spv_scene_update, sizeof spv_scene_update}, {spv_gbuffer_vert, sizeof spv_gbuffer_vert},
+    } mods[M_COUNT] = {{spv_scene_update, sizeof spv_scene_update}, {spv_gbuffer_vert, sizeof spv_gbuffer_vert},
                   {spv_gbuffer_frag, sizeof spv_gbuffer_frag}, {spv_fullscreen_vert, sizeof spv_fullscreen_vert},
                   {spv_ssao, sizeof spv_ssao},                 {spv_ssao_blur, sizeof spv_ssao_blur},
                   {spv_lighting, sizeof spv_lighting},         {spv_bloom_down, sizeof spv_bloom_down},
-                  {spv_bloom_up, sizeof spv_bloom_up},         {spv_tonemap, sizeof spv_tonemap}};
-    for (uint32_t i = 0; i < 10; i++)
+                  {spv_bloom_up, sizeof spv_bloom_up},         {spv_tonemap, sizeof spv_tonemap},
+                  {spv_taa, sizeof spv_taa}};
+    for (uint32_t i = 0; i < M_COUNT; i++)
         if (make_module(d, mods[i].code, mods[i].size, &d->modules[i])) return d->status;
     dpipe *p = d->pipes;
     p[P_UPDATE] = (dpipe){.binding_count = 3, .types = {STORAGE_BUF, STORAGE_BUF, STORAGE_BUF}, .push_size = 72};
@@ -238,10 +242,12 @@ int vkgd__make_pipelines(demo *d)
                            .push_size = 80};
     p[P_BLOOM_DOWN] = (dpipe){.binding_count = 2, .types = {SAMPLED, STORAGE_IMG}, .push_size = 4};
     p[P_BLOOM_UP] = (dpipe){.binding_count = 2, .types = {SAMPLED, STORAGE_IMG}};
+    p[P_TAA] = (dpipe){.binding_count = 4, .types = {SAMPLED, SAMPLED, SAMPLED, STORAGE_IMG}, .push_size = 68};
     p[P_TONEMAP] = (dpipe){.binding_count = 2, .types = {SAMPLED, SAMPLED}, .push_size = 12};
     if (make_compute(d, &p[P_UPDATE], d->modules[M_UPDATE]) || make_compute(d, &p[P_SSAO], d->modules[M_SSAO]) ||
         make_compute(d, &p[P_SSAO_BLUR], d->modules[M_BLUR]) ||
-        make_compute(d, &p[P_BLOOM_DOWN], d->modules[M_DOWN]) || make_compute(d, &p[P_BLOOM_UP], d->modules[M_UP]))
+        make_compute(d, &p[P_BLOOM_DOWN], d->modules[M_DOWN]) || make_compute(d, &p[P_BLOOM_UP], d->modules[M_UP]) ||
+        make_compute(d, &p[P_TAA], d->modules[M_TAA]))
         return d->status;
     if (make_graphics(d, &p[P_GBUFFER], d->modules[M_GB_VS], d->modules[M_GB_FS], gbuffer_formats, 3,
                       depth_format, true) ||
