@@ -95,10 +95,6 @@ void vkg_graph_destroy(vkg_graph *g)
     vkg__free(&host, g);
 }
 
-const char *vkg__res_kind(const vkg__gres *r)
-{
-    return r->is_image ? "image" : "buffer";
-}
 
 static vkg_result vkg__check_import_state(vkg_graph *g, const vkg__gres *r)
 {
@@ -177,7 +173,7 @@ static void vkg__name_escape(const char *name, char *out, size_t size)
         }                                                                                        \
     } while (0)
 
-vkg_result vkg__add_resource(vkg_graph *g, vkg__gres *r, vkg_resource *out)
+static vkg_result vkg__add_resource(vkg_graph *g, vkg__gres *r, vkg_resource *out)
 {
     VKG__GCHECK(g, r->name && r->name[0], "vkg_graph_%s: every resource needs a name",
                 vkg__res_kind(r));
@@ -213,6 +209,23 @@ vkg_result vkg__add_resource(vkg_graph *g, vkg__gres *r, vkg_resource *out)
     if (r->is_image) g->sub_count += vkg__planes(r) * r->mips * r->layers;
     if (out) out->id = g->res_count;
     return VKG_SUCCESS;
+}
+
+/* A declared resource, with its NAME@prev when it keeps history (history.c). */
+static vkg_result vkg__add_declared(vkg_graph *g, vkg__gres *r, uint32_t history, vkg_history_init init,
+                                    vkg_resource *out)
+{
+    vkg_result vr = vkg__history_declare(g, r, history, init);
+    if (vr != VKG_SUCCESS || !history) return vr == VKG_SUCCESS ? vkg__add_resource(g, r, out) : vr;
+    r->history_pair = g->res_count + 1;
+    vkg_resource cur;
+    vr = vkg__add_resource(g, r, &cur);
+    vkg__gres prev;
+    char name[300];
+    if (vr == VKG_SUCCESS) vr = vkg__history_prev(g, &g->res[cur.id - 1], cur.id - 1, &prev, name, sizeof name);
+    if (vr == VKG_SUCCESS) vr = vkg__add_resource(g, &prev, NULL);
+    if (vr == VKG_SUCCESS && out) *out = cur;
+    return vr;
 }
 
 vkg_result vkg_graph_buffer(vkg_graph *g, const vkg_graph_buffer_desc *desc, vkg_resource *out)

@@ -125,11 +125,11 @@ struct vkg_plan {
     const VkImageAspectFlags *aspects;
 };
 
-/* graph.c: adds a resource whose fields are checked, names it in the graph */
-vkg_result vkg__add_resource(vkg_graph *g, vkg__gres *r, vkg_resource *out);
-/* history.c: a declared resource, with its NAME@prev when it keeps history */
-vkg_result vkg__add_declared(vkg_graph *g, vkg__gres *r, uint32_t history, vkg_history_init init,
-                             vkg_resource *out);
+/* history.c: checks a declaration's history and makes the resource a history resource (the
+ * pair index is filled by the caller); then NAME@prev from NAME (index `cur`) */
+vkg_result vkg__history_declare(const vkg_graph *g, vkg__gres *r, uint32_t history, vkg_history_init init);
+vkg_result vkg__history_prev(const vkg_graph *g, const vkg__gres *r, uint32_t cur, vkg__gres *prev, char *name,
+                             size_t name_size);
 
 /* tables.c */
 uint32_t vkg__format_count(void);
@@ -164,6 +164,9 @@ vkg_result vkg__check_resolves(const vkg_graph *g, const char *pass, const vkg__
 uint32_t vkg__names_find(const vkg_graph *g, const vkg__names *t, bool is_pass, const char *name);
 /* "image \"hdr\" mips [0,1) layers [0,1)" or "buffer \"p\" bytes [0,256)" */
 const char *vkg__use_subresource(const vkg__gres *r, const vkg__guse *u, char *buf, size_t size);
-const char *vkg__res_kind(const vkg__gres *r);
+static inline const char *vkg__res_kind(const vkg__gres *r)
+{
+    return r->is_image ? "image" : "buffer";
+}
 
 #endif

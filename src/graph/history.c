@@ -22,8 +22,7 @@ static bool vkg__ends_with_prev(const char *name)
     return n >= s && strcmp(name + n - s, VKG__PREV_SUFFIX) == 0;
 }
 
-vkg_result vkg__add_declared(vkg_graph *g, vkg__gres *r, uint32_t history, vkg_history_init init,
-                             vkg_resource *out)
+vkg_result vkg__history_declare(const vkg_graph *g, vkg__gres *r, uint32_t history, vkg_history_init init)
 {
     const char *kind = vkg__res_kind(r);
     const char *name = r->name ? r->name : "(unnamed)";
@@ -31,7 +30,7 @@ vkg_result vkg__add_declared(vkg_graph *g, vkg__gres *r, uint32_t history, vkg_h
               "%s \"%s\": names ending in \"@prev\" are the previous contents of history "
               "resources: declare \"%.*s\" with history = 1 to read them",
               kind, name, (int)(strlen(name) - (sizeof VKG__PREV_SUFFIX - 1)), name);
-    if (!history) return vkg__add_resource(g, r, out);
+    if (!history) return VKG_SUCCESS;
     VKG_CHECK(&g->host, history == 1, VKG_ERROR_INVALID_ARGUMENT,
               "%s \"%s\": history is %u; vkgraph keeps one previous execution (history = 1)",
               kind, name, history);
@@ -47,23 +46,21 @@ vkg_result vkg__add_declared(vkg_graph *g, vkg__gres *r, uint32_t history, vkg_h
     r->state = (vkg_import_state){VKG_ACCESS_NONE, VKG_QUEUE_GRAPHICS};
     r->history = 1;
     r->history_clear = init == VKG_HISTORY_CLEAR;
-    r->history_pair = g->res_count + 1;
-    vkg__gres prev = *r;
-    vkg_resource cur;
-    vkg_result vr = vkg__add_resource(g, r, &cur);
-    if (vr != VKG_SUCCESS) return vr;
-    char pname[300];
-    int n = snprintf(pname, sizeof pname, "%s" VKG__PREV_SUFFIX, name);
-    VKG_CHECK(&g->host, n > 0 && (size_t)n < sizeof pname, VKG_ERROR_INVALID_ARGUMENT,
-              "%s \"%.40s...\": a history resource's name must be shorter than %zu bytes", kind, name,
-              sizeof pname - sizeof VKG__PREV_SUFFIX);
-    prev.name = pname;
-    prev.history = 2;
-    prev.history_pair = cur.id - 1;
-    prev.output = false;
-    vr = vkg__add_resource(g, &prev, NULL);
-    if (vr != VKG_SUCCESS) return vr;
-    if (out) *out = cur;
+    return VKG_SUCCESS;
+}
+
+vkg_result vkg__history_prev(const vkg_graph *g, const vkg__gres *r, uint32_t cur, vkg__gres *prev, char *name,
+                             size_t name_size)
+{
+    int n = snprintf(name, name_size, "%s" VKG__PREV_SUFFIX, r->name);
+    VKG_CHECK(&g->host, n > 0 && (size_t)n < name_size, VKG_ERROR_INVALID_ARGUMENT,
+              "%s \"%.40s...\": a history resource's name must be shorter than %zu bytes",
+              vkg__res_kind(r), r->name, name_size - sizeof VKG__PREV_SUFFIX);
+    *prev = *r;
+    prev->name = name;
+    prev->history = 2;
+    prev->history_pair = cur;
+    prev->output = false;
     return VKG_SUCCESS;
 }
 
