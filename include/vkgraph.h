@@ -242,6 +242,11 @@ typedef struct vkg_caps {
         VkFormat format;
         VkFormatFeatureFlags features;
     } formats[VKG_MAX_CAPS_FORMATS];
+    /* Diagnostics for device loss (vkg_executor_desc.breadcrumbs), enabled where offered,
+     * since 0.3: VK_AMD_buffer_marker (a pass's marks written by the pipeline stages
+     * themselves, no barrier), VK_EXT_device_fault (the driver's description of the fault in
+     * vkg_device_lost_report). */
+    bool buffer_marker, device_fault;
 } vkg_caps;
 
 /* The device vkgraph assumes when none is given (`vkgraph plan` without --device): a

@@ -25,6 +25,7 @@ void vkg__feature_chain_init(vkg__feature_chain *c, const vkg__row_exts *x)
     c->as.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ACCELERATION_STRUCTURE_FEATURES_KHR;
     c->rt.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_FEATURES_KHR;
     c->rq.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_RAY_QUERY_FEATURES_KHR;
+    c->fault.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FAULT_FEATURES_EXT;
     c->f2.pNext = &c->f11;
     c->f11.pNext = &c->f12;
     c->f12.pNext = &c->f13;
@@ -33,6 +34,7 @@ void vkg__feature_chain_init(vkg__feature_chain *c, const vkg__row_exts *x)
     if (x && x->as) *tail = &c->as, tail = &c->as.pNext;
     if (x && x->as && x->rt) *tail = &c->rt, tail = &c->rt.pNext;
     if (x && x->as && x->rq) *tail = &c->rq, tail = &c->rq.pNext;
+    if (x && x->fault) *tail = &c->fault, tail = &c->fault.pNext;
 }
 
 
@@ -63,7 +65,8 @@ static vkg__row_exts vkg__row_exts_of(const VkExtensionProperties *exts, uint32_
         .as = vkg__has_extension(exts, n, VK_KHR_ACCELERATION_STRUCTURE_EXTENSION_NAME) &&
               vkg__has_extension(exts, n, VK_KHR_DEFERRED_HOST_OPERATIONS_EXTENSION_NAME),
         .rt = vkg__has_extension(exts, n, VK_KHR_RAY_TRACING_PIPELINE_EXTENSION_NAME),
-        .rq = vkg__has_extension(exts, n, VK_KHR_RAY_QUERY_EXTENSION_NAME)};
+        .rq = vkg__has_extension(exts, n, VK_KHR_RAY_QUERY_EXTENSION_NAME),
+        .fault = vkg__has_extension(exts, n, VK_EXT_DEVICE_FAULT_EXTENSION_NAME)};
     return x;
 }
 
@@ -73,7 +76,8 @@ vkg__row_exts vkg__row_exts_of_caps(const vkg_caps *c)
     return (vkg__row_exts){.mesh = c->mesh_shader || c->task_shader,
                            .as = c->acceleration_structure,
                            .rt = c->ray_tracing_pipeline,
-                           .rq = c->ray_query};
+                           .rq = c->ray_query,
+                           .fault = c->device_fault};
 }
 
 
@@ -163,6 +167,7 @@ bool vkg__query_caps(const vkg__instance_table *vki, VkPhysicalDevice pd, vkg_ca
     caps->geometry_shader = fc.f2.features.geometryShader;
     caps->tessellation_shader = fc.f2.features.tessellationShader;
     caps->mesh_shader = rx.mesh && fc.mesh.meshShader;
+    caps->device_fault = rx.fault && fc.fault.deviceFault;
     caps->task_shader = rx.mesh && fc.mesh.meshShader && fc.mesh.taskShader;
     caps->acceleration_structure = rx.as && fc.as.accelerationStructure;
     caps->ray_tracing_pipeline = caps->acceleration_structure && rx.rt && fc.rt.rayTracingPipeline;
@@ -178,6 +183,7 @@ bool vkg__query_caps(const vkg__instance_table *vki, VkPhysicalDevice pd, vkg_ca
         vkg__has_extension(exts, ext_count, VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
     caps->host_image_copy = vkg__has_extension(exts, ext_count, VKG__EXT_HOST_IMAGE_COPY);
     caps->swapchain = vkg__has_extension(exts, ext_count, VK_KHR_SWAPCHAIN_EXTENSION_NAME);
+    caps->buffer_marker = vkg__has_extension(exts, ext_count, VK_AMD_BUFFER_MARKER_EXTENSION_NAME);
 
     const char *missing = !caps->timeline_semaphore      ? "timelineSemaphore"
                           : !caps->synchronization2      ? "synchronization2"

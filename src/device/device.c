@@ -55,7 +55,7 @@ vkg_result vkg__vk_fail(vkg_device *dev, VkResult vr, const char *call, const ch
     case VK_ERROR_OUT_OF_DEVICE_MEMORY:
         return VKG_ERROR_OUT_OF_DEVICE_MEMORY;
     case VK_ERROR_DEVICE_LOST:
-        vkg__device_lost(dev);
+        vkg__device_lost(dev, true);
         return VKG_ERROR_DEVICE_LOST;
     case VK_ERROR_FEATURE_NOT_PRESENT:
     case VK_ERROR_EXTENSION_NOT_PRESENT:
@@ -590,7 +590,7 @@ vkg_result vkg_device_create(const vkg_device_desc *desc, vkg_device **out_devic
             w->shaderSampledImageArrayNonUniformIndexing = VK_TRUE;
             w->shaderStorageImageArrayNonUniformIndexing = VK_TRUE;
         }
-        const char *exts[8];
+        const char *exts[10];
         uint32_t ext_count = 0;
         if (dev->caps.push_descriptors) exts[ext_count++] = VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME;
         if (dev->caps.swapchain) exts[ext_count++] = VK_KHR_SWAPCHAIN_EXTENSION_NAME;
@@ -601,6 +601,12 @@ vkg_result vkg_device_create(const vkg_device_desc *desc, vkg_device **out_devic
         }
         if (rx.rt) exts[ext_count++] = VK_KHR_RAY_TRACING_PIPELINE_EXTENSION_NAME;
         if (rx.rq) exts[ext_count++] = VK_KHR_RAY_QUERY_EXTENSION_NAME;
+        /* diagnostics for device loss (breadcrumbs, the lost report) */
+        if (dev->caps.buffer_marker) exts[ext_count++] = VK_AMD_BUFFER_MARKER_EXTENSION_NAME;
+        if (rx.fault) {
+            exts[ext_count++] = VK_EXT_DEVICE_FAULT_EXTENSION_NAME;
+            want.fault.deviceFault = VK_TRUE;
+        }
         VkDeviceCreateInfo dci = {
             .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
             .pNext = &want.f2,
@@ -679,6 +685,7 @@ vkg_result vkg_device_import(const vkg_device_import_desc *desc, vkg_device **ou
         dev->caps.push_descriptors = dev->caps.push_descriptors && desc->push_descriptors;
         dev->caps.maintenance4 = dev->caps.maintenance4 && desc->maintenance4;
         dev->caps.host_image_copy = false;
+        dev->caps.buffer_marker = dev->caps.device_fault = false; /* not known to be enabled */
         for (uint32_t role = 0; role < VKG_QUEUE_ROLE_COUNT; role++) {
             uint32_t src = desc->queues[role].queue ? role : VKG_QUEUE_GRAPHICS;
             dev->queues[role].queue = desc->queues[src].queue;

@@ -113,6 +113,7 @@ struct vkg_device {
     vkg__lost_reporter *reporters;
     uint32_t reporter_count, reporter_cap;
     atomic_bool lost_logged;
+    atomic_bool lost_real; /* a Vulkan call said VK_ERROR_DEVICE_LOST (not vkg_device_debug_lose) */
     vkg_caps caps;
     struct {
         VkQueue queue;
@@ -158,7 +159,7 @@ struct vkg_device {
 
 /* lost.c: marks the device lost (sticky) and logs the lost report the first time; reporters
  * join and leave the report (an executor with breadcrumbs, for its life). */
-void vkg__device_lost(vkg_device *dev);
+void vkg__device_lost(vkg_device *dev, bool real);
 vkg_result vkg__lost_reporter_add(vkg_device *dev, vkg__lost_reporter_fn fn, void *user);
 void vkg__lost_reporter_remove(vkg_device *dev, vkg__lost_reporter_fn fn, void *user);
 
@@ -247,11 +248,13 @@ typedef struct vkg__feature_chain {
     VkPhysicalDeviceAccelerationStructureFeaturesKHR as;
     VkPhysicalDeviceRayTracingPipelineFeaturesKHR rt;
     VkPhysicalDeviceRayQueryFeaturesKHR rq;
+    VkPhysicalDeviceFaultFeaturesEXT fault;
 } vkg__feature_chain;
 
 /* Which of the optional extensions behind access rows the device offers. */
 typedef struct vkg__row_exts {
     bool mesh, as, rt, rq;
+    bool fault; /* not a row's: VK_EXT_device_fault, for the lost report */
 } vkg__row_exts;
 void vkg__feature_chain_init(vkg__feature_chain *c, const vkg__row_exts *x);
 bool vkg__has_extension(const VkExtensionProperties *exts, uint32_t count,

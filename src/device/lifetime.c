@@ -410,7 +410,7 @@ void vkg_device_debug_lose(vkg_device *device)
 {
     if (!device) return;
     VKG__WARN(&device->host, "vkg_device_debug_lose: the device now behaves as lost");
-    vkg__device_lost(device);
+    vkg__device_lost(device, false);
     VKG__LOCK(device);
     void (*wake)(vkg_device *) = device->async.wake; /* set once, with the watcher */
     VKG__UNLOCK(device);

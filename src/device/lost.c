@@ -30,11 +30,52 @@ void vkg__lost_reporter_remove(vkg_device *dev, vkg__lost_reporter_fn fn, void *
     pthread_mutex_unlock(&dev->report_lock);
 }
 
-/* The report's text: the device's state, then every reporter's part. */
+static const char *vkg__fault_address_kind(VkDeviceFaultAddressTypeEXT k)
+{
+    switch (k) {
+    case VK_DEVICE_FAULT_ADDRESS_TYPE_READ_INVALID_EXT: return "invalid read";
+    case VK_DEVICE_FAULT_ADDRESS_TYPE_WRITE_INVALID_EXT: return "invalid write";
+    case VK_DEVICE_FAULT_ADDRESS_TYPE_EXECUTE_INVALID_EXT: return "invalid execute";
+    case VK_DEVICE_FAULT_ADDRESS_TYPE_INSTRUCTION_POINTER_UNKNOWN_EXT: return "instruction pointer (unknown)";
+    case VK_DEVICE_FAULT_ADDRESS_TYPE_INSTRUCTION_POINTER_INVALID_EXT: return "instruction pointer (invalid)";
+    case VK_DEVICE_FAULT_ADDRESS_TYPE_INSTRUCTION_POINTER_FAULT_EXT: return "instruction pointer (fault)";
+    default: return "address";
+    }
+}
+
+/* What the driver says about the fault (VK_EXT_device_fault), after a real loss only: the
+ * query is valid on a lost device. At most 16 addresses and 16 vendor records. */
+static void vkg__fault_text(vkg_device *dev, vkg__text *t)
+{
+    if (!dev->caps.device_fault || !atomic_load(&dev->lost_real) || !dev->vk.vkGetDeviceFaultInfoEXT) return;
+    VkDeviceFaultCountsEXT counts = {.sType = VK_STRUCTURE_TYPE_DEVICE_FAULT_COUNTS_EXT};
+    if (dev->vk.vkGetDeviceFaultInfoEXT(dev->device, &counts, NULL) != VK_SUCCESS) return;
+    VkDeviceFaultAddressInfoEXT addr[16];
+    VkDeviceFaultVendorInfoEXT vendor[16];
+    counts.addressInfoCount = VKG__MIN(counts.addressInfoCount, 16u);
+    counts.vendorInfoCount = VKG__MIN(counts.vendorInfoCount, 16u);
+    counts.vendorBinarySize = 0;
+    VkDeviceFaultInfoEXT info = {.sType = VK_STRUCTURE_TYPE_DEVICE_FAULT_INFO_EXT,
+                                 .pAddressInfos = addr,
+                                 .pVendorInfos = vendor};
+    VkResult vr = dev->vk.vkGetDeviceFaultInfoEXT(dev->device, &counts, &info);
+    if (vr != VK_SUCCESS && vr != VK_INCOMPLETE) return;
+    vkg__textf(t, "\ndriver fault report (VK_EXT_device_fault): %s", info.description);
+    for (uint32_t i = 0; i < counts.addressInfoCount; i++)
+        vkg__textf(t, "\n  %s at 0x%llx (precision 0x%llx)", vkg__fault_address_kind(addr[i].addressType),
+                   (unsigned long long)addr[i].reportedAddress, (unsigned long long)addr[i].addressPrecision);
+    for (uint32_t i = 0; i < counts.vendorInfoCount; i++)
+        vkg__textf(t, "\n  vendor: %s (code 0x%llx, data 0x%llx)", vendor[i].description,
+                   (unsigned long long)vendor[i].vendorFaultCode, (unsigned long long)vendor[i].vendorFaultData);
+}
+
+/* The report's text: the device's state, the driver's fault details, then every reporter's
+ * part. */
 static void vkg__lost_text(vkg_device *dev, vkg__text *t)
 {
     bool lost = atomic_load(&dev->lost);
     vkg__textf(t, "device \"%s\" is %s", dev->caps.device_name, lost ? "lost" : "not lost");
+    vkg__fault_text(dev, t);
     pthread_mutex_lock(&dev->report_lock);
     if (!dev->reporter_count)
         vkg__textf(t, "\nno executor keeps breadcrumbs (vkg_executor_desc.breadcrumbs) to say "
@@ -52,8 +93,9 @@ size_t vkg_device_lost_report(vkg_device *device, char *buf, size_t size)
     return t.len;
 }
 
-void vkg__device_lost(vkg_device *dev)
+void vkg__device_lost(vkg_device *dev, bool real)
 {
+    if (real) atomic_store(&dev->lost_real, true);
     atomic_store(&dev->lost, true);
     if (atomic_exchange(&dev->lost_logged, true)) return;
     char text[8192];

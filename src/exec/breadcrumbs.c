@@ -4,7 +4,8 @@
  * after the pass's commands, behind an execution barrier on everything before it, into the
  * second ("finished"). The executor registers itself with the device's lost report, which
  * reads the words back and names, per queue, the passes finished, begun and not finished,
- * and not begun.
+ * and not begun. Where the device offers VK_AMD_buffer_marker the pipeline writes the marks
+ * itself at the top and bottom of the pipe, with no barrier.
  *
  * The writes of one queue are ordered among themselves (each finished mark waits for all
  * earlier commands, and each command buffer starts with a barrier on earlier marks), so
@@ -222,6 +223,17 @@ void vkg__crumb_write(const vkg_executor *ex, const vkg__real *x, VkCommandBuffe
                       uint32_t end)
 {
     const vkg__crumbs *c = x->crumbs;
+    const vkg_device *dev = ex->dev;
+    if (dev->caps.buffer_marker && dev->vk.vkCmdWriteBufferMarker2AMD) {
+        /* VK_AMD_buffer_marker: written when the commands before reach the stage (the top of
+         * the pipe: begun; the bottom: finished), no barrier (not available on the CPU
+         * drivers the tests use: untested there) */
+        dev->vk.vkCmdWriteBufferMarker2AMD(cmd,
+                                           end ? VK_PIPELINE_STAGE_2_BOTTOM_OF_PIPE_BIT
+                                               : VK_PIPELINE_STAGE_2_TOP_OF_PIPE_BIT,
+                                           c->vk, 8ull * k + 4ull * end, atomic_load(&c->execution));
+        return;
+    }
     if (end) {
         /* finished: after everything before it on the queue (and after the earlier marks) */
         VkMemoryBarrier2 mb = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER_2,
