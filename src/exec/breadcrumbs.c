@@ -205,18 +205,23 @@ void vkg__crumbs_execution(vkg_executor *ex, vkg__real *x)
     atomic_store(&x->crumbs->execution, ex->crumb_serial);
 }
 
-/* At the start of each command buffer: its marks come after the earlier ones on the queue. */
-void vkg__crumbs_chunk(const vkg_executor *ex, const vkg__real *x, VkCommandBuffer cmd)
+/* An execution barrier from `src` stages to the marks, ordering them after earlier marks. */
+static void vkg__crumbs_barrier(const vkg_executor *ex, VkCommandBuffer cmd, VkPipelineStageFlags2 src)
 {
-    if (!x->crumbs) return;
     VkMemoryBarrier2 mb = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER_2,
-                           .srcStageMask = VK_PIPELINE_STAGE_2_CLEAR_BIT,
+                           .srcStageMask = src,
                            .srcAccessMask = VK_ACCESS_2_TRANSFER_WRITE_BIT,
                            .dstStageMask = VK_PIPELINE_STAGE_2_CLEAR_BIT,
                            .dstAccessMask = VK_ACCESS_2_TRANSFER_WRITE_BIT};
     ex->dev->vk.vkCmdPipelineBarrier2(cmd, &(VkDependencyInfo){.sType = VK_STRUCTURE_TYPE_DEPENDENCY_INFO,
                                                               .memoryBarrierCount = 1,
                                                               .pMemoryBarriers = &mb});
+}
+
+/* At the start of each command buffer: its marks come after the earlier ones on the queue. */
+void vkg__crumbs_chunk(const vkg_executor *ex, const vkg__real *x, VkCommandBuffer cmd)
+{
+    if (x->crumbs) vkg__crumbs_barrier(ex, cmd, VK_PIPELINE_STAGE_2_CLEAR_BIT);
 }
 
 void vkg__crumb_write(const vkg_executor *ex, const vkg__real *x, VkCommandBuffer cmd, uint32_t k,
@@ -234,16 +239,7 @@ void vkg__crumb_write(const vkg_executor *ex, const vkg__real *x, VkCommandBuffe
                                            c->vk, 8ull * k + 4ull * end, atomic_load(&c->execution));
         return;
     }
-    if (end) {
-        /* finished: after everything before it on the queue (and after the earlier marks) */
-        VkMemoryBarrier2 mb = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER_2,
-                               .srcStageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT,
-                               .srcAccessMask = VK_ACCESS_2_TRANSFER_WRITE_BIT,
-                               .dstStageMask = VK_PIPELINE_STAGE_2_CLEAR_BIT,
-                               .dstAccessMask = VK_ACCESS_2_TRANSFER_WRITE_BIT};
-        ex->dev->vk.vkCmdPipelineBarrier2(cmd, &(VkDependencyInfo){.sType = VK_STRUCTURE_TYPE_DEPENDENCY_INFO,
-                                                                  .memoryBarrierCount = 1,
-                                                                  .pMemoryBarriers = &mb});
-    }
+    /* finished: after everything before it on the queue (and after the earlier marks) */
+    if (end) vkg__crumbs_barrier(ex, cmd, VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT);
     ex->dev->vk.vkCmdFillBuffer(cmd, c->vk, 8ull * k + 4ull * end, 4, atomic_load(&c->execution));
 }

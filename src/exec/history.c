@@ -28,24 +28,16 @@ static vkg_result vkg__history_objects(vkg_executor *ex, const vkg_plan_info *in
 {
     const vkg_plan_resource *r = &in->resources[h->res[i]];
     const vkg_plan_resource *p = &in->resources[r->history_pair];
-    vkg_sharing sharing = r->concurrent ? VKG_SHARING_CONCURRENT : VKG_SHARING_EXCLUSIVE;
+    vkg_sharing sharing = vkg__plan_sharing(r);
     for (uint32_t k = 0; k < 2; k++) {
         char name[300];
         snprintf(name, sizeof name, "%s (history %u)", r->name, k);
         vkg_result e;
-        if (r->is_image)
-            e = vkg_image_create(ex->dev,
-                                 &(vkg_image_desc){.name = name,
-                                                   .format = r->format,
-                                                   .width = r->width,
-                                                   .height = r->height,
-                                                   .depth = r->depth,
-                                                   .mips = r->mips,
-                                                   .layers = r->layers,
-                                                   .usage = r->image_usage | p->image_usage |
-                                                            VK_IMAGE_USAGE_TRANSFER_DST_BIT,
-                                                   .sharing = sharing},
-                                 &h->img[i][k]);
+        if (r->is_image) {
+            vkg_image_desc id = vkg__plan_image_desc(
+                r, name, r->image_usage | p->image_usage | VK_IMAGE_USAGE_TRANSFER_DST_BIT, sharing);
+            e = vkg_image_create(ex->dev, &id, &h->img[i][k]);
+        }
         else
             e = vkg_buffer_create(ex->dev,
                                   &(vkg_buffer_desc){.name = name,

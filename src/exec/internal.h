@@ -311,6 +311,28 @@ static inline const vkg__track *vkg__import_track(const vkg__real *x, const vkg_
                        : xr->track;
 }
 
+/* The sharing a plan resource's device object must have. */
+static inline vkg_sharing vkg__plan_sharing(const vkg_plan_resource *r)
+{
+    return r->concurrent ? VKG_SHARING_CONCURRENT : VKG_SHARING_EXCLUSIVE;
+}
+
+/* The device image a plan image becomes (a transient, or a history resource's object). */
+static inline vkg_image_desc vkg__plan_image_desc(const vkg_plan_resource *r, const char *name,
+                                                  VkImageUsageFlags usage, vkg_sharing sharing)
+{
+    return (vkg_image_desc){.name = name,
+                            .format = r->format,
+                            .width = r->width,
+                            .height = r->height,
+                            .depth = r->depth,
+                            .mips = r->mips,
+                            .layers = r->layers,
+                            .samples = r->samples,
+                            .usage = usage,
+                            .sharing = sharing};
+}
+
 /* ---- across the executor's files ------------------------------------------------------ */
 vkg_result vkg__import_views(vkg_executor *ex, vkg__real *x, uint32_t ri, uint32_t id);
 VkPipelineStageFlags2 vkg__queue_stages(const vkg_device *dev, uint32_t dq,

@@ -312,12 +312,6 @@ void vkg__real_destroy(vkg_executor *ex, vkg__real *x)
     vkg__free(&ex->host, x);
 }
 
-/* The sharing a plan resource's device object must have. */
-static vkg_sharing vkg__plan_sharing(const vkg_plan_resource *r)
-{
-    return r->concurrent ? VKG_SHARING_CONCURRENT : VKG_SHARING_EXCLUSIVE;
-}
-
 /* Whether a bound object's sharing disagrees with the plan's (on one family both modes are
  * the same object, created exclusive). */
 bool vkg__sharing_differs(const vkg_device *dev, const vkg_plan_resource *r,
@@ -354,19 +348,9 @@ static vkg_result vkg__make_transient(vkg_executor *ex, vkg__real *x, uint32_t r
                       ex->name, r->is_image ? "image" : "buffer", r->name);
     }
     if (r->is_image) {
-        vkg_result vr = vkg_image_create(dev,
-                                         &(vkg_image_desc){.name = r->name,
-                                                           .format = r->format,
-                                                           .width = r->width,
-                                                           .height = r->height,
-                                                           .depth = r->depth,
-                                                           .mips = r->mips,
-                                                           .layers = r->layers,
-                                                           .samples = r->samples,
-                                                           .usage = r->image_usage,
-                                                           .memory = bind,
-                                                           .sharing = vkg__plan_sharing(r)},
-                                         &xr->own_image);
+        vkg_image_desc id = vkg__plan_image_desc(r, r->name, r->image_usage, vkg__plan_sharing(r));
+        id.memory = bind;
+        vkg_result vr = vkg_image_create(dev, &id, &xr->own_image);
         if (vr != VKG_SUCCESS) return vr;
         vkg_image_info ii;
         vr = vkg_image_get_info(dev, xr->own_image, &ii);

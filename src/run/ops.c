@@ -222,6 +222,20 @@ static rop *attachment_op(opctx *c, uint32_t ui, okind kind, uint32_t m, uint32_
     return o;
 }
 
+/* An op on one mip of an image use, over its layers (and its footprint there). */
+static rop *mip_op(opctx *c, uint32_t ui, okind kind, stage st, uint32_t m, VkAccessFlags2 access)
+{
+    rop *o = use_op(c, ui, kind, st);
+    if (!o) return NULL;
+    const vkg_plan_use *u = &c->r->in.uses[ui];
+    o->mip = m;
+    o->layer0 = u->base_layer;
+    o->layers = u->layer_count;
+    foot_use(&o->f[0], u, access, m, 1, 0, 0);
+    o->nf = 1;
+    return o;
+}
+
 /* A shader read of a buffer: through a uniform or storage binding where the offset is
  * aligned for one, else (and for sampled reads, which are texel-buffer reads) through the
  * buffer's device address. */
@@ -270,16 +284,11 @@ static vkg_result read_shader_image(opctx *c, uint32_t ui, VkAccessFlags2 rd)
                           "format matches it without shaderStorageImageReadWithoutFormat",
                           c->p->name, vkg_format_name(R->pr->format), R->pr->name);
     for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++) {
-        rop *o = use_op(c, ui, K_RIMG, st);
+        rop *o = mip_op(c, ui, K_RIMG, st, m, rd);
         if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
         o->plane = plane;
         o->var = generic(st, g);
-        o->mip = m;
-        o->layer0 = u->base_layer;
-        o->layers = u->layer_count;
         o->nslots = VKGR_SLOTS;
-        foot_use(&o->f[0], u, rd, m, 1, 0, 0);
-        o->nf = 1;
     }
     return VKG_SUCCESS;
 }
@@ -445,16 +454,11 @@ static vkg_result write_shader(opctx *c, uint32_t ui)
         return VKG_SUCCESS;
     }
     for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++) {
-        rop *o = use_op(c, ui, K_WIMG, st);
+        rop *o = mip_op(c, ui, K_WIMG, st, m, VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT);
         if (!o) return VKG_ERROR_OUT_OF_HOST_MEMORY;
         o->var = generic(st, R->fc == FC_U32 ? G_WIMG_U : G_WIMG_F);
-        o->mip = m;
-        o->layer0 = u->base_layer;
-        o->layers = u->layer_count;
         o->salt = c->salt + ++c->wn;
         o->groups = compute_groups((uint64_t)mip_w(R->pr, m) * mip_h(R->pr, m) * u->layer_count);
-        foot_use(&o->f[0], u, VK_ACCESS_2_SHADER_STORAGE_WRITE_BIT, m, 1, 0, 0);
-        o->nf = 1;
     }
     return VKG_SUCCESS;
 }
