@@ -470,6 +470,11 @@ static void print_plan(const vkg_plan_info *in)
     for (uint32_t i = 0; i < in->culled_count; i++)
         printf("%s\"%s\"", i ? ", " : ": ", in->culled[i]);
     printf("\n");
+    for (uint32_t i = 0; i < in->resource_count; i++)
+        if (in->resources[i].history == 1)
+            printf("  history \"%s\": last execution's contents read as \"%s\" (%s at first)\n",
+                   in->resources[i].name, in->resources[in->resources[i].history_pair].name,
+                   in->resources[i].history_clear ? "cleared" : "undefined");
     for (uint32_t q = 0; q < in->queue_count; q++)
         printf("  queue %-8s family %u: %u passes in %u submission%s\n",
                vkg_queue_role_name(in->queues[q].role), in->queues[q].family,

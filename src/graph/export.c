@@ -178,6 +178,19 @@ vkg_result vkg_plan_write_json(const vkg_plan *plan, FILE *f)
         if (i) fputs(", ", f);
         vkg__json_string(f, in->culled[i]);
     }
+    fputs("],\n  \"history\": [", f);
+    bool first = true;
+    for (uint32_t i = 0; i < in->resource_count; i++) {
+        const vkg_plan_resource *r = &in->resources[i];
+        if (r->history != 1) continue;
+        fputs(first ? "" : ", ", f);
+        first = false;
+        fputs("{\"name\": ", f);
+        vkg__json_string(f, r->name);
+        fputs(", \"previous\": ", f);
+        vkg__json_string(f, in->resources[r->history_pair].name);
+        fprintf(f, ", \"init\": \"%s\"}", r->history_clear ? "clear" : "undefined");
+    }
     fputs("],\n", f);
     vkg__json_memory(f, in);
     const vkg_plan_stats *s = &in->stats;
