@@ -1,7 +1,8 @@
 /* libFuzzer target: a sequence of graph-API calls decoded from the input bytes, valid and
  * invalid alike — resources with odd sizes, formats, mips, layers and names (duplicates,
  * control characters, none), passes on any queue role with uses of real, stale and forged
- * handles, any access value, out-of-range mips, layers and byte ranges, outputs, lookups,
+ * handles, any access value, out-of-range mips, layers and byte ranges, outputs, history
+ * resources (NAME@prev used like any resource), lookups,
  * and compiles in between (recompiling in place) — then a compile of whatever results.
  * Every call must return a result; nothing may crash, hang or leak. */
 #include "fuzz.h"
@@ -73,8 +74,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                        .size = (VkDeviceSize)count(&r) * (flags & 4 ? 65536u : 16u),
                                        .imported = flags & 1,
                                        .state = st,
-                                       .output = flags & 2};
+                                       .output = flags & 2,
+                                       .history = flags & 32 ? 1u + (flags >> 6 & 1u) : 0,
+                                       .history_init = (vkg_history_init)(flags >> 7)};
             if (vkg_graph_buffer(g, &d, &out) == VKG_SUCCESS && nres < MAX_RES) res[nres++] = out;
+            if (out.id && d.history && nres < MAX_RES) res[nres++] = vkg_graph_previous(g, out);
             break;
         }
         case 1: { /* an image */
@@ -89,8 +93,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                       .samples = flags & 16 ? (VkSampleCountFlagBits)(1u << (u8(&r) % 8)) : 0,
                                       .imported = flags & 1,
                                       .state = st,
-                                      .output = flags & 2};
+                                      .output = flags & 2,
+                                      .history = flags & 32 ? 1u + (flags >> 6 & 1u) : 0,
+                                      .history_init = (vkg_history_init)(flags >> 7)};
             if (vkg_graph_image(g, &d, &out) == VKG_SUCCESS && nres < MAX_RES) res[nres++] = out;
+            if (out.id && d.history && nres < MAX_RES) res[nres++] = vkg_graph_previous(g, out);
             break;
         }
         case 2:
