@@ -245,8 +245,9 @@ typedef struct vkg_caps {
     /* Diagnostics for device loss (vkg_executor_desc.breadcrumbs), enabled where offered,
      * since 0.3: VK_AMD_buffer_marker (a pass's marks written by the pipeline stages
      * themselves, no barrier), VK_EXT_device_fault (the driver's description of the fault in
-     * vkg_device_lost_report). */
-    bool buffer_marker, device_fault;
+     * vkg_device_lost_report), VK_NV_device_diagnostic_checkpoints (the last checkpoints
+     * each queue reached, by pass, in the report). */
+    bool buffer_marker, device_fault, diagnostic_checkpoints;
 } vkg_caps;
 
 /* The device vkgraph assumes when none is given (`vkgraph plan` without --device): a

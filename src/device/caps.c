@@ -184,6 +184,8 @@ bool vkg__query_caps(const vkg__instance_table *vki, VkPhysicalDevice pd, vkg_ca
     caps->host_image_copy = vkg__has_extension(exts, ext_count, VKG__EXT_HOST_IMAGE_COPY);
     caps->swapchain = vkg__has_extension(exts, ext_count, VK_KHR_SWAPCHAIN_EXTENSION_NAME);
     caps->buffer_marker = vkg__has_extension(exts, ext_count, VK_AMD_BUFFER_MARKER_EXTENSION_NAME);
+    caps->diagnostic_checkpoints =
+        vkg__has_extension(exts, ext_count, VK_NV_DEVICE_DIAGNOSTIC_CHECKPOINTS_EXTENSION_NAME);
 
     const char *missing = !caps->timeline_semaphore      ? "timelineSemaphore"
                           : !caps->synchronization2      ? "synchronization2"

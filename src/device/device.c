@@ -590,7 +590,7 @@ vkg_result vkg_device_create(const vkg_device_desc *desc, vkg_device **out_devic
             w->shaderSampledImageArrayNonUniformIndexing = VK_TRUE;
             w->shaderStorageImageArrayNonUniformIndexing = VK_TRUE;
         }
-        const char *exts[10];
+        const char *exts[12];
         uint32_t ext_count = 0;
         if (dev->caps.push_descriptors) exts[ext_count++] = VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME;
         if (dev->caps.swapchain) exts[ext_count++] = VK_KHR_SWAPCHAIN_EXTENSION_NAME;
@@ -603,6 +603,8 @@ vkg_result vkg_device_create(const vkg_device_desc *desc, vkg_device **out_devic
         if (rx.rq) exts[ext_count++] = VK_KHR_RAY_QUERY_EXTENSION_NAME;
         /* diagnostics for device loss (breadcrumbs, the lost report) */
         if (dev->caps.buffer_marker) exts[ext_count++] = VK_AMD_BUFFER_MARKER_EXTENSION_NAME;
+        if (dev->caps.diagnostic_checkpoints)
+            exts[ext_count++] = VK_NV_DEVICE_DIAGNOSTIC_CHECKPOINTS_EXTENSION_NAME;
         if (rx.fault) {
             exts[ext_count++] = VK_EXT_DEVICE_FAULT_EXTENSION_NAME;
             want.fault.deviceFault = VK_TRUE;
@@ -685,7 +687,8 @@ vkg_result vkg_device_import(const vkg_device_import_desc *desc, vkg_device **ou
         dev->caps.push_descriptors = dev->caps.push_descriptors && desc->push_descriptors;
         dev->caps.maintenance4 = dev->caps.maintenance4 && desc->maintenance4;
         dev->caps.host_image_copy = false;
-        dev->caps.buffer_marker = dev->caps.device_fault = false; /* not known to be enabled */
+        /* not known to be enabled */
+        dev->caps.buffer_marker = dev->caps.device_fault = dev->caps.diagnostic_checkpoints = false;
         for (uint32_t role = 0; role < VKG_QUEUE_ROLE_COUNT; role++) {
             uint32_t src = desc->queues[role].queue ? role : VKG_QUEUE_GRAPHICS;
             dev->queues[role].queue = desc->queues[src].queue;

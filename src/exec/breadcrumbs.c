@@ -65,11 +65,39 @@ static void vkg__crumbs_queue(const vkg_executor *ex, const vkg__crumbs *c, uint
     if (waiting) vkg__textf(t, "; not started: %u", waiting);
 }
 
+/* After a real loss, with VK_NV_device_diagnostic_checkpoints: the last checkpoints each
+ * queue reached that are this executor's marks, by pass. */
+static void vkg__crumbs_checkpoints(vkg_executor *ex, vkg__text *t)
+{
+    vkg_device *dev = ex->dev;
+    if (!dev->caps.diagnostic_checkpoints || !atomic_load(&dev->lost_real) || !dev->vk.vkGetQueueCheckpointData2NV)
+        return;
+    for (uint32_t dq = 0; dq < dev->dq_count; dq++) {
+        VkCheckpointData2NV data[32];
+        uint32_t n = 32;
+        for (uint32_t i = 0; i < n; i++)
+            data[i] = (VkCheckpointData2NV){.sType = VK_STRUCTURE_TYPE_CHECKPOINT_DATA_2_NV};
+        dev->vk.vkGetQueueCheckpointData2NV(dev->dq[dq].queue, &n, data);
+        for (uint32_t i = 0; i < n; i++)
+            for (const vkg__crumbs *c = ex->crumbs; c; c = c->next) {
+                const char *m = data[i].pCheckpointMarker;
+                if (m < c->tags || m >= c->tags + 2 * (size_t)c->pass_count) continue;
+                uint32_t k = (uint32_t)(m - c->tags) / 2, end = (uint32_t)(m - c->tags) % 2;
+                char st[160];
+                vkg__textf(t, "\n  driver checkpoint (device queue %u): plan \"%s\", pass \"%s\" (#%u) %s, "
+                              "reached %s",
+                           dq, c->names, c->pass_name[k], k, end ? "finished" : "begun",
+                           vkg_stage_mask_string(data[i].stage, st, sizeof st));
+            }
+    }
+}
+
 /* The executor's part of the device-lost report (under the device's report lock). */
 static void vkg__crumbs_report(void *user, vkg__text *t)
 {
     vkg_executor *ex = user;
     pthread_mutex_lock(&ex->crumb_lock);
+    vkg__crumbs_checkpoints(ex, t);
     for (const vkg__crumbs *c = ex->crumbs; c; c = c->next) {
         uint32_t id = atomic_load(&c->execution);
         if (!id) continue;
@@ -114,7 +142,8 @@ static vkg_result vkg__crumbs_names(vkg_executor *ex, const vkg_plan_info *in, v
     c->names = vkg__alloc(&ex->host, bytes);
     c->pass_name = vkg__calloc(&ex->host, in->pass_count + 1, sizeof *c->pass_name);
     c->pass_dq = vkg__calloc(&ex->host, in->pass_count + 1, sizeof *c->pass_dq);
-    if (!c->names || !c->pass_name || !c->pass_dq) return VKG__OOM(&ex->host, "breadcrumbs");
+    c->tags = vkg__calloc(&ex->host, 2 * (size_t)in->pass_count + 1, 1);
+    if (!c->names || !c->pass_name || !c->pass_dq || !c->tags) return VKG__OOM(&ex->host, "breadcrumbs");
     char *at = c->names;
     size_t n = strlen(in->name) + 1;
     memcpy(at, in->name, n);
@@ -191,6 +220,7 @@ void vkg__crumbs_destroy(vkg_executor *ex, vkg__real *x)
     vkg__free(&ex->host, c->names);
     vkg__free(&ex->host, c->pass_name);
     vkg__free(&ex->host, c->pass_dq);
+    vkg__free(&ex->host, c->tags);
     vkg__free(&ex->host, c);
     x->crumbs = NULL;
 }
@@ -229,6 +259,8 @@ void vkg__crumb_write(const vkg_executor *ex, const vkg__real *x, VkCommandBuffe
 {
     const vkg__crumbs *c = x->crumbs;
     const vkg_device *dev = ex->dev;
+    if (dev->caps.diagnostic_checkpoints && dev->vk.vkCmdSetCheckpointNV)
+        dev->vk.vkCmdSetCheckpointNV(cmd, c->tags + 2 * k + end); /* read after a real loss */
     if (dev->caps.buffer_marker && dev->vk.vkCmdWriteBufferMarker2AMD) {
         /* VK_AMD_buffer_marker: written when the commands before reach the stage (the top of
          * the pipe: begun; the bottom: finished), no barrier (not available on the CPU

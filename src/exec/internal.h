@@ -113,6 +113,7 @@ typedef struct vkg__crumbs {
     char *names;               /* the plan's name, then each pass's, one allocation */
     const char **pass_name;
     uint32_t *pass_dq;         /* per pass: its device queue */
+    char *tags;                /* 2 per pass: checkpoint markers (their addresses) */
     uint32_t pass_count, slot;
     _Atomic uint32_t execution; /* the number its latest execution writes; 0: none yet */
 } vkg__crumbs;
