@@ -721,6 +721,36 @@ static void test_history_in_json(void **state)
                      VKG_SUCCESS);
 }
 
+/* Resizing a history image resizes its NAME@prev with it; NAME@prev itself follows NAME. */
+static void test_history_resize_follows(void **state)
+{
+    (void)state;
+    vkg_graph *g = new_graph();
+    vkg_resource r;
+    assert_int_equal(vkg_graph_image(g, &(vkg_graph_image_desc){.name = "acc", .format = VK_FORMAT_R8G8B8A8_UNORM,
+                                                                .width = 16, .height = 8, .history = 1},
+                                     &r),
+                     VKG_SUCCESS);
+    vkg_resource prev = vkg_graph_previous(g, r);
+    vkg_use uses[2] = {{prev, VKG_ACCESS_TRANSFER_READ}, {r, VKG_ACCESS_TRANSFER_WRITE}};
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "copy", .uses = uses, .use_count = 2}, NULL),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_resize(g, r, 40, 20), VKG_SUCCESS);
+    assert_int_equal(vkg_graph_resize(g, prev, 4, 4), VKG_ERROR_INVALID_ARGUMENT);
+    EXPECT_LOG("image \"acc@prev\" is sized from \"acc\"");
+    vkg_caps caps;
+    vkg_caps_default(&caps);
+    vkg_plan *plan = NULL;
+    assert_int_equal(vkg_compile(g, &caps, &plan), VKG_SUCCESS);
+    vkg_plan_info in;
+    vkg_plan_get_info(plan, &in);
+    assert_int_equal(in.resources[r.id - 1].width, 40);
+    assert_int_equal(in.resources[prev.id - 1].width, 40);
+    assert_int_equal(in.resources[prev.id - 1].height, 20);
+    vkg_plan_destroy(plan);
+    vkg_graph_destroy(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -728,6 +758,7 @@ int main(void)
         cmocka_unit_test(test_history_declaration_rules),
         cmocka_unit_test(test_history_use_rules),
         cmocka_unit_test(test_history_in_json),
+        cmocka_unit_test(test_history_resize_follows),
         cmocka_unit_test(test_unknown_resource_handle),
         cmocka_unit_test(test_access_kind),
         cmocka_unit_test(test_color_on_depth_and_depth_on_color),

@@ -163,6 +163,25 @@ void vkg__device_lost(vkg_device *dev, bool real);
 vkg_result vkg__lost_reporter_add(vkg_device *dev, vkg__lost_reporter_fn fn, void *user);
 void vkg__lost_reporter_remove(vkg_device *dev, vkg__lost_reporter_fn fn, void *user);
 
+/* The stages a command on a queue of `family` may name: a heap's stages gathered over every
+ * queue (a graphics pass's attachment output, say) become ALL_COMMANDS on a compute or
+ * transfer family, which cannot name them (VUID-vkCmdPipelineBarrier2-srcStageMask-03849,
+ * VUID-vkQueueSubmit2-stageMask-03870). */
+static inline VkPipelineStageFlags2 vkg__family_stages(const vkg_device *dev, uint32_t family,
+                                                       VkPipelineStageFlags2 stages)
+{
+    VkQueueFlags f = dev->caps.queue_families[family].flags;
+    if (f & VK_QUEUE_GRAPHICS_BIT) return stages;
+    VkPipelineStageFlags2 ok =
+        VK_PIPELINE_STAGE_2_TOP_OF_PIPE_BIT | VK_PIPELINE_STAGE_2_BOTTOM_OF_PIPE_BIT |
+        VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT | VK_PIPELINE_STAGE_2_HOST_BIT |
+        VK_PIPELINE_STAGE_2_ALL_TRANSFER_BIT | VK_PIPELINE_STAGE_2_COPY_BIT |
+        VK_PIPELINE_STAGE_2_CLEAR_BIT;
+    if (f & VK_QUEUE_COMPUTE_BIT)
+        ok |= VK_PIPELINE_STAGE_2_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_2_DRAW_INDIRECT_BIT;
+    return (stages & ~ok) ? VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT : stages;
+}
+
 /* Maps a failed VkResult to a vkg_result, logging the call and the object; marks the
  * device lost (sticky) on VK_ERROR_DEVICE_LOST. */
 vkg_result vkg__vk_fail(vkg_device *dev, VkResult vr, const char *call, const char *what,

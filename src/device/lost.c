@@ -44,16 +44,16 @@ static const char *vkg__fault_address_kind(VkDeviceFaultAddressTypeEXT k)
 }
 
 /* What the driver says about the fault (VK_EXT_device_fault), after a real loss only: the
- * query is valid on a lost device. At most 16 addresses and 16 vendor records. */
+ * query is valid on a lost device. At most 8 addresses and 4 vendor records. */
 static void vkg__fault_text(vkg_device *dev, vkg__text *t)
 {
     if (!dev->caps.device_fault || !atomic_load(&dev->lost_real) || !dev->vk.vkGetDeviceFaultInfoEXT) return;
     VkDeviceFaultCountsEXT counts = {.sType = VK_STRUCTURE_TYPE_DEVICE_FAULT_COUNTS_EXT};
     if (dev->vk.vkGetDeviceFaultInfoEXT(dev->device, &counts, NULL) != VK_SUCCESS) return;
-    VkDeviceFaultAddressInfoEXT addr[16];
-    VkDeviceFaultVendorInfoEXT vendor[16];
-    counts.addressInfoCount = VKG__MIN(counts.addressInfoCount, 16u);
-    counts.vendorInfoCount = VKG__MIN(counts.vendorInfoCount, 16u);
+    VkDeviceFaultAddressInfoEXT addr[8];
+    VkDeviceFaultVendorInfoEXT vendor[4];
+    counts.addressInfoCount = VKG__MIN(counts.addressInfoCount, 8u);
+    counts.vendorInfoCount = VKG__MIN(counts.vendorInfoCount, 4u);
     counts.vendorBinarySize = 0;
     VkDeviceFaultInfoEXT info = {.sType = VK_STRUCTURE_TYPE_DEVICE_FAULT_INFO_EXT,
                                  .pAddressInfos = addr,
@@ -98,8 +98,11 @@ void vkg__device_lost(vkg_device *dev, bool real)
     if (real) atomic_store(&dev->lost_real, true);
     atomic_store(&dev->lost, true);
     if (atomic_exchange(&dev->lost_logged, true)) return;
-    char text[8192];
-    vkg__text t = {text, sizeof text, 0};
+    /* on the heap: this can run deep in any failing call, even on a task's small stack */
+    size_t size = 8192;
+    char small[256], *text = vkg__alloc(&dev->host, size);
+    if (!text) text = small, size = sizeof small;
+    vkg__text t = {text, size, 0};
     vkg__lost_text(dev, &t);
     /* a line a message: the logger escapes control characters */
     for (char *line = text; line && *line;) {
@@ -108,6 +111,7 @@ void vkg__device_lost(vkg_device *dev, bool real)
         VKG__ERROR(&dev->host, "VK_ERROR_DEVICE_LOST: %s", line);
         line = end ? end + 1 : NULL;
     }
-    if (t.len >= sizeof text)
+    if (t.len >= size)
         VKG__ERROR(&dev->host, "VK_ERROR_DEVICE_LOST: ... (vkg_device_lost_report gives the whole report)");
+    if (text != small) vkg__free(&dev->host, text);
 }

@@ -41,7 +41,7 @@ static vkg_result vkg__history_objects(vkg_executor *ex, const vkg_plan_info *in
         else
             e = vkg_buffer_create(ex->dev,
                                   &(vkg_buffer_desc){.name = name,
-                                                     .size = r->size,
+                                                     .size = (r->size + 3) & ~(VkDeviceSize)3, /* all cleared */
                                                      .usage = r->buffer_usage | p->buffer_usage |
                                                               VK_BUFFER_USAGE_TRANSFER_DST_BIT |
                                                               VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT,

@@ -384,23 +384,11 @@ VkPipelineStageFlags2 vkg__wait_stage(VkPipelineStageFlags2 stage)
     return stage ? stage : VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
 }
 
-/* The stages a command on device queue `dq` may name: a heap's stages gathered over every
- * queue (a graphics pass's attachment output, say) become ALL_COMMANDS on a compute or
- * transfer family, which cannot name them (VUID-vkCmdPipelineBarrier2-srcStageMask-03849,
- * VUID-vkQueueSubmit2-stageMask-03870). */
+/* The stages a command on device queue `dq` may name (vkg__family_stages). */
 VkPipelineStageFlags2 vkg__queue_stages(const vkg_device *dev, uint32_t dq,
                                                VkPipelineStageFlags2 stages)
 {
-    VkQueueFlags f = dev->caps.queue_families[dev->dq[dq].family].flags;
-    if (f & VK_QUEUE_GRAPHICS_BIT) return stages;
-    VkPipelineStageFlags2 ok =
-        VK_PIPELINE_STAGE_2_TOP_OF_PIPE_BIT | VK_PIPELINE_STAGE_2_BOTTOM_OF_PIPE_BIT |
-        VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT | VK_PIPELINE_STAGE_2_HOST_BIT |
-        VK_PIPELINE_STAGE_2_ALL_TRANSFER_BIT | VK_PIPELINE_STAGE_2_COPY_BIT |
-        VK_PIPELINE_STAGE_2_CLEAR_BIT;
-    if (f & VK_QUEUE_COMPUTE_BIT)
-        ok |= VK_PIPELINE_STAGE_2_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_2_DRAW_INDIRECT_BIT;
-    return (stages & ~ok) ? VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT : stages;
+    return vkg__family_stages(dev, dev->dq[dq].family, stages);
 }
 
 /* Where a submission goes in submission order: after its first pass's predecessors in plan

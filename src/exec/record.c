@@ -65,15 +65,6 @@ static void vkg__emit(vkg__real *x, vkg__batch *bt, const vkg_plan_barrier *b,
  * in the plan's first use, with a semaphore between them. Both halves come from the same
  * decision on the same tracked state, per subresource, so they always match. */
 
-
-
-
-
-
-
-
-
-
 /* A barrier flagged IMPORTED: its source side comes from the tracked state. */
 static void vkg__emit_imported(vkg_executor *ex, vkg__real *x, vkg__batch *bt,
                                const vkg_plan_barrier *pb, uint32_t family)
@@ -83,7 +74,6 @@ static void vkg__emit_imported(vkg_executor *ex, vkg__real *x, vkg__batch *bt,
     uint32_t mips = r->is_image ? pb->mip_count : 1, layers = r->is_image ? pb->layer_count : 1;
     uint32_t p0 = 0, np = 1;
     if (r->is_image) vkg__aspect_planes(xr, pb->aspect, &p0, &np);
-    (void)ex;
     for (uint32_t pl = p0; pl < p0 + np; pl++)
     for (uint32_t m = 0; m < mips; m++)
         for (uint32_t l = 0; l < layers; l++) {
@@ -112,7 +102,9 @@ static void vkg__emit_imported(vkg_executor *ex, vkg__real *x, vkg__batch *bt,
                 break;
             }
             if (!acquire) {
-                b.src_stage = t->write_stage | t->read_stage;
+                /* stages another family used it in mean nothing here (and may not be named
+                 * on this queue): the semaphore wait on its ticket orders them */
+                b.src_stage = vkg__family_stages(ex->dev, family, t->write_stage | t->read_stage);
                 b.src_access = t->write_access;
                 /* after a binding's wait semaphore (a swapchain acquire): chain to it, so a
                  * layout transition waits for the presentation engine */

@@ -217,14 +217,24 @@ static vkg_result vkg__add_declared(vkg_graph *g, vkg__gres *r, uint32_t history
 {
     vkg_result vr = vkg__history_declare(g, r, history, init);
     if (vr != VKG_SUCCESS || !history) return vr == VKG_SUCCESS ? vkg__add_resource(g, r, out) : vr;
+    vkg__gres prev;
+    char name[300];
+    vr = vkg__history_prev(g, r, g->res_count, &prev, name, sizeof name); /* the name fits */
+    if (vr != VKG_SUCCESS) return vr;
     r->history_pair = g->res_count + 1;
     vkg_resource cur;
     vr = vkg__add_resource(g, r, &cur);
-    vkg__gres prev;
-    char name[300];
-    if (vr == VKG_SUCCESS) vr = vkg__history_prev(g, &g->res[cur.id - 1], cur.id - 1, &prev, name, sizeof name);
+    if (vr != VKG_SUCCESS) return vr;
+    vr = vkg__history_prev(g, &g->res[cur.id - 1], cur.id - 1, &prev, name, sizeof name);
     if (vr == VKG_SUCCESS) vr = vkg__add_resource(g, &prev, NULL);
-    if (vr == VKG_SUCCESS && out) *out = cur;
+    if (vr != VKG_SUCCESS) { /* NAME stays, as a transient without history: no pair to point at */
+        vkg__gres *c = &g->res[cur.id - 1];
+        c->history = 0;
+        c->history_pair = 0;
+        c->imported = false;
+        return vr;
+    }
+    if (out) *out = cur;
     return vr;
 }
 

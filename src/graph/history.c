@@ -61,6 +61,10 @@ vkg_result vkg__history_prev(const vkg_graph *g, const vkg__gres *r, uint32_t cu
     prev->history = 2;
     prev->history_pair = cur;
     prev->output = false;
+    if (r->is_image) { /* sized from NAME, so a resize of NAME (or of its own root) reaches it */
+        prev->size_of = cur;
+        prev->scale_x = prev->scale_y = 1.0f;
+    }
     return VKG_SUCCESS;
 }
 

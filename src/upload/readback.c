@@ -123,7 +123,9 @@ static void vkg__readback_record(vkg_uploader *up, const vkg__piece *p, const vk
     vkg_device *dev = up->dev;
     if (t->ticket.value && t->ticket.queue != dqi) wq[t->ticket.queue] = t->ticket.value;
     /* read-after-write on this queue (and the layout the copy reads from) */
-    VkPipelineStageFlags2 src = t->write_stage | (tg->img ? t->read_stage : 0);
+    /* (stages of another family's use become ALL_COMMANDS: the semaphore wait orders them) */
+    VkPipelineStageFlags2 src =
+        vkg__family_stages(dev, dev->dq[dqi].family, t->write_stage | (tg->img ? t->read_stage : 0));
     VkDependencyInfo dep = {.sType = VK_STRUCTURE_TYPE_DEPENDENCY_INFO};
     VkBufferMemoryBarrier2 bb;
     VkImageMemoryBarrier2 ib;

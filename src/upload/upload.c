@@ -430,7 +430,7 @@ static vkg_result vkg__upload_piece(vkg_uploader *up, const vkg__piece *p, vkg_t
                 /* write-after-read / write-after-write on this queue */
                 VkBufferMemoryBarrier2 bb = {
                     .sType = VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER_2,
-                    .srcStageMask = t->write_stage | t->read_stage,
+                    .srcStageMask = vkg__family_stages(dev, family, t->write_stage | t->read_stage),
                     .srcAccessMask = t->write_access,
                     .dstStageMask = VK_PIPELINE_STAGE_2_COPY_BIT,
                     .dstAccessMask = VK_ACCESS_2_TRANSFER_WRITE_BIT,
@@ -472,7 +472,7 @@ static vkg_result vkg__upload_piece(vkg_uploader *up, const vkg__piece *p, vkg_t
                 }
                 ib[ni++] = (VkImageMemoryBarrier2){
                     .sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2,
-                    .srcStageMask = t->write_stage | t->read_stage,
+                    .srcStageMask = vkg__family_stages(dev, family, t->write_stage | t->read_stage),
                     .srcAccessMask = t->write_access,
                     .dstStageMask = VK_PIPELINE_STAGE_2_COPY_BIT,
                     .dstAccessMask = VK_ACCESS_2_TRANSFER_WRITE_BIT,
