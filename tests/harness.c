@@ -134,6 +134,16 @@ vkg_device *vkgt_device_open_submit_checked(const vkg_device_desc *desc)
     return dev;
 }
 
+vkg_buffer vkgt_readback_buffer(vkg_device *dev, const char *name, VkDeviceSize size)
+{
+    vkg_buffer b;
+    assert_int_equal(vkg_buffer_create(dev, &(vkg_buffer_desc){.name = name, .size = size,
+                                                               .memory_usage = VKG_MEMORY_READBACK},
+                                       &b),
+                     VKG_SUCCESS);
+    return b;
+}
+
 void vkgt_device_close(vkg_device *dev)
 {
     uint32_t n = vkg_device_validation_count(dev);

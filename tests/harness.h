@@ -31,6 +31,9 @@ vkg_device *vkgt_device_open(const vkg_device_desc *desc);
  * waits on timeline semaphores, so it reports reuse after vkg_ticket_wait as a hazard: use
  * it only where every dependency between submissions is on the GPU (one frame). */
 vkg_device *vkgt_device_open_submit_checked(const vkg_device_desc *desc);
+/* A host-readable buffer (VKG_MEMORY_READBACK) for results; fails the test if it cannot be
+ * made. */
+vkg_buffer vkgt_readback_buffer(vkg_device *dev, const char *name, VkDeviceSize size);
 /* Fails the test if any validation message was seen, then destroys the device. */
 void vkgt_device_close(vkg_device *dev);
 const char *vkgt_device_want(void);

@@ -115,11 +115,7 @@ static void test_stalled_pass_is_named(void **state)
     assert_int_equal(vk.device_table->vkCreateEvent(vk.device, &eci, NULL, &s.event), VK_SUCCESS);
     vkg_graph *g = NULL;
     vkg_plan *plan = make_plan(dev, &s, &g);
-    vkg_buffer out;
-    assert_int_equal(vkg_buffer_create(dev, &(vkg_buffer_desc){.name = "OUT", .size = WORDS * 4,
-                                                               .memory_usage = VKG_MEMORY_READBACK},
-                                       &out),
-                     VKG_SUCCESS);
+    vkg_buffer out = vkgt_readback_buffer(dev, "OUT", WORDS * 4);
     vkg_executor *ex = NULL;
     assert_int_equal(vkg_executor_create(dev, &(vkg_executor_desc){.name = "crumbs", .breadcrumbs = true}, &ex),
                      VKG_SUCCESS);
@@ -183,11 +179,7 @@ static void test_every_pass_finished(void **state)
     stall_ctx s = {0};
     vkg_graph *g = NULL;
     vkg_plan *plan = make_plan(dev, &s, &g);
-    vkg_buffer out;
-    assert_int_equal(vkg_buffer_create(dev, &(vkg_buffer_desc){.name = "OUT", .size = WORDS * 4,
-                                                               .memory_usage = VKG_MEMORY_READBACK},
-                                       &out),
-                     VKG_SUCCESS);
+    vkg_buffer out = vkgt_readback_buffer(dev, "OUT", WORDS * 4);
     vkg_executor *ex = NULL;
     assert_int_equal(vkg_executor_create(dev, &(vkg_executor_desc){.name = "steady", .breadcrumbs = true,
                                                                    .record_threads = 2,

@@ -72,10 +72,7 @@ static void test_buffer_history_carries_frames(void **state)
     vkg_buffer outs[2];
     vkg_buffer_info oi[2];
     for (uint32_t s = 0; s < 2; s++) {
-        assert_int_equal(vkg_buffer_create(dev, &(vkg_buffer_desc){.name = "OUT", .size = WORDS * 4,
-                                                                   .memory_usage = VKG_MEMORY_READBACK},
-                                           &outs[s]),
-                         VKG_SUCCESS);
+        outs[s] = vkgt_readback_buffer(dev, "OUT", WORDS * 4);
         assert_int_equal(vkg_buffer_get_info(dev, outs[s], &oi[s]), VKG_SUCCESS);
     }
     /* binding a history resource is the executor's job */
@@ -165,12 +162,8 @@ static void test_image_history_resets_on_resize(void **state)
     assert_int_equal(vkg_compile(g, vkg_device_caps(dev), &plan), VKG_SUCCESS);
     vkg_executor *ex = NULL;
     assert_int_equal(vkg_executor_create(dev, &(vkg_executor_desc){.name = "acc"}, &ex), VKG_SUCCESS);
-    vkg_buffer out;
+    vkg_buffer out = vkgt_readback_buffer(dev, "OUT", 16);
     vkg_buffer_info oi;
-    assert_int_equal(vkg_buffer_create(dev, &(vkg_buffer_desc){.name = "OUT", .size = 16,
-                                                               .memory_usage = VKG_MEMORY_READBACK},
-                                       &out),
-                     VKG_SUCCESS);
     assert_int_equal(vkg_buffer_get_info(dev, out, &oi), VKG_SUCCESS);
     vkg_binding b = {.resource = c.out, .buffer = out};
     /* frames 0..3, then a resize, then frames 4..6: prev reads 0, 1, 2, 3 | 0, 5, 6 */

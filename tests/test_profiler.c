@@ -77,17 +77,6 @@ static vkg_plan *make_plan(vkg_device *dev, chain *c, vkg_graph **g)
     return plan;
 }
 
-/* The imported buffer the last copy writes, read on the host. */
-static vkg_buffer make_out(vkg_device *dev)
-{
-    vkg_buffer out;
-    assert_int_equal(vkg_buffer_create(dev, &(vkg_buffer_desc){.name = "OUT", .size = WORDS * 4,
-                                                               .memory_usage = VKG_MEMORY_READBACK},
-                                       &out),
-                     VKG_SUCCESS);
-    return out;
-}
-
 /* Whether pass k of the plan is timed on this device: it records, its family has stamps. */
 static bool timed(vkg_device *dev, const vkg_plan_info *in, uint32_t k)
 {
@@ -107,7 +96,7 @@ static void test_pass_timings(void **state)
     vkg_plan_info in;
     vkg_plan_get_info(plan, &in);
     assert_int_equal(in.pass_count, 4);
-    vkg_buffer out = make_out(dev);
+    vkg_buffer out = vkgt_readback_buffer(dev, "OUT", WORDS * 4);
     vkg_executor *ex = NULL;
     assert_int_equal(vkg_executor_create(dev, &(vkg_executor_desc){.name = "timed", .frames_in_flight = SLOTS,
                                                                    .pass_timings = true},
@@ -218,7 +207,7 @@ static void test_timings_need_the_option(void **state)
     chain c = {0};
     vkg_graph *g = NULL;
     vkg_plan *plan = make_plan(dev, &c, &g);
-    vkg_buffer out = make_out(dev);
+    vkg_buffer out = vkgt_readback_buffer(dev, "OUT", WORDS * 4);
     vkg_executor *ex = NULL;
     assert_int_equal(vkg_executor_create(dev, &(vkg_executor_desc){.name = "untimed"}, &ex), VKG_SUCCESS);
     vkg_binding b = {.resource = c.out, .buffer = out};
