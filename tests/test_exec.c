@@ -1047,6 +1047,122 @@ static void test_imported_reads_need_no_barrier(void **state)
     vkgt_device_close(dev);
 }
 
+/* A binding array is checked in full once and then compared: an unchanged binding is
+ * trusted only while its object is the one checked. */
+static void rec_fill_out(const vkg_pass_context *ctx, void *user)
+{
+    frame_ctx *f = user;
+    vkg_pass_device_table(ctx)->vkCmdFillBuffer(vkg_pass_command_buffer(ctx),
+                                                vkg_pass_buffer(ctx, f->out), 0, WORDS * 4,
+                                                1000 + f->frame);
+}
+
+static vkg_buffer out_buffer(vkg_device *dev, const char *name, VkDeviceSize size)
+{
+    vkg_buffer b;
+    assert_int_equal(vkg_buffer_create(dev, &(vkg_buffer_desc){.name = name, .size = size,
+                                                               .memory_usage = VKG_MEMORY_READBACK},
+                                       &b),
+                     VKG_SUCCESS);
+    return b;
+}
+
+/* Destroys `b` and creates buffers of `size` until one gets b's very handle back (its
+ * slot's 12-bit generation wrapped); that one is returned, the others destroyed. */
+static vkg_buffer same_handle_again(vkg_device *dev, vkg_buffer b, VkDeviceSize size)
+{
+    vkg_buffer_destroy(dev, b);
+    for (uint32_t k = 0; k < 5000; k++) {
+        vkg_buffer n = out_buffer(dev, "again", size);
+        if (n.id == b.id) return n;
+        vkg_buffer_destroy(dev, n);
+        vkg_device_poll(dev);
+    }
+    fail_msg("the pool never gave handle %u back", b.id);
+    return b;
+}
+
+static uint32_t first_word(vkg_device *dev, vkg_buffer b)
+{
+    vkg_buffer_info bi;
+    assert_int_equal(vkg_buffer_get_info(dev, b, &bi), VKG_SUCCESS);
+    assert_int_equal(vkg_buffer_invalidate(dev, b, 0, VK_WHOLE_SIZE), VKG_SUCCESS);
+    return ((const uint32_t *)bi.mapped)[WORDS - 1];
+}
+
+static vkg_result execute_out(vkg_device *dev, vkg_plan *plan, vkg_executor *ex,
+                              const vkg_binding *b)
+{
+    vkg_ticket t;
+    vkg_result r = vkg_execute(plan, &(vkg_execute_desc){.executor = ex, .bindings = b,
+                                                         .binding_count = 1},
+                               &t);
+    if (r == VKG_SUCCESS) assert_int_equal(vkg_ticket_wait(dev, t, UINT64_MAX), VKG_SUCCESS);
+    return r;
+}
+
+static void test_bindings_checked_again_only_when_changed(void **state)
+{
+    (void)state;
+    vkg_device *dev = vkgt_device_open(NULL);
+    vkg_graph *g = NULL;
+    assert_int_equal(vkg_graph_create(&(vkg_graph_desc){.name = "rebind", .logger = vkgt_logger()}, &g),
+                     VKG_SUCCESS);
+    frame_ctx f = {0};
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "OUT", .size = WORDS * 4,
+                                                                 .imported = true},
+                                      &f.out),
+                     VKG_SUCCESS);
+    vkg_use u = {.resource = f.out, .access = VKG_ACCESS_TRANSFER_WRITE};
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "fill", .uses = &u, .use_count = 1,
+                                                        .record = rec_fill_out, .user = &f},
+                                    NULL),
+                     VKG_SUCCESS);
+    vkg_plan *plan = NULL;
+    assert_int_equal(vkg_compile(g, vkg_device_caps(dev), &plan), VKG_SUCCESS);
+    vkg_executor *ex = NULL;
+    /* one frame slot: every execution meets the realisation the last one left */
+    assert_int_equal(vkg_executor_create(dev, &(vkg_executor_desc){.name = "rebind", .frames_in_flight = 1},
+                                         &ex),
+                     VKG_SUCCESS);
+    vkg_buffer a = out_buffer(dev, "A", WORDS * 4), b2 = out_buffer(dev, "B", WORDS * 4);
+    vkg_binding bind = {.resource = f.out, .buffer = a};
+    for (f.frame = 0; f.frame < 3; f.frame++) {
+        assert_int_equal(execute_out(dev, plan, ex, &bind), VKG_SUCCESS);
+        assert_int_equal(first_word(dev, a), 1000 + f.frame);
+    }
+    /* the same resource bound to another buffer: that binding is checked and followed */
+    bind.buffer = b2;
+    assert_int_equal(execute_out(dev, plan, ex, &bind), VKG_SUCCESS);
+    assert_int_equal(first_word(dev, b2), 1000 + f.frame);
+    assert_int_equal(first_word(dev, a), 1000 + f.frame - 1);
+    f.frame++;
+    /* an unchanged binding whose buffer was destroyed: stale */
+    vkg_buffer_destroy(dev, b2);
+    vkgt_log_clear();
+    assert_int_equal(execute_out(dev, plan, ex, &bind), VKG_ERROR_INVALID_HANDLE);
+    assert_true(vkgt_log_has("\"OUT\"", "stale", NULL));
+    bind.buffer = a;
+    assert_int_equal(execute_out(dev, plan, ex, &bind), VKG_SUCCESS);
+    f.frame++;
+    /* A's handle again, 4095 buffers later, on a buffer too small: the unchanged binding
+     * must not pass for the buffer checked before */
+    vkg_buffer small = same_handle_again(dev, a, 16);
+    assert_int_equal(small.id, bind.buffer.id);
+    vkgt_log_clear();
+    assert_int_equal(execute_out(dev, plan, ex, &bind), VKG_ERROR_INVALID_ARGUMENT);
+    assert_true(vkgt_log_has("buffer \"OUT\" is declared 256 bytes", "has 16", NULL));
+    /* and once more, on a buffer that fits: the new one is written, not the old handle's */
+    vkg_buffer fits = same_handle_again(dev, small, WORDS * 4);
+    assert_int_equal(execute_out(dev, plan, ex, &bind), VKG_SUCCESS);
+    assert_int_equal(first_word(dev, fits), 1000 + f.frame);
+    vkg_executor_destroy(ex);
+    vkg_buffer_destroy(dev, fits);
+    vkg_plan_destroy(plan);
+    vkg_graph_destroy(g);
+    vkgt_device_close(dev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1060,6 +1176,7 @@ int main(void)
         cmocka_unit_test(test_stencil_and_resolve_rendering),
         cmocka_unit_test(test_plan_for_another_device),
         cmocka_unit_test(test_imported_reads_need_no_barrier),
+        cmocka_unit_test(test_bindings_checked_again_only_when_changed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

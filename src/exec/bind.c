@@ -88,6 +88,7 @@ static vkg_result vkg__bind_image(vkg_executor *ex, const vkg_plan_info *in, con
     }
     vkg_result res = vkg__bound_matches(ex, in, r, im->name, im->usage, r->image_usage, im->concurrent);
     if (res != VKG_SUCCESS) return res;
+    xr->bind_serial = vkg__pool_serial(&ex->dev->images, id);
     xr->image = im->image;
     xr->aspect = im->aspect;
     xr->track = im->track;
@@ -118,6 +119,7 @@ static vkg_result vkg__bind_buffer(vkg_executor *ex, const vkg_plan_info *in, co
     }
     vkg_result res = vkg__bound_matches(ex, in, r, bu->name, bu->usage, r->buffer_usage, bu->concurrent);
     if (res != VKG_SUCCESS) return res;
+    xr->bind_serial = vkg__pool_serial(&ex->dev->buffers, id);
     xr->buffer = bu->buffer;
     xr->address = bu->address;
     xr->track = &bu->track;
@@ -126,56 +128,168 @@ static vkg_result vkg__bind_buffer(vkg_executor *ex, const vkg_plan_info *in, co
     return VKG_SUCCESS;
 }
 
-/* Resolves every used imported resource to its binding: O(bindings + imports), with the
- * device lock taken once (6,000 bindings cost 6,000 steps, not 36 million). A resource bound
- * twice takes the last binding. Every binding is checked again each time: caching a check
- * by handle would trust an id whose 12-bit generation may have wrapped. Then views of images
- * bound to another image than last time. */
-vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_execute_desc *d)
+/* Imported resource `ri` bound to the object `id` (live, declared alike). Locked. */
+static vkg_result vkg__bind_object(vkg_executor *ex, vkg__real *x, uint32_t ri, uint32_t id,
+                                   bool *views)
 {
-    vkg_device *dev = ex->dev;
+    const vkg_plan_resource *r = &x->in.resources[ri];
+    vkg__xres *xr = &x->res[ri];
+    xr->bind_id = id;
+    return r->is_image ? vkg__bind_image(ex, &x->in, r, xr, id, views)
+                       : vkg__bind_buffer(ex, &x->in, r, xr, id);
+}
+
+/* Imported resource `ri` takes binding `b`: its semaphores and its object. Locked. */
+static vkg_result vkg__bind_user(vkg_executor *ex, vkg__real *x, uint32_t ri, const vkg_binding *b,
+                                 bool *views)
+{
+    vkg__xres *xr = &x->res[ri];
+    xr->wait_semaphore = b->wait_semaphore;
+    xr->wait_stage = b->wait_stage ? b->wait_stage : xr->first_stage;
+    xr->signal_semaphore = b->signal_semaphore;
+    return vkg__bind_object(ex, x, ri, x->in.resources[ri].is_image ? b->image.id : b->buffer.id, views);
+}
+
+/* History resources: the executor's own objects, crosswise each execution. Locked. */
+static vkg_result vkg__bind_history(vkg_executor *ex, vkg__real *x, bool *views)
+{
+    for (uint32_t i = 0; i < x->history_count; i++) {
+        uint32_t ri = x->history_imports[i];
+        vkg_result res = vkg__bind_object(ex, x, ri, vkg__history_object(x, ri), views);
+        if (res != VKG_SUCCESS) return res;
+    }
+    return VKG_SUCCESS;
+}
+
+/* Every binding, checked in full: O(bindings + imports). A resource bound twice takes the
+ * last binding. Locked. */
+static vkg_result vkg__bind_all(vkg_executor *ex, vkg__real *x, const vkg_execute_desc *d, bool *views)
+{
     const vkg_plan_info *in = &x->in;
     uint64_t stamp = ++x->bind_stamp;
     vkg_result res = vkg__index_bindings(ex, x, d, stamp);
-    if (res != VKG_SUCCESS) return res;
-    bool views = false;
-    pthread_mutex_lock(&dev->lock);
     for (uint32_t ii = 0; ii < x->import_count && res == VKG_SUCCESS; ii++) {
         uint32_t ri = x->imports[ii];
         const vkg_plan_resource *r = &in->resources[ri];
-        vkg__xres *xr = &x->res[ri];
-        if (r->history) { /* the executor's own objects, crosswise each execution */
-            xr->bind_id = vkg__history_object(x, ri);
-            res = r->is_image ? vkg__bind_image(ex, in, r, xr, xr->bind_id, &views)
-                              : vkg__bind_buffer(ex, in, r, xr, xr->bind_id);
-            continue;
-        }
-        if (xr->bind_stamp != stamp) {
+        if (r->history) continue;
+        if (x->res[ri].bind_stamp != stamp) {
             VKG__ERROR(&ex->host,
                        "vkg_execute(\"%s\"): imported %s \"%s\" has no binding: add a vkg_binding "
                        "with its vkg_%s",
                        in->name, r->is_image ? "image" : "buffer", r->name,
                        r->is_image ? "image" : "buffer");
-            res = VKG_ERROR_INVALID_ARGUMENT;
-            break;
+            return VKG_ERROR_INVALID_ARGUMENT;
         }
-        const vkg_binding *b = &d->bindings[xr->binding];
-        xr->wait_semaphore = b->wait_semaphore;
-        xr->wait_stage = b->wait_stage ? b->wait_stage : xr->first_stage;
-        xr->signal_semaphore = b->signal_semaphore;
-        xr->bind_id = r->is_image ? b->image.id : b->buffer.id;
-        res = r->is_image ? vkg__bind_image(ex, in, r, xr, xr->bind_id, &views)
-                          : vkg__bind_buffer(ex, in, r, xr, xr->bind_id);
+        res = vkg__bind_user(ex, x, ri, &d->bindings[x->res[ri].binding], views);
     }
+    return res;
+}
+
+static bool vkg__same_binding(const vkg_binding *a, const vkg_binding *b)
+{
+    return a->resource.id == b->resource.id && a->buffer.id == b->buffer.id &&
+           a->image.id == b->image.id && a->wait_semaphore == b->wait_semaphore &&
+           a->wait_stage == b->wait_stage && a->signal_semaphore == b->signal_semaphore;
+}
+
+/* The bindings again, against those last checked in full: a binding naming the same
+ * resource and the same object is trusted while the object's pool serial is unchanged
+ * (serials never repeat, unlike a handle's 12-bit generation, so a destroyed object whose
+ * slot was reused cannot pass for it); one naming the same resource and another object or
+ * other semaphores is checked alone. *full: the resources named changed (or their count):
+ * nothing was bound, check them all. Locked. */
+static vkg_result vkg__bind_again(vkg_executor *ex, vkg__real *x, const vkg_execute_desc *d,
+                                  bool *views, bool *sems, bool *full)
+{
+    vkg_device *dev = ex->dev;
+    *full = !x->bind_cached || d->binding_count != x->bind_cache_count;
+    for (uint32_t i = 0; i < d->binding_count && !*full; i++)
+        *full = d->bindings[i].resource.id != x->bind_cache[i].resource.id;
+    if (*full) return VKG_SUCCESS;
+    for (uint32_t i = 0; i < d->binding_count; i++) {
+        const vkg_binding *b = &d->bindings[i];
+        vkg_binding *c = &x->bind_cache[i];
+        uint32_t ri = b->resource.id - 1;
+        vkg__xres *xr = &x->res[ri];
+        bool same = vkg__same_binding(b, c);
+        *c = *b;
+        if (xr->binding != i) continue; /* a later binding names the same resource */
+        if (same) {
+            const vkg__pool *pool = x->in.resources[ri].is_image ? &dev->images : &dev->buffers;
+            if (vkg__pool_serial(pool, xr->bind_id) == xr->bind_serial) continue;
+        } else {
+            *sems = true; /* (semaphores may have changed) */
+        }
+        vkg_result res = vkg__bind_user(ex, x, ri, b, views);
+        if (res != VKG_SUCCESS) return res;
+    }
+    return VKG_SUCCESS;
+}
+
+/* The imported resources whose bindings carry semaphores, for the submissions. */
+static void vkg__list_semaphores(vkg__real *x)
+{
+    x->sem_count = 0;
+    for (uint32_t ii = 0; ii < x->import_count; ii++) {
+        const vkg__xres *xr = &x->res[x->imports[ii]];
+        if (xr->wait_semaphore || xr->signal_semaphore) x->sem_imports[x->sem_count++] = x->imports[ii];
+    }
+}
+
+/* Room to keep this execution's bindings for the next one to compare against (grows only
+ * when an execution binds more than any before). */
+static vkg_result vkg__bind_room(vkg_executor *ex, vkg__real *x, const vkg_execute_desc *d)
+{
+    if (vkg__grow(&ex->host, (void **)&x->bind_cache, &x->bind_cache_cap, d->binding_count + 1,
+                  sizeof *x->bind_cache))
+        return VKG_SUCCESS;
+    return VKG__OOM(&ex->host, "the executor's copy of the bindings");
+}
+
+/* Keeps the bindings just checked in full. */
+static void vkg__bind_keep(vkg__real *x, const vkg_execute_desc *d)
+{
+    if (d->binding_count) memcpy(x->bind_cache, d->bindings, sizeof *d->bindings * d->binding_count);
+    x->bind_cache_count = d->binding_count;
+    x->bind_cached = true;
+}
+
+/* Resolves every used imported resource to its binding, with the device lock taken once.
+ * When the same resources are bound as last time (the common case: the same array each
+ * frame), only bindings that changed are checked again, and unchanged ones cost a compare
+ * and a serial lookup; otherwise everything is checked (vkg__bind_all), O(bindings +
+ * imports). Then views of images bound to another image than last time. */
+vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_execute_desc *d)
+{
+    vkg_device *dev = ex->dev;
+    bool views = false, sems = false, full;
+    pthread_mutex_lock(&dev->lock);
+    vkg_result res = vkg__bind_again(ex, x, d, &views, &sems, &full);
+    if (full && res == VKG_SUCCESS) {
+        x->bind_cached = false;
+        res = vkg__bind_room(ex, x, d);
+        if (res == VKG_SUCCESS) res = vkg__bind_all(ex, x, d, &views);
+        sems = true;
+    }
+    if (res == VKG_SUCCESS) res = vkg__bind_history(ex, x, &views);
     pthread_mutex_unlock(&dev->lock);
-    if (res != VKG_SUCCESS) return res;
+    if (res != VKG_SUCCESS) {
+        x->bind_cached = false; /* the next execution checks everything again */
+        return res;
+    }
+    if (full) vkg__bind_keep(x, d);
+    if (sems) vkg__list_semaphores(x);
     /* (outside the device lock: creating a view takes it) */
     for (uint32_t ii = 0; views && ii < x->import_count; ii++) {
         vkg__xres *xr = &x->res[x->imports[ii]];
         if (!xr->rebind) continue;
         res = vkg__import_views(ex, x, x->imports[ii], xr->bind_id);
-        if (res != VKG_SUCCESS) return res;
+        if (res != VKG_SUCCESS) {
+            x->bind_cached = false; /* the next execution binds (and makes views) again */
+            return res;
+        }
         xr->bound = xr->bind_id;
+        xr->rebind = false;
     }
     return VKG_SUCCESS;
 }

@@ -280,7 +280,7 @@ static vkg_result vkg__record_all(vkg_executor *ex, vkg__real *x, bool *used)
         VkResult vr = dev->vk.vkResetEvent(dev->device, x->events[e]);
         if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkResetEvent", in->name);
     }
-    vkg_result r = vkg__fixups_gather(ex, x);
+    vkg_result r = vkg__patch(ex, x);
     if (r != VKG_SUCCESS) return r;
     vkg__record_job job = {ex, x};
     for (uint32_t t = 0; t < ex->threads; t++) x->scratch[t].barriers = x->scratch[t].barrier_calls = 0;
@@ -317,14 +317,11 @@ static uint32_t vkg__waits_of(vkg_executor *ex, vkg__real *x, uint32_t s, uint32
         x->waits[nw++] = vkg__sem(dev->dq[x->dq_of_queue[pw->queue]].timeline, x->values[src],
                                   vkg__wait_stage(pw->stage));
     }
-    /* imported resources last used on another queue: wait for that ticket */
-    for (uint32_t j = x->first_import_bar[s]; j < x->first_import_bar[s + 1] && nw < x->wait_cap; j++) {
-        const vkg_plan_barrier *pb = &in->barriers[x->import_bars[j]];
-        const vkg__track *t = x->res[pb->resource].track;
-        if (!t || !t->ticket.value || t->ticket.queue == dq) continue;
-        x->waits[nw++] = vkg__sem(dev->dq[t->ticket.queue].timeline, t->ticket.value,
-                                  VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT);
-    }
+    /* imported resources last used on another queue: the latest such ticket per queue */
+    for (uint32_t q = 0; q < dev->dq_count && nw < x->wait_cap; q++)
+        if (x->import_wait[s * VKG_QUEUE_ROLE_COUNT + q])
+            x->waits[nw++] = vkg__sem(dev->dq[q].timeline, x->import_wait[s * VKG_QUEUE_ROLE_COUNT + q],
+                                      VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT);
     /* ownership released for this submission's acquires by another family's queue */
     for (uint32_t q = 0; q < dev->dq_count && nw < x->wait_cap; q++)
         if (x->fix_need[s * VKG_QUEUE_ROLE_COUNT + q] && x->fix_value[q])
@@ -340,8 +337,8 @@ static uint32_t vkg__waits_of(vkg_executor *ex, vkg__real *x, uint32_t s, uint32
                                           vkg__queue_stages(dev, dq, vkg__wait_stage(x->hstage[h])));
     }
     /* bindings' semaphores: acquire-style waits before the first use */
-    for (uint32_t ii = 0; ii < x->import_count; ii++) {
-        const vkg__xres *xr = &x->res[x->imports[ii]];
+    for (uint32_t ii = 0; ii < x->sem_count; ii++) {
+        const vkg__xres *xr = &x->res[x->sem_imports[ii]];
         if (xr->wait_semaphore && xr->first_sub == s && nw < x->wait_cap)
             x->waits[nw++] = vkg__sem(xr->wait_semaphore, 0, xr->wait_stage);
     }
@@ -355,8 +352,8 @@ static uint32_t vkg__signals_of(vkg_executor *ex, vkg__real *x, uint32_t s, uint
     uint32_t nsig = 0;
     x->signals[nsig++] = vkg__sem(ex->dev->dq[dq].timeline, x->values[s],
                                   VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT);
-    for (uint32_t ii = 0; ii < x->import_count; ii++) {
-        const vkg__xres *xr = &x->res[x->imports[ii]];
+    for (uint32_t ii = 0; ii < x->sem_count; ii++) {
+        const vkg__xres *xr = &x->res[x->sem_imports[ii]];
         if (xr->signal_semaphore && xr->last_sub == s)
             x->signals[nsig++] = vkg__sem(xr->signal_semaphore, 0, VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT);
     }

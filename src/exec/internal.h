@@ -34,6 +34,7 @@ typedef struct vkg__xres {
     uint32_t binding; /* imported: index into this execution's bindings, when ... */
     uint32_t bind_id; /* imported: the vkg_buffer / vkg_image id bound in this execution */
     uint64_t bind_stamp; /* ... this equals the realisation's bind_stamp */
+    uint64_t bind_serial; /* the pool serial of the object bind_id named when checked */
     bool rebind;      /* imported image bound to another image than last time: new views */
 } vkg__xres;
 
@@ -68,11 +69,19 @@ typedef struct vkg__chunk {
     VkCommandBuffer cmd;
 } vkg__chunk;
 
-/* A pipeline-barrier batch prepared when the plan is realised (vkg__prepare). */
+/* A pipeline-barrier batch prepared when the plan is realised (vkg__prepare). Its static
+ * barriers are built then, at the start of its ranges of the realisation's arrays; a batch
+ * with dynamic barriers (first uses of imported resources, barriers whose handles follow a
+ * binding) has room after them, which vkg__patch fills before each recording, setting the
+ * counts in `dep`. Recording threads only read it. */
 typedef struct vkg__prep {
-    VkDependencyInfo dep;  /* the static part, in the realisation's arrays */
-    uint32_t first, count; /* the plan's barriers */
-    uint32_t dynamic;      /* of which built at record time */
+    VkDependencyInfo dep;      /* what vkCmdPipelineBarrier2 gets */
+    uint32_t first, count;     /* the plan's barriers */
+    uint32_t dynamic;          /* of which built each execution ... */
+    uint32_t dyn_first;        /* ... listed from x->dyn_bars[dyn_first] */
+    uint32_t static_ni, static_nb;
+    uint32_t ni_cap, nb_cap;   /* the batch's ranges: static barriers and room */
+    uint32_t submission;       /* the plan submission that records it */
 } vkg__prep;
 
 /* Per recording thread: barrier scratch and the first error it met. */
@@ -152,17 +161,30 @@ typedef struct vkg__real {
     /* imported resources, lists made at realisation so executing is O(what they touch) */
     uint32_t *imports;       /* used imported resources */
     uint32_t import_count;
+    uint32_t *history_imports; /* of which history resources (bound by the executor) */
+    uint32_t history_count;
     uint64_t bind_stamp;     /* executions bound so far (vkg__bind_imports) */
+    /* the bindings last checked in full, for the next execution to compare against */
+    vkg_binding *bind_cache;
+    uint32_t bind_cache_count, bind_cache_cap;
+    bool bind_cached;
+    uint32_t *sem_imports;   /* imported resources bound with a wait or signal semaphore */
+    uint32_t sem_count;
     uint32_t *import_uses;   /* (pass, use) pairs on imported resources, in pass order */
     uint32_t import_use_count;
-    uint32_t *import_bars;   /* IMPORTED plan barriers, by submission */
-    uint32_t *first_import_bar; /* per submission, + 1 */
     /* prepared batches: per pass before and after it, per submission's prologue */
     vkg__prep *pre, *post, *prol;
     VkMemoryBarrier2 *pmb;
-    VkImageMemoryBarrier2 *pib;
+    VkImageMemoryBarrier2 *pib; /* bar_cap each: static barriers and room for dynamic ones */
     VkBufferMemoryBarrier2 *pbb;
     uint32_t npmb, npib, npbb;
+    uint32_t *dyn_bars;  /* the dynamic barriers of every batch, batch by batch */
+    uint32_t ndyn;
+    vkg__prep **dyn_preps; /* the batches that have dynamic barriers */
+    uint32_t ndyn_preps;
+    /* per plan submission and device queue: the last ticket value of that queue the
+     * submission's imported resources were used by (vkg__patch); it waits for it */
+    uint64_t *import_wait; /* [s * VKG_QUEUE_ROLE_COUNT + dq] */
     /* recording scratch, sized at realisation */
     vkg__scratch *scratch; /* per recording thread */
     uint32_t bar_cap;
@@ -239,6 +261,13 @@ typedef enum vkg__import_kind {
                             discards the contents */
     VKG__IMPORT_ACQUIRE, /* acquire from the actual owner, which releases in a fixup */
 } vkg__import_kind;
+
+/* Barrier structures being gathered for one vkCmdPipelineBarrier2 / event. */
+typedef struct vkg__batch {
+    VkImageMemoryBarrier2 *ib;
+    VkBufferMemoryBarrier2 *bb;
+    uint32_t ni, nb, icap, bcap; /* counts and room */
+} vkg__batch;
 
 typedef struct vkg__record_job {
     vkg_executor *ex;
@@ -348,11 +377,13 @@ VkPipelineStageFlags2 vkg__wait_stage(VkPipelineStageFlags2 stage);
 vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_execute_desc *d);
 bool vkg__contents_undefined(const vkg__real *x, const vkg_plan_use *u);
 vkg_result vkg__pools_fresh(vkg_executor *ex, const vkg__real *x, uint32_t t);
-void vkg__prepare(vkg_executor *ex, vkg__real *x, uint32_t first, uint32_t count,
-                         vkg__prep *p);
+void vkg__prepare(vkg_executor *ex, vkg__real *x, uint32_t first, uint32_t count, uint32_t s,
+                  vkg__prep *p);
 void vkg__prepare_all(vkg_executor *ex, vkg__real *x);
 void vkg__record_thread(void *user, uint32_t t);
-vkg_result vkg__fixups_gather(vkg_executor *ex, vkg__real *x);
+void vkg__emit(vkg__real *x, vkg__batch *bt, const vkg_plan_barrier *b, VkImageLayout old_layout,
+               uint32_t mip, uint32_t mips, uint32_t layer, uint32_t layers);
+vkg_result vkg__patch(vkg_executor *ex, vkg__real *x);
 vkg_result vkg__fixups_record(vkg_executor *ex, vkg__real *x, bool *used);
 vkg_result vkg__fixups_submit(vkg_executor *ex, vkg__real *x, uint64_t *next,
                                      vkg__slot *slot);

@@ -1,6 +1,7 @@
-/* The executor: queue-family ownership of imported resources at run time (releases by the
- * family that really owns them, in fixup command buffers) and their tracked state after a
- * submission. */
+/* The executor: queue-family ownership of imported resources at run time (the releases by
+ * the family that really owns them, which vkg__patch gathers, recorded into fixup command
+ * buffers and submitted), the join of an execution's queues, and imported resources'
+ * tracked state after a submission. */
 #include "internal.h"
 
 #include <stdio.h>
@@ -8,106 +9,8 @@
 #include <unistd.h>
 
 /* ------------------------------------------------------------------------------------------
- * Runtime ownership: releases by the family that really owns an imported subresource
+ * Runtime ownership: the releases vkg__patch gathered, recorded and submitted before the plan
  * ---------------------------------------------------------------------------------------- */
-
-/* The device queue that releases for `family`: the one of the last use when it is of that
- * family (no wait then), else the first of that family; UINT32_MAX when vkgraph has none. */
-static uint32_t vkg__release_dq(const vkg_device *dev, uint32_t family, vkg_ticket last)
-{
-    if (last.value && last.queue < dev->dq_count && dev->dq[last.queue].family == family)
-        return last.queue;
-    for (uint32_t q = 0; q < dev->dq_count; q++)
-        if (dev->dq[q].family == family) return q;
-    return UINT32_MAX;
-}
-
-/* One release, into the realisation's fixup lists. */
-static void vkg__fix_release(vkg__real *x, const vkg_plan_barrier *pb, const vkg__track *t,
-                             uint32_t dst, uint32_t dq, uint32_t pl, uint32_t m, uint32_t l)
-{
-    const vkg_plan_resource *r = &x->in.resources[pb->resource];
-    const vkg__xres *xr = &x->res[pb->resource];
-    VkPipelineStageFlags2 src = t->write_stage | t->read_stage;
-    if (r->is_image) {
-        if (x->fix_ni >= x->bar_cap) return;
-        x->fix_idq[x->fix_ni] = (uint8_t)dq;
-        x->fix_ib[x->fix_ni++] = (VkImageMemoryBarrier2){
-            .sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2,
-            .srcStageMask = src ? src : VK_PIPELINE_STAGE_2_NONE,
-            .srcAccessMask = t->write_access,
-            .oldLayout = t->layout,
-            .newLayout = pb->new_layout,
-            .srcQueueFamilyIndex = t->family,
-            .dstQueueFamilyIndex = dst,
-            .image = xr->image,
-            .subresourceRange = {vkg__xplane_aspect(xr, pl), pb->base_mip + m, 1, pb->base_layer + l,
-                                 1}};
-    } else {
-        if (x->fix_nb >= x->bar_cap) return;
-        x->fix_bdq[x->fix_nb] = (uint8_t)dq;
-        x->fix_bb[x->fix_nb++] = (VkBufferMemoryBarrier2){
-            .sType = VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER_2,
-            .srcStageMask = src ? src : VK_PIPELINE_STAGE_2_NONE,
-            .srcAccessMask = t->write_access,
-            .srcQueueFamilyIndex = t->family,
-            .dstQueueFamilyIndex = dst,
-            .buffer = xr->buffer,
-            .offset = pb->offset,
-            .size = pb->size};
-    }
-}
-
-/* Finds the imported subresources whose first use acquires them from another family than
- * the plan assumed (the same decision the recording made) and gathers their releases per
- * device queue, with what each release submission must wait for and which plan
- * submissions must wait for it. */
-vkg_result vkg__fixups_gather(vkg_executor *ex, vkg__real *x)
-{
-    vkg_device *dev = ex->dev;
-    const vkg_plan_info *in = &x->in;
-    x->fix_ni = x->fix_nb = 0;
-    memset(x->fix_wait, 0, sizeof x->fix_wait);
-    memset(x->fix_value, 0, sizeof x->fix_value);
-    memset(x->fix_need, 0, (size_t)in->submission_count * VKG_QUEUE_ROLE_COUNT);
-    for (uint32_t s = 0; s < in->submission_count; s++) {
-        uint32_t family = in->queues[in->submissions[s].queue].family;
-        for (uint32_t j = x->first_import_bar[s]; j < x->first_import_bar[s + 1]; j++) {
-            const vkg_plan_barrier *pb = &in->barriers[x->import_bars[j]];
-            const vkg_plan_resource *r = &in->resources[pb->resource];
-            uint32_t mips = r->is_image ? pb->mip_count : 1;
-            uint32_t layers = r->is_image ? pb->layer_count : 1;
-            uint32_t p0 = 0, np = 1;
-            if (r->is_image) vkg__aspect_planes(&x->res[pb->resource], pb->aspect, &p0, &np);
-            for (uint32_t pl = p0; pl < p0 + np; pl++)
-            for (uint32_t m = 0; m < mips; m++)
-                for (uint32_t l = 0; l < layers; l++) {
-                    const vkg__track *t = vkg__import_track(x, pb, pl, m, l);
-                    uint32_t dst;
-                    if (vkg__import_kind_of(pb, t, family, r->concurrent, &dst) !=
-                        VKG__IMPORT_ACQUIRE)
-                        continue;
-                    uint32_t dq = vkg__release_dq(dev, t->family, t->ticket);
-                    if (dq == UINT32_MAX) {
-                        VKG__ERROR(&ex->host,
-                                   "vkg_execute(\"%s\"): imported %s \"%s\" was last used on "
-                                   "queue family %u, where vkgraph has no queue to release it "
-                                   "from: hand it to one of the device's families first (or "
-                                   "make its contents undefined)",
-                                   in->name, r->is_image ? "image" : "buffer", r->name,
-                                   t->family);
-                        return VKG_ERROR_INVALID_ARGUMENT;
-                    }
-                    vkg__fix_release(x, pb, t, dst, dq, pl, m, l);
-                    x->fix_need[s * VKG_QUEUE_ROLE_COUNT + dq] = true;
-                    if (t->ticket.value && t->ticket.queue != dq &&
-                        t->ticket.value > x->fix_wait[dq][t->ticket.queue])
-                        x->fix_wait[dq][t->ticket.queue] = t->ticket.value;
-                }
-        }
-    }
-    return VKG_SUCCESS;
-}
 
 /* Records each device queue's releases into its fixup command buffer (thread 0's pool, after
  * the recording threads are done with it). */

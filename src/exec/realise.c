@@ -296,8 +296,12 @@ void vkg__real_destroy(vkg_executor *ex, vkg__real *x)
     vkg__free(&ex->host, x->imports);
     vkg__free(&ex->host, x->signals);
     vkg__free(&ex->host, x->import_uses);
-    vkg__free(&ex->host, x->import_bars);
-    vkg__free(&ex->host, x->first_import_bar);
+    vkg__free(&ex->host, x->history_imports);
+    vkg__free(&ex->host, x->sem_imports);
+    vkg__free(&ex->host, x->bind_cache);
+    vkg__free(&ex->host, x->dyn_bars);
+    vkg__free(&ex->host, x->dyn_preps);
+    vkg__free(&ex->host, x->import_wait);
     vkg__free(&ex->host, x->post);
     vkg__free(&ex->host, x->prol);
     vkg__free(&ex->host, x->pmb);
@@ -580,26 +584,35 @@ static vkg_result vkg__real_scratch(vkg_executor *ex, vkg__real *x)
     x->post = vkg__calloc(&ex->host, in->pass_count + 1, sizeof *x->post);
     x->prol = vkg__calloc(&ex->host, in->submission_count + 1, sizeof *x->prol);
     x->pmb = vkg__calloc(&ex->host, 2 * in->pass_count + in->submission_count + 1, sizeof *x->pmb);
-    x->pib = vkg__calloc(&ex->host, in->barrier_count + 1, sizeof *x->pib);
-    x->pbb = vkg__calloc(&ex->host, in->barrier_count + 1, sizeof *x->pbb);
+    x->pib = vkg__calloc(&ex->host, bars, sizeof *x->pib);
+    x->pbb = vkg__calloc(&ex->host, bars, sizeof *x->pbb);
+    x->dyn_bars = vkg__calloc(&ex->host, in->barrier_count + 1, sizeof *x->dyn_bars);
+    x->dyn_preps = vkg__calloc(&ex->host, 2 * (size_t)in->pass_count + in->submission_count + 1,
+                               sizeof *x->dyn_preps);
     x->signals = vkg__calloc(&ex->host, in->resource_count + 1, sizeof *x->signals);
-    ok = ok && x->pre && x->post && x->prol && x->pmb && x->pib && x->pbb && x->signals;
+    ok = ok && x->pre && x->post && x->prol && x->pmb && x->pib && x->pbb && x->dyn_bars &&
+         x->dyn_preps && x->signals;
     return ok ? VKG_SUCCESS : VKG__OOM(&ex->host, "recording scratch");
 }
 
-/* Imported resources: which, their uses in plan order (first and last submission), and the
- * IMPORTED barriers of each submission (patched from the tracked state when recorded). */
+/* Imported resources: which (and which of them are history resources), their uses in plan
+ * order (first and last submission), and the lists vkg__patch and the submission fill. */
 static vkg_result vkg__real_imports(vkg_executor *ex, vkg__real *x)
 {
     const vkg_plan_info *in = &x->in;
     x->imports = vkg__calloc(&ex->host, in->resource_count + 1, sizeof(uint32_t));
+    x->history_imports = vkg__calloc(&ex->host, in->resource_count + 1, sizeof(uint32_t));
+    x->sem_imports = vkg__calloc(&ex->host, in->resource_count + 1, sizeof(uint32_t));
     x->import_uses = vkg__calloc(&ex->host, 2 * (size_t)in->use_count + 1, sizeof(uint32_t));
-    x->import_bars = vkg__calloc(&ex->host, in->barrier_count + 1, sizeof(uint32_t));
-    x->first_import_bar = vkg__calloc(&ex->host, in->submission_count + 1, sizeof(uint32_t));
-    if (!x->imports || !x->import_uses || !x->import_bars || !x->first_import_bar)
+    x->import_wait = vkg__calloc(&ex->host, (size_t)in->submission_count * VKG_QUEUE_ROLE_COUNT + 1,
+                                 sizeof(uint64_t));
+    if (!x->imports || !x->history_imports || !x->sem_imports || !x->import_uses || !x->import_wait)
         return VKG__OOM(&ex->host, "recording scratch");
-    for (uint32_t ri = 0; ri < in->resource_count; ri++)
-        if (in->resources[ri].imported && in->resources[ri].used) x->imports[x->import_count++] = ri;
+    for (uint32_t ri = 0; ri < in->resource_count; ri++) {
+        if (!in->resources[ri].imported || !in->resources[ri].used) continue;
+        x->imports[x->import_count++] = ri;
+        if (in->resources[ri].history) x->history_imports[x->history_count++] = ri;
+    }
     for (uint32_t k = 0; k < in->pass_count; k++)
         for (uint32_t i = 0; i < in->passes[k].use_count; i++) {
             uint32_t ui = in->passes[k].first_use + i;
@@ -615,18 +628,6 @@ static vkg_result vkg__real_imports(vkg_executor *ex, vkg__real *x)
             }
             xr->last_sub = in->passes[k].submission;
         }
-    uint32_t nib = 0;
-    for (uint32_t s = 0; s < in->submission_count; s++) {
-        const vkg_plan_submission *sub = &in->submissions[s];
-        x->first_import_bar[s] = nib;
-        for (uint32_t j = 0; j < sub->pass_count; j++) {
-            const vkg_plan_pass *p = &in->passes[in->queue_passes[sub->first_pass + j]];
-            for (uint32_t b = 0; b < p->barrier_count; b++)
-                if (in->barriers[p->first_barrier + b].flags & VKG_BARRIER_IMPORTED)
-                    x->import_bars[nib++] = p->first_barrier + b;
-        }
-    }
-    x->first_import_bar[in->submission_count] = nib;
     return VKG_SUCCESS;
 }
 

@@ -10,26 +10,19 @@
  * Recording
  * ---------------------------------------------------------------------------------------- */
 
-/* Barrier structures being gathered for one vkCmdPipelineBarrier2 / event. */
-typedef struct vkg__batch {
-    VkImageMemoryBarrier2 *ib;
-    VkBufferMemoryBarrier2 *bb;
-    uint32_t ni, nb, cap;
-    vkg_result *error;
-} vkg__batch;
-
 static vkg__batch vkg__scratch_batch(vkg__real *x, vkg__scratch *sc)
 {
-    return (vkg__batch){sc->ib, sc->bb, 0, 0, x->bar_cap, &sc->error};
+    return (vkg__batch){sc->ib, sc->bb, 0, 0, x->bar_cap, x->bar_cap};
 }
 
-static void vkg__emit(vkg__real *x, vkg__batch *bt, const vkg_plan_barrier *b,
-                      VkImageLayout old_layout, uint32_t mip, uint32_t mips, uint32_t layer,
-                      uint32_t layers)
+/* Barrier `b` over the given range, into the batch (dropped, never overrun, when full: the
+ * realisation sized every batch for its worst case). */
+void vkg__emit(vkg__real *x, vkg__batch *bt, const vkg_plan_barrier *b, VkImageLayout old_layout,
+               uint32_t mip, uint32_t mips, uint32_t layer, uint32_t layers)
 {
     const vkg__xres *xr = &x->res[b->resource];
     if (x->in.resources[b->resource].is_image) {
-        if (bt->ni >= bt->cap) return;
+        if (bt->ni >= bt->icap) return;
         bt->ib[bt->ni++] = (VkImageMemoryBarrier2){
             .sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2,
             .srcStageMask = b->src_stage,
@@ -43,7 +36,7 @@ static void vkg__emit(vkg__real *x, vkg__batch *bt, const vkg_plan_barrier *b,
             .image = xr->image,
             .subresourceRange = {b->aspect ? b->aspect : xr->aspect, mip, mips, layer, layers}};
     } else {
-        if (bt->nb >= bt->cap) return;
+        if (bt->nb >= bt->bcap) return;
         bt->bb[bt->nb++] = (VkBufferMemoryBarrier2){.sType = VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER_2,
                                                    .srcStageMask = b->src_stage,
                                                    .srcAccessMask = b->src_access,
@@ -55,80 +48,6 @@ static void vkg__emit(vkg__real *x, vkg__batch *bt, const vkg_plan_barrier *b,
                                                    .offset = b->offset,
                                                    .size = b->size};
     }
-}
-
-/* Runtime ownership. A plan assumes each imported resource is owned by the family of the
- * queue role its declared state names (or, undeclared, by the family of its first use). The
- * tracked state says who really used it last; where that is another family and the contents
- * matter, the executor moves ownership itself: a release recorded on a queue of the owning
- * family (vkg__fixups, submitted before the plan after the last use's ticket) and the acquire
- * in the plan's first use, with a semaphore between them. Both halves come from the same
- * decision on the same tracked state, per subresource, so they always match. */
-
-/* A barrier flagged IMPORTED: its source side comes from the tracked state. */
-static void vkg__emit_imported(vkg_executor *ex, vkg__real *x, vkg__batch *bt,
-                               const vkg_plan_barrier *pb, uint32_t family)
-{
-    const vkg_plan_resource *r = &x->in.resources[pb->resource];
-    const vkg__xres *xr = &x->res[pb->resource];
-    uint32_t mips = r->is_image ? pb->mip_count : 1, layers = r->is_image ? pb->layer_count : 1;
-    uint32_t p0 = 0, np = 1;
-    if (r->is_image) vkg__aspect_planes(xr, pb->aspect, &p0, &np);
-    for (uint32_t pl = p0; pl < p0 + np; pl++)
-    for (uint32_t m = 0; m < mips; m++)
-        for (uint32_t l = 0; l < layers; l++) {
-            const vkg__track *t = vkg__import_track(x, pb, pl, m, l);
-            vkg_plan_barrier b = *pb;
-            b.aspect = r->is_image ? vkg__xplane_aspect(xr, pl) : 0;
-            bool acquire = pb->flags & VKG_BARRIER_ACQUIRE;
-            uint32_t dst;
-            switch (vkg__import_kind_of(pb, t, family, r->concurrent, &dst)) {
-            case VKG__IMPORT_PLANNED: break;
-            case VKG__IMPORT_SKIP: continue;
-            case VKG__IMPORT_LOCAL:
-                /* the user's family owns it already (or its contents go): a plain barrier */
-                b.src_family = b.dst_family = VK_QUEUE_FAMILY_IGNORED;
-                b.flags &= ~(uint32_t)VKG_BARRIER_ACQUIRE;
-                acquire = false;
-                break;
-            case VKG__IMPORT_ACQUIRE:
-                /* after the fixup release's semaphore, waited for at ALL_COMMANDS */
-                b.src_family = t->family;
-                b.dst_family = dst;
-                b.src_stage = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
-                b.src_access = VK_ACCESS_2_NONE;
-                b.flags |= VKG_BARRIER_ACQUIRE;
-                acquire = true;
-                break;
-            }
-            if (!acquire) {
-                /* stages another family used it in mean nothing here (and may not be named
-                 * on this queue): the semaphore wait on its ticket orders them */
-                b.src_stage = vkg__family_stages(ex->dev, family, t->write_stage | t->read_stage);
-                b.src_access = t->write_access;
-                /* after a binding's wait semaphore (a swapchain acquire): chain to it, so a
-                 * layout transition waits for the presentation engine */
-                if (xr->wait_semaphore) b.src_stage |= xr->wait_stage;
-            }
-            VkImageLayout old = (pb->flags & VKG_BARRIER_DISCARD) ? VK_IMAGE_LAYOUT_UNDEFINED
-                                                                   : t->layout;
-            if (!r->is_image) old = VK_IMAGE_LAYOUT_UNDEFINED;
-            bool transfer = b.src_family != b.dst_family;
-            if (!transfer && !b.src_stage && !b.src_access && (!r->is_image || old == b.new_layout))
-                continue; /* nothing before it: nothing to order against */
-            /* read after reads, with no tracked GPU write to make visible (contents from the
-             * host, or only read so far) and no layout change: nothing to order */
-            if (!transfer && !acquire && !t->write_stage && !t->write_access &&
-                !(b.dst_access & VKG__WRITE_ACCESS) && (!r->is_image || old == b.new_layout))
-                continue;
-            if (!transfer && !b.src_stage) b.src_stage = VK_PIPELINE_STAGE_2_NONE;
-            if (pb->flags & VKG_BARRIER_RELEASE) {
-                b.dst_stage = VK_PIPELINE_STAGE_2_NONE;
-                b.dst_access = VK_ACCESS_2_NONE;
-            }
-            vkg__emit(x, bt, &b, old, r->is_image ? pb->base_mip + m : 0, 1,
-                      r->is_image ? pb->base_layer + l : 0, 1);
-        }
 }
 
 /* Whether every subresource of an imported image use is, by its tracked state, untouched
@@ -170,25 +89,39 @@ static bool vkg__dynamic(const vkg__real *x, const vkg_plan_barrier *b)
     return x->in.resources[b->resource].imported && !vkg__foldable(x, b);
 }
 
-/* Prepares a batch at realisation: the foldable barriers become one VkMemoryBarrier2, the
- * other static ones their buffer / image barriers, all in the realisation's arrays. */
-void vkg__prepare(vkg_executor *ex, vkg__real *x, uint32_t first, uint32_t count,
-                         vkg__prep *p)
+/* Room a dynamic barrier may need in its batch: an imported image's first use becomes one
+ * barrier per subresource (and plane), anything else one. */
+static uint32_t vkg__dynamic_room(const vkg__real *x, const vkg_plan_barrier *b)
+{
+    if (!x->in.resources[b->resource].is_image || !(b->flags & VKG_BARRIER_IMPORTED)) return 1;
+    return 2 * b->mip_count * b->layer_count;
+}
+
+/* Prepares a batch at realisation, for submission `s`: the foldable barriers become one
+ * VkMemoryBarrier2, the other static ones their buffer / image barriers, at the start of the
+ * batch's ranges of the realisation's arrays; dynamic ones are listed, with room left after
+ * the static ones for what vkg__patch builds of them. */
+void vkg__prepare(vkg_executor *ex, vkg__real *x, uint32_t first, uint32_t count, uint32_t s,
+                  vkg__prep *p)
 {
     *p = (vkg__prep){.dep = {.sType = VK_STRUCTURE_TYPE_DEPENDENCY_INFO},
                      .first = first,
-                     .count = count};
+                     .count = count,
+                     .dyn_first = x->ndyn,
+                     .submission = s};
     VkMemoryBarrier2 m = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER_2};
     bool fold = false;
-    vkg_result unused = VKG_SUCCESS;
-    vkg__batch bt = {x->pib + x->npib, x->pbb + x->npbb, 0, 0, x->in.barrier_count - x->npib,
-                     &unused};
-    uint32_t bcap = x->in.barrier_count - x->npbb;
+    vkg__batch bt = {x->pib + x->npib, x->pbb + x->npbb, 0, 0, x->bar_cap - x->npib,
+                     x->bar_cap - x->npbb};
+    uint32_t iroom = 0, broom = 0; /* for the dynamic ones */
     for (uint32_t i = 0; i < count; i++) {
         const vkg_plan_barrier *b = &x->in.barriers[first + i];
         if (first + i + 1 == ex->drop) continue;
         if (vkg__dynamic(x, b)) {
+            x->dyn_bars[x->ndyn++] = first + i;
             p->dynamic++;
+            if (x->in.resources[b->resource].is_image) iroom += vkg__dynamic_room(x, b);
+            else broom++;
             continue;
         }
         vkg_plan_barrier chained;
@@ -210,7 +143,6 @@ void vkg__prepare(vkg_executor *ex, vkg__real *x, uint32_t first, uint32_t count
             fold = true;
             continue;
         }
-        bt.cap = x->in.resources[b->resource].is_image ? x->in.barrier_count - x->npib : bcap;
         vkg__emit(x, &bt, b, b->old_layout, b->base_mip, b->mip_count, b->base_layer,
                   b->layer_count);
     }
@@ -219,12 +151,15 @@ void vkg__prepare(vkg_executor *ex, vkg__real *x, uint32_t first, uint32_t count
         p->dep.memoryBarrierCount = 1;
         p->dep.pMemoryBarriers = &x->pmb[x->npmb++];
     }
-    p->dep.imageMemoryBarrierCount = bt.ni;
-    p->dep.pImageMemoryBarriers = bt.ni ? bt.ib : NULL;
-    p->dep.bufferMemoryBarrierCount = bt.nb;
-    p->dep.pBufferMemoryBarriers = bt.nb ? bt.bb : NULL;
-    x->npib += bt.ni;
-    x->npbb += bt.nb;
+    p->static_ni = p->dep.imageMemoryBarrierCount = bt.ni;
+    p->dep.pImageMemoryBarriers = bt.ni || iroom ? bt.ib : NULL;
+    p->static_nb = p->dep.bufferMemoryBarrierCount = bt.nb;
+    p->dep.pBufferMemoryBarriers = bt.nb || broom ? bt.bb : NULL;
+    p->ni_cap = bt.ni + iroom;
+    p->nb_cap = bt.nb + broom;
+    x->npib += p->ni_cap;
+    x->npbb += p->nb_cap;
+    if (p->dynamic) x->dyn_preps[x->ndyn_preps++] = p;
 }
 
 /* An ordering dependency on an earlier pass of this queue (vkg_pass_desc.after): everything
@@ -252,47 +187,28 @@ static void vkg__order_after_barrier(vkg__real *x, vkg__prep *p)
 void vkg__prepare_all(vkg_executor *ex, vkg__real *x)
 {
     const vkg_plan_info *in = &x->in;
-    x->npmb = x->npib = x->npbb = 0;
+    x->npmb = x->npib = x->npbb = x->ndyn = x->ndyn_preps = 0;
     for (uint32_t s = 0; s < in->submission_count; s++)
         vkg__prepare(ex, x, in->submissions[s].first_prologue, in->submissions[s].prologue_count,
-                     &x->prol[s]);
+                     s, &x->prol[s]);
     for (uint32_t k = 0; k < in->pass_count; k++) {
-        vkg__prepare(ex, x, in->passes[k].first_barrier, in->passes[k].barrier_count, &x->pre[k]);
-        vkg__prepare(ex, x, in->passes[k].first_post, in->passes[k].post_count, &x->post[k]);
+        uint32_t s = in->passes[k].submission;
+        vkg__prepare(ex, x, in->passes[k].first_barrier, in->passes[k].barrier_count, s,
+                     &x->pre[k]);
+        vkg__prepare(ex, x, in->passes[k].first_post, in->passes[k].post_count, s, &x->post[k]);
         if (in->passes[k].after_barrier) vkg__order_after_barrier(x, &x->pre[k]);
     }
     x->reprepare = false;
 }
 
-/* Records a prepared batch; when it has dynamic barriers, they join a copy of the prepared
- * part in the thread's scratch. */
-static void vkg__barriers(vkg_executor *ex, vkg__real *x, vkg__scratch *sc, VkCommandBuffer cmd,
-                          const vkg__prep *p, uint32_t family)
+/* Records a prepared batch (its dynamic barriers already built by vkg__patch). */
+static void vkg__barriers(vkg_executor *ex, vkg__scratch *sc, VkCommandBuffer cmd,
+                          const vkg__prep *p)
 {
-    VkDependencyInfo dep = p->dep;
-    if (p->dynamic) {
-        vkg__batch bt = vkg__scratch_batch(x, sc);
-        memcpy(sc->ib, p->dep.pImageMemoryBarriers ? p->dep.pImageMemoryBarriers : sc->ib,
-               sizeof *sc->ib * p->dep.imageMemoryBarrierCount);
-        memcpy(sc->bb, p->dep.pBufferMemoryBarriers ? p->dep.pBufferMemoryBarriers : sc->bb,
-               sizeof *sc->bb * p->dep.bufferMemoryBarrierCount);
-        bt.ni = p->dep.imageMemoryBarrierCount;
-        bt.nb = p->dep.bufferMemoryBarrierCount;
-        for (uint32_t i = 0; i < p->count; i++) {
-            const vkg_plan_barrier *b = &x->in.barriers[p->first + i];
-            if (p->first + i + 1 == ex->drop || !vkg__dynamic(x, b)) continue;
-            if (b->flags & VKG_BARRIER_IMPORTED) vkg__emit_imported(ex, x, &bt, b, family);
-            else vkg__emit(x, &bt, b, b->old_layout, b->base_mip, b->mip_count, b->base_layer,
-                           b->layer_count);
-        }
-        dep.imageMemoryBarrierCount = bt.ni;
-        dep.pImageMemoryBarriers = sc->ib;
-        dep.bufferMemoryBarrierCount = bt.nb;
-        dep.pBufferMemoryBarriers = sc->bb;
-    }
-    uint32_t n = dep.memoryBarrierCount + dep.imageMemoryBarrierCount + dep.bufferMemoryBarrierCount;
+    uint32_t n = p->dep.memoryBarrierCount + p->dep.imageMemoryBarrierCount +
+                 p->dep.bufferMemoryBarrierCount;
     if (n) {
-        ex->dev->vk.vkCmdPipelineBarrier2(cmd, &dep);
+        ex->dev->vk.vkCmdPipelineBarrier2(cmd, &p->dep);
         sc->barriers += n;
         sc->barrier_calls++;
     }
@@ -320,7 +236,6 @@ static vkg_result vkg__record(vkg_executor *ex, vkg__real *x, const vkg__chunk *
     vkg_device *dev = ex->dev;
     const vkg_plan_info *in = &x->in;
     const vkg_plan_submission *sub = &in->submissions[ch->submission];
-    const vkg_plan_queue *pq = &in->queues[sub->queue];
     vkg__scratch *sc = &x->scratch[ch->thread];
     VkCommandBuffer cmd = ch->cmd;
     VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
@@ -339,7 +254,7 @@ static vkg_result vkg__record(vkg_executor *ex, vkg__real *x, const vkg__chunk *
             sc->barriers++;
             sc->barrier_calls++;
         }
-        vkg__barriers(ex, x, sc, cmd, &x->prol[ch->submission], pq->family);
+        vkg__barriers(ex, sc, cmd, &x->prol[ch->submission]);
     }
     for (uint32_t i = ch->first; i < ch->first + ch->count; i++) {
         uint32_t k = in->queue_passes[sub->first_pass + i];
@@ -354,7 +269,7 @@ static vkg_result vkg__record(vkg_executor *ex, vkg__real *x, const vkg__chunk *
             }
             dev->vk.vkCmdWaitEvents2(cmd, p->wait_event_count, sc->wait_events, sc->deps);
         }
-        vkg__barriers(ex, x, sc, cmd, &x->pre[k], pq->family);
+        vkg__barriers(ex, sc, cmd, &x->pre[k]);
         if (p->record) {
             vkg_pass_context ctx = {ex, x, k, cmd, ch->thread};
             vkg__stamp(ex, x, cmd, k, 0);
@@ -362,7 +277,7 @@ static vkg_result vkg__record(vkg_executor *ex, vkg__real *x, const vkg__chunk *
             vkg__stamp(ex, x, cmd, k, 1);
         }
         vkg__crumb(ex, x, cmd, k, 1);
-        vkg__barriers(ex, x, sc, cmd, &x->post[k], pq->family);
+        vkg__barriers(ex, sc, cmd, &x->post[k]);
         for (uint32_t e = 0; e < p->set_event_count; e++) {
             vkg__batch bt = vkg__scratch_batch(x, sc);
             VkDependencyInfo dep = vkg__event_dep(x, p->first_set_event + e, &bt);

@@ -13,6 +13,7 @@ void vkg__pool_destroy(const vkg__host *host, vkg__pool *pool)
     vkg__free(host, pool->chunks);
     vkg__free(host, pool->generation);
     vkg__free(host, pool->alive);
+    vkg__free(host, pool->serial);
     vkg__free(host, pool->free_list);
     uint32_t item_size = pool->item_size;
     memset(pool, 0, sizeof *pool);
@@ -38,18 +39,20 @@ static bool vkg__pool_reserve_slot(const vkg__host *host, vkg__pool *pool)
         pool->chunks[pool->chunk_count++] = chunk;
     }
     if (index >= pool->slot_capacity) {
-        /* three parallel arrays grow to the same capacity; each grow is all-or-nothing */
+        /* four parallel arrays grow to the same capacity; each grow is all-or-nothing */
         uint32_t cap = pool->slot_capacity;
-        uint32_t c1 = cap, c2 = cap, c3 = cap;
+        uint32_t c1 = cap, c2 = cap, c3 = cap, c4 = cap;
         if (!vkg__grow(host, (void **)&pool->generation, &c1, index + 1, sizeof(uint16_t)))
             return false;
         if (!vkg__grow(host, (void **)&pool->alive, &c2, c1, sizeof(uint8_t))) return false;
         if (!vkg__grow(host, (void **)&pool->free_list, &c3, c1, sizeof(uint32_t)))
             return false;
+        if (!vkg__grow(host, (void **)&pool->serial, &c4, c1, sizeof(uint64_t))) return false;
         pool->slot_capacity = c1;
     }
     pool->generation[index] = 1;
     pool->alive[index] = 0;
+    pool->serial[index] = 0;
     pool->free_list[pool->free_count++] = index;
     pool->used++;
     return true;
@@ -60,6 +63,7 @@ void *vkg__pool_alloc(const vkg__host *host, vkg__pool *pool, uint32_t *out_id)
     if (pool->free_count == 0 && !vkg__pool_reserve_slot(host, pool)) return NULL;
     uint32_t index = pool->free_list[--pool->free_count];
     pool->alive[index] = 1;
+    pool->serial[index] = ++pool->next_serial;
     pool->live++;
     *out_id = ((uint32_t)pool->generation[index] << VKG__HANDLE_INDEX_BITS) | (index + 1u);
     void *item = vkg__pool_item(pool, index);
@@ -84,11 +88,18 @@ void *vkg__pool_get(const vkg__pool *pool, uint32_t id)
     return vkg__pool_decode(pool, id, &index) ? vkg__pool_item(pool, index) : NULL;
 }
 
+uint64_t vkg__pool_serial(const vkg__pool *pool, uint32_t id)
+{
+    uint32_t index;
+    return vkg__pool_decode(pool, id, &index) ? pool->serial[index] : 0;
+}
+
 void vkg__pool_free(vkg__pool *pool, uint32_t id)
 {
     uint32_t index;
     if (!vkg__pool_decode(pool, id, &index)) return;
     pool->alive[index] = 0;
+    pool->serial[index] = 0;
     uint16_t g = (uint16_t)((pool->generation[index] + 1u) & 0xfffu);
     pool->generation[index] = g ? g : 1; /* 12 bits, skipping 0 */
     pool->free_list[pool->free_count++] = index;

@@ -124,6 +124,8 @@ typedef struct vkg__pool {
     uint32_t chunk_count, chunk_capacity;
     uint16_t *generation; /* per slot; the live generation, or the next one while free */
     uint8_t *alive;       /* per slot */
+    uint64_t *serial;     /* per slot: the live item's serial (0 while free) */
+    uint64_t next_serial; /* serials are never reused: 64 bits do not wrap */
     uint32_t *free_list;  /* stack of free indices */
     uint32_t free_count;
     uint32_t slot_capacity; /* of generation/alive/free_list */
@@ -138,6 +140,11 @@ void vkg__pool_destroy(const vkg__host *host, vkg__pool *pool);
 void *vkg__pool_alloc(const vkg__host *host, vkg__pool *pool, uint32_t *out_id);
 /* The item for a live handle, NULL for 0, stale or out-of-range ids. */
 void *vkg__pool_get(const vkg__pool *pool, uint32_t id);
+/* The serial of the item a live handle names (0 for 0, stale or out-of-range ids). Each
+ * item created gets the next serial of its pool: unlike the 12-bit generation in a handle,
+ * it never repeats, so a caller that validated an item once may trust a handle again while
+ * its serial is unchanged, however often the slot was reused in between. */
+uint64_t vkg__pool_serial(const vkg__pool *pool, uint32_t id);
 void vkg__pool_free(vkg__pool *pool, uint32_t id);
 /* Iteration over live slots: index in [0, pool->used). */
 void *vkg__pool_at(const vkg__pool *pool, uint32_t index, uint32_t *out_id);

@@ -1,0 +1,223 @@
+/* The executor: one pass per execution, before recording, over the plan's dynamic barriers
+ * (vkg__patch). First uses of imported resources get their source side from the tracked
+ * state; barriers of imported resources get the handles bound this time; releases by the
+ * family that really owns a resource are gathered for the fixup command buffers; and each
+ * submission notes which other queues' tickets its imported resources wait for. The
+ * recording threads then only record what this pass left in each batch.
+ *
+ * Runtime ownership. A plan assumes each imported resource is owned by the family of the
+ * queue role its declared state names (or, undeclared, by the family of its first use). The
+ * tracked state says who really used it last; where that is another family and the contents
+ * matter, the executor moves ownership itself: a release recorded on a queue of the owning
+ * family (the fixups, submitted before the plan after the last use's ticket) and the
+ * acquire in the plan's first use, with a semaphore between them. Both halves come from the
+ * same decision on the same tracked state, per subresource, in this one pass, so they always
+ * match. */
+#include "internal.h"
+
+#include <string.h>
+
+/* The device queue that releases for `family`: the one of the last use when it is of that
+ * family (no wait then), else the first of that family; UINT32_MAX when vkgraph has none. */
+static uint32_t vkg__release_dq(const vkg_device *dev, uint32_t family, vkg_ticket last)
+{
+    if (last.value && last.queue < dev->dq_count && dev->dq[last.queue].family == family)
+        return last.queue;
+    for (uint32_t q = 0; q < dev->dq_count; q++)
+        if (dev->dq[q].family == family) return q;
+    return UINT32_MAX;
+}
+
+/* One release, into the realisation's fixup lists. */
+static void vkg__fix_release(vkg__real *x, const vkg_plan_barrier *pb, const vkg__track *t,
+                             uint32_t dst, uint32_t dq, uint32_t pl, uint32_t m, uint32_t l)
+{
+    const vkg_plan_resource *r = &x->in.resources[pb->resource];
+    const vkg__xres *xr = &x->res[pb->resource];
+    VkPipelineStageFlags2 src = t->write_stage | t->read_stage;
+    if (r->is_image) {
+        if (x->fix_ni >= x->bar_cap) return;
+        x->fix_idq[x->fix_ni] = (uint8_t)dq;
+        x->fix_ib[x->fix_ni++] = (VkImageMemoryBarrier2){
+            .sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2,
+            .srcStageMask = src ? src : VK_PIPELINE_STAGE_2_NONE,
+            .srcAccessMask = t->write_access,
+            .oldLayout = t->layout,
+            .newLayout = pb->new_layout,
+            .srcQueueFamilyIndex = t->family,
+            .dstQueueFamilyIndex = dst,
+            .image = xr->image,
+            .subresourceRange = {vkg__xplane_aspect(xr, pl), pb->base_mip + m, 1, pb->base_layer + l,
+                                 1}};
+    } else {
+        if (x->fix_nb >= x->bar_cap) return;
+        x->fix_bdq[x->fix_nb] = (uint8_t)dq;
+        x->fix_bb[x->fix_nb++] = (VkBufferMemoryBarrier2){
+            .sType = VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER_2,
+            .srcStageMask = src ? src : VK_PIPELINE_STAGE_2_NONE,
+            .srcAccessMask = t->write_access,
+            .srcQueueFamilyIndex = t->family,
+            .dstQueueFamilyIndex = dst,
+            .buffer = xr->buffer,
+            .offset = pb->offset,
+            .size = pb->size};
+    }
+}
+
+/* Where the pass stands while patching: the batch being filled and the submission that
+ * records it. */
+typedef struct vkg__patching {
+    vkg__batch bt;
+    uint32_t s, dq, family;
+} vkg__patching;
+
+/* The release subresource (pl, m, l) of `pb` needs from the family that owns it (an
+ * ACQUIRE): gathered for the fixups, with what the release waits for and which submission
+ * waits for it. */
+static vkg_result vkg__gather_release(vkg_executor *ex, vkg__real *x, const vkg__patching *pt,
+                                      const vkg_plan_barrier *pb, const vkg__track *t, uint32_t dst,
+                                      uint32_t pl, uint32_t m, uint32_t l)
+{
+    const vkg_plan_resource *r = &x->in.resources[pb->resource];
+    uint32_t dq = vkg__release_dq(ex->dev, t->family, t->ticket);
+    VKG_CHECK(&ex->host, dq != UINT32_MAX, VKG_ERROR_INVALID_ARGUMENT,
+              "vkg_execute(\"%s\"): imported %s \"%s\" was last used on queue family %u, where "
+              "vkgraph has no queue to release it from: hand it to one of the device's families "
+              "first (or make its contents undefined)",
+              x->in.name, r->is_image ? "image" : "buffer", r->name, t->family);
+    vkg__fix_release(x, pb, t, dst, dq, pl, m, l);
+    x->fix_need[pt->s * VKG_QUEUE_ROLE_COUNT + dq] = true;
+    if (t->ticket.value && t->ticket.queue != dq && t->ticket.value > x->fix_wait[dq][t->ticket.queue])
+        x->fix_wait[dq][t->ticket.queue] = t->ticket.value;
+    return VKG_SUCCESS;
+}
+
+/* Subresource (pl, m, l) of the IMPORTED barrier `pb` against its tracked state `t`: the
+ * barrier it needs now, if any, into the batch. */
+static vkg_result vkg__patch_sub(vkg_executor *ex, vkg__real *x, vkg__patching *pt,
+                                 const vkg_plan_barrier *pb, const vkg__track *t, uint32_t pl,
+                                 uint32_t m, uint32_t l)
+{
+    const vkg_plan_resource *r = &x->in.resources[pb->resource];
+    const vkg__xres *xr = &x->res[pb->resource];
+    /* a wait for the ticket of its last use on another queue */
+    if (t->ticket.value && t->ticket.queue != pt->dq) {
+        uint64_t *w = &x->import_wait[pt->s * VKG_QUEUE_ROLE_COUNT + t->ticket.queue];
+        if (t->ticket.value > *w) *w = t->ticket.value;
+    }
+    vkg_plan_barrier b = *pb;
+    b.aspect = r->is_image ? vkg__xplane_aspect(xr, pl) : 0;
+    bool acquire = pb->flags & VKG_BARRIER_ACQUIRE;
+    uint32_t dst;
+    switch (vkg__import_kind_of(pb, t, pt->family, r->concurrent, &dst)) {
+    case VKG__IMPORT_PLANNED: break;
+    case VKG__IMPORT_SKIP: return VKG_SUCCESS;
+    case VKG__IMPORT_LOCAL:
+        /* the user's family owns it already (or its contents go): a plain barrier */
+        b.src_family = b.dst_family = VK_QUEUE_FAMILY_IGNORED;
+        b.flags &= ~(uint32_t)VKG_BARRIER_ACQUIRE;
+        acquire = false;
+        break;
+    case VKG__IMPORT_ACQUIRE: {
+        vkg_result res = vkg__gather_release(ex, x, pt, pb, t, dst, pl, m, l);
+        if (res != VKG_SUCCESS) return res;
+        /* after the fixup release's semaphore, waited for at ALL_COMMANDS */
+        b.src_family = t->family;
+        b.dst_family = dst;
+        b.src_stage = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
+        b.src_access = VK_ACCESS_2_NONE;
+        b.flags |= VKG_BARRIER_ACQUIRE;
+        acquire = true;
+        break;
+    }
+    }
+    if (!acquire) {
+        /* stages another family used it in mean nothing here (and may not be named on this
+         * queue): the semaphore wait on its ticket orders them */
+        b.src_stage = vkg__family_stages(ex->dev, pt->family, t->write_stage | t->read_stage);
+        b.src_access = t->write_access;
+        /* after a binding's wait semaphore (a swapchain acquire): chain to it, so a layout
+         * transition waits for the presentation engine */
+        if (xr->wait_semaphore) b.src_stage |= xr->wait_stage;
+    }
+    VkImageLayout old = (pb->flags & VKG_BARRIER_DISCARD) ? VK_IMAGE_LAYOUT_UNDEFINED : t->layout;
+    if (!r->is_image) old = VK_IMAGE_LAYOUT_UNDEFINED;
+    bool transfer = b.src_family != b.dst_family;
+    bool same_layout = !r->is_image || old == b.new_layout;
+    if (!transfer && !b.src_stage && !b.src_access && same_layout)
+        return VKG_SUCCESS; /* nothing before it: nothing to order against */
+    /* read after reads, with no tracked GPU write to make visible (contents from the host,
+     * or only read so far) and no layout change: nothing to order */
+    if (!transfer && !acquire && !t->write_stage && !t->write_access &&
+        !(b.dst_access & VKG__WRITE_ACCESS) && same_layout)
+        return VKG_SUCCESS;
+    if (!transfer && !b.src_stage) b.src_stage = VK_PIPELINE_STAGE_2_NONE;
+    if (pb->flags & VKG_BARRIER_RELEASE) {
+        b.dst_stage = VK_PIPELINE_STAGE_2_NONE;
+        b.dst_access = VK_ACCESS_2_NONE;
+    }
+    vkg__emit(x, &pt->bt, &b, old, r->is_image ? pb->base_mip + m : 0, 1,
+              r->is_image ? pb->base_layer + l : 0, 1);
+    return VKG_SUCCESS;
+}
+
+/* A barrier flagged IMPORTED, per tracked subresource of its range. */
+static vkg_result vkg__patch_imported(vkg_executor *ex, vkg__real *x, vkg__patching *pt,
+                                      const vkg_plan_barrier *pb)
+{
+    const vkg_plan_resource *r = &x->in.resources[pb->resource];
+    const vkg__xres *xr = &x->res[pb->resource];
+    if (!r->is_image) return vkg__patch_sub(ex, x, pt, pb, xr->track, 0, 0, 0);
+    uint32_t p0, np;
+    vkg__aspect_planes(xr, pb->aspect, &p0, &np);
+    for (uint32_t pl = p0; pl < p0 + np; pl++)
+        for (uint32_t m = 0; m < pb->mip_count; m++)
+            for (uint32_t l = 0; l < pb->layer_count; l++) {
+                const vkg__track *t =
+                    vkg__track_at(r, xr, pl, pb->base_mip + m, pb->base_layer + l);
+                vkg_result res = vkg__patch_sub(ex, x, pt, pb, t, pl, m, l);
+                if (res != VKG_SUCCESS) return res;
+            }
+    return VKG_SUCCESS;
+}
+
+/* One batch's dynamic barriers, after its static ones. */
+static vkg_result vkg__patch_batch(vkg_executor *ex, vkg__real *x, vkg__prep *p)
+{
+    const vkg_plan_info *in = &x->in;
+    uint32_t queue = in->submissions[p->submission].queue;
+    vkg__patching pt = {.bt = {(VkImageMemoryBarrier2 *)p->dep.pImageMemoryBarriers,
+                               (VkBufferMemoryBarrier2 *)p->dep.pBufferMemoryBarriers,
+                               p->static_ni, p->static_nb, p->ni_cap, p->nb_cap},
+                        .s = p->submission,
+                        .dq = x->dq_of_queue[queue],
+                        .family = in->queues[queue].family};
+    for (uint32_t i = 0; i < p->dynamic; i++) {
+        const vkg_plan_barrier *b = &in->barriers[x->dyn_bars[p->dyn_first + i]];
+        if (b->flags & VKG_BARRIER_IMPORTED) {
+            vkg_result res = vkg__patch_imported(ex, x, &pt, b);
+            if (res != VKG_SUCCESS) return res;
+        } else {
+            vkg__emit(x, &pt.bt, b, b->old_layout, b->base_mip, b->mip_count, b->base_layer,
+                      b->layer_count);
+        }
+    }
+    p->dep.imageMemoryBarrierCount = pt.bt.ni;
+    p->dep.bufferMemoryBarrierCount = pt.bt.nb;
+    return VKG_SUCCESS;
+}
+
+vkg_result vkg__patch(vkg_executor *ex, vkg__real *x)
+{
+    const vkg_plan_info *in = &x->in;
+    x->fix_ni = x->fix_nb = 0;
+    memset(x->fix_wait, 0, sizeof x->fix_wait);
+    memset(x->fix_value, 0, sizeof x->fix_value);
+    memset(x->fix_need, 0, (size_t)in->submission_count * VKG_QUEUE_ROLE_COUNT);
+    memset(x->import_wait, 0, sizeof *x->import_wait * in->submission_count * VKG_QUEUE_ROLE_COUNT);
+    for (uint32_t i = 0; i < x->ndyn_preps; i++) {
+        vkg_result res = vkg__patch_batch(ex, x, x->dyn_preps[i]);
+        if (res != VKG_SUCCESS) return res;
+    }
+    return VKG_SUCCESS;
+}
