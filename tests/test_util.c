@@ -79,12 +79,23 @@ static void test_pool_handles(void **state)
     assert_null(vkg__pool_get(&pool, old));
     assert_non_null(vkg__pool_get(&pool, reused));
 
-    /* generations cycle through 4095 values, never producing id 0 */
+    /* generations cycle through 4095 values, never producing id 0; the same id comes back,
+     * but the serial of what it names never does */
+    uint32_t first_id = reused;
+    uint64_t first_serial = vkg__pool_serial(&pool, reused);
+    assert_true(first_serial > 0);
+    bool came_back = false;
     for (int k = 0; k < 5000; k++) {
+        uint64_t before = vkg__pool_serial(&pool, reused);
         vkg__pool_free(&pool, reused);
+        assert_int_equal(vkg__pool_serial(&pool, reused), 0);
         assert_non_null(vkg__pool_alloc(&host, &pool, &reused));
         assert_int_not_equal(reused >> VKG__HANDLE_INDEX_BITS, 0);
+        assert_true(vkg__pool_serial(&pool, reused) > before);
+        came_back |= reused == first_id;
     }
+    assert_true(came_back);
+    assert_true(vkg__pool_serial(&pool, first_id) != first_serial);
     /* iteration sees exactly the live slots */
     uint32_t seen = 0;
     for (uint32_t i = 0; i < pool.used; i++) seen += vkg__pool_at(&pool, i, NULL) != NULL;
