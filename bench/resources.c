@@ -110,7 +110,7 @@ static uint32_t raw_use(raw *w, uint32_t i, bool write, VkBufferMemoryBarrier2 *
     return need;
 }
 
-static void raw_frame(raw *w, uint32_t passes, VkPipelineLayout layout, VkPipeline pipeline)
+__attribute__((noinline)) static void raw_frame(raw *w, uint32_t passes, VkPipelineLayout layout, VkPipeline pipeline)
 {
     const struct VolkDeviceTable *vk = w->vk;
     CHECK(vk->vkResetCommandPool(w->device, w->pool, 0));

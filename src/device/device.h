@@ -167,11 +167,10 @@ void vkg__lost_reporter_remove(vkg_device *dev, vkg__lost_reporter_fn fn, void *
  * queue (a graphics pass's attachment output, say) become ALL_COMMANDS on a compute or
  * transfer family, which cannot name them (VUID-vkCmdPipelineBarrier2-srcStageMask-03849,
  * VUID-vkQueueSubmit2-stageMask-03870). */
-static inline VkPipelineStageFlags2 vkg__family_stages(const vkg_device *dev, uint32_t family,
-                                                       VkPipelineStageFlags2 stages)
+static inline VkPipelineStageFlags2 vkg__family_stage_mask(const vkg_device *dev, uint32_t family)
 {
     VkQueueFlags f = dev->caps.queue_families[family].flags;
-    if (f & VK_QUEUE_GRAPHICS_BIT) return stages;
+    if (f & VK_QUEUE_GRAPHICS_BIT) return ~(VkPipelineStageFlags2)0;
     VkPipelineStageFlags2 ok =
         VK_PIPELINE_STAGE_2_TOP_OF_PIPE_BIT | VK_PIPELINE_STAGE_2_BOTTOM_OF_PIPE_BIT |
         VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT | VK_PIPELINE_STAGE_2_HOST_BIT |
@@ -179,7 +178,19 @@ static inline VkPipelineStageFlags2 vkg__family_stages(const vkg_device *dev, ui
         VK_PIPELINE_STAGE_2_CLEAR_BIT;
     if (f & VK_QUEUE_COMPUTE_BIT)
         ok |= VK_PIPELINE_STAGE_2_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_2_DRAW_INDIRECT_BIT;
+    return ok;
+}
+
+/* `stages` as a family whose stage mask is `ok` may name them. */
+static inline VkPipelineStageFlags2 vkg__stages_within(VkPipelineStageFlags2 ok, VkPipelineStageFlags2 stages)
+{
     return (stages & ~ok) ? VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT : stages;
+}
+
+static inline VkPipelineStageFlags2 vkg__family_stages(const vkg_device *dev, uint32_t family,
+                                                       VkPipelineStageFlags2 stages)
+{
+    return vkg__stages_within(vkg__family_stage_mask(dev, family), stages);
 }
 
 /* Maps a failed VkResult to a vkg_result, logging the call and the object; marks the

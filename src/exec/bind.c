@@ -212,10 +212,10 @@ static vkg_result vkg__bind_again(vkg_executor *ex, vkg__real *x, const vkg_exec
         uint32_t ri = b->resource.id - 1;
         vkg__xres *xr = &x->res[ri];
         bool same = vkg__same_binding(b, c);
-        *c = *b;
+        if (!same) *c = *b;
         if (xr->binding != i) continue; /* a later binding names the same resource */
         if (same) {
-            const vkg__pool *pool = x->in.resources[ri].is_image ? &dev->images : &dev->buffers;
+            const vkg__pool *pool = xr->is_image ? &dev->images : &dev->buffers;
             if (vkg__pool_serial(pool, xr->bind_id) == xr->bind_serial) continue;
         } else {
             *sems = true; /* (semaphores may have changed) */

@@ -36,7 +36,15 @@ typedef struct vkg__xres {
     uint64_t bind_stamp; /* ... this equals the realisation's bind_stamp */
     uint64_t bind_serial; /* the pool serial of the object bind_id named when checked */
     bool rebind;      /* imported image bound to another image than last time: new views */
+    bool is_image;    /* imported: the plan resource's */
 } vkg__xres;
+
+/* A use of an imported resource, with what updating its tracked state needs at hand. */
+typedef struct vkg__iuse {
+    const vkg_access_info *a;
+    uint32_t res, use;
+    uint32_t submission, dq, family;
+} vkg__iuse;
 
 /* Views of imported images, per use, for the last few images bound (a swapchain's images
  * take turns): rebinding one of them makes nothing. Raw VkImageViews, not vkg_views, so the
@@ -170,7 +178,7 @@ typedef struct vkg__real {
     bool bind_cached;
     uint32_t *sem_imports;   /* imported resources bound with a wait or signal semaphore */
     uint32_t sem_count;
-    uint32_t *import_uses;   /* (pass, use) pairs on imported resources, in pass order */
+    vkg__iuse *import_uses;  /* uses of imported resources, in pass order */
     uint32_t import_use_count;
     /* prepared batches: per pass before and after it, per submission's prologue */
     vkg__prep *pre, *post, *prol;

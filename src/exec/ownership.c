@@ -144,24 +144,20 @@ void vkg__update_tracks(vkg__real *x)
 {
     const vkg_plan_info *in = &x->in;
     for (uint32_t j = 0; j < x->import_use_count; j++) {
-        const vkg_plan_pass *p = &in->passes[x->import_uses[2 * j]];
-        uint32_t family = in->queues[p->queue].family;
-        vkg_ticket t = {x->dq_of_queue[p->queue], x->values[p->submission]};
-        {
-            const vkg_plan_use *u = &in->uses[x->import_uses[2 * j + 1]];
-            const vkg_plan_resource *r = &in->resources[u->resource];
-            const vkg_access_info *a = vkg_access_get(u->access);
-            vkg__xres *xr = &x->res[u->resource];
-            if (!r->is_image) {
-                vkg__track_use(xr->track, a, false, family, t);
-                continue;
-            }
-            uint32_t p0, np;
-            vkg__aspect_planes(xr, vkg__track_aspect(x, u, xr), &p0, &np);
-            for (uint32_t pl = p0; pl < p0 + np; pl++)
-                for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
-                    for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++)
-                        vkg__track_use(vkg__track_at(r, xr, pl, m, l), a, true, family, t);
+        const vkg__iuse *iu = &x->import_uses[j];
+        vkg__xres *xr = &x->res[iu->res];
+        vkg_ticket t = {iu->dq, x->values[iu->submission]};
+        if (!xr->is_image) {
+            vkg__track_use(xr->track, iu->a, false, iu->family, t);
+            continue;
         }
+        const vkg_plan_use *u = &in->uses[iu->use];
+        const vkg_plan_resource *r = &in->resources[iu->res];
+        uint32_t p0, np;
+        vkg__aspect_planes(xr, vkg__track_aspect(x, u, xr), &p0, &np);
+        for (uint32_t pl = p0; pl < p0 + np; pl++)
+            for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
+                for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++)
+                    vkg__track_use(vkg__track_at(r, xr, pl, m, l), iu->a, true, iu->family, t);
     }
 }

@@ -69,6 +69,7 @@ static void vkg__fix_release(vkg__real *x, const vkg_plan_barrier *pb, const vkg
 typedef struct vkg__patching {
     vkg__batch bt;
     uint32_t s, dq, family;
+    VkPipelineStageFlags2 stage_ok; /* the stages its queue family may name */
 } vkg__patching;
 
 /* The release subresource (pl, m, l) of `pb` needs from the family that owns it (an
@@ -92,6 +93,48 @@ static vkg_result vkg__gather_release(vkg_executor *ex, vkg__real *x, const vkg_
     return VKG_SUCCESS;
 }
 
+/* What a patched barrier ends with: the plan's barrier with these sides. */
+typedef struct vkg__sides {
+    VkPipelineStageFlags2 src_stage, dst_stage;
+    VkAccessFlags2 src_access, dst_access;
+    uint32_t src_family, dst_family;
+} vkg__sides;
+
+/* The patched barrier of subresource (pl, m, l), into the batch. */
+static void vkg__emit_patched(vkg__real *x, vkg__batch *bt, const vkg_plan_barrier *pb, bool is_image,
+                              const vkg__sides *b, VkImageLayout old, uint32_t pl, uint32_t m,
+                              uint32_t l)
+{
+    const vkg__xres *xr = &x->res[pb->resource];
+    if (!is_image) {
+        if (bt->nb >= bt->bcap) return;
+        bt->bb[bt->nb++] = (VkBufferMemoryBarrier2){.sType = VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER_2,
+                                                   .srcStageMask = b->src_stage,
+                                                   .srcAccessMask = b->src_access,
+                                                   .dstStageMask = b->dst_stage,
+                                                   .dstAccessMask = b->dst_access,
+                                                   .srcQueueFamilyIndex = b->src_family,
+                                                   .dstQueueFamilyIndex = b->dst_family,
+                                                   .buffer = xr->buffer,
+                                                   .offset = pb->offset,
+                                                   .size = pb->size};
+        return;
+    }
+    if (bt->ni >= bt->icap) return;
+    bt->ib[bt->ni++] = (VkImageMemoryBarrier2){
+        .sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2,
+        .srcStageMask = b->src_stage,
+        .srcAccessMask = b->src_access,
+        .dstStageMask = b->dst_stage,
+        .dstAccessMask = b->dst_access,
+        .oldLayout = old,
+        .newLayout = pb->new_layout,
+        .srcQueueFamilyIndex = b->src_family,
+        .dstQueueFamilyIndex = b->dst_family,
+        .image = xr->image,
+        .subresourceRange = {vkg__xplane_aspect(xr, pl), pb->base_mip + m, 1, pb->base_layer + l, 1}};
+}
+
 /* Subresource (pl, m, l) of the IMPORTED barrier `pb` against its tracked state `t`: the
  * barrier it needs now, if any, into the batch. */
 static vkg_result vkg__patch_sub(vkg_executor *ex, vkg__real *x, vkg__patching *pt,
@@ -105,8 +148,8 @@ static vkg_result vkg__patch_sub(vkg_executor *ex, vkg__real *x, vkg__patching *
         uint64_t *w = &x->import_wait[pt->s * VKG_QUEUE_ROLE_COUNT + t->ticket.queue];
         if (t->ticket.value > *w) *w = t->ticket.value;
     }
-    vkg_plan_barrier b = *pb;
-    b.aspect = r->is_image ? vkg__xplane_aspect(xr, pl) : 0;
+    vkg__sides b = {pb->src_stage, pb->dst_stage, pb->src_access, pb->dst_access, pb->src_family,
+                    pb->dst_family};
     bool acquire = pb->flags & VKG_BARRIER_ACQUIRE;
     uint32_t dst;
     switch (vkg__import_kind_of(pb, t, pt->family, r->concurrent, &dst)) {
@@ -115,7 +158,6 @@ static vkg_result vkg__patch_sub(vkg_executor *ex, vkg__real *x, vkg__patching *
     case VKG__IMPORT_LOCAL:
         /* the user's family owns it already (or its contents go): a plain barrier */
         b.src_family = b.dst_family = VK_QUEUE_FAMILY_IGNORED;
-        b.flags &= ~(uint32_t)VKG_BARRIER_ACQUIRE;
         acquire = false;
         break;
     case VKG__IMPORT_ACQUIRE: {
@@ -126,7 +168,6 @@ static vkg_result vkg__patch_sub(vkg_executor *ex, vkg__real *x, vkg__patching *
         b.dst_family = dst;
         b.src_stage = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
         b.src_access = VK_ACCESS_2_NONE;
-        b.flags |= VKG_BARRIER_ACQUIRE;
         acquire = true;
         break;
     }
@@ -134,16 +175,16 @@ static vkg_result vkg__patch_sub(vkg_executor *ex, vkg__real *x, vkg__patching *
     if (!acquire) {
         /* stages another family used it in mean nothing here (and may not be named on this
          * queue): the semaphore wait on its ticket orders them */
-        b.src_stage = vkg__family_stages(ex->dev, pt->family, t->write_stage | t->read_stage);
+        b.src_stage = vkg__stages_within(pt->stage_ok, t->write_stage | t->read_stage);
         b.src_access = t->write_access;
         /* after a binding's wait semaphore (a swapchain acquire): chain to it, so a layout
          * transition waits for the presentation engine */
         if (xr->wait_semaphore) b.src_stage |= xr->wait_stage;
     }
-    VkImageLayout old = (pb->flags & VKG_BARRIER_DISCARD) ? VK_IMAGE_LAYOUT_UNDEFINED : t->layout;
-    if (!r->is_image) old = VK_IMAGE_LAYOUT_UNDEFINED;
+    VkImageLayout old = !r->is_image || (pb->flags & VKG_BARRIER_DISCARD) ? VK_IMAGE_LAYOUT_UNDEFINED
+                                                                         : t->layout;
     bool transfer = b.src_family != b.dst_family;
-    bool same_layout = !r->is_image || old == b.new_layout;
+    bool same_layout = !r->is_image || old == pb->new_layout;
     if (!transfer && !b.src_stage && !b.src_access && same_layout)
         return VKG_SUCCESS; /* nothing before it: nothing to order against */
     /* read after reads, with no tracked GPU write to make visible (contents from the host,
@@ -151,13 +192,11 @@ static vkg_result vkg__patch_sub(vkg_executor *ex, vkg__real *x, vkg__patching *
     if (!transfer && !acquire && !t->write_stage && !t->write_access &&
         !(b.dst_access & VKG__WRITE_ACCESS) && same_layout)
         return VKG_SUCCESS;
-    if (!transfer && !b.src_stage) b.src_stage = VK_PIPELINE_STAGE_2_NONE;
     if (pb->flags & VKG_BARRIER_RELEASE) {
         b.dst_stage = VK_PIPELINE_STAGE_2_NONE;
         b.dst_access = VK_ACCESS_2_NONE;
     }
-    vkg__emit(x, &pt->bt, &b, old, r->is_image ? pb->base_mip + m : 0, 1,
-              r->is_image ? pb->base_layer + l : 0, 1);
+    vkg__emit_patched(x, &pt->bt, pb, r->is_image, &b, old, pl, m, l);
     return VKG_SUCCESS;
 }
 
@@ -191,7 +230,8 @@ static vkg_result vkg__patch_batch(vkg_executor *ex, vkg__real *x, vkg__prep *p)
                                p->static_ni, p->static_nb, p->ni_cap, p->nb_cap},
                         .s = p->submission,
                         .dq = x->dq_of_queue[queue],
-                        .family = in->queues[queue].family};
+                        .family = in->queues[queue].family,
+                        .stage_ok = vkg__family_stage_mask(ex->dev, in->queues[queue].family)};
     for (uint32_t i = 0; i < p->dynamic; i++) {
         const vkg_plan_barrier *b = &in->barriers[x->dyn_bars[p->dyn_first + i]];
         if (b->flags & VKG_BARRIER_IMPORTED) {

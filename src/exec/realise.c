@@ -113,7 +113,7 @@ vkg_result vkg__import_views(vkg_executor *ex, vkg__real *x, uint32_t ri, uint32
     const vkg_plan_resource *r = &x->in.resources[ri];
     const vkg__xres *xr = &x->res[ri];
     for (uint32_t j = 0; j < x->import_use_count; j++) {
-        uint32_t ui = x->import_uses[2 * j + 1];
+        uint32_t ui = x->import_uses[j].use;
         const vkg_plan_use *u = &x->in.uses[ui];
         if (u->resource != ri || !vkg__needs_view(u->access)) continue;
         vkg__xuse *xu = &x->uses[ui];
@@ -603,7 +603,7 @@ static vkg_result vkg__real_imports(vkg_executor *ex, vkg__real *x)
     x->imports = vkg__calloc(&ex->host, in->resource_count + 1, sizeof(uint32_t));
     x->history_imports = vkg__calloc(&ex->host, in->resource_count + 1, sizeof(uint32_t));
     x->sem_imports = vkg__calloc(&ex->host, in->resource_count + 1, sizeof(uint32_t));
-    x->import_uses = vkg__calloc(&ex->host, 2 * (size_t)in->use_count + 1, sizeof(uint32_t));
+    x->import_uses = vkg__calloc(&ex->host, (size_t)in->use_count + 1, sizeof *x->import_uses);
     x->import_wait = vkg__calloc(&ex->host, (size_t)in->submission_count * VKG_QUEUE_ROLE_COUNT + 1,
                                  sizeof(uint64_t));
     if (!x->imports || !x->history_imports || !x->sem_imports || !x->import_uses || !x->import_wait)
@@ -611,15 +611,21 @@ static vkg_result vkg__real_imports(vkg_executor *ex, vkg__real *x)
     for (uint32_t ri = 0; ri < in->resource_count; ri++) {
         if (!in->resources[ri].imported || !in->resources[ri].used) continue;
         x->imports[x->import_count++] = ri;
+        x->res[ri].is_image = in->resources[ri].is_image;
         if (in->resources[ri].history) x->history_imports[x->history_count++] = ri;
     }
     for (uint32_t k = 0; k < in->pass_count; k++)
         for (uint32_t i = 0; i < in->passes[k].use_count; i++) {
             uint32_t ui = in->passes[k].first_use + i;
             if (!in->resources[in->uses[ui].resource].imported) continue;
-            x->import_uses[2 * x->import_use_count] = k;
-            x->import_uses[2 * x->import_use_count + 1] = ui;
-            x->import_use_count++;
+            const vkg_plan_pass *p = &in->passes[k];
+            x->import_uses[x->import_use_count++] =
+                (vkg__iuse){.a = vkg_access_get(in->uses[ui].access),
+                            .res = in->uses[ui].resource,
+                            .use = ui,
+                            .submission = p->submission,
+                            .dq = x->dq_of_queue[p->queue],
+                            .family = in->queues[p->queue].family};
             vkg__xres *xr = &x->res[in->uses[ui].resource];
             if (!xr->first_stage) {
                 xr->first_sub = in->passes[k].submission;

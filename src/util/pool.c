@@ -88,12 +88,6 @@ void *vkg__pool_get(const vkg__pool *pool, uint32_t id)
     return vkg__pool_decode(pool, id, &index) ? vkg__pool_item(pool, index) : NULL;
 }
 
-uint64_t vkg__pool_serial(const vkg__pool *pool, uint32_t id)
-{
-    uint32_t index;
-    return vkg__pool_decode(pool, id, &index) ? pool->serial[index] : 0;
-}
-
 void vkg__pool_free(vkg__pool *pool, uint32_t id)
 {
     uint32_t index;

@@ -144,7 +144,12 @@ void *vkg__pool_get(const vkg__pool *pool, uint32_t id);
  * item created gets the next serial of its pool: unlike the 12-bit generation in a handle,
  * it never repeats, so a caller that validated an item once may trust a handle again while
  * its serial is unchanged, however often the slot was reused in between. */
-uint64_t vkg__pool_serial(const vkg__pool *pool, uint32_t id);
+static inline uint64_t vkg__pool_serial(const vkg__pool *pool, uint32_t id)
+{
+    uint32_t index = (id & VKG__HANDLE_INDEX_MASK) - 1u; /* id 0: UINT32_MAX, out of range */
+    if (index >= pool->used || pool->generation[index] != (id >> VKG__HANDLE_INDEX_BITS)) return 0;
+    return pool->serial[index]; /* 0 while free */
+}
 void vkg__pool_free(vkg__pool *pool, uint32_t id);
 /* Iteration over live slots: index in [0, pool->used). */
 void *vkg__pool_at(const vkg__pool *pool, uint32_t index, uint32_t *out_id);
