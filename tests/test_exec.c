@@ -1163,6 +1163,87 @@ static void test_bindings_checked_again_only_when_changed(void **state)
     vkgt_device_close(dev);
 }
 
+/* Barriers of imported first uses are kept from one execution to the next while the tracked
+ * states they were built from stand; another plan writing a source in between must bring its
+ * barrier back (else synchronization validation reports the read after that write). */
+static void rec_fill_src(const vkg_pass_context *ctx, void *user)
+{
+    copy_ctx *c = user;
+    vkg_pass_device_table(ctx)->vkCmdFillBuffer(vkg_pass_command_buffer(ctx),
+                                                vkg_pass_buffer(ctx, c->src), 0, WORDS * 4, 5);
+}
+
+static uint32_t execute_copy(vkg_device *dev, vkg_plan *plan, vkg_executor *ex, const vkg_binding *b,
+                             uint32_t count)
+{
+    vkg_ticket t;
+    assert_int_equal(vkg_execute(plan, &(vkg_execute_desc){.executor = ex, .bindings = b,
+                                                           .binding_count = count},
+                                 &t),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_ticket_wait(dev, t, UINT64_MAX), VKG_SUCCESS);
+    vkg_executor_stats st;
+    vkg_executor_get_stats(ex, &st);
+    return st.barriers;
+}
+
+static void test_kept_barriers_follow_other_writers(void **state)
+{
+    (void)state;
+    vkg_device *dev = vkgt_device_open(NULL);
+    copy_ctx c = {0};
+    vkg_graph *g = NULL, *gf = NULL;
+    assert_int_equal(vkg_graph_create(&(vkg_graph_desc){.name = "copy", .logger = vkgt_logger()}, &g),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_graph_create(&(vkg_graph_desc){.name = "fill", .logger = vkgt_logger()}, &gf),
+                     VKG_SUCCESS);
+    vkg_graph_buffer_desc sd = {.name = "S", .size = WORDS * 4, .imported = true};
+    assert_int_equal(vkg_graph_buffer(g, &sd, &c.src), VKG_SUCCESS);
+    assert_int_equal(vkg_graph_buffer(g, &(vkg_graph_buffer_desc){.name = "D", .size = WORDS * 4,
+                                                                 .imported = true},
+                                      &c.dst),
+                     VKG_SUCCESS);
+    vkg_use uses[2] = {{.resource = c.src, .access = VKG_ACCESS_TRANSFER_READ},
+                       {.resource = c.dst, .access = VKG_ACCESS_TRANSFER_WRITE}};
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "copy", .uses = uses, .use_count = 2,
+                                                        .record = rec_copy, .user = &c},
+                                    NULL),
+                     VKG_SUCCESS);
+    copy_ctx cf = {0};
+    assert_int_equal(vkg_graph_buffer(gf, &sd, &cf.src), VKG_SUCCESS);
+    vkg_use fu = {.resource = cf.src, .access = VKG_ACCESS_TRANSFER_WRITE};
+    assert_int_equal(vkg_graph_pass(gf, &(vkg_pass_desc){.name = "fill", .uses = &fu, .use_count = 1,
+                                                         .record = rec_fill_src, .user = &cf},
+                                    NULL),
+                     VKG_SUCCESS);
+    vkg_plan *plan = NULL, *fill = NULL;
+    assert_int_equal(vkg_compile(g, vkg_device_caps(dev), &plan), VKG_SUCCESS);
+    assert_int_equal(vkg_compile(gf, vkg_device_caps(dev), &fill), VKG_SUCCESS);
+    vkg_buffer src = out_buffer(dev, "S", WORDS * 4), dst = out_buffer(dev, "D", WORDS * 4);
+    vkg_executor *ex = NULL;
+    assert_int_equal(vkg_executor_create(dev, &(vkg_executor_desc){.name = "kept", .frames_in_flight = 1},
+                                         &ex),
+                     VKG_SUCCESS);
+    vkg_binding binds[2] = {{c.src, .buffer = src}, {c.dst, .buffer = dst}};
+    /* S only read (its contents from the host): no barrier; D written again: one */
+    uint32_t steady = 0;
+    for (uint32_t f = 0; f < 4; f++) steady = execute_copy(dev, plan, ex, binds, 2);
+    assert_int_equal(steady, 1);
+    vkg_binding fb = {cf.src, .buffer = src};
+    execute_copy(dev, fill, ex, &fb, 1);
+    /* S was written on the GPU since: its first use waits for that write */
+    assert_int_equal(execute_copy(dev, plan, ex, binds, 2), steady + 1);
+    assert_int_equal(first_word(dev, dst), 5);
+    vkg_executor_destroy(ex);
+    vkg_buffer_destroy(dev, src);
+    vkg_buffer_destroy(dev, dst);
+    vkg_plan_destroy(plan);
+    vkg_plan_destroy(fill);
+    vkg_graph_destroy(g);
+    vkg_graph_destroy(gf);
+    vkgt_device_close(dev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1177,6 +1258,7 @@ int main(void)
         cmocka_unit_test(test_plan_for_another_device),
         cmocka_unit_test(test_imported_reads_need_no_barrier),
         cmocka_unit_test(test_bindings_checked_again_only_when_changed),
+        cmocka_unit_test(test_kept_barriers_follow_other_writers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,11 +11,12 @@
 /* GPU-side state of an imported subresource (an image mip x layer, or a whole buffer), as
  * the executor left it: what the next use must wait for. */
 typedef struct vkg__track {
-    VkImageLayout layout;
+    /* (what the executor reads each execution first: 48 bytes) */
     VkPipelineStageFlags2 write_stage, read_stage; /* last write (or transition), reads since */
     VkAccessFlags2 write_access;
-    uint32_t family; /* owning queue family; VK_QUEUE_FAMILY_IGNORED before any use */
     vkg_ticket ticket; /* submission of the last use */
+    VkImageLayout layout;
+    uint32_t family; /* owning queue family; VK_QUEUE_FAMILY_IGNORED before any use */
     uint64_t used[VKG_QUEUE_ROLE_COUNT]; /* last use per device queue (destruction waits) */
 } vkg__track;
 
@@ -31,6 +32,7 @@ typedef struct vkg__scoped {
 } vkg__scoped;
 
 typedef struct vkg__buffer_rec {
+    vkg__track track; /* first: executions read and write it, and little else, each frame */
     VkBuffer buffer;
     VkDeviceSize size;
     VkBufferUsageFlags usage;
@@ -39,7 +41,6 @@ typedef struct vkg__buffer_rec {
     VkDeviceSize memory_offset; /* within the allocation */
     bool owns_allocation;
     bool concurrent; /* VK_SHARING_MODE_CONCURRENT: no ownership to track */
-    vkg__track track;
     vkg__scoped scoped;
     char name[64];
 } vkg__buffer_rec;

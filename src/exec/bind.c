@@ -135,6 +135,7 @@ static vkg_result vkg__bind_object(vkg_executor *ex, vkg__real *x, uint32_t ri, 
     const vkg_plan_resource *r = &x->in.resources[ri];
     vkg__xres *xr = &x->res[ri];
     xr->bind_id = id;
+    xr->bound_at = x->execution;
     return r->is_image ? vkg__bind_image(ex, &x->in, r, xr, id, views)
                        : vkg__bind_buffer(ex, &x->in, r, xr, id);
 }
@@ -263,6 +264,7 @@ vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_execute_d
 {
     vkg_device *dev = ex->dev;
     bool views = false, sems = false, full;
+    x->execution++;
     pthread_mutex_lock(&dev->lock);
     vkg_result res = vkg__bind_again(ex, x, d, &views, &sems, &full);
     if (full && res == VKG_SUCCESS) {

@@ -16,27 +16,30 @@
 #define VKG__X_NONE UINT32_MAX
 
 typedef struct vkg__xres {
+    /* (what executions read and write of every imported resource first: one cache line) */
+    vkg__track *track;         /* imported: the device record's state (buffers: 1 entry) */
     VkBuffer buffer;
     VkDeviceAddress address;
     VkImage image;
+    uint64_t bind_serial; /* the pool serial of the object bind_id named when checked */
+    uint64_t bound_at; /* imported: the realisation's execution that last bound it */
+    uint32_t binding; /* imported: index into this execution's bindings, when ... */
+    uint32_t bind_id; /* imported: the vkg_buffer / vkg_image id bound in this execution */
+    bool is_image;    /* imported: the plan resource's */
+    bool rebind;      /* imported image bound to another image than last time: new views */
+    /* (the rest) */
+    uint64_t bind_stamp; /* ... this equals the realisation's bind_stamp */
     VkImageAspectFlags aspect;
     vkg_buffer own_buffer; /* transient: created by the realisation */
     vkg_image own_image;
     vkg_allocation own_memory; /* transient that did not fit its planned range */
     uint32_t bound;            /* imported: the bound vkg_buffer/vkg_image id */
-    vkg__track *track;         /* imported: the device record's state (buffers: 1 entry) */
     /* imported: the plan submissions of its first and last use, the first use's stages */
     uint32_t first_sub, last_sub;
     VkPipelineStageFlags2 first_stage;
     /* this execution's binding semaphores (vkg_binding) */
     VkSemaphore wait_semaphore, signal_semaphore;
     VkPipelineStageFlags2 wait_stage;
-    uint32_t binding; /* imported: index into this execution's bindings, when ... */
-    uint32_t bind_id; /* imported: the vkg_buffer / vkg_image id bound in this execution */
-    uint64_t bind_stamp; /* ... this equals the realisation's bind_stamp */
-    uint64_t bind_serial; /* the pool serial of the object bind_id named when checked */
-    bool rebind;      /* imported image bound to another image than last time: new views */
-    bool is_image;    /* imported: the plan resource's */
 } vkg__xres;
 
 /* A use of an imported resource, with what updating its tracked state needs at hand. */
@@ -86,11 +89,27 @@ typedef struct vkg__prep {
     VkDependencyInfo dep;      /* what vkCmdPipelineBarrier2 gets */
     uint32_t first, count;     /* the plan's barriers */
     uint32_t dynamic;          /* of which built each execution ... */
-    uint32_t dyn_first;        /* ... listed from x->dyn_bars[dyn_first] */
+    uint32_t dyn_first;        /* ... listed from x->dyn[dyn_first] */
     uint32_t static_ni, static_nb;
     uint32_t ni_cap, nb_cap;   /* the batch's ranges: static barriers and room */
     uint32_t submission;       /* the plan submission that records it */
+    uint32_t seen_first;       /* its imported subresources' states in x->seen */
+    bool kept;                 /* what vkg__patch built stands while those states do */
 } vkg__prep;
+
+/* A dynamic barrier of a batch: the plan's barrier, its resource, whether IMPORTED. */
+typedef struct vkg__dyn {
+    uint32_t barrier, res;
+    bool imported;
+} vkg__dyn;
+
+/* The tracked state of an imported subresource that a patched barrier was built from. */
+typedef struct vkg__seen {
+    VkPipelineStageFlags2 write_stage, read_stage;
+    VkAccessFlags2 write_access;
+    VkImageLayout layout;
+    uint32_t family;
+} vkg__seen;
 
 /* Per recording thread: barrier scratch and the first error it met. */
 typedef struct vkg__scratch {
@@ -186,8 +205,11 @@ typedef struct vkg__real {
     VkImageMemoryBarrier2 *pib; /* bar_cap each: static barriers and room for dynamic ones */
     VkBufferMemoryBarrier2 *pbb;
     uint32_t npmb, npib, npbb;
-    uint32_t *dyn_bars;  /* the dynamic barriers of every batch, batch by batch */
+    vkg__dyn *dyn;       /* the dynamic barriers of every batch, batch by batch */
     uint32_t ndyn;
+    vkg__seen *seen;     /* per batch, per subresource of its IMPORTED barriers */
+    uint32_t nseen;
+    uint64_t execution;  /* executions bound so far */
     vkg__prep **dyn_preps; /* the batches that have dynamic barriers */
     uint32_t ndyn_preps;
     /* per plan submission and device queue: the last ticket value of that queue the

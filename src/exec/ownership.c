@@ -120,8 +120,9 @@ vkg_result vkg__join(vkg_executor *ex, vkg__real *x, const bool *used, vkg__slot
  * Imported state after a submission
  * ---------------------------------------------------------------------------------------- */
 
-void vkg__track_use(vkg__track *t, const vkg_access_info *a, bool is_image, uint32_t family,
-                    vkg_ticket ticket)
+/* (inlined into the executor's loop over every imported use) */
+static inline void vkg__track_use_inline(vkg__track *t, const vkg_access_info *a, bool is_image,
+                                         uint32_t family, vkg_ticket ticket)
 {
     bool relayout = is_image && t->layout != a->layout;
     /* the first GPU use of a resource is an ownership change only in name: a read then is
@@ -140,6 +141,12 @@ void vkg__track_use(vkg__track *t, const vkg_access_info *a, bool is_image, uint
     if (ticket.value > t->used[ticket.queue]) t->used[ticket.queue] = ticket.value;
 }
 
+void vkg__track_use(vkg__track *t, const vkg_access_info *a, bool is_image, uint32_t family,
+                    vkg_ticket ticket)
+{
+    vkg__track_use_inline(t, a, is_image, family, ticket);
+}
+
 void vkg__update_tracks(vkg__real *x)
 {
     const vkg_plan_info *in = &x->in;
@@ -148,7 +155,7 @@ void vkg__update_tracks(vkg__real *x)
         vkg__xres *xr = &x->res[iu->res];
         vkg_ticket t = {iu->dq, x->values[iu->submission]};
         if (!xr->is_image) {
-            vkg__track_use(xr->track, iu->a, false, iu->family, t);
+            vkg__track_use_inline(xr->track, iu->a, false, iu->family, t);
             continue;
         }
         const vkg_plan_use *u = &in->uses[iu->use];
@@ -158,6 +165,6 @@ void vkg__update_tracks(vkg__real *x)
         for (uint32_t pl = p0; pl < p0 + np; pl++)
             for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
                 for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++)
-                    vkg__track_use(vkg__track_at(r, xr, pl, m, l), iu->a, true, iu->family, t);
+                    vkg__track_use_inline(vkg__track_at(r, xr, pl, m, l), iu->a, true, iu->family, t);
     }
 }

@@ -70,7 +70,19 @@ typedef struct vkg__patching {
     vkg__batch bt;
     uint32_t s, dq, family;
     VkPipelineStageFlags2 stage_ok; /* the stages its queue family may name */
+    vkg__seen *seen;                /* the next subresource's state as last built from */
+    bool released;                  /* a release was gathered: build again next time */
+    vkg_result error;
 } vkg__patching;
+
+/* A wait for the ticket of the subresource's last use when that was on another queue. */
+static void vkg__note_wait(vkg__real *x, const vkg__patching *pt, const vkg__track *t)
+{
+    if (t->ticket.value && t->ticket.queue != pt->dq) {
+        uint64_t *w = &x->import_wait[pt->s * VKG_QUEUE_ROLE_COUNT + t->ticket.queue];
+        if (t->ticket.value > *w) *w = t->ticket.value;
+    }
+}
 
 /* The release subresource (pl, m, l) of `pb` needs from the family that owns it (an
  * ACQUIRE): gathered for the fixups, with what the release waits for and which submission
@@ -135,34 +147,33 @@ static void vkg__emit_patched(vkg__real *x, vkg__batch *bt, const vkg_plan_barri
         .subresourceRange = {vkg__xplane_aspect(xr, pl), pb->base_mip + m, 1, pb->base_layer + l, 1}};
 }
 
-/* Subresource (pl, m, l) of the IMPORTED barrier `pb` against its tracked state `t`: the
- * barrier it needs now, if any, into the batch. */
-static vkg_result vkg__patch_sub(vkg_executor *ex, vkg__real *x, vkg__patching *pt,
-                                 const vkg_plan_barrier *pb, const vkg__track *t, uint32_t pl,
-                                 uint32_t m, uint32_t l)
+/* Subresource (pl, m, l) of the IMPORTED barrier `d` against its tracked state `t`: the
+ * barrier it needs now, if any, into the batch; the state it was built from is kept. False
+ * on an error (pt->error). */
+static bool vkg__patch_sub(vkg_executor *ex, vkg__real *x, vkg__patching *pt, const vkg__dyn *d,
+                           const vkg__track *t, uint32_t pl, uint32_t m, uint32_t l)
 {
-    const vkg_plan_resource *r = &x->in.resources[pb->resource];
-    const vkg__xres *xr = &x->res[pb->resource];
-    /* a wait for the ticket of its last use on another queue */
-    if (t->ticket.value && t->ticket.queue != pt->dq) {
-        uint64_t *w = &x->import_wait[pt->s * VKG_QUEUE_ROLE_COUNT + t->ticket.queue];
-        if (t->ticket.value > *w) *w = t->ticket.value;
-    }
+    const vkg_plan_barrier *pb = &x->in.barriers[d->barrier];
+    const vkg_plan_resource *r = &x->in.resources[d->res];
+    const vkg__xres *xr = &x->res[d->res];
+    vkg__note_wait(x, pt, t);
+    *pt->seen++ = (vkg__seen){t->write_stage, t->read_stage, t->write_access, t->layout, t->family};
     vkg__sides b = {pb->src_stage, pb->dst_stage, pb->src_access, pb->dst_access, pb->src_family,
                     pb->dst_family};
     bool acquire = pb->flags & VKG_BARRIER_ACQUIRE;
     uint32_t dst;
     switch (vkg__import_kind_of(pb, t, pt->family, r->concurrent, &dst)) {
     case VKG__IMPORT_PLANNED: break;
-    case VKG__IMPORT_SKIP: return VKG_SUCCESS;
+    case VKG__IMPORT_SKIP: return true;
     case VKG__IMPORT_LOCAL:
         /* the user's family owns it already (or its contents go): a plain barrier */
         b.src_family = b.dst_family = VK_QUEUE_FAMILY_IGNORED;
         acquire = false;
         break;
     case VKG__IMPORT_ACQUIRE: {
-        vkg_result res = vkg__gather_release(ex, x, pt, pb, t, dst, pl, m, l);
-        if (res != VKG_SUCCESS) return res;
+        pt->error = vkg__gather_release(ex, x, pt, pb, t, dst, pl, m, l);
+        if (pt->error != VKG_SUCCESS) return false;
+        pt->released = true;
         /* after the fixup release's semaphore, waited for at ALL_COMMANDS */
         b.src_family = t->family;
         b.dst_family = dst;
@@ -186,41 +197,72 @@ static vkg_result vkg__patch_sub(vkg_executor *ex, vkg__real *x, vkg__patching *
     bool transfer = b.src_family != b.dst_family;
     bool same_layout = !r->is_image || old == pb->new_layout;
     if (!transfer && !b.src_stage && !b.src_access && same_layout)
-        return VKG_SUCCESS; /* nothing before it: nothing to order against */
+        return true; /* nothing before it: nothing to order against */
     /* read after reads, with no tracked GPU write to make visible (contents from the host,
      * or only read so far) and no layout change: nothing to order */
     if (!transfer && !acquire && !t->write_stage && !t->write_access &&
         !(b.dst_access & VKG__WRITE_ACCESS) && same_layout)
-        return VKG_SUCCESS;
+        return true;
     if (pb->flags & VKG_BARRIER_RELEASE) {
         b.dst_stage = VK_PIPELINE_STAGE_2_NONE;
         b.dst_access = VK_ACCESS_2_NONE;
     }
     vkg__emit_patched(x, &pt->bt, pb, r->is_image, &b, old, pl, m, l);
-    return VKG_SUCCESS;
+    return true;
 }
 
-/* A barrier flagged IMPORTED, per tracked subresource of its range. */
-static vkg_result vkg__patch_imported(vkg_executor *ex, vkg__real *x, vkg__patching *pt,
-                                      const vkg_plan_barrier *pb)
+/* Whether subresource (pl, m, l) of `d` is in the state its barrier was last built from
+ * (noting the wait for its last use either way). */
+static inline bool vkg__same_sub(vkg_executor *ex, vkg__real *x, vkg__patching *pt, const vkg__dyn *d,
+                          const vkg__track *t, uint32_t pl, uint32_t m, uint32_t l)
 {
-    const vkg_plan_resource *r = &x->in.resources[pb->resource];
-    const vkg__xres *xr = &x->res[pb->resource];
-    if (!r->is_image) return vkg__patch_sub(ex, x, pt, pb, xr->track, 0, 0, 0);
+    (void)ex, (void)d, (void)pl, (void)m, (void)l;
+    vkg__note_wait(x, pt, t);
+    const vkg__seen *s = pt->seen++;
+    return t->write_stage == s->write_stage && t->read_stage == s->read_stage &&
+           t->write_access == s->write_access && t->layout == s->layout && t->family == s->family;
+}
+
+typedef bool (*vkg__sub_fn)(vkg_executor *ex, vkg__real *x, vkg__patching *pt, const vkg__dyn *d,
+                            const vkg__track *t, uint32_t pl, uint32_t m, uint32_t l);
+
+/* `fn` on each tracked subresource of the IMPORTED barrier `d`, in one order, until it
+ * returns false. (Always inlined, so that each caller's `fn` is inlined into it: this runs
+ * for every imported resource every execution.) */
+__attribute__((always_inline)) static inline bool vkg__each_sub(vkg_executor *ex, vkg__real *x, vkg__patching *pt, const vkg__dyn *d,
+                                 vkg__sub_fn fn)
+{
+    const vkg__xres *xr = &x->res[d->res];
+    if (!xr->is_image) return fn(ex, x, pt, d, xr->track, 0, 0, 0);
+    const vkg_plan_barrier *pb = &x->in.barriers[d->barrier];
+    const vkg_plan_resource *r = &x->in.resources[d->res];
     uint32_t p0, np;
     vkg__aspect_planes(xr, pb->aspect, &p0, &np);
     for (uint32_t pl = p0; pl < p0 + np; pl++)
         for (uint32_t m = 0; m < pb->mip_count; m++)
-            for (uint32_t l = 0; l < pb->layer_count; l++) {
-                const vkg__track *t =
-                    vkg__track_at(r, xr, pl, pb->base_mip + m, pb->base_layer + l);
-                vkg_result res = vkg__patch_sub(ex, x, pt, pb, t, pl, m, l);
-                if (res != VKG_SUCCESS) return res;
-            }
-    return VKG_SUCCESS;
+            for (uint32_t l = 0; l < pb->layer_count; l++)
+                if (!fn(ex, x, pt, d, vkg__track_at(r, xr, pl, pb->base_mip + m, pb->base_layer + l), pl,
+                        m, l))
+                    return false;
+    return true;
 }
 
-/* One batch's dynamic barriers, after its static ones. */
+/* Whether what the last patch built for batch `p` stands: no resource of its dynamic
+ * barriers bound anew, every imported subresource in the state it was built from (the
+ * patched barriers are a function of those alone). Notes the waits as it goes. */
+static bool vkg__batch_stands(vkg_executor *ex, vkg__real *x, vkg__patching *pt, const vkg__prep *p)
+{
+    if (!p->kept) return false;
+    for (uint32_t i = 0; i < p->dynamic; i++) {
+        const vkg__dyn *d = &x->dyn[p->dyn_first + i];
+        if (x->res[d->res].bound_at == x->execution) return false;
+        if (d->imported && !vkg__each_sub(ex, x, pt, d, vkg__same_sub)) return false;
+    }
+    return true;
+}
+
+/* One batch's dynamic barriers, after its static ones: kept from the last execution where
+ * nothing they depend on changed, else built. */
 static vkg_result vkg__patch_batch(vkg_executor *ex, vkg__real *x, vkg__prep *p)
 {
     const vkg_plan_info *in = &x->in;
@@ -231,20 +273,33 @@ static vkg_result vkg__patch_batch(vkg_executor *ex, vkg__real *x, vkg__prep *p)
                         .s = p->submission,
                         .dq = x->dq_of_queue[queue],
                         .family = in->queues[queue].family,
-                        .stage_ok = vkg__family_stage_mask(ex->dev, in->queues[queue].family)};
+                        .stage_ok = vkg__family_stage_mask(ex->dev, in->queues[queue].family),
+                        .seen = x->seen + p->seen_first};
+    if (vkg__batch_stands(ex, x, &pt, p)) return VKG_SUCCESS;
+    p->kept = false;
+    pt.seen = x->seen + p->seen_first;
     for (uint32_t i = 0; i < p->dynamic; i++) {
-        const vkg_plan_barrier *b = &in->barriers[x->dyn_bars[p->dyn_first + i]];
-        if (b->flags & VKG_BARRIER_IMPORTED) {
-            vkg_result res = vkg__patch_imported(ex, x, &pt, b);
-            if (res != VKG_SUCCESS) return res;
+        const vkg__dyn *d = &x->dyn[p->dyn_first + i];
+        if (d->imported) {
+            if (!vkg__each_sub(ex, x, &pt, d, vkg__patch_sub)) return pt.error;
         } else {
+            const vkg_plan_barrier *b = &in->barriers[d->barrier];
             vkg__emit(x, &pt.bt, b, b->old_layout, b->base_mip, b->mip_count, b->base_layer,
                       b->layer_count);
         }
     }
     p->dep.imageMemoryBarrierCount = pt.bt.ni;
     p->dep.bufferMemoryBarrierCount = pt.bt.nb;
+    /* releases are gathered afresh each execution: a batch that needed one is built again */
+    p->kept = !pt.released;
     return VKG_SUCCESS;
+}
+
+/* Asks for the tracked states of a batch's resources ahead of their turn: they live in the
+ * device's records, one cache line each, and are the loop's only scattered reads. */
+static void vkg__prefetch_batch(const vkg__real *x, const vkg__prep *p)
+{
+    for (uint32_t i = 0; i < p->dynamic; i++) __builtin_prefetch(x->res[x->dyn[p->dyn_first + i].res].track);
 }
 
 vkg_result vkg__patch(vkg_executor *ex, vkg__real *x)
@@ -256,6 +311,7 @@ vkg_result vkg__patch(vkg_executor *ex, vkg__real *x)
     memset(x->fix_need, 0, (size_t)in->submission_count * VKG_QUEUE_ROLE_COUNT);
     memset(x->import_wait, 0, sizeof *x->import_wait * in->submission_count * VKG_QUEUE_ROLE_COUNT);
     for (uint32_t i = 0; i < x->ndyn_preps; i++) {
+        if (i + 2 < x->ndyn_preps) vkg__prefetch_batch(x, x->dyn_preps[i + 2]);
         vkg_result res = vkg__patch_batch(ex, x, x->dyn_preps[i]);
         if (res != VKG_SUCCESS) return res;
     }

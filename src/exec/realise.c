@@ -299,7 +299,8 @@ void vkg__real_destroy(vkg_executor *ex, vkg__real *x)
     vkg__free(&ex->host, x->history_imports);
     vkg__free(&ex->host, x->sem_imports);
     vkg__free(&ex->host, x->bind_cache);
-    vkg__free(&ex->host, x->dyn_bars);
+    vkg__free(&ex->host, x->dyn);
+    vkg__free(&ex->host, x->seen);
     vkg__free(&ex->host, x->dyn_preps);
     vkg__free(&ex->host, x->import_wait);
     vkg__free(&ex->host, x->post);
@@ -586,11 +587,12 @@ static vkg_result vkg__real_scratch(vkg_executor *ex, vkg__real *x)
     x->pmb = vkg__calloc(&ex->host, 2 * in->pass_count + in->submission_count + 1, sizeof *x->pmb);
     x->pib = vkg__calloc(&ex->host, bars, sizeof *x->pib);
     x->pbb = vkg__calloc(&ex->host, bars, sizeof *x->pbb);
-    x->dyn_bars = vkg__calloc(&ex->host, in->barrier_count + 1, sizeof *x->dyn_bars);
+    x->dyn = vkg__calloc(&ex->host, in->barrier_count + 1, sizeof *x->dyn);
+    x->seen = vkg__calloc(&ex->host, bars, sizeof *x->seen);
     x->dyn_preps = vkg__calloc(&ex->host, 2 * (size_t)in->pass_count + in->submission_count + 1,
                                sizeof *x->dyn_preps);
     x->signals = vkg__calloc(&ex->host, in->resource_count + 1, sizeof *x->signals);
-    ok = ok && x->pre && x->post && x->prol && x->pmb && x->pib && x->pbb && x->dyn_bars &&
+    ok = ok && x->pre && x->post && x->prol && x->pmb && x->pib && x->pbb && x->dyn && x->seen &&
          x->dyn_preps && x->signals;
     return ok ? VKG_SUCCESS : VKG__OOM(&ex->host, "recording scratch");
 }

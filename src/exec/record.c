@@ -108,7 +108,8 @@ void vkg__prepare(vkg_executor *ex, vkg__real *x, uint32_t first, uint32_t count
                      .first = first,
                      .count = count,
                      .dyn_first = x->ndyn,
-                     .submission = s};
+                     .submission = s,
+                     .seen_first = x->nseen};
     VkMemoryBarrier2 m = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER_2};
     bool fold = false;
     vkg__batch bt = {x->pib + x->npib, x->pbb + x->npbb, 0, 0, x->bar_cap - x->npib,
@@ -118,7 +119,9 @@ void vkg__prepare(vkg_executor *ex, vkg__real *x, uint32_t first, uint32_t count
         const vkg_plan_barrier *b = &x->in.barriers[first + i];
         if (first + i + 1 == ex->drop) continue;
         if (vkg__dynamic(x, b)) {
-            x->dyn_bars[x->ndyn++] = first + i;
+            bool imported = b->flags & VKG_BARRIER_IMPORTED;
+            x->dyn[x->ndyn++] = (vkg__dyn){first + i, b->resource, imported};
+            if (imported) x->nseen += vkg__dynamic_room(x, b);
             p->dynamic++;
             if (x->in.resources[b->resource].is_image) iroom += vkg__dynamic_room(x, b);
             else broom++;
@@ -187,7 +190,7 @@ static void vkg__order_after_barrier(vkg__real *x, vkg__prep *p)
 void vkg__prepare_all(vkg_executor *ex, vkg__real *x)
 {
     const vkg_plan_info *in = &x->in;
-    x->npmb = x->npib = x->npbb = x->ndyn = x->ndyn_preps = 0;
+    x->npmb = x->npib = x->npbb = x->ndyn = x->nseen = x->ndyn_preps = 0;
     for (uint32_t s = 0; s < in->submission_count; s++)
         vkg__prepare(ex, x, in->submissions[s].first_prologue, in->submissions[s].prologue_count,
                      s, &x->prol[s]);
