@@ -8,6 +8,9 @@
  * returned (naive). Figures: process CPU time and wall time per completion; the GPU side
  * (the driver retiring N empty batches) is the same for both. Then the cost of a task:
  * 100,000 trivial tasks spawned, run and finished on one worker (two fiber switches each).
+ * The consumer's side alone: with N completions ready, what reaping costs per completion in
+ * place (vkg_cq_peek_batch / vkg_cq_advance) and copied out (vkg_cq_reap), 64 at a time
+ * (figures cq_ns_per_reap_N, cq_ns_per_reap_copy_N).
  * Last, why the executor records on a fork-join pool (util/workers.c) and not on tasks: one
  * parallel step of two threads, the caller taking part, against spawning two tasks and
  * joining them, with the host allocations each makes per step.
@@ -95,6 +98,53 @@ static result run_cq(env *e, uint32_t n)
     free(t);
     free(cqe);
     return (result){(c1 - c0) * 1e6 / n, (w1 - w0) * 1e6 / n, n};
+}
+
+/* What reaping costs the consumer, per completion, with N completions ready: in place
+ * (vkg_cq_peek_batch + vkg_cq_advance, no lock, no copy) or copied out (vkg_cq_reap), 64 at
+ * a time. N batches are submitted and watched, all N completions delivered by the watcher,
+ * then only the reaping is timed; cycles repeat until 10,000 completions were reaped. */
+static double run_reap(env *e, uint32_t n, bool in_place, bool shortrun)
+{
+    vkg_ticket *t = calloc(n, sizeof *t);
+    vkg_cqe *cqe = calloc(64, sizeof *cqe);
+    CHECK(t && cqe);
+    vkg_cq *cq = NULL;
+    CHECK(vkg_cq_create(e->dev, n, &cq) == VKG_SUCCESS);
+    uint32_t goal = shortrun ? 200 : 10000, reaped = 0;
+    double spent = 0;
+    uint64_t sum = 0;
+    while (reaped < goal) {
+        for (uint32_t i = 0; i < n; i++)
+            CHECK(vkg_submit(e->dev, &(vkg_submit_desc){.role = VKG_QUEUE_GRAPHICS}, &t[i]) ==
+                  VKG_SUCCESS);
+        for (uint32_t i = 0; i < n; i++) CHECK(vkg_cq_watch(cq, t[i], i) == VKG_SUCCESS);
+        CHECK(vkg_cq_wait(cq, n, UINT64_MAX) == VKG_SUCCESS);
+        uint32_t got = 0;
+        double t0 = now(CLOCK_MONOTONIC);
+        if (in_place) {
+            const vkg_cqe *p[64];
+            while (got < n) {
+                uint32_t k = vkg_cq_peek_batch(cq, p, 64);
+                for (uint32_t i = 0; i < k; i++) sum += p[i]->user_data;
+                vkg_cq_advance(cq, k);
+                got += k;
+            }
+        } else {
+            while (got < n) {
+                uint32_t k = vkg_cq_reap(cq, cqe, 64);
+                for (uint32_t i = 0; i < k; i++) sum += cqe[i].user_data;
+                got += k;
+            }
+        }
+        spent += now(CLOCK_MONOTONIC) - t0;
+        reaped += n;
+    }
+    CHECK(sum == (uint64_t)(reaped / n) * n * (n - 1) / 2);
+    vkg_cq_destroy(cq);
+    free(t);
+    free(cqe);
+    return spent * 1e9 / reaped;
 }
 
 typedef struct naive_arg {
@@ -289,6 +339,24 @@ int main(void)
     }
     snprintf(fig, sizeof fig, "cq_cost_ratio_%u_vs_1", counts[2]);
     bench_figure("bench_completions", fig, cq[2].cpu_us / cq[0].cpu_us, "x");
+
+    /* the consumer's side alone: reaping in place against copying out, in turns */
+    for (int k = 0; k < 3; k++) {
+        double in_place = 1e30, copied = 1e30;
+        for (int r = 0; r < reps; r++) {
+            double a = run_reap(&e, counts[k], true, shortrun);
+            double b = run_reap(&e, counts[k], false, shortrun);
+            if (a < in_place) in_place = a;
+            if (b < copied) copied = b;
+        }
+        printf("waiters %5u  reaping: in place %7.1f ns, copied out (vkg_cq_reap) %7.1f ns per "
+               "completion\n",
+               counts[k], in_place, copied);
+        snprintf(fig, sizeof fig, "cq_ns_per_reap_%u", counts[k]);
+        bench_figure("bench_completions", fig, in_place, "ns");
+        snprintf(fig, sizeof fig, "cq_ns_per_reap_copy_%u", counts[k]);
+        bench_figure("bench_completions", fig, copied, "ns");
+    }
 
     /* tasks */
     vkg_task_runtime *rt = NULL;

@@ -481,7 +481,17 @@ VKG_MUST_CHECK vkg_result vkg_device_wait_idle(vkg_device *device);
  * ring is full they go to an overflow list whose room is reserved by vkg_cq_watch (which
  * is where an out-of-memory error would come), and are reaped in completion order.
  * Completions of one queue arrive in timeline order. A lost device completes every watch
- * with VKG_ERROR_DEVICE_LOST. Every function is safe from any thread.
+ * with VKG_ERROR_DEVICE_LOST.
+ *
+ * Two ways to reap:
+ *  - In place, like liburing's io_uring_peek_batch_cqe / io_uring_cq_advance: vkg_cq_next
+ *    or vkg_cq_peek_batch give pointers into the ring, vkg_cq_seen / vkg_cq_advance free
+ *    the entries. No lock and no copy: the ring's head is the consumer's alone. One thread
+ *    at a time may reap this way (the pointers stay valid until it advances past them), and
+ *    not while another thread calls vkg_cq_reap or vkg_cq_peek.
+ *  - By copy: vkg_cq_reap and vkg_cq_peek, from any number of threads (they take a lock of
+ *    their own among themselves, never the producers').
+ * Every other function is safe from any thread.
  * ---------------------------------------------------------------------------------------- */
 
 typedef struct vkg_cq vkg_cq;
@@ -500,9 +510,21 @@ void vkg_cq_destroy(vkg_cq *cq);
 /* A completion carrying `user_data` once `ticket` completes (at once for value 0). Errors:
  * a ticket never issued, out of host memory. */
 VKG_MUST_CHECK vkg_result vkg_cq_watch(vkg_cq *cq, vkg_ticket ticket, uint64_t user_data);
-/* The oldest completion without taking it; false if none. */
+/* Single consumer, in place: the oldest completion in the ring, or NULL if none. It stays
+ * there until vkg_cq_seen / vkg_cq_advance. Never blocks, takes no lock. */
+const vkg_cqe *vkg_cq_next(vkg_cq *cq);
+/* Single consumer, in place: pointers to up to `max` completions, oldest first; returns how
+ * many. Never blocks, takes no lock. */
+uint32_t vkg_cq_peek_batch(vkg_cq *cq, const vkg_cqe **out, uint32_t max);
+/* Single consumer: frees the oldest completion (`cqe`, from vkg_cq_next) / the `n` oldest.
+ * Takes a lock only to move overflowed completions into the freed room, or, once
+ * vkg_cq_fd was asked for, to make the fd unreadable when the last one is reaped. */
+void vkg_cq_seen(vkg_cq *cq, const vkg_cqe *cqe);
+void vkg_cq_advance(vkg_cq *cq, uint32_t n);
+/* Any thread: the oldest completion without taking it; false if none. */
 bool vkg_cq_peek(vkg_cq *cq, vkg_cqe *out);
-/* Takes up to `max` completions, oldest first; returns how many. Never blocks. */
+/* Any thread: takes up to `max` completions, oldest first, copying them out; returns how
+ * many. Never blocks. */
 uint32_t vkg_cq_reap(vkg_cq *cq, vkg_cqe *out, uint32_t max);
 /* Blocks until at least `min` completions are ready or `timeout_ns` passes (UINT64_MAX:
  * no limit): VKG_SUCCESS, VKG_TIMEOUT, or VKG_ERROR_INVALID_ARGUMENT when fewer than `min`

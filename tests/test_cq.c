@@ -8,6 +8,9 @@
 #include "harness.h"
 
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -215,12 +218,170 @@ static void test_reap_then_reuse(void **state)
     vkgt_device_close(dev);
 }
 
+/* In place (vkg_cq_peek_batch / vkg_cq_advance): pointers into the ring, each completion
+ * exactly once and in order, through a ring small enough to overflow; the fd, first asked
+ * for while completions wait, is readable at once and stops being when the last is freed. */
+static void test_in_place_reaping(void **state)
+{
+    (void)state;
+    vkg_device *dev = vkgt_device_open(NULL);
+    vkgt_gate g;
+    vkgt_gate_open(&g, dev);
+    vkg_cq *cq = NULL;
+    assert_int_equal(vkg_cq_create(dev, 256, &cq), VKG_SUCCESS);
+    enum { N = 3000 };
+    vkg_ticket first = {0, 0};
+    for (uint32_t i = 0; i < N; i++) {
+        vkg_ticket t = vkgt_gate_submit(&g, VKG_QUEUE_GRAPHICS, i == 0 ? 1 : 0);
+        if (i == 0) first = t;
+        assert_int_equal(vkg_cq_watch(cq, t, i), VKG_SUCCESS);
+    }
+    assert_null(vkg_cq_next(cq));
+    vkgt_gate_signal(&g, 1);
+    assert_int_equal(vkg_cq_wait(cq, N, UINT64_MAX), VKG_SUCCESS);
+    assert_true(fd_readable(vkg_cq_fd(cq)));
+    uint32_t total = 0;
+    while (total < N) {
+        const vkg_cqe *e[100];
+        uint32_t n = vkg_cq_peek_batch(cq, e, 100);
+        assert_true(n > 0);
+        for (uint32_t i = 0; i < n; i++) {
+            assert_int_equal(e[i]->result, VKG_SUCCESS);
+            assert_int_equal(e[i]->user_data, total + i);
+            assert_int_equal(e[i]->ticket.value, first.value + total + i);
+        }
+        /* until freed, the same entries are seen again */
+        const vkg_cqe *again = vkg_cq_next(cq);
+        assert_ptr_equal(again, e[0]);
+        vkg_cq_advance(cq, n);
+        total += n;
+    }
+    assert_null(vkg_cq_next(cq));
+    assert_false(fd_readable(vkg_cq_fd(cq)));
+    vkg_cq_stats st;
+    vkg_cq_get_stats(cq, &st);
+    assert_int_equal(st.reaped, N);
+    assert_int_equal(st.overflowed, N - 256);
+    assert_int_equal(st.ready + st.pending, 0);
+    /* one at a time: value 0 completes at once */
+    assert_int_equal(vkg_cq_watch(cq, (vkg_ticket){0, 0}, 77), VKG_SUCCESS);
+    assert_true(fd_readable(vkg_cq_fd(cq)));
+    const vkg_cqe *e = vkg_cq_next(cq);
+    assert_non_null(e);
+    assert_int_equal(e->user_data, 77);
+    vkg_cq_seen(cq, e);
+    assert_null(vkg_cq_next(cq));
+    assert_false(fd_readable(vkg_cq_fd(cq)));
+    vkg_cq_destroy(cq);
+    vkgt_gate_close(&g);
+    vkgt_device_close(dev);
+}
+
+/* Producers on several threads, one consumer in place, a ring of 64: every completion once,
+ * each producer's in its order (ThreadSanitizer checks the ring's memory order). */
+#define PRODUCED 20000u
+
+typedef struct producer_arg {
+    vkg_cq *cq;
+    uint64_t id;
+} producer_arg;
+
+static void *produce(void *p)
+{
+    producer_arg *a = p;
+    for (uint32_t i = 0; i < PRODUCED; i++)
+        if (vkg_cq_watch(a->cq, (vkg_ticket){0, 0}, a->id << 32 | i) != VKG_SUCCESS) return p;
+    return NULL;
+}
+
+static void test_in_place_consumer_beside_producers(void **state)
+{
+    (void)state;
+    vkg_device *dev = vkgt_device_open(NULL);
+    vkg_cq *cq = NULL;
+    assert_int_equal(vkg_cq_create(dev, 64, &cq), VKG_SUCCESS);
+    pthread_t th[2];
+    producer_arg args[2] = {{cq, 0}, {cq, 1}};
+    for (int i = 0; i < 2; i++) assert_int_equal(pthread_create(&th[i], NULL, produce, &args[i]), 0);
+    uint32_t next[2] = {0, 0}, total = 0;
+    while (total < 2 * PRODUCED) {
+        const vkg_cqe *e[32];
+        uint32_t n = vkg_cq_peek_batch(cq, e, 32);
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t id = (uint32_t)(e[i]->user_data >> 32);
+            assert_true(id < 2);
+            assert_int_equal((uint32_t)e[i]->user_data, next[id]);
+            next[id]++;
+        }
+        vkg_cq_advance(cq, n);
+        total += n;
+        if (!n) sched_yield();
+    }
+    for (int i = 0; i < 2; i++) {
+        void *ret;
+        pthread_join(th[i], &ret);
+        assert_null(ret);
+    }
+    assert_int_equal(next[0], PRODUCED);
+    assert_int_equal(next[1], PRODUCED);
+    vkg_cq_stats st;
+    vkg_cq_get_stats(cq, &st);
+    assert_int_equal(st.reaped, 2 * PRODUCED);
+    assert_int_equal(st.ready, 0);
+    vkg_cq_destroy(cq);
+    vkgt_device_close(dev);
+}
+
+/* Copying reapers on two threads share one producer's completions: each exactly once. */
+typedef struct reaper_arg {
+    vkg_cq *cq;
+    unsigned char *seen;
+    _Atomic uint32_t *total;
+} reaper_arg;
+
+static void *reap_copies(void *p)
+{
+    reaper_arg *a = p;
+    vkg_cqe batch[16];
+    while (atomic_load(a->total) < PRODUCED) {
+        uint32_t n = vkg_cq_reap(a->cq, batch, 16);
+        for (uint32_t i = 0; i < n; i++) a->seen[batch[i].user_data]++;
+        atomic_fetch_add(a->total, n);
+        if (!n) sched_yield();
+    }
+    return NULL;
+}
+
+static void test_copying_reapers_share(void **state)
+{
+    (void)state;
+    vkg_device *dev = vkgt_device_open(NULL);
+    vkg_cq *cq = NULL;
+    assert_int_equal(vkg_cq_create(dev, 64, &cq), VKG_SUCCESS);
+    unsigned char *seen = calloc(PRODUCED, 1);
+    _Atomic uint32_t total = 0;
+    reaper_arg a = {cq, seen, &total};
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++) assert_int_equal(pthread_create(&th[i], NULL, reap_copies, &a), 0);
+    for (uint32_t i = 0; i < PRODUCED; i++)
+        assert_int_equal(vkg_cq_watch(cq, (vkg_ticket){0, 0}, i), VKG_SUCCESS);
+    for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
+    assert_int_equal(atomic_load(&total), PRODUCED);
+    for (uint32_t i = 0; i < PRODUCED; i++) assert_int_equal(seen[i], 1);
+    free(seen);
+    vkg_cq_destroy(cq);
+    vkgt_device_close(dev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reap_then_reuse),
         cmocka_unit_test(test_ten_thousand_watches),
         cmocka_unit_test(test_earlier_watch_rearms),
+        cmocka_unit_test(test_in_place_reaping),
+        cmocka_unit_test(test_in_place_consumer_beside_producers),
+        cmocka_unit_test(test_copying_reapers_share),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

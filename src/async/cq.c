@@ -51,18 +51,32 @@ struct vkg__watcher {
     vkg__wheap heaps[VKG_QUEUE_ROLE_COUNT];
 };
 
+/* The ring is liburing's completion ring: producers (the watcher thread, and vkg_cq_watch
+ * for a ticket already complete) write an entry and then publish it by moving `tail`, under
+ * `lock` among themselves; the consumer reads entries up to `tail` and frees them by moving
+ * `head`, with no lock (release/acquire on the two counters order the entries). Completions
+ * that find the ring full wait in the overflow list, under `lock`; the consumer moves them
+ * into the ring when it frees room. The eventfd and the condition variable are the
+ * producers' business, under `lock`; the consumer takes `lock` only to refill from the
+ * overflow list or, when it has emptied the ring and someone polls the fd, to drain it. */
 struct vkg_cq {
     vkg_device *dev;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    int efd;
     vkg_cqe *ring;
     uint32_t entries; /* a power of two */
-    uint64_t head, tail;
-    vkg_cqe *over; /* overflow, FIFO from over_head */
-    uint32_t over_head, over_count, over_cap;
-    uint64_t outstanding; /* watches made and not yet reaped */
-    vkg_cq_stats stats;
+    /* the consumer's end: completions reaped so far; on a cache line of its own */
+    _Atomic uint64_t head;
+    char pad_head[56];
+    /* the producers' end: completions published into the ring so far */
+    _Atomic uint64_t tail;
+    _Atomic uint32_t over_count; /* in the overflow list (FIFO from over_head) */
+    _Atomic bool fd_used;        /* vkg_cq_fd was called: keep the eventfd's state */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    vkg_cqe *over;
+    uint32_t over_head, over_cap;
+    uint64_t watched, completed, overflowed; /* under lock */
+    pthread_mutex_t reap_lock; /* serialises the copying reapers (vkg_cq_reap, vkg_cq_peek) */
+    int efd;
 };
 
 /* ------------------------------------------------------------------------------------------
@@ -112,32 +126,62 @@ static vkg__watch vkg__wpop(vkg__wheap *h)
 }
 
 /* ------------------------------------------------------------------------------------------
- * Delivery
+ * Delivery (producers, under cq->lock)
  * ---------------------------------------------------------------------------------------- */
 
-static uint32_t vkg__cq_ready(const vkg_cq *cq)
+/* Completions ready: in the ring and in the overflow list. */
+static uint64_t vkg__cq_ready(const vkg_cq *cq)
 {
-    return (uint32_t)(cq->tail - cq->head) + cq->over_count;
+    uint64_t tail = atomic_load_explicit(&cq->tail, memory_order_acquire);
+    uint64_t head = atomic_load_explicit(&cq->head, memory_order_acquire);
+    return tail - head + atomic_load_explicit(&cq->over_count, memory_order_relaxed);
+}
+
+/* Moves overflowed completions into the ring while it has room, oldest first. Under lock. */
+static void vkg__cq_refill(vkg_cq *cq)
+{
+    uint64_t tail = atomic_load_explicit(&cq->tail, memory_order_relaxed);
+    uint64_t head = atomic_load_explicit(&cq->head, memory_order_acquire);
+    uint32_t over = atomic_load_explicit(&cq->over_count, memory_order_relaxed);
+    if (!over) return;
+    while (over && tail - head < cq->entries) {
+        cq->ring[tail++ & (cq->entries - 1)] = cq->over[cq->over_head];
+        cq->over_head = (cq->over_head + 1) % cq->over_cap;
+        over--;
+    }
+    atomic_store_explicit(&cq->over_count, over, memory_order_relaxed);
+    atomic_store_explicit(&cq->tail, tail, memory_order_release);
+}
+
+/* Makes the eventfd readable (a ready completion appeared) or not (none is left). Under
+ * lock, and only once someone asked for the fd: its state costs a system call each way. */
+static void vkg__cq_signal_fd(vkg_cq *cq, bool readable)
+{
+    uint64_t v = 1;
+    ssize_t n = readable ? write(cq->efd, &v, sizeof v) : read(cq->efd, &v, sizeof v);
+    (void)n; /* a write cannot fail short of a counter overflow, which one write per
+                empty->ready transition never reaches; a read of an unreadable fd is EAGAIN */
 }
 
 /* Room for the completion was reserved by vkg_cq_watch: this never allocates. */
 static void vkg__cq_deliver(vkg_cq *cq, vkg_cqe e)
 {
     pthread_mutex_lock(&cq->lock);
+    vkg__cq_refill(cq);
     bool was_empty = vkg__cq_ready(cq) == 0;
-    if (cq->over_count == 0 && cq->tail - cq->head < cq->entries) {
-        cq->ring[cq->tail++ & (cq->entries - 1)] = e;
+    uint64_t tail = atomic_load_explicit(&cq->tail, memory_order_relaxed);
+    uint64_t head = atomic_load_explicit(&cq->head, memory_order_acquire);
+    uint32_t over = atomic_load_explicit(&cq->over_count, memory_order_relaxed);
+    if (over == 0 && tail - head < cq->entries) {
+        cq->ring[tail & (cq->entries - 1)] = e;
+        atomic_store_explicit(&cq->tail, tail + 1, memory_order_release);
     } else {
-        cq->over[(cq->over_head + cq->over_count++) % cq->over_cap] = e;
-        cq->stats.overflowed++;
+        cq->over[(cq->over_head + over) % cq->over_cap] = e;
+        atomic_store_explicit(&cq->over_count, over + 1, memory_order_relaxed);
+        cq->overflowed++;
     }
-    cq->stats.completed++;
-    if (was_empty) {
-        uint64_t one = 1;
-        ssize_t n = write(cq->efd, &one, sizeof one);
-        (void)n; /* cannot fail short of a counter overflow, which one write per empty->ready
-                    transition never reaches */
-    }
+    cq->completed++;
+    if (was_empty && atomic_load(&cq->fd_used)) vkg__cq_signal_fd(cq, true);
     pthread_cond_broadcast(&cq->cond);
     pthread_mutex_unlock(&cq->lock);
 }
@@ -393,6 +437,7 @@ vkg_result vkg_cq_create(vkg_device *device, uint32_t entries, vkg_cq **out)
         return VKG_ERROR_OUT_OF_HOST_MEMORY;
     }
     pthread_mutex_init(&cq->lock, NULL);
+    pthread_mutex_init(&cq->reap_lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -428,6 +473,7 @@ void vkg_cq_destroy(vkg_cq *cq)
     close(cq->efd);
     pthread_cond_destroy(&cq->cond);
     pthread_mutex_destroy(&cq->lock);
+    pthread_mutex_destroy(&cq->reap_lock);
     vkg__free(&dev->host, cq->ring);
     vkg__free(&dev->host, cq->over);
     vkg__free(&dev->host, cq);
@@ -446,7 +492,7 @@ vkg_result vkg__cq_watch_hook(vkg_cq *cq, vkg_ticket ticket, uint64_t user_data,
     if (!vkg__ticket_valid(dev, ticket, "vkg_cq_watch")) return VKG_ERROR_INVALID_ARGUMENT;
     /* reserve the completion's room: in the ring, or in the overflow list */
     pthread_mutex_lock(&cq->lock);
-    uint64_t need = cq->outstanding + 1;
+    uint64_t need = cq->watched - atomic_load(&cq->head) + 1; /* outstanding, and this one */
     if (need > cq->entries && need - cq->entries > cq->over_cap) {
         uint32_t cap = cq->over_cap ? 2 * cq->over_cap : cq->entries;
         while (cap < need - cq->entries) cap *= 2;
@@ -455,15 +501,14 @@ vkg_result vkg__cq_watch_hook(vkg_cq *cq, vkg_ticket ticket, uint64_t user_data,
             pthread_mutex_unlock(&cq->lock);
             return VKG__OOM(&dev->host, "a completion queue's overflow list");
         }
-        for (uint32_t i = 0; i < cq->over_count; i++)
+        for (uint32_t i = 0; i < atomic_load(&cq->over_count); i++)
             o[i] = cq->over[(cq->over_head + i) % cq->over_cap];
         vkg__free(&dev->host, cq->over);
         cq->over = o;
         cq->over_cap = cap;
         cq->over_head = 0;
     }
-    cq->outstanding++;
-    cq->stats.watched++;
+    cq->watched++;
     pthread_mutex_unlock(&cq->lock);
 
     vkg__watcher *w = dev->watcher;
@@ -481,8 +526,7 @@ vkg_result vkg__cq_watch_hook(vkg_cq *cq, vkg_ticket ticket, uint64_t user_data,
     if (!vkg__grow(&dev->host, (void **)&h->items, &h->cap, h->count + 1, sizeof *h->items)) {
         pthread_mutex_unlock(&w->lock);
         pthread_mutex_lock(&cq->lock);
-        cq->outstanding--;
-        cq->stats.watched--;
+        cq->watched--;
         pthread_mutex_unlock(&cq->lock);
         return VKG__OOM(&dev->host, "the watcher's heap");
     }
@@ -496,31 +540,22 @@ vkg_result vkg__cq_watch_hook(vkg_cq *cq, vkg_ticket ticket, uint64_t user_data,
     return VKG_SUCCESS;
 }
 
-bool vkg_cq_peek(vkg_cq *cq, vkg_cqe *out)
-{
-    if (!cq) return false;
-    pthread_mutex_lock(&cq->lock);
-    bool any = vkg__cq_ready(cq) > 0;
-    if (any && out)
-        *out = cq->tail > cq->head ? cq->ring[cq->head & (cq->entries - 1)]
-                                   : cq->over[cq->over_head];
-    pthread_mutex_unlock(&cq->lock);
-    return any;
-}
-
 /* Reaping makes a ticket complete for every purpose. The watcher learns of completions with
  * one wait-any over every queue's timeline, which the validation layer does not record as
  * completing anyone's work: after reaping, a per-frame descriptor pool reset or a command
  * buffer reused would be reported in use (VUID-vkResetDescriptorPool-descriptorPool-00313).
  * One zero-timeout wait per queue on the newest value reaped tells the layers; the values are
  * reached, so it returns at once (one call per queue per batch, not per completion). */
-static void vkg__cq_tell_layers(vkg_device *dev, const vkg_cqe *e, uint32_t n)
+static void vkg__cq_tell_layers(vkg_cq *cq, uint64_t head, uint32_t n)
 {
+    vkg_device *dev = cq->dev;
     uint64_t newest[VKG_QUEUE_ROLE_COUNT] = {0};
-    for (uint32_t i = 0; i < n; i++)
-        if (e[i].result == VKG_SUCCESS && e[i].ticket.queue < VKG_QUEUE_ROLE_COUNT &&
-            e[i].ticket.value > newest[e[i].ticket.queue])
-            newest[e[i].ticket.queue] = e[i].ticket.value;
+    for (uint32_t i = 0; i < n; i++) {
+        const vkg_cqe *e = &cq->ring[(head + i) & (cq->entries - 1)];
+        if (e->result == VKG_SUCCESS && e->ticket.queue < VKG_QUEUE_ROLE_COUNT &&
+            e->ticket.value > newest[e->ticket.queue])
+            newest[e->ticket.queue] = e->ticket.value;
+    }
     for (uint32_t q = 0; q < dev->dq_count && q < VKG_QUEUE_ROLE_COUNT; q++) {
         if (!newest[q]) continue;
         VkSemaphoreWaitInfo wi = {.sType = VK_STRUCTURE_TYPE_SEMAPHORE_WAIT_INFO,
@@ -531,42 +566,94 @@ static void vkg__cq_tell_layers(vkg_device *dev, const vkg_cqe *e, uint32_t n)
     }
 }
 
+/* ------------------------------------------------------------------------------------------
+ * Reaping (the consumer)
+ * ---------------------------------------------------------------------------------------- */
+
+uint32_t vkg_cq_peek_batch(vkg_cq *cq, const vkg_cqe **out, uint32_t max)
+{
+    if (!cq || !out) return 0;
+    uint64_t head = atomic_load_explicit(&cq->head, memory_order_relaxed);
+    uint64_t tail = atomic_load_explicit(&cq->tail, memory_order_acquire);
+    uint32_t n = tail - head < max ? (uint32_t)(tail - head) : max;
+    for (uint32_t i = 0; i < n; i++) out[i] = &cq->ring[(head + i) & (cq->entries - 1)];
+    return n;
+}
+
+const vkg_cqe *vkg_cq_next(vkg_cq *cq)
+{
+    const vkg_cqe *e = NULL;
+    return vkg_cq_peek_batch(cq, &e, 1) ? e : NULL;
+}
+
+/* Frees `n` reaped entries; with `tell`, tells the validation layers first. Then, under the
+ * producers' lock only when needed: moves overflowed completions in, and drains the eventfd
+ * when nothing is left. */
+static void vkg__cq_advance(vkg_cq *cq, uint32_t n, bool tell)
+{
+    uint64_t head = atomic_load_explicit(&cq->head, memory_order_relaxed);
+    uint64_t tail = atomic_load_explicit(&cq->tail, memory_order_acquire);
+    if (n > tail - head) n = (uint32_t)(tail - head); /* (never past what was published) */
+    if (!n) return;
+    if (tell) vkg__cq_tell_layers(cq, head, n);
+    atomic_store_explicit(&cq->head, head + n, memory_order_release);
+    bool emptied = head + n == tail;
+    if (atomic_load_explicit(&cq->over_count, memory_order_relaxed) ||
+        (emptied && atomic_load_explicit(&cq->fd_used, memory_order_relaxed))) {
+        pthread_mutex_lock(&cq->lock);
+        vkg__cq_refill(cq);
+        if (atomic_load(&cq->fd_used) && vkg__cq_ready(cq) == 0) vkg__cq_signal_fd(cq, false);
+        pthread_mutex_unlock(&cq->lock);
+    }
+}
+
+void vkg_cq_advance(vkg_cq *cq, uint32_t n)
+{
+    if (cq) vkg__cq_advance(cq, n, true);
+}
+
+void vkg_cq_seen(vkg_cq *cq, const vkg_cqe *cqe)
+{
+    if (cq && cqe) vkg__cq_advance(cq, 1, true);
+}
+
+/* The copying reapers: any number of threads, one at a time. */
+static uint32_t vkg__cq_reap(vkg_cq *cq, vkg_cqe *out, uint32_t max, bool tell)
+{
+    if (!cq || !out) return 0;
+    pthread_mutex_lock(&cq->reap_lock);
+    uint32_t n = 0;
+    while (n < max) {
+        const vkg_cqe *e[64];
+        uint32_t want = max - n < 64 ? max - n : 64;
+        uint32_t got = vkg_cq_peek_batch(cq, e, want);
+        if (!got) break;
+        for (uint32_t i = 0; i < got; i++) out[n + i] = *e[i];
+        vkg__cq_advance(cq, got, tell);
+        n += got;
+    }
+    pthread_mutex_unlock(&cq->reap_lock);
+    return n;
+}
+
 uint32_t vkg_cq_reap(vkg_cq *cq, vkg_cqe *out, uint32_t max)
 {
-    uint32_t n = vkg__cq_reap_quiet(cq, out, max);
-    if (n) vkg__cq_tell_layers(cq->dev, out, n);
-    return n;
+    return vkg__cq_reap(cq, out, max, true);
 }
 
 uint32_t vkg__cq_reap_quiet(vkg_cq *cq, vkg_cqe *out, uint32_t max)
 {
-    if (!cq || !out) return 0;
-    pthread_mutex_lock(&cq->lock);
-    uint32_t n = 0;
-    while (n < max && vkg__cq_ready(cq)) {
-        if (cq->tail > cq->head) {
-            out[n++] = cq->ring[cq->head++ & (cq->entries - 1)];
-        } else {
-            out[n++] = cq->over[cq->over_head];
-            cq->over_head = (cq->over_head + 1) % cq->over_cap;
-            cq->over_count--;
-        }
-        /* the ring keeps arrival order: refill it from the overflow list as it drains */
-        while (cq->over_count && cq->tail - cq->head < cq->entries) {
-            cq->ring[cq->tail++ & (cq->entries - 1)] = cq->over[cq->over_head];
-            cq->over_head = (cq->over_head + 1) % cq->over_cap;
-            cq->over_count--;
-        }
-    }
-    cq->outstanding -= n;
-    cq->stats.reaped += n;
-    if (n && vkg__cq_ready(cq) == 0) {
-        uint64_t v;
-        ssize_t rd = read(cq->efd, &v, sizeof v); /* not readable while nothing waits */
-        (void)rd;
-    }
-    pthread_mutex_unlock(&cq->lock);
-    return n;
+    return vkg__cq_reap(cq, out, max, false);
+}
+
+bool vkg_cq_peek(vkg_cq *cq, vkg_cqe *out)
+{
+    if (!cq) return false;
+    pthread_mutex_lock(&cq->reap_lock);
+    const vkg_cqe *e = vkg_cq_next(cq);
+    if (e && out) *out = *e;
+    pthread_mutex_unlock(&cq->reap_lock);
+    return e != NULL;
 }
 
 vkg_result vkg_cq_wait(vkg_cq *cq, uint32_t min, uint64_t timeout_ns)
@@ -582,11 +669,12 @@ vkg_result vkg_cq_wait(vkg_cq *cq, uint32_t min, uint64_t timeout_ns)
     pthread_mutex_lock(&cq->lock);
     vkg_result r = VKG_SUCCESS;
     while (vkg__cq_ready(cq) < min) {
-        if (cq->outstanding < min) {
+        uint64_t outstanding = cq->watched - atomic_load(&cq->head);
+        if (outstanding < min) {
             VKG__ERROR(&cq->dev->host,
                        "vkg_cq_wait: waiting for %u completions, but only %llu watches are "
                        "outstanding: it would never return",
-                       min, (unsigned long long)cq->outstanding);
+                       min, (unsigned long long)outstanding);
             r = VKG_ERROR_INVALID_ARGUMENT;
             break;
         }
@@ -601,9 +689,20 @@ vkg_result vkg_cq_wait(vkg_cq *cq, uint32_t min, uint64_t timeout_ns)
     return r;
 }
 
-int vkg_cq_fd(const vkg_cq *cq)
+int vkg_cq_fd(const vkg_cq *ccq)
 {
-    return cq ? cq->efd : -1;
+    if (!ccq) return -1;
+    vkg_cq *cq = (vkg_cq *)ccq; /* (always made by vkg_cq_create: not a const object) */
+    if (!atomic_load(&cq->fd_used)) {
+        /* from now on the producers and the consumer keep its state: start it right */
+        pthread_mutex_lock(&cq->lock);
+        if (!atomic_load(&cq->fd_used)) {
+            atomic_store(&cq->fd_used, true);
+            if (vkg__cq_ready(cq)) vkg__cq_signal_fd(cq, true);
+        }
+        pthread_mutex_unlock(&cq->lock);
+    }
+    return cq->efd;
 }
 
 void vkg_cq_get_stats(vkg_cq *cq, vkg_cq_stats *out)
@@ -612,9 +711,13 @@ void vkg_cq_get_stats(vkg_cq *cq, vkg_cq_stats *out)
     memset(out, 0, sizeof *out);
     if (!cq) return;
     pthread_mutex_lock(&cq->lock);
-    *out = cq->stats;
-    out->ready = vkg__cq_ready(cq);
-    out->pending = cq->outstanding - out->ready;
-    out->entries = cq->entries;
+    uint64_t reaped = atomic_load(&cq->head);
+    *out = (vkg_cq_stats){.watched = cq->watched,
+                          .completed = cq->completed,
+                          .reaped = reaped,
+                          .overflowed = cq->overflowed,
+                          .ready = vkg__cq_ready(cq),
+                          .entries = cq->entries};
+    out->pending = cq->watched - reaped - out->ready;
     pthread_mutex_unlock(&cq->lock);
 }
