@@ -545,10 +545,13 @@ vkg_result vkg__cq_watch_hook(vkg_cq *cq, vkg_ticket ticket, uint64_t user_data,
  * completing anyone's work: after reaping, a per-frame descriptor pool reset or a command
  * buffer reused would be reported in use (VUID-vkResetDescriptorPool-descriptorPool-00313).
  * One zero-timeout wait per queue on the newest value reaped tells the layers; the values are
- * reached, so it returns at once (one call per queue per batch, not per completion). */
+ * reached, so it returns at once (one call per queue per batch, not per completion). Where
+ * no layer can be listening (dev->layers_track_waits) the call is skipped: it is most of
+ * what reaping one completion costs. */
 static void vkg__cq_tell_layers(vkg_cq *cq, uint64_t head, uint32_t n)
 {
     vkg_device *dev = cq->dev;
+    if (!dev->layers_track_waits) return; /* no one keeps such a record: nothing to tell */
     uint64_t newest[VKG_QUEUE_ROLE_COUNT] = {0};
     for (uint32_t i = 0; i < n; i++) {
         const vkg_cqe *e = &cq->ring[(head + i) & (cq->entries - 1)];

@@ -118,6 +118,20 @@ static bool vkg__env_true(const char *name)
     return v && v[0] && strcmp(v, "0") != 0;
 }
 
+/* Whether layers vkgraph did not ask for may be enabled: named by the environment
+ * (VK_INSTANCE_LAYERS, VK_LOADER_LAYERS_ENABLE), or forced by Vulkan Configurator's override
+ * meta-layer. The validation layer keeps its own record of which submissions completed, fed
+ * only by host waits it sees; vkgraph tells it (vkg_cq reaping) where one may be listening. */
+static bool vkg__outside_layers(const vkg__instance_table *vki)
+{
+    const char *names[] = {"VK_INSTANCE_LAYERS", "VK_LOADER_LAYERS_ENABLE"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        const char *v = getenv(names[i]);
+        if (v && *v) return true;
+    }
+    return vkg__instance_has_layer(vki, "VK_LAYER_LUNARG_override");
+}
+
 /* The simulated queue-family shape asked for, NULL for none: vkg_device_desc first, then
  * the environment; "0" turns it off. */
 static const char *vkg__simulate_spec(const vkg_device_desc *desc)
@@ -248,6 +262,7 @@ static vkg_result vkg__instance_create(vkg_device *dev, const char *app_name, bo
     VkResult vr = vki->vkCreateInstance(&ici, dev->vkac, &dev->instance);
     if (vr != VK_SUCCESS) return VKG__VK_FAIL(dev, vr, "vkCreateInstance", "the vkgraph instance");
     dev->families_simulated = simulate != NULL;
+    dev->layers_track_waits = validation || vkg__outside_layers(vki);
     if (!vkg__loader_load_instance(&dev->loader, dev->instance)) {
         VKG__ERROR(&dev->host, "the Vulkan loader lacks core 1.1 instance functions");
         return VKG_ERROR_LOADER;
@@ -663,6 +678,7 @@ vkg_result vkg_device_import(const vkg_device_import_desc *desc, vkg_device **ou
     vkg_result r = vkg__device_alloc(&desc->allocator, &desc->logger, &dev);
     if (r != VKG_SUCCESS) return r;
     dev->owns_device = false;
+    dev->layers_track_waits = true; /* the caller's instance: its layers are unknown */
     dev->vkac = desc->vk_allocation_callbacks;
     dev->instance = desc->instance;
     dev->physical_device = desc->physical_device;

@@ -107,6 +107,10 @@ struct vkg_device {
     struct VolkDeviceTable vk;
     VkDebugUtilsMessengerEXT messenger;
     atomic_uint validation_count;
+    /* a layer may keep its own record of completed submissions, fed by host waits: the
+     * validation layer vkgraph enabled, layers from the environment, or an imported device's
+     * (unknown). Reaping completions then tells it with a zero-timeout wait (async/cq.c). */
+    bool layers_track_waits;
     atomic_bool lost;
     /* lost.c: reporters (under report_lock, which is never held while taking another lock
      * of the device), and whether the loss was logged */
