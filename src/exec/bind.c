@@ -198,18 +198,17 @@ static bool vkg__same_binding(const vkg_binding *a, const vkg_binding *b)
  * (serials never repeat, unlike a handle's 12-bit generation, so a destroyed object whose
  * slot was reused cannot pass for it); one naming the same resource and another object or
  * other semaphores is checked alone. *full: the resources named changed (or their count):
- * nothing was bound, check them all. Locked. */
+ * check them all (vkg__bind_all). Locked. */
 static vkg_result vkg__bind_again(vkg_executor *ex, vkg__real *x, const vkg_execute_desc *d,
                                   bool *views, bool *sems, bool *full)
 {
     vkg_device *dev = ex->dev;
     *full = !x->bind_cached || d->binding_count != x->bind_cache_count;
-    for (uint32_t i = 0; i < d->binding_count && !*full; i++)
-        *full = d->bindings[i].resource.id != x->bind_cache[i].resource.id;
-    if (*full) return VKG_SUCCESS;
-    for (uint32_t i = 0; i < d->binding_count; i++) {
+    for (uint32_t i = 0; i < d->binding_count && !*full; i++) {
         const vkg_binding *b = &d->bindings[i];
         vkg_binding *c = &x->bind_cache[i];
+        /* another resource here: check them all (what this loop bound so far is bound again) */
+        if ((*full = b->resource.id != c->resource.id)) break;
         uint32_t ri = b->resource.id - 1;
         vkg__xres *xr = &x->res[ri];
         bool same = vkg__same_binding(b, c);

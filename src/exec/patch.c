@@ -267,16 +267,14 @@ static vkg_result vkg__patch_batch(vkg_executor *ex, vkg__real *x, vkg__prep *p)
 {
     const vkg_plan_info *in = &x->in;
     uint32_t queue = in->submissions[p->submission].queue;
-    vkg__patching pt = {.bt = {(VkImageMemoryBarrier2 *)p->dep.pImageMemoryBarriers,
-                               (VkBufferMemoryBarrier2 *)p->dep.pBufferMemoryBarriers,
-                               p->static_ni, p->static_nb, p->ni_cap, p->nb_cap},
-                        .s = p->submission,
-                        .dq = x->dq_of_queue[queue],
-                        .family = in->queues[queue].family,
-                        .stage_ok = vkg__family_stage_mask(ex->dev, in->queues[queue].family),
-                        .seen = x->seen + p->seen_first};
+    vkg__patching pt = {.s = p->submission, .dq = x->dq_of_queue[queue], .seen = x->seen + p->seen_first};
     if (vkg__batch_stands(ex, x, &pt, p)) return VKG_SUCCESS;
     p->kept = false;
+    pt.bt = (vkg__batch){(VkImageMemoryBarrier2 *)p->dep.pImageMemoryBarriers,
+                         (VkBufferMemoryBarrier2 *)p->dep.pBufferMemoryBarriers,
+                         p->static_ni, p->static_nb, p->ni_cap, p->nb_cap};
+    pt.family = in->queues[queue].family;
+    pt.stage_ok = vkg__family_stage_mask(ex->dev, pt.family);
     pt.seen = x->seen + p->seen_first;
     for (uint32_t i = 0; i < p->dynamic; i++) {
         const vkg__dyn *d = &x->dyn[p->dyn_first + i];
