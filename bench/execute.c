@@ -85,7 +85,7 @@ static void record_link(const vkg_pass_context *ctx, void *user)
     b->vk->vkCmdDispatch(cmd, 1, 1, 1);
 }
 
-static void raw_frame(bench *b)
+__attribute__((noinline)) static void raw_frame(bench *b)
 {
     const struct VolkDeviceTable *vk = b->vk;
     CHECK(vk->vkResetCommandPool(b->device, b->raw_pool, 0));

@@ -161,6 +161,6 @@ for (const c of charts) {
   }
 }
 console.log(`\n${figs.size} figures -> ${join(out, 'results.json')}, figures.json, table.md; ${drawn} charts: ${charts.map((c) => c + '.png').join(', ')}`);
-for (const k of ['compile_us_1000_random', 'compile_growth_random', 'execute_ratio_vs_raw', 'resources_ratio_vs_raw', 'dawn_ratio', 'dawn_ratio_chain', 'dawn_ratio_resources', 'barriers_vs_naive_demo', 'aliasing_ratio_demo', 'allocs_per_frame', 'cq_cost_ratio_10000_vs_1', 'upload_mbps_buffers_1t', 'upload_mbps_buffers_4t']) {
+for (const k of ['compile_us_1000_random', 'compile_growth_random', 'execute_ratio_vs_raw', 'execute_ratio_vs_raw_swiftshader', 'resources_ratio_vs_raw', 'resources_ns_per_resource', 'dawn_ratio', 'dawn_ratio_chain', 'dawn_ratio_resources', 'barriers_vs_naive_demo', 'aliasing_ratio_demo', 'allocs_per_frame', 'cq_cost_ratio_10000_vs_1', 'cq_ns_per_reap_10000', 'upload_mbps_buffers_1t', 'upload_mbps_buffers_4t']) {
   if (results[k] !== undefined) console.log(`  ${k.padEnd(28)} ${fmt(results[k])}`);
 }

@@ -36,7 +36,7 @@ extern "C" {
 
 #define VKG_VERSION_MAJOR 0
 #define VKG_VERSION_MINOR 3
-#define VKG_VERSION_PATCH 0
+#define VKG_VERSION_PATCH 1
 
 #if defined(__GNUC__) || defined(__clang__)
 #define VKG_MUST_CHECK __attribute__((warn_unused_result))
