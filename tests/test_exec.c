@@ -1131,6 +1131,16 @@ static void test_bindings_checked_again_only_when_changed(void **state)
         assert_int_equal(execute_out(dev, plan, ex, &bind), VKG_SUCCESS);
         assert_int_equal(first_word(dev, a), 1000 + f.frame);
     }
+    /* the same fields with other padding bytes (a binding rebuilt on the stack): compared
+     * field by field, still trusted */
+    vkg_binding padded;
+    memset(&padded, 0xab, sizeof padded);
+    padded.resource = bind.resource, padded.buffer = bind.buffer, padded.image = bind.image;
+    padded.wait_semaphore = VK_NULL_HANDLE, padded.wait_stage = 0;
+    padded.signal_semaphore = VK_NULL_HANDLE;
+    assert_int_equal(execute_out(dev, plan, ex, &padded), VKG_SUCCESS);
+    assert_int_equal(first_word(dev, a), 1000 + f.frame);
+    f.frame++;
     /* the same resource bound to another buffer: that binding is checked and followed */
     bind.buffer = b2;
     assert_int_equal(execute_out(dev, plan, ex, &bind), VKG_SUCCESS);

@@ -186,6 +186,24 @@ static vkg_result vkg__bind_all(vkg_executor *ex, vkg__real *x, const vkg_execut
     return res;
 }
 
+/* Every imported resource's object is still the one checked (its pool serial unchanged);
+ * one that is not is checked again, which names it stale. Locked. */
+static vkg_result vkg__bind_objects_live(vkg_executor *ex, vkg__real *x, const vkg_execute_desc *d,
+                                         bool *views)
+{
+    vkg_device *dev = ex->dev;
+    for (uint32_t ii = 0; ii < x->import_count; ii++) {
+        uint32_t ri = x->imports[ii];
+        const vkg__xres *xr = &x->res[ri];
+        if (xr->is_history) continue; /* (bound by vkg__bind_history) */
+        const vkg__pool *pool = xr->is_image ? &dev->images : &dev->buffers;
+        if (vkg__pool_serial(pool, xr->bind_id) == xr->bind_serial) continue;
+        vkg_result res = vkg__bind_user(ex, x, ri, &d->bindings[xr->binding], views);
+        if (res != VKG_SUCCESS) return res;
+    }
+    return VKG_SUCCESS;
+}
+
 static bool vkg__same_binding(const vkg_binding *a, const vkg_binding *b)
 {
     return a->resource.id == b->resource.id && a->buffer.id == b->buffer.id &&
@@ -204,6 +222,10 @@ static vkg_result vkg__bind_again(vkg_executor *ex, vkg__real *x, const vkg_exec
 {
     vkg_device *dev = ex->dev;
     *full = !x->bind_cached || d->binding_count != x->bind_cache_count;
+    if (*full) return VKG_SUCCESS;
+    /* the same bytes as last time (the common case): only whether the objects still live */
+    if (!memcmp(d->bindings, x->bind_cache, sizeof *d->bindings * d->binding_count))
+        return vkg__bind_objects_live(ex, x, d, views);
     for (uint32_t i = 0; i < d->binding_count && !*full; i++) {
         const vkg_binding *b = &d->bindings[i];
         vkg_binding *c = &x->bind_cache[i];

@@ -26,6 +26,7 @@ typedef struct vkg__xres {
     uint32_t binding; /* imported: index into this execution's bindings, when ... */
     uint32_t bind_id; /* imported: the vkg_buffer / vkg_image id bound in this execution */
     bool is_image;    /* imported: the plan resource's */
+    bool is_history;  /* imported: a history resource (the executor binds its objects) */
     bool rebind;      /* imported image bound to another image than last time: new views */
     /* (the rest) */
     uint64_t bind_stamp; /* ... this equals the realisation's bind_stamp */
@@ -110,6 +111,16 @@ typedef struct vkg__seen {
     VkImageLayout layout;
     uint32_t family;
 } vkg__seen;
+
+/* A pass as the recording loop reads it, in one cache line (vkg__prepare_all fills it): its
+ * callback, and its batches where they may hold barriers (NULL: nothing to record). */
+typedef struct vkg__rpass {
+    vkg_record_fn record;
+    void *user;
+    const vkg__prep *pre, *post;
+    uint32_t first_wait_event, wait_event_count;
+    uint32_t first_set_event, set_event_count;
+} vkg__rpass;
 
 /* Per recording thread: barrier scratch and the first error it met. */
 typedef struct vkg__scratch {
@@ -201,6 +212,7 @@ typedef struct vkg__real {
     uint32_t import_use_count;
     /* prepared batches: per pass before and after it, per submission's prologue */
     vkg__prep *pre, *post, *prol;
+    vkg__rpass *rpass; /* per pass */
     VkMemoryBarrier2 *pmb;
     VkImageMemoryBarrier2 *pib; /* bar_cap each: static barriers and room for dynamic ones */
     VkBufferMemoryBarrier2 *pbb;

@@ -213,8 +213,9 @@ static bool vkg__patch_sub(vkg_executor *ex, vkg__real *x, vkg__patching *pt, co
 
 /* Whether subresource (pl, m, l) of `d` is in the state its barrier was last built from
  * (noting the wait for its last use either way). */
-static inline bool vkg__same_sub(vkg_executor *ex, vkg__real *x, vkg__patching *pt, const vkg__dyn *d,
-                          const vkg__track *t, uint32_t pl, uint32_t m, uint32_t l)
+static inline bool vkg__same_sub(vkg_executor *ex, vkg__real *x, vkg__patching *pt,
+                                 const vkg__dyn *d, const vkg__track *t, uint32_t pl, uint32_t m,
+                                 uint32_t l)
 {
     (void)ex, (void)d, (void)pl, (void)m, (void)l;
     vkg__note_wait(x, pt, t);
@@ -229,8 +230,8 @@ typedef bool (*vkg__sub_fn)(vkg_executor *ex, vkg__real *x, vkg__patching *pt, c
 /* `fn` on each tracked subresource of the IMPORTED barrier `d`, in one order, until it
  * returns false. (Always inlined, so that each caller's `fn` is inlined into it: this runs
  * for every imported resource every execution.) */
-__attribute__((always_inline)) static inline bool vkg__each_sub(vkg_executor *ex, vkg__real *x, vkg__patching *pt, const vkg__dyn *d,
-                                 vkg__sub_fn fn)
+__attribute__((always_inline)) static inline bool
+vkg__each_sub(vkg_executor *ex, vkg__real *x, vkg__patching *pt, const vkg__dyn *d, vkg__sub_fn fn)
 {
     const vkg__xres *xr = &x->res[d->res];
     if (!xr->is_image) return fn(ex, x, pt, d, xr->track, 0, 0, 0);
@@ -267,7 +268,9 @@ static vkg_result vkg__patch_batch(vkg_executor *ex, vkg__real *x, vkg__prep *p)
 {
     const vkg_plan_info *in = &x->in;
     uint32_t queue = in->submissions[p->submission].queue;
-    vkg__patching pt = {.s = p->submission, .dq = x->dq_of_queue[queue], .seen = x->seen + p->seen_first};
+    vkg__patching pt = {.s = p->submission,
+                        .dq = x->dq_of_queue[queue],
+                        .seen = x->seen + p->seen_first};
     if (vkg__batch_stands(ex, x, &pt, p)) return VKG_SUCCESS;
     p->kept = false;
     pt.bt = (vkg__batch){(VkImageMemoryBarrier2 *)p->dep.pImageMemoryBarriers,
@@ -297,7 +300,8 @@ static vkg_result vkg__patch_batch(vkg_executor *ex, vkg__real *x, vkg__prep *p)
  * device's records, one cache line each, and are the loop's only scattered reads. */
 static void vkg__prefetch_batch(const vkg__real *x, const vkg__prep *p)
 {
-    for (uint32_t i = 0; i < p->dynamic; i++) __builtin_prefetch(x->res[x->dyn[p->dyn_first + i].res].track);
+    for (uint32_t i = 0; i < p->dynamic; i++)
+        __builtin_prefetch(x->res[x->dyn[p->dyn_first + i].res].track);
 }
 
 vkg_result vkg__patch(vkg_executor *ex, vkg__real *x)

@@ -304,6 +304,7 @@ void vkg__real_destroy(vkg_executor *ex, vkg__real *x)
     vkg__free(&ex->host, x->dyn_preps);
     vkg__free(&ex->host, x->import_wait);
     vkg__free(&ex->host, x->post);
+    vkg__free(&ex->host, x->rpass);
     vkg__free(&ex->host, x->prol);
     vkg__free(&ex->host, x->pmb);
     vkg__free(&ex->host, x->pib);
@@ -583,6 +584,7 @@ static vkg_result vkg__real_scratch(vkg_executor *ex, vkg__real *x)
     }
     x->pre = vkg__calloc(&ex->host, in->pass_count + 1, sizeof *x->pre);
     x->post = vkg__calloc(&ex->host, in->pass_count + 1, sizeof *x->post);
+    x->rpass = vkg__calloc(&ex->host, in->pass_count + 1, sizeof *x->rpass);
     x->prol = vkg__calloc(&ex->host, in->submission_count + 1, sizeof *x->prol);
     x->pmb = vkg__calloc(&ex->host, 2 * in->pass_count + in->submission_count + 1, sizeof *x->pmb);
     x->pib = vkg__calloc(&ex->host, bars, sizeof *x->pib);
@@ -592,7 +594,7 @@ static vkg_result vkg__real_scratch(vkg_executor *ex, vkg__real *x)
     x->dyn_preps = vkg__calloc(&ex->host, 2 * (size_t)in->pass_count + in->submission_count + 1,
                                sizeof *x->dyn_preps);
     x->signals = vkg__calloc(&ex->host, in->resource_count + 1, sizeof *x->signals);
-    ok = ok && x->pre && x->post && x->prol && x->pmb && x->pib && x->pbb && x->dyn && x->seen &&
+    ok = ok && x->pre && x->post && x->rpass && x->prol && x->pmb && x->pib && x->pbb && x->dyn && x->seen &&
          x->dyn_preps && x->signals;
     return ok ? VKG_SUCCESS : VKG__OOM(&ex->host, "recording scratch");
 }
@@ -614,6 +616,7 @@ static vkg_result vkg__real_imports(vkg_executor *ex, vkg__real *x)
         if (!in->resources[ri].imported || !in->resources[ri].used) continue;
         x->imports[x->import_count++] = ri;
         x->res[ri].is_image = in->resources[ri].is_image;
+        x->res[ri].is_history = in->resources[ri].history;
         if (in->resources[ri].history) x->history_imports[x->history_count++] = ri;
     }
     for (uint32_t k = 0; k < in->pass_count; k++)

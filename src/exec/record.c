@@ -185,6 +185,13 @@ static void vkg__order_after_barrier(vkg__real *x, vkg__prep *p)
     m->dstAccessMask |= VK_ACCESS_2_MEMORY_READ_BIT | VK_ACCESS_2_MEMORY_WRITE_BIT;
 }
 
+/* A batch that never holds a barrier: nothing prepared, nothing built per execution. */
+static bool vkg__batch_empty(const vkg__prep *p)
+{
+    return !p->dynamic && !p->dep.memoryBarrierCount && !p->dep.imageMemoryBarrierCount &&
+           !p->dep.bufferMemoryBarrierCount;
+}
+
 /* Every batch of the plan: prologues, and before and after each pass. Run again, over the
  * same arrays, when a heap's tenants change. */
 void vkg__prepare_all(vkg_executor *ex, vkg__real *x)
@@ -200,6 +207,15 @@ void vkg__prepare_all(vkg_executor *ex, vkg__real *x)
                      &x->pre[k]);
         vkg__prepare(ex, x, in->passes[k].first_post, in->passes[k].post_count, s, &x->post[k]);
         if (in->passes[k].after_barrier) vkg__order_after_barrier(x, &x->pre[k]);
+        const vkg_plan_pass *p = &in->passes[k];
+        x->rpass[k] = (vkg__rpass){.record = p->record,
+                                   .user = p->user,
+                                   .pre = vkg__batch_empty(&x->pre[k]) ? NULL : &x->pre[k],
+                                   .post = vkg__batch_empty(&x->post[k]) ? NULL : &x->post[k],
+                                   .first_wait_event = p->first_wait_event,
+                                   .wait_event_count = p->wait_event_count,
+                                   .first_set_event = p->first_set_event,
+                                   .set_event_count = p->set_event_count};
     }
     x->reprepare = false;
 }
@@ -261,7 +277,7 @@ static vkg_result vkg__record(vkg_executor *ex, vkg__real *x, const vkg__chunk *
     }
     for (uint32_t i = ch->first; i < ch->first + ch->count; i++) {
         uint32_t k = in->queue_passes[sub->first_pass + i];
-        const vkg_plan_pass *p = &in->passes[k];
+        const vkg__rpass *p = &x->rpass[k];
         vkg__crumb(ex, x, cmd, k, 0);
         if (p->wait_event_count) {
             vkg__batch bt = vkg__scratch_batch(x, sc);
@@ -272,7 +288,7 @@ static vkg_result vkg__record(vkg_executor *ex, vkg__real *x, const vkg__chunk *
             }
             dev->vk.vkCmdWaitEvents2(cmd, p->wait_event_count, sc->wait_events, sc->deps);
         }
-        vkg__barriers(ex, sc, cmd, &x->pre[k]);
+        if (p->pre) vkg__barriers(ex, sc, cmd, p->pre);
         if (p->record) {
             vkg_pass_context ctx = {ex, x, k, cmd, ch->thread};
             vkg__stamp(ex, x, cmd, k, 0);
@@ -280,7 +296,7 @@ static vkg_result vkg__record(vkg_executor *ex, vkg__real *x, const vkg__chunk *
             vkg__stamp(ex, x, cmd, k, 1);
         }
         vkg__crumb(ex, x, cmd, k, 1);
-        vkg__barriers(ex, sc, cmd, &x->post[k]);
+        if (p->post) vkg__barriers(ex, sc, cmd, p->post);
         for (uint32_t e = 0; e < p->set_event_count; e++) {
             vkg__batch bt = vkg__scratch_batch(x, sc);
             VkDependencyInfo dep = vkg__event_dep(x, p->first_set_event + e, &bt);
