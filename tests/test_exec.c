@@ -1057,23 +1057,13 @@ static void rec_fill_out(const vkg_pass_context *ctx, void *user)
                                                 1000 + f->frame);
 }
 
-static vkg_buffer out_buffer(vkg_device *dev, const char *name, VkDeviceSize size)
-{
-    vkg_buffer b;
-    assert_int_equal(vkg_buffer_create(dev, &(vkg_buffer_desc){.name = name, .size = size,
-                                                               .memory_usage = VKG_MEMORY_READBACK},
-                                       &b),
-                     VKG_SUCCESS);
-    return b;
-}
-
 /* Destroys `b` and creates buffers of `size` until one gets b's very handle back (its
  * slot's 12-bit generation wrapped); that one is returned, the others destroyed. */
 static vkg_buffer same_handle_again(vkg_device *dev, vkg_buffer b, VkDeviceSize size)
 {
     vkg_buffer_destroy(dev, b);
     for (uint32_t k = 0; k < 5000; k++) {
-        vkg_buffer n = out_buffer(dev, "again", size);
+        vkg_buffer n = vkgt_readback_buffer(dev, "again", size);
         if (n.id == b.id) return n;
         vkg_buffer_destroy(dev, n);
         vkg_device_poll(dev);
@@ -1125,7 +1115,7 @@ static void test_bindings_checked_again_only_when_changed(void **state)
     assert_int_equal(vkg_executor_create(dev, &(vkg_executor_desc){.name = "rebind", .frames_in_flight = 1},
                                          &ex),
                      VKG_SUCCESS);
-    vkg_buffer a = out_buffer(dev, "A", WORDS * 4), b2 = out_buffer(dev, "B", WORDS * 4);
+    vkg_buffer a = vkgt_readback_buffer(dev, "A", WORDS * 4), b2 = vkgt_readback_buffer(dev, "B", WORDS * 4);
     vkg_binding bind = {.resource = f.out, .buffer = a};
     for (f.frame = 0; f.frame < 3; f.frame++) {
         assert_int_equal(execute_out(dev, plan, ex, &bind), VKG_SUCCESS);
@@ -1229,7 +1219,7 @@ static void test_kept_barriers_follow_other_writers(void **state)
     vkg_plan *plan = NULL, *fill = NULL;
     assert_int_equal(vkg_compile(g, vkg_device_caps(dev), &plan), VKG_SUCCESS);
     assert_int_equal(vkg_compile(gf, vkg_device_caps(dev), &fill), VKG_SUCCESS);
-    vkg_buffer src = out_buffer(dev, "S", WORDS * 4), dst = out_buffer(dev, "D", WORDS * 4);
+    vkg_buffer src = vkgt_readback_buffer(dev, "S", WORDS * 4), dst = vkgt_readback_buffer(dev, "D", WORDS * 4);
     vkg_executor *ex = NULL;
     assert_int_equal(vkg_executor_create(dev, &(vkg_executor_desc){.name = "kept", .frames_in_flight = 1},
                                          &ex),

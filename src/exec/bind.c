@@ -186,18 +186,24 @@ static vkg_result vkg__bind_all(vkg_executor *ex, vkg__real *x, const vkg_execut
     return res;
 }
 
+/* Whether the object an imported resource was bound to is still the one checked: its pool
+ * serial, which is never reused, is unchanged. Locked. */
+static bool vkg__still_bound(const vkg_device *dev, const vkg__xres *xr)
+{
+    const vkg__pool *pool = xr->is_image ? &dev->images : &dev->buffers;
+    return vkg__pool_serial(pool, xr->bind_id) == xr->bind_serial;
+}
+
 /* Every imported resource's object is still the one checked (its pool serial unchanged);
  * one that is not is checked again, which names it stale. Locked. */
 static vkg_result vkg__bind_objects_live(vkg_executor *ex, vkg__real *x, const vkg_execute_desc *d,
                                          bool *views)
 {
-    vkg_device *dev = ex->dev;
     for (uint32_t ii = 0; ii < x->import_count; ii++) {
         uint32_t ri = x->imports[ii];
         const vkg__xres *xr = &x->res[ri];
         if (xr->is_history) continue; /* (bound by vkg__bind_history) */
-        const vkg__pool *pool = xr->is_image ? &dev->images : &dev->buffers;
-        if (vkg__pool_serial(pool, xr->bind_id) == xr->bind_serial) continue;
+        if (vkg__still_bound(ex->dev, xr)) continue;
         vkg_result res = vkg__bind_user(ex, x, ri, &d->bindings[xr->binding], views);
         if (res != VKG_SUCCESS) return res;
     }
@@ -237,8 +243,7 @@ static vkg_result vkg__bind_again(vkg_executor *ex, vkg__real *x, const vkg_exec
         if (!same) *c = *b;
         if (xr->binding != i) continue; /* a later binding names the same resource */
         if (same) {
-            const vkg__pool *pool = xr->is_image ? &dev->images : &dev->buffers;
-            if (vkg__pool_serial(pool, xr->bind_id) == xr->bind_serial) continue;
+            if (vkg__still_bound(dev, xr)) continue;
         } else {
             *sems = true; /* (semaphores may have changed) */
         }

@@ -311,6 +311,19 @@ typedef struct vkg__batch {
     uint32_t ni, nb, icap, bcap; /* counts and room */
 } vkg__batch;
 
+/* The sides a barrier is recorded with: the plan's, or patched from tracked state. */
+typedef struct vkg__sides {
+    VkPipelineStageFlags2 src_stage, dst_stage;
+    VkAccessFlags2 src_access, dst_access;
+    uint32_t src_family, dst_family;
+} vkg__sides;
+
+static inline vkg__sides vkg__sides_of(const vkg_plan_barrier *b)
+{
+    return (vkg__sides){b->src_stage, b->dst_stage, b->src_access, b->dst_access, b->src_family,
+                        b->dst_family};
+}
+
 typedef struct vkg__record_job {
     vkg_executor *ex;
     vkg__real *x;
@@ -423,8 +436,9 @@ void vkg__prepare(vkg_executor *ex, vkg__real *x, uint32_t first, uint32_t count
                   vkg__prep *p);
 void vkg__prepare_all(vkg_executor *ex, vkg__real *x);
 void vkg__record_thread(void *user, uint32_t t);
-void vkg__emit(vkg__real *x, vkg__batch *bt, const vkg_plan_barrier *b, VkImageLayout old_layout,
-               uint32_t mip, uint32_t mips, uint32_t layer, uint32_t layers);
+void vkg__emit_as(vkg__real *x, vkg__batch *bt, const vkg_plan_barrier *b, const vkg__sides *sd,
+                  VkImageLayout old, VkImageSubresourceRange range);
+void vkg__emit(vkg__real *x, vkg__batch *bt, const vkg_plan_barrier *b);
 vkg_result vkg__patch(vkg_executor *ex, vkg__real *x);
 vkg_result vkg__fixups_record(vkg_executor *ex, vkg__real *x, bool *used);
 vkg_result vkg__fixups_submit(vkg_executor *ex, vkg__real *x, uint64_t *next,

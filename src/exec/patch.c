@@ -105,48 +105,6 @@ static vkg_result vkg__gather_release(vkg_executor *ex, vkg__real *x, const vkg_
     return VKG_SUCCESS;
 }
 
-/* What a patched barrier ends with: the plan's barrier with these sides. */
-typedef struct vkg__sides {
-    VkPipelineStageFlags2 src_stage, dst_stage;
-    VkAccessFlags2 src_access, dst_access;
-    uint32_t src_family, dst_family;
-} vkg__sides;
-
-/* The patched barrier of subresource (pl, m, l), into the batch. */
-static void vkg__emit_patched(vkg__real *x, vkg__batch *bt, const vkg_plan_barrier *pb, bool is_image,
-                              const vkg__sides *b, VkImageLayout old, uint32_t pl, uint32_t m,
-                              uint32_t l)
-{
-    const vkg__xres *xr = &x->res[pb->resource];
-    if (!is_image) {
-        if (bt->nb >= bt->bcap) return;
-        bt->bb[bt->nb++] = (VkBufferMemoryBarrier2){.sType = VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER_2,
-                                                   .srcStageMask = b->src_stage,
-                                                   .srcAccessMask = b->src_access,
-                                                   .dstStageMask = b->dst_stage,
-                                                   .dstAccessMask = b->dst_access,
-                                                   .srcQueueFamilyIndex = b->src_family,
-                                                   .dstQueueFamilyIndex = b->dst_family,
-                                                   .buffer = xr->buffer,
-                                                   .offset = pb->offset,
-                                                   .size = pb->size};
-        return;
-    }
-    if (bt->ni >= bt->icap) return;
-    bt->ib[bt->ni++] = (VkImageMemoryBarrier2){
-        .sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2,
-        .srcStageMask = b->src_stage,
-        .srcAccessMask = b->src_access,
-        .dstStageMask = b->dst_stage,
-        .dstAccessMask = b->dst_access,
-        .oldLayout = old,
-        .newLayout = pb->new_layout,
-        .srcQueueFamilyIndex = b->src_family,
-        .dstQueueFamilyIndex = b->dst_family,
-        .image = xr->image,
-        .subresourceRange = {vkg__xplane_aspect(xr, pl), pb->base_mip + m, 1, pb->base_layer + l, 1}};
-}
-
 /* Subresource (pl, m, l) of the IMPORTED barrier `d` against its tracked state `t`: the
  * barrier it needs now, if any, into the batch; the state it was built from is kept. False
  * on an error (pt->error). */
@@ -158,8 +116,7 @@ static bool vkg__patch_sub(vkg_executor *ex, vkg__real *x, vkg__patching *pt, co
     const vkg__xres *xr = &x->res[d->res];
     vkg__note_wait(x, pt, t);
     *pt->seen++ = (vkg__seen){t->write_stage, t->read_stage, t->write_access, t->layout, t->family};
-    vkg__sides b = {pb->src_stage, pb->dst_stage, pb->src_access, pb->dst_access, pb->src_family,
-                    pb->dst_family};
+    vkg__sides b = vkg__sides_of(pb);
     bool acquire = pb->flags & VKG_BARRIER_ACQUIRE;
     uint32_t dst;
     switch (vkg__import_kind_of(pb, t, pt->family, r->concurrent, &dst)) {
@@ -207,7 +164,9 @@ static bool vkg__patch_sub(vkg_executor *ex, vkg__real *x, vkg__patching *pt, co
         b.dst_stage = VK_PIPELINE_STAGE_2_NONE;
         b.dst_access = VK_ACCESS_2_NONE;
     }
-    vkg__emit_patched(x, &pt->bt, pb, r->is_image, &b, old, pl, m, l);
+    vkg__emit_as(x, &pt->bt, pb, &b, old,
+                 (VkImageSubresourceRange){r->is_image ? vkg__xplane_aspect(xr, pl) : 0,
+                                           pb->base_mip + m, 1, pb->base_layer + l, 1});
     return true;
 }
 
@@ -285,8 +244,7 @@ static vkg_result vkg__patch_batch(vkg_executor *ex, vkg__real *x, vkg__prep *p)
             if (!vkg__each_sub(ex, x, &pt, d, vkg__patch_sub)) return pt.error;
         } else {
             const vkg_plan_barrier *b = &in->barriers[d->barrier];
-            vkg__emit(x, &pt.bt, b, b->old_layout, b->base_mip, b->mip_count, b->base_layer,
-                      b->layer_count);
+            vkg__emit(x, &pt.bt, b);
         }
     }
     p->dep.imageMemoryBarrierCount = pt.bt.ni;

@@ -15,39 +15,49 @@ static vkg__batch vkg__scratch_batch(vkg__real *x, vkg__scratch *sc)
     return (vkg__batch){sc->ib, sc->bb, 0, 0, x->bar_cap, x->bar_cap};
 }
 
-/* Barrier `b` over the given range, into the batch (dropped, never overrun, when full: the
- * realisation sized every batch for its worst case). */
-void vkg__emit(vkg__real *x, vkg__batch *bt, const vkg_plan_barrier *b, VkImageLayout old_layout,
-               uint32_t mip, uint32_t mips, uint32_t layer, uint32_t layers)
+/* Barrier `b` with sides `sd`, old layout `old` and image range `range` (aspect 0: the
+ * image's), into the batch (dropped, never overrun, when full: the realisation sized every
+ * batch for its worst case). */
+void vkg__emit_as(vkg__real *x, vkg__batch *bt, const vkg_plan_barrier *b, const vkg__sides *sd,
+                  VkImageLayout old, VkImageSubresourceRange range)
 {
     const vkg__xres *xr = &x->res[b->resource];
     if (x->in.resources[b->resource].is_image) {
         if (bt->ni >= bt->icap) return;
-        bt->ib[bt->ni++] = (VkImageMemoryBarrier2){
-            .sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2,
-            .srcStageMask = b->src_stage,
-            .srcAccessMask = b->src_access,
-            .dstStageMask = b->dst_stage,
-            .dstAccessMask = b->dst_access,
-            .oldLayout = old_layout,
-            .newLayout = b->new_layout,
-            .srcQueueFamilyIndex = b->src_family,
-            .dstQueueFamilyIndex = b->dst_family,
-            .image = xr->image,
-            .subresourceRange = {b->aspect ? b->aspect : xr->aspect, mip, mips, layer, layers}};
+        if (!range.aspectMask) range.aspectMask = xr->aspect;
+        bt->ib[bt->ni++] = (VkImageMemoryBarrier2){.sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2,
+                                                  .srcStageMask = sd->src_stage,
+                                                  .srcAccessMask = sd->src_access,
+                                                  .dstStageMask = sd->dst_stage,
+                                                  .dstAccessMask = sd->dst_access,
+                                                  .oldLayout = old,
+                                                  .newLayout = b->new_layout,
+                                                  .srcQueueFamilyIndex = sd->src_family,
+                                                  .dstQueueFamilyIndex = sd->dst_family,
+                                                  .image = xr->image,
+                                                  .subresourceRange = range};
     } else {
         if (bt->nb >= bt->bcap) return;
         bt->bb[bt->nb++] = (VkBufferMemoryBarrier2){.sType = VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER_2,
-                                                   .srcStageMask = b->src_stage,
-                                                   .srcAccessMask = b->src_access,
-                                                   .dstStageMask = b->dst_stage,
-                                                   .dstAccessMask = b->dst_access,
-                                                   .srcQueueFamilyIndex = b->src_family,
-                                                   .dstQueueFamilyIndex = b->dst_family,
+                                                   .srcStageMask = sd->src_stage,
+                                                   .srcAccessMask = sd->src_access,
+                                                   .dstStageMask = sd->dst_stage,
+                                                   .dstAccessMask = sd->dst_access,
+                                                   .srcQueueFamilyIndex = sd->src_family,
+                                                   .dstQueueFamilyIndex = sd->dst_family,
                                                    .buffer = xr->buffer,
                                                    .offset = b->offset,
                                                    .size = b->size};
     }
+}
+
+/* Plan barrier `b` as planned, over its whole range. */
+void vkg__emit(vkg__real *x, vkg__batch *bt, const vkg_plan_barrier *b)
+{
+    vkg__sides sd = vkg__sides_of(b);
+    vkg__emit_as(x, bt, b, &sd, b->old_layout,
+                 (VkImageSubresourceRange){b->aspect, b->base_mip, b->mip_count, b->base_layer,
+                                           b->layer_count});
 }
 
 /* Whether every subresource of an imported image use is, by its tracked state, untouched
@@ -146,8 +156,7 @@ void vkg__prepare(vkg_executor *ex, vkg__real *x, uint32_t first, uint32_t count
             fold = true;
             continue;
         }
-        vkg__emit(x, &bt, b, b->old_layout, b->base_mip, b->mip_count, b->base_layer,
-                  b->layer_count);
+        vkg__emit(x, &bt, b);
     }
     if (fold) {
         x->pmb[x->npmb] = m;
@@ -241,7 +250,7 @@ static VkDependencyInfo vkg__event_dep(vkg__real *x, uint32_t e, vkg__batch *bt)
     uint32_t ni0 = bt->ni, nb0 = bt->nb;
     for (uint32_t i = 0; i < ev->barrier_count; i++) {
         const vkg_plan_barrier *b = &x->in.barriers[ev->first_barrier + i];
-        vkg__emit(x, bt, b, b->old_layout, b->base_mip, b->mip_count, b->base_layer, b->layer_count);
+        vkg__emit(x, bt, b);
     }
     return (VkDependencyInfo){.sType = VK_STRUCTURE_TYPE_DEPENDENCY_INFO,
                               .bufferMemoryBarrierCount = bt->nb - nb0,
