@@ -35,8 +35,8 @@ extern "C" {
 #endif
 
 #define VKG_VERSION_MAJOR 0
-#define VKG_VERSION_MINOR 3
-#define VKG_VERSION_PATCH 1
+#define VKG_VERSION_MINOR 4
+#define VKG_VERSION_PATCH 0
 
 #if defined(__GNUC__) || defined(__clang__)
 #define VKG_MUST_CHECK __attribute__((warn_unused_result))
@@ -1775,6 +1775,11 @@ typedef struct vkg_executor_stats {
     uint64_t heap_handoffs;    /* so far: executions' heaps taken over from another plan */
     uint32_t transient_heaps;  /* now, over all frame slots: heaps held ... */
     VkDeviceSize transient_bytes; /* ... and their bytes */
+    /* Of the last execution: imported subresources whose tracked state was looked at to
+     * build or keep their first-use barriers. 0 once a plan's executions repeat with the same
+     * bindings and nothing else (another plan, an upload, a readback) changed a tracked state
+     * in between: the barriers built before are then reused without looking (docs/executor.md) */
+    uint32_t imported_checked;
 } vkg_executor_stats;
 /* Counters of the executor. Same thread rules as the executor. */
 void vkg_executor_get_stats(const vkg_executor *executor, vkg_executor_stats *out);

@@ -21,9 +21,10 @@ typedef struct vkg__track {
 } vkg__track;
 
 /* exec/ownership.c, under dev->lock: records on a track that `a` was made by the submission `ticket`
- * on queue family `family` (the executor after each submission, the uploader after a copy). */
-void vkg__track_use(vkg__track *t, const vkg_access_info *a, bool is_image, uint32_t family,
-                    vkg_ticket ticket);
+ * on queue family `family` (the executor after each submission, the uploader after a copy),
+ * bumping dev->track_changes where that changes what barriers are built from. */
+void vkg__track_use(vkg_device *dev, vkg__track *t, const vkg_access_info *a, bool is_image,
+                    uint32_t family, vkg_ticket ticket);
 
 /* Where a buffer, image or view sits in its scope (lifetime.c); scope NULL: none. */
 typedef struct vkg__scoped {
@@ -146,6 +147,10 @@ struct vkg_device {
     bool lock_ready;
     vkg__memory memory;
     vkg__pool buffers, images, views;
+    /* exec/ownership.c: bumped (under `lock`) whenever a tracked state changes in what an
+     * executor builds barriers from (vkg__track_use): while it is unchanged, barriers built
+     * from tracked states stand. Read without the lock. */
+    _Atomic uint64_t track_changes;
 
     /* lifetime.c, under `lock`: the deletion queue, open scopes, device frames */
     struct vkg__doom *doomed;

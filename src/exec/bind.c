@@ -65,9 +65,11 @@ static vkg_result vkg__bound_matches(vkg_executor *ex, const vkg_plan_info *in, 
 }
 
 /* An imported image bound to `id`: live, declared alike, usable as the plan needs. Locked. */
-static vkg_result vkg__bind_image(vkg_executor *ex, const vkg_plan_info *in, const vkg_plan_resource *r,
-                                  vkg__xres *xr, uint32_t id, bool *views)
+static vkg_result vkg__bind_image(vkg_executor *ex, vkg__real *x, uint32_t ri, uint32_t id, bool *views)
 {
+    const vkg_plan_info *in = &x->in;
+    const vkg_plan_resource *r = &in->resources[ri];
+    vkg__xres *xr = &x->res[ri];
     vkg__image_rec *im = vkg__pool_get(&ex->dev->images, id);
     if (!im) {
         VKG__ERROR(&ex->host,
@@ -91,16 +93,18 @@ static vkg_result vkg__bind_image(vkg_executor *ex, const vkg_plan_info *in, con
     xr->bind_serial = vkg__pool_serial(&ex->dev->images, id);
     xr->image = im->image;
     xr->aspect = im->aspect;
-    xr->track = im->track;
+    x->track[ri] = im->track;
     xr->rebind = xr->bound != id;
     *views |= xr->rebind;
     return VKG_SUCCESS;
 }
 
 /* An imported buffer bound to `id`: live, large enough, usable as the plan needs. Locked. */
-static vkg_result vkg__bind_buffer(vkg_executor *ex, const vkg_plan_info *in, const vkg_plan_resource *r,
-                                   vkg__xres *xr, uint32_t id)
+static vkg_result vkg__bind_buffer(vkg_executor *ex, vkg__real *x, uint32_t ri, uint32_t id)
 {
+    const vkg_plan_info *in = &x->in;
+    const vkg_plan_resource *r = &in->resources[ri];
+    vkg__xres *xr = &x->res[ri];
     vkg__buffer_rec *bu = vkg__pool_get(&ex->dev->buffers, id);
     if (!bu) {
         VKG__ERROR(&ex->host,
@@ -121,8 +125,8 @@ static vkg_result vkg__bind_buffer(vkg_executor *ex, const vkg_plan_info *in, co
     if (res != VKG_SUCCESS) return res;
     xr->bind_serial = vkg__pool_serial(&ex->dev->buffers, id);
     xr->buffer = bu->buffer;
-    xr->address = bu->address;
-    xr->track = &bu->track;
+    x->address[ri] = bu->address;
+    x->track[ri] = &bu->track;
     xr->rebind = false;
     xr->bound = id;
     return VKG_SUCCESS;
@@ -136,8 +140,9 @@ static vkg_result vkg__bind_object(vkg_executor *ex, vkg__real *x, uint32_t ri, 
     vkg__xres *xr = &x->res[ri];
     xr->bind_id = id;
     xr->bound_at = x->execution;
-    return r->is_image ? vkg__bind_image(ex, &x->in, r, xr, id, views)
-                       : vkg__bind_buffer(ex, &x->in, r, xr, id);
+    if (!r->history) x->rebound_at = x->execution;
+    return r->is_image ? vkg__bind_image(ex, x, ri, id, views)
+                       : vkg__bind_buffer(ex, x, ri, id);
 }
 
 /* Imported resource `ri` takes binding `b`: its semaphores and its object. Locked. */
@@ -194,11 +199,19 @@ static bool vkg__still_bound(const vkg_device *dev, const vkg__xres *xr)
     return vkg__pool_serial(pool, xr->bind_id) == xr->bind_serial;
 }
 
+/* Whether no buffer or image was freed since every bound object was last found live (then
+ * no serial changed, and there is nothing to look up). Locked. */
+static bool vkg__none_freed(const vkg_device *dev, const vkg__real *x)
+{
+    return dev->buffers.frees == x->bind_frees[0] && dev->images.frees == x->bind_frees[1];
+}
+
 /* Every imported resource's object is still the one checked (its pool serial unchanged);
  * one that is not is checked again, which names it stale. Locked. */
 static vkg_result vkg__bind_objects_live(vkg_executor *ex, vkg__real *x, const vkg_execute_desc *d,
                                          bool *views)
 {
+    if (vkg__none_freed(ex->dev, x)) return VKG_SUCCESS;
     for (uint32_t ii = 0; ii < x->import_count; ii++) {
         uint32_t ri = x->imports[ii];
         const vkg__xres *xr = &x->res[ri];
@@ -243,7 +256,7 @@ static vkg_result vkg__bind_again(vkg_executor *ex, vkg__real *x, const vkg_exec
         if (!same) *c = *b;
         if (xr->binding != i) continue; /* a later binding names the same resource */
         if (same) {
-            if (vkg__still_bound(dev, xr)) continue;
+            if (vkg__none_freed(dev, x) || vkg__still_bound(dev, xr)) continue;
         } else {
             *sems = true; /* (semaphores may have changed) */
         }
@@ -300,6 +313,10 @@ vkg_result vkg__bind_imports(vkg_executor *ex, vkg__real *x, const vkg_execute_d
         sems = true;
     }
     if (res == VKG_SUCCESS) res = vkg__bind_history(ex, x, &views);
+    if (res == VKG_SUCCESS) { /* every bound object is live now */
+        x->bind_frees[0] = dev->buffers.frees;
+        x->bind_frees[1] = dev->images.frees;
+    }
     pthread_mutex_unlock(&dev->lock);
     if (res != VKG_SUCCESS) {
         x->bind_cached = false; /* the next execution checks everything again */

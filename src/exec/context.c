@@ -81,8 +81,8 @@ VkBuffer vkg_pass_buffer(const vkg_pass_context *ctx, vkg_resource resource)
 
 VkDeviceAddress vkg_pass_buffer_address(const vkg_pass_context *ctx, vkg_resource resource)
 {
-    const vkg__xres *r = vkg__ctx_res(ctx, resource);
-    return r ? r->address : 0;
+    if (!resource.id || resource.id > ctx->real->in.resource_count) return 0;
+    return ctx->real->address[resource.id - 1];
 }
 
 VkImage vkg_pass_image(const vkg_pass_context *ctx, vkg_resource resource)

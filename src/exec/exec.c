@@ -411,7 +411,7 @@ static void vkg__after_submit(vkg_executor *ex, vkg__real *x)
     vkg_device *dev = ex->dev;
     const vkg_plan_info *in = &x->in;
     pthread_mutex_lock(&dev->lock); /* vkg_*_mark_used writes the same records */
-    vkg__update_tracks(x);
+    vkg__update_tracks(dev, x);
     pthread_mutex_unlock(&dev->lock);
     for (uint32_t h = 0; h < in->heap_count; h++) {
         vkg__heap *hp = x->heaps[h];
@@ -437,6 +437,7 @@ static void vkg__after_submit(vkg_executor *ex, vkg__real *x)
                                      .command_buffers = x->chunk_count,
                                      .threads_used = x->active,
                                      .barriers = barriers,
+                                     .imported_checked = x->checked,
                                      .barrier_calls = barrier_calls};
 }
 

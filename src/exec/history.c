@@ -100,10 +100,11 @@ static void vkg__history_track_clear(vkg_executor *ex, const vkg_plan_resource *
         if (r->is_image) {
             vkg__image_rec *im = vkg__pool_get(&dev->images, h->img[i][k].id);
             if (!im) continue;
-            for (uint32_t s = 0; s < vkg__image_subresources(im); s++) vkg__track_use(&im->track[s], a, true, family, t);
+            for (uint32_t s = 0; s < vkg__image_subresources(im); s++)
+                vkg__track_use(dev, &im->track[s], a, true, family, t);
         } else {
             vkg__buffer_rec *b = vkg__pool_get(&dev->buffers, h->buf[i][k].id);
-            if (b) vkg__track_use(&b->track, a, false, family, t);
+            if (b) vkg__track_use(dev, &b->track, a, false, family, t);
         }
     }
     pthread_mutex_unlock(&dev->lock);

@@ -17,9 +17,7 @@
 
 typedef struct vkg__xres {
     /* (what executions read and write of every imported resource first: one cache line) */
-    vkg__track *track;         /* imported: the device record's state (buffers: 1 entry) */
-    VkBuffer buffer;
-    VkDeviceAddress address;
+    VkBuffer buffer; /* (its device address: vkg__real.address) */
     VkImage image;
     uint64_t bind_serial; /* the pool serial of the object bind_id named when checked */
     uint64_t bound_at; /* imported: the realisation's execution that last bound it */
@@ -48,6 +46,7 @@ typedef struct vkg__iuse {
     const vkg_access_info *a;
     uint32_t res, use;
     uint32_t submission, dq, family;
+    bool is_image;
 } vkg__iuse;
 
 /* Views of imported images, per use, for the last few images bound (a swapchain's images
@@ -96,6 +95,8 @@ typedef struct vkg__prep {
     uint32_t submission;       /* the plan submission that records it */
     uint32_t seen_first;       /* its imported subresources' states in x->seen */
     bool kept;                 /* what vkg__patch built stands while those states do */
+    bool quiet;                /* and it waits for no other queue's ticket */
+    bool history;              /* a history resource is among them (bound anew each time) */
 } vkg__prep;
 
 /* A dynamic barrier of a batch: the plan's barrier, its resource, whether IMPORTED. */
@@ -197,6 +198,9 @@ typedef struct vkg__real {
     uint32_t *dq_of_queue;  /* plan queue -> device queue */
     uint32_t *submit_order; /* submissions by first pass */
     /* imported resources, lists made at realisation so executing is O(what they touch) */
+    /* per resource, apart from `res`: what record callbacks read most, 8 to a cache line */
+    VkDeviceAddress *address;
+    vkg__track **track; /* imported: the bound object's tracked states (a buffer's one) */
     uint32_t *imports;       /* used imported resources */
     uint32_t import_count;
     uint32_t *history_imports; /* of which history resources (bound by the executor) */
@@ -206,6 +210,10 @@ typedef struct vkg__real {
     vkg_binding *bind_cache;
     uint32_t bind_cache_count, bind_cache_cap;
     bool bind_cached;
+    /* the device's buffer and image pools' frees when every bound object was last found
+     * live: while both are unchanged, every serial is too */
+    uint64_t bind_frees[2];
+    uint64_t rebound_at; /* the execution that last bound a resource the user binds */
     uint32_t *sem_imports;   /* imported resources bound with a wait or signal semaphore */
     uint32_t sem_count;
     vkg__iuse *import_uses;  /* uses of imported resources, in pass order */
@@ -224,6 +232,12 @@ typedef struct vkg__real {
     uint64_t execution;  /* executions bound so far */
     vkg__prep **dyn_preps; /* the batches that have dynamic barriers */
     uint32_t ndyn_preps;
+    /* the device's track_changes when the last patch began (valid while `patched`): while it
+     * is unchanged, the states kept batches were checked against are the states now */
+    uint64_t changes_seen;
+    bool patched;
+    bool trusted; /* this execution's patch found nothing changed (vkg__patch) */
+    uint32_t checked; /* imported subresources it looked at (vkg_executor_stats) */
     /* per plan submission and device queue: the last ticket value of that queue the
      * submission's imported resources were used by (vkg__patch); it waits for it */
     uint64_t *import_wait; /* [s * VKG_QUEUE_ROLE_COUNT + dq] */
@@ -380,20 +394,12 @@ static inline VkImageAspectFlags vkg__track_aspect(const vkg__real *x, const vkg
     return x->split_planes ? vkg__use_aspect(u, xr) : xr->aspect;
 }
 
-static inline vkg__track *vkg__track_at(const vkg_plan_resource *r, const vkg__xres *xr, uint32_t plane,
-                                 uint32_t mip, uint32_t layer)
+/* The tracked state of subresource (plane, mip, layer) of imported resource `ri`. */
+static inline vkg__track *vkg__track_at(const vkg__real *x, uint32_t ri, uint32_t plane,
+                                        uint32_t mip, uint32_t layer)
 {
-    return &xr->track[(plane * r->mips + mip) * r->layers + layer];
-}
-
-/* The tracked state of subresource (plane, m, l) of an IMPORTED barrier's range. */
-static inline const vkg__track *vkg__import_track(const vkg__real *x, const vkg_plan_barrier *pb,
-                                           uint32_t plane, uint32_t m, uint32_t l)
-{
-    const vkg_plan_resource *r = &x->in.resources[pb->resource];
-    const vkg__xres *xr = &x->res[pb->resource];
-    return r->is_image ? vkg__track_at(r, xr, plane, pb->base_mip + m, pb->base_layer + l)
-                       : xr->track;
+    const vkg_plan_resource *r = &x->in.resources[ri];
+    return &x->track[ri][(plane * r->mips + mip) * r->layers + layer];
 }
 
 /* The sharing a plan resource's device object must have. */
@@ -445,7 +451,7 @@ vkg_result vkg__fixups_submit(vkg_executor *ex, vkg__real *x, uint64_t *next,
                                      vkg__slot *slot);
 vkg_result vkg__join(vkg_executor *ex, vkg__real *x, const bool *used, vkg__slot *slot,
                             vkg_ticket *last);
-void vkg__update_tracks(vkg__real *x);
+void vkg__update_tracks(vkg_device *dev, vkg__real *x);
 vkg_result vkg__real_timings(vkg_executor *ex, vkg__real *x);
 void vkg__timings_destroy(vkg_executor *ex, vkg__real *x);
 void vkg__timings_reset(vkg_executor *ex, vkg__real *x);

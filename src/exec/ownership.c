@@ -120,10 +120,21 @@ vkg_result vkg__join(vkg_executor *ex, vkg__real *x, const bool *used, vkg__slot
  * Imported state after a submission
  * ---------------------------------------------------------------------------------------- */
 
-/* (inlined into the executor's loop over every imported use) */
-static inline void vkg__track_use_inline(vkg__track *t, const vkg_access_info *a, bool is_image,
+/* The last use's ticket, and the latest per queue (what destruction waits for). */
+static inline void vkg__track_ticket(vkg__track *t, vkg_ticket ticket)
+{
+    t->ticket = ticket;
+    if (ticket.value > t->used[ticket.queue]) t->used[ticket.queue] = ticket.value;
+}
+
+/* (inlined into the executor's loop over every imported use) Whether what barriers are
+ * built from changed: the fields vkg__patch compares (vkg__seen), or the queue of the last
+ * use (which decides a wait), or a first ticket. */
+static inline bool vkg__track_use_inline(vkg__track *t, const vkg_access_info *a, bool is_image,
                                          uint32_t family, vkg_ticket ticket)
 {
+    const vkg__seen was = {t->write_stage, t->read_stage, t->write_access, t->layout, t->family};
+    const vkg_ticket last = t->ticket;
     bool relayout = is_image && t->layout != a->layout;
     /* the first GPU use of a resource is an ownership change only in name: a read then is
      * just a read (nothing before it to make visible), so later reads need no barrier */
@@ -137,34 +148,75 @@ static inline void vkg__track_use_inline(vkg__track *t, const vkg_access_info *a
     }
     if (is_image) t->layout = a->layout;
     t->family = family;
-    t->ticket = ticket;
-    if (ticket.value > t->used[ticket.queue]) t->used[ticket.queue] = ticket.value;
+    vkg__track_ticket(t, ticket);
+    return was.write_stage != t->write_stage || was.read_stage != t->read_stage ||
+           was.write_access != t->write_access || was.layout != t->layout ||
+           was.family != t->family || last.queue != ticket.queue || !last.value;
 }
 
-void vkg__track_use(vkg__track *t, const vkg_access_info *a, bool is_image, uint32_t family,
-                    vkg_ticket ticket)
+/* Tells executors that a tracked state changed (their kept barriers are checked again). */
+static inline void vkg__tracks_changed(vkg_device *dev)
 {
-    vkg__track_use_inline(t, a, is_image, family, ticket);
+    atomic_fetch_add_explicit(&dev->track_changes, 1, memory_order_release);
 }
 
-void vkg__update_tracks(vkg__real *x)
+void vkg__track_use(vkg_device *dev, vkg__track *t, const vkg_access_info *a, bool is_image,
+                    uint32_t family, vkg_ticket ticket)
 {
-    const vkg_plan_info *in = &x->in;
+    if (vkg__track_use_inline(t, a, is_image, family, ticket)) vkg__tracks_changed(dev);
+}
+
+/* `fn` on the tracked state of each subresource imported use `iu` made in this execution,
+ * with its ticket; true where one changed. (Always inlined, so that `fn` is: this runs for
+ * every imported use every execution.) */
+typedef bool (*vkg__use_fn)(vkg__track *t, const vkg__iuse *iu, bool is_image, vkg_ticket ticket);
+
+__attribute__((always_inline)) static inline bool vkg__each_use_track(vkg__real *x, const vkg__iuse *iu,
+                                                                   vkg__use_fn fn)
+{
+    vkg_ticket t = {iu->dq, x->values[iu->submission]};
+    if (!iu->is_image) return fn(x->track[iu->res], iu, false, t);
+    const vkg__xres *xr = &x->res[iu->res];
+    const vkg_plan_use *u = &x->in.uses[iu->use];
+    uint32_t p0, np;
+    bool changed = false;
+    vkg__aspect_planes(xr, vkg__track_aspect(x, u, xr), &p0, &np);
+    for (uint32_t pl = p0; pl < p0 + np; pl++)
+        for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
+            for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++)
+                changed |= fn(vkg__track_at(x, iu->res, pl, m, l), iu, true, t);
+    return changed;
+}
+
+static inline bool vkg__use_track(vkg__track *t, const vkg__iuse *iu, bool is_image, vkg_ticket ticket)
+{
+    return vkg__track_use_inline(t, iu->a, is_image, iu->family, ticket);
+}
+
+static inline bool vkg__use_ticket(vkg__track *t, const vkg__iuse *iu, bool is_image, vkg_ticket ticket)
+{
+    (void)iu, (void)is_image;
+    vkg__track_ticket(t, ticket);
+    return false;
+}
+
+/* Every imported use of the execution just submitted, on its resources' tracked states (the
+ * records are scattered: each is asked for a few uses ahead). When this execution's patch
+ * found every state as the last one did, and none changed since (the last update changed
+ * none, and the same uses on the same states change none again), only the tickets are
+ * written. Under dev->lock. */
+void vkg__update_tracks(vkg_device *dev, vkg__real *x)
+{
+    enum { AHEAD = 8 };
+    bool steady = x->trusted &&
+                  atomic_load_explicit(&dev->track_changes, memory_order_relaxed) == x->changes_seen;
+    bool changed = false;
     for (uint32_t j = 0; j < x->import_use_count; j++) {
+        if (j + AHEAD < x->import_use_count)
+            __builtin_prefetch(x->track[x->import_uses[j + AHEAD].res], 1);
         const vkg__iuse *iu = &x->import_uses[j];
-        vkg__xres *xr = &x->res[iu->res];
-        vkg_ticket t = {iu->dq, x->values[iu->submission]};
-        if (!xr->is_image) {
-            vkg__track_use_inline(xr->track, iu->a, false, iu->family, t);
-            continue;
-        }
-        const vkg_plan_use *u = &in->uses[iu->use];
-        const vkg_plan_resource *r = &in->resources[iu->res];
-        uint32_t p0, np;
-        vkg__aspect_planes(xr, vkg__track_aspect(x, u, xr), &p0, &np);
-        for (uint32_t pl = p0; pl < p0 + np; pl++)
-            for (uint32_t m = u->base_mip; m < u->base_mip + u->mip_count; m++)
-                for (uint32_t l = u->base_layer; l < u->base_layer + u->layer_count; l++)
-                    vkg__track_use_inline(vkg__track_at(r, xr, pl, m, l), iu->a, true, iu->family, t);
+        changed |= steady ? vkg__each_use_track(x, iu, vkg__use_ticket)
+                          : vkg__each_use_track(x, iu, vkg__use_track);
     }
+    if (changed) vkg__tracks_changed(dev);
 }

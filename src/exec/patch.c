@@ -72,13 +72,15 @@ typedef struct vkg__patching {
     VkPipelineStageFlags2 stage_ok; /* the stages its queue family may name */
     vkg__seen *seen;                /* the next subresource's state as last built from */
     bool released;                  /* a release was gathered: build again next time */
+    bool waited;                    /* a wait for another queue's ticket was noted */
     vkg_result error;
 } vkg__patching;
 
 /* A wait for the ticket of the subresource's last use when that was on another queue. */
-static void vkg__note_wait(vkg__real *x, const vkg__patching *pt, const vkg__track *t)
+static void vkg__note_wait(vkg__real *x, vkg__patching *pt, const vkg__track *t)
 {
     if (t->ticket.value && t->ticket.queue != pt->dq) {
+        pt->waited = true;
         uint64_t *w = &x->import_wait[pt->s * VKG_QUEUE_ROLE_COUNT + t->ticket.queue];
         if (t->ticket.value > *w) *w = t->ticket.value;
     }
@@ -115,6 +117,7 @@ static bool vkg__patch_sub(vkg_executor *ex, vkg__real *x, vkg__patching *pt, co
     const vkg_plan_resource *r = &x->in.resources[d->res];
     const vkg__xres *xr = &x->res[d->res];
     vkg__note_wait(x, pt, t);
+    x->checked++;
     *pt->seen++ = (vkg__seen){t->write_stage, t->read_stage, t->write_access, t->layout, t->family};
     vkg__sides b = vkg__sides_of(pb);
     bool acquire = pb->flags & VKG_BARRIER_ACQUIRE;
@@ -178,6 +181,7 @@ static inline bool vkg__same_sub(vkg_executor *ex, vkg__real *x, vkg__patching *
 {
     (void)ex, (void)d, (void)pl, (void)m, (void)l;
     vkg__note_wait(x, pt, t);
+    x->checked++;
     const vkg__seen *s = pt->seen++;
     return t->write_stage == s->write_stage && t->read_stage == s->read_stage &&
            t->write_access == s->write_access && t->layout == s->layout && t->family == s->family;
@@ -193,15 +197,14 @@ __attribute__((always_inline)) static inline bool
 vkg__each_sub(vkg_executor *ex, vkg__real *x, vkg__patching *pt, const vkg__dyn *d, vkg__sub_fn fn)
 {
     const vkg__xres *xr = &x->res[d->res];
-    if (!xr->is_image) return fn(ex, x, pt, d, xr->track, 0, 0, 0);
+    if (!xr->is_image) return fn(ex, x, pt, d, x->track[d->res], 0, 0, 0);
     const vkg_plan_barrier *pb = &x->in.barriers[d->barrier];
-    const vkg_plan_resource *r = &x->in.resources[d->res];
     uint32_t p0, np;
     vkg__aspect_planes(xr, pb->aspect, &p0, &np);
     for (uint32_t pl = p0; pl < p0 + np; pl++)
         for (uint32_t m = 0; m < pb->mip_count; m++)
             for (uint32_t l = 0; l < pb->layer_count; l++)
-                if (!fn(ex, x, pt, d, vkg__track_at(r, xr, pl, pb->base_mip + m, pb->base_layer + l), pl,
+                if (!fn(ex, x, pt, d, vkg__track_at(x, d->res, pl, pb->base_mip + m, pb->base_layer + l), pl,
                         m, l))
                     return false;
     return true;
@@ -209,10 +212,14 @@ vkg__each_sub(vkg_executor *ex, vkg__real *x, vkg__patching *pt, const vkg__dyn 
 
 /* Whether what the last patch built for batch `p` stands: no resource of its dynamic
  * barriers bound anew, every imported subresource in the state it was built from (the
- * patched barriers are a function of those alone). Notes the waits as it goes. */
-static bool vkg__batch_stands(vkg_executor *ex, vkg__real *x, vkg__patching *pt, const vkg__prep *p)
+ * patched barriers are a function of those alone). Notes the waits as it goes. `trusted`:
+ * no tracked state changed since the last patch checked the batch, nor was any resource bound
+ * anew but history ones: a batch without those that waits for no other queue stands as is. */
+static bool vkg__batch_stands(vkg_executor *ex, vkg__real *x, vkg__patching *pt, const vkg__prep *p,
+                              bool trusted)
 {
     if (!p->kept) return false;
+    if (trusted && p->quiet && !p->history) return true;
     for (uint32_t i = 0; i < p->dynamic; i++) {
         const vkg__dyn *d = &x->dyn[p->dyn_first + i];
         if (x->res[d->res].bound_at == x->execution) return false;
@@ -223,15 +230,19 @@ static bool vkg__batch_stands(vkg_executor *ex, vkg__real *x, vkg__patching *pt,
 
 /* One batch's dynamic barriers, after its static ones: kept from the last execution where
  * nothing they depend on changed, else built. */
-static vkg_result vkg__patch_batch(vkg_executor *ex, vkg__real *x, vkg__prep *p)
+static vkg_result vkg__patch_batch(vkg_executor *ex, vkg__real *x, vkg__prep *p, bool trusted)
 {
     const vkg_plan_info *in = &x->in;
     uint32_t queue = in->submissions[p->submission].queue;
     vkg__patching pt = {.s = p->submission,
                         .dq = x->dq_of_queue[queue],
                         .seen = x->seen + p->seen_first};
-    if (vkg__batch_stands(ex, x, &pt, p)) return VKG_SUCCESS;
+    if (vkg__batch_stands(ex, x, &pt, p, trusted)) {
+        p->quiet = !pt.waited;
+        return VKG_SUCCESS;
+    }
     p->kept = false;
+    pt.waited = false;
     pt.bt = (vkg__batch){(VkImageMemoryBarrier2 *)p->dep.pImageMemoryBarriers,
                          (VkBufferMemoryBarrier2 *)p->dep.pBufferMemoryBarriers,
                          p->static_ni, p->static_nb, p->ni_cap, p->nb_cap};
@@ -251,6 +262,7 @@ static vkg_result vkg__patch_batch(vkg_executor *ex, vkg__real *x, vkg__prep *p)
     p->dep.bufferMemoryBarrierCount = pt.bt.nb;
     /* releases are gathered afresh each execution: a batch that needed one is built again */
     p->kept = !pt.released;
+    p->quiet = !pt.waited;
     return VKG_SUCCESS;
 }
 
@@ -259,21 +271,39 @@ static vkg_result vkg__patch_batch(vkg_executor *ex, vkg__real *x, vkg__prep *p)
 static void vkg__prefetch_batch(const vkg__real *x, const vkg__prep *p)
 {
     for (uint32_t i = 0; i < p->dynamic; i++)
-        __builtin_prefetch(x->res[x->dyn[p->dyn_first + i].res].track);
+        __builtin_prefetch(x->track[x->dyn[p->dyn_first + i].res]);
+}
+
+/* Whether the kept batches may be trusted without looking at a tracked state: no state
+ * changed since the last patch began (the device's count of changes is where it was then),
+ * and this execution bound nothing anew but history resources. Notes the count for the next
+ * execution. */
+static bool vkg__patch_trusted(vkg_executor *ex, vkg__real *x)
+{
+    uint64_t changes = atomic_load_explicit(&ex->dev->track_changes, memory_order_acquire);
+    bool trusted = x->patched && changes == x->changes_seen && x->rebound_at != x->execution;
+    x->changes_seen = changes;
+    x->patched = true;
+    return x->trusted = trusted;
 }
 
 vkg_result vkg__patch(vkg_executor *ex, vkg__real *x)
 {
     const vkg_plan_info *in = &x->in;
+    bool trusted = vkg__patch_trusted(ex, x);
+    x->checked = 0;
     x->fix_ni = x->fix_nb = 0;
     memset(x->fix_wait, 0, sizeof x->fix_wait);
     memset(x->fix_value, 0, sizeof x->fix_value);
     memset(x->fix_need, 0, (size_t)in->submission_count * VKG_QUEUE_ROLE_COUNT);
     memset(x->import_wait, 0, sizeof *x->import_wait * in->submission_count * VKG_QUEUE_ROLE_COUNT);
     for (uint32_t i = 0; i < x->ndyn_preps; i++) {
-        if (i + 2 < x->ndyn_preps) vkg__prefetch_batch(x, x->dyn_preps[i + 2]);
-        vkg_result res = vkg__patch_batch(ex, x, x->dyn_preps[i]);
-        if (res != VKG_SUCCESS) return res;
+        if (!trusted && i + 2 < x->ndyn_preps) vkg__prefetch_batch(x, x->dyn_preps[i + 2]);
+        vkg_result res = vkg__patch_batch(ex, x, x->dyn_preps[i], trusted);
+        if (res != VKG_SUCCESS) {
+            x->patched = false; /* the batches after it were not checked: check all next time */
+            return res;
+        }
     }
     return VKG_SUCCESS;
 }

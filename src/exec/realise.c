@@ -289,6 +289,8 @@ void vkg__real_destroy(vkg_executor *ex, vkg__real *x)
     vkg__free(&ex->host, x->hturn);
     vkg__free(&ex->host, x->handoff);
     vkg__free(&ex->host, x->res);
+    vkg__free(&ex->host, x->address);
+    vkg__free(&ex->host, x->track);
     vkg__free(&ex->host, x->uses);
     vkg__free(&ex->host, x->events);
     vkg__free(&ex->host, x->chunks);
@@ -378,7 +380,7 @@ static vkg_result vkg__make_transient(vkg_executor *ex, vkg__real *x, uint32_t r
     vr = vkg_buffer_get_info(dev, xr->own_buffer, &bi);
     if (vr != VKG_SUCCESS) return vr;
     xr->buffer = bi.buffer;
-    xr->address = bi.address;
+    x->address[ri] = bi.address;
     return VKG_SUCCESS;
 }
 
@@ -630,7 +632,8 @@ static vkg_result vkg__real_imports(vkg_executor *ex, vkg__real *x)
                             .use = ui,
                             .submission = p->submission,
                             .dq = x->dq_of_queue[p->queue],
-                            .family = in->queues[p->queue].family};
+                            .family = in->queues[p->queue].family,
+                            .is_image = in->resources[in->uses[ui].resource].is_image};
             vkg__xres *xr = &x->res[in->uses[ui].resource];
             if (!xr->first_stage) {
                 xr->first_sub = in->passes[k].submission;
@@ -689,11 +692,13 @@ vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_plan *p
     x->values = vkg__calloc(&ex->host, in->submission_count + 1, sizeof(uint64_t));
     x->heaps = vkg__calloc(&ex->host, in->heap_count + 1, sizeof *x->heaps);
     x->res = vkg__calloc(&ex->host, in->resource_count + 1, sizeof(vkg__xres));
+    x->address = vkg__calloc(&ex->host, in->resource_count + 1, sizeof(VkDeviceAddress));
+    x->track = vkg__calloc(&ex->host, in->resource_count + 1, sizeof(vkg__track *));
     x->uses = vkg__calloc(&ex->host, in->use_count + 1, sizeof(vkg__xuse));
     x->events = vkg__calloc(&ex->host, in->event_count + 1, sizeof(VkEvent));
     vkg_result r = VKG_SUCCESS;
     if (!x->dq_of_queue || !x->submit_order || !x->first_chunk || !x->scratch || !x->values ||
-        !x->heaps || !x->res || !x->uses || !x->events)
+        !x->heaps || !x->res || !x->address || !x->track || !x->uses || !x->events)
         r = VKG__OOM(&ex->host, "a plan realisation");
     if (r == VKG_SUCCESS) r = vkg__real_queues(ex, x);
     if (r == VKG_SUCCESS) r = vkg__real_objects(ex, slot, x);

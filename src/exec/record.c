@@ -66,13 +66,13 @@ bool vkg__contents_undefined(const vkg__real *x, const vkg_plan_use *u)
 {
     const vkg_plan_resource *r = &x->in.resources[u->resource];
     const vkg__xres *xr = &x->res[u->resource];
-    if (!r->is_image || !xr->track) return false;
+    if (!r->is_image || !x->track[u->resource]) return false;
     uint32_t p0, np;
     vkg__aspect_planes(xr, vkg__use_aspect(u, xr), &p0, &np);
     for (uint32_t pl = p0; pl < p0 + np; pl++)
         for (uint32_t m = 0; m < u->mip_count; m++)
             for (uint32_t l = 0; l < u->layer_count; l++) {
-                const vkg__track *t = vkg__track_at(r, xr, pl, u->base_mip + m, u->base_layer + l);
+                const vkg__track *t = vkg__track_at(x, u->resource, pl, u->base_mip + m, u->base_layer + l);
                 if (t->write_stage || t->read_stage || t->layout != VK_IMAGE_LAYOUT_UNDEFINED)
                     return false;
             }
@@ -131,6 +131,7 @@ void vkg__prepare(vkg_executor *ex, vkg__real *x, uint32_t first, uint32_t count
         if (vkg__dynamic(x, b)) {
             bool imported = b->flags & VKG_BARRIER_IMPORTED;
             x->dyn[x->ndyn++] = (vkg__dyn){first + i, b->resource, imported};
+            p->history |= x->in.resources[b->resource].history;
             if (imported) x->nseen += vkg__dynamic_room(x, b);
             p->dynamic++;
             if (x->in.resources[b->resource].is_image) iroom += vkg__dynamic_room(x, b);

@@ -238,7 +238,7 @@ static vkg__span *vkg__readback_submitted(vkg_uploader *up, const vkg__piece *p,
     pthread_mutex_lock(&dev->lock);
     vkg__target tg;
     if (vkg__piece_target(up, p, &tg) == VKG_SUCCESS)
-        vkg__track_use(vkg__readback_track(p, &tg), vkg_access_get(VKG_ACCESS_TRANSFER_READ),
+        vkg__track_use(dev, vkg__readback_track(p, &tg), vkg_access_get(VKG_ACCESS_TRANSFER_READ),
                        tg.img != VK_NULL_HANDLE, dev->dq[dev->role_dq[p->role]].family, t);
     pthread_mutex_unlock(&dev->lock);
     return s;

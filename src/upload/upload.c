@@ -546,9 +546,9 @@ static vkg_result vkg__upload_piece(vkg_uploader *up, const vkg__piece *p, vkg_t
             for (uint32_t l = 0; l < n; l++) {
                 vkg__track *tr = tg.buf ? tg.tracks
                                         : &tg.tracks[sl->mipLevel * tg.layers + sl->baseArrayLayer + l];
-                vkg__track_use(tr, a, tg.img != VK_NULL_HANDLE, family, t);
+                vkg__track_use(dev, tr, a, tg.img != VK_NULL_HANDLE, family, t);
                 /* the transition to the reader's layout: a "write" at its stages */
-                if (p->ready) vkg__track_use(tr, vkg_access_get(p->ready), true, family, t);
+                if (p->ready) vkg__track_use(dev, tr, vkg_access_get(p->ready), true, family, t);
             }
         }
         pthread_mutex_unlock(&dev->lock);

@@ -98,6 +98,7 @@ void vkg__pool_free(vkg__pool *pool, uint32_t id)
     pool->generation[index] = g ? g : 1; /* 12 bits, skipping 0 */
     pool->free_list[pool->free_count++] = index;
     pool->live--;
+    pool->frees++;
 }
 
 void *vkg__pool_at(const vkg__pool *pool, uint32_t index, uint32_t *out_id)

@@ -126,6 +126,7 @@ typedef struct vkg__pool {
     uint8_t *alive;       /* per slot */
     uint64_t *serial;     /* per slot: the live item's serial (0 while free) */
     uint64_t next_serial; /* serials are never reused: 64 bits do not wrap */
+    uint64_t frees;       /* items freed so far: while unchanged, every serial is */
     uint32_t *free_list;  /* stack of free indices */
     uint32_t free_count;
     uint32_t slot_capacity; /* of generation/alive/free_list */
