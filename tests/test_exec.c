@@ -1294,6 +1294,159 @@ static void test_kept_barriers_follow_other_writers(void **state)
     vkgt_device_close(dev);
 }
 
+/* A copy after a host-set event (vkCmdWaitEvents: the synchronization2 wait may not wait for
+ * vkSetEvent), so the test decides when the GPU finishes. */
+typedef struct gated_ctx {
+    copy_ctx c;
+    VkEvent event;
+} gated_ctx;
+
+static void rec_gated_copy(const vkg_pass_context *ctx, void *user)
+{
+    gated_ctx *g = user;
+    vkg_pass_device_table(ctx)->vkCmdWaitEvents(vkg_pass_command_buffer(ctx), 1, &g->event,
+                                                VK_PIPELINE_STAGE_HOST_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                                                0, NULL, 0, NULL, 0, NULL);
+    rec_copy(ctx, &g->c);
+}
+
+/* Steady executions leave their last-use tickets unwritten until tracked state is read: a
+ * buffer destroyed while the last execution still runs must wait for that execution, not
+ * for the one before. */
+static void test_deferred_tickets_hold_destruction(void **state)
+{
+    (void)state;
+    vkg_device *dev = vkgt_device_open(NULL);
+    vkg_device_vk vk;
+    vkg_device_get_vk(dev, &vk);
+    gated_ctx gc = {0};
+    VkEventCreateInfo eci = {.sType = VK_STRUCTURE_TYPE_EVENT_CREATE_INFO};
+    assert_int_equal(vk.device_table->vkCreateEvent(vk.device, &eci, NULL, &gc.event), VK_SUCCESS);
+    assert_int_equal(vk.device_table->vkSetEvent(vk.device, gc.event), VK_SUCCESS);
+    vkg_graph *g = NULL;
+    assert_int_equal(vkg_graph_create(&(vkg_graph_desc){.name = "gated", .logger = vkgt_logger()}, &g),
+                     VKG_SUCCESS);
+    vkg_graph_buffer_desc bd = {.name = "S", .size = WORDS * 4, .imported = true};
+    assert_int_equal(vkg_graph_buffer(g, &bd, &gc.c.src), VKG_SUCCESS);
+    bd.name = "D";
+    assert_int_equal(vkg_graph_buffer(g, &bd, &gc.c.dst), VKG_SUCCESS);
+    vkg_use uses[2] = {{.resource = gc.c.src, .access = VKG_ACCESS_TRANSFER_READ},
+                       {.resource = gc.c.dst, .access = VKG_ACCESS_TRANSFER_WRITE}};
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "gated copy", .uses = uses, .use_count = 2,
+                                                        .record = rec_gated_copy, .user = &gc},
+                                    NULL),
+                     VKG_SUCCESS);
+    vkg_plan *plan = NULL;
+    assert_int_equal(vkg_compile(g, vkg_device_caps(dev), &plan), VKG_SUCCESS);
+    vkg_buffer src = vkgt_readback_buffer(dev, "S", WORDS * 4), dst = vkgt_readback_buffer(dev, "D", WORDS * 4);
+    vkg_executor *ex = NULL;
+    assert_int_equal(vkg_executor_create(dev, &(vkg_executor_desc){.name = "gated", .frames_in_flight = 2},
+                                         &ex),
+                     VKG_SUCCESS);
+    vkg_binding binds[2] = {{gc.c.src, .buffer = src}, {gc.c.dst, .buffer = dst}};
+    for (uint32_t f = 0; f < 6; f++) execute_copy(dev, plan, ex, binds, 2);
+    assert_int_equal(checked_last(ex), 0); /* (the steady state: tickets left unwritten) */
+    /* the last execution waits for the host */
+    assert_int_equal(vk.device_table->vkResetEvent(vk.device, gc.event), VK_SUCCESS);
+    vkg_ticket last;
+    assert_int_equal(vkg_execute(plan, &(vkg_execute_desc){.executor = ex, .bindings = binds,
+                                                           .binding_count = 2},
+                                 &last),
+                     VKG_SUCCESS);
+    assert_int_equal(checked_last(ex), 0);
+    vkg_buffer_destroy(dev, dst);
+    vkg_device_poll(dev);
+    vkg_lifetime_stats ls;
+    vkg_device_get_lifetime_stats(dev, &ls);
+    assert_int_equal(ls.pending, 1); /* held for the running execution */
+    assert_int_equal(vk.device_table->vkSetEvent(vk.device, gc.event), VK_SUCCESS);
+    assert_int_equal(vkg_ticket_wait(dev, last, UINT64_MAX), VKG_SUCCESS);
+    vkg_device_poll(dev);
+    vkg_device_get_lifetime_stats(dev, &ls);
+    assert_int_equal(ls.pending, 0);
+    vkg_executor_destroy(ex);
+    vkg_buffer_destroy(dev, src);
+    vk.device_table->vkDestroyEvent(vk.device, gc.event, NULL);
+    vkg_plan_destroy(plan);
+    vkg_graph_destroy(g);
+    vkgt_device_close(dev);
+}
+
+/* The same on another queue: an upload into a buffer the last (still running) execution
+ * writes must wait for that execution, not for the one before (with the simulated queue
+ * families the uploader copies on a transfer queue of its own). */
+static void test_deferred_tickets_order_uploads(void **state)
+{
+    (void)state;
+    vkg_device *dev = vkgt_device_open(NULL);
+    vkg_device_vk vk;
+    vkg_device_get_vk(dev, &vk);
+    gated_ctx gc = {0};
+    VkEventCreateInfo eci = {.sType = VK_STRUCTURE_TYPE_EVENT_CREATE_INFO};
+    assert_int_equal(vk.device_table->vkCreateEvent(vk.device, &eci, NULL, &gc.event), VK_SUCCESS);
+    assert_int_equal(vk.device_table->vkSetEvent(vk.device, gc.event), VK_SUCCESS);
+    vkg_graph *g = NULL;
+    assert_int_equal(vkg_graph_create(&(vkg_graph_desc){.name = "gated", .logger = vkgt_logger()}, &g),
+                     VKG_SUCCESS);
+    vkg_graph_buffer_desc bd = {.name = "S", .size = WORDS * 4, .imported = true};
+    assert_int_equal(vkg_graph_buffer(g, &bd, &gc.c.src), VKG_SUCCESS);
+    bd.name = "D";
+    bd.sharing = VKG_SHARING_CONCURRENT; /* (the uploader may write it from its own family) */
+    assert_int_equal(vkg_graph_buffer(g, &bd, &gc.c.dst), VKG_SUCCESS);
+    vkg_use uses[2] = {{.resource = gc.c.src, .access = VKG_ACCESS_TRANSFER_READ},
+                       {.resource = gc.c.dst, .access = VKG_ACCESS_TRANSFER_WRITE}};
+    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "gated copy", .uses = uses, .use_count = 2,
+                                                        .record = rec_gated_copy, .user = &gc},
+                                    NULL),
+                     VKG_SUCCESS);
+    vkg_plan *plan = NULL;
+    assert_int_equal(vkg_compile(g, vkg_device_caps(dev), &plan), VKG_SUCCESS);
+    vkg_buffer src = vkgt_readback_buffer(dev, "S", WORDS * 4), dst;
+    assert_int_equal(vkg_buffer_create(dev, &(vkg_buffer_desc){.name = "D", .size = WORDS * 4,
+                                                               .memory_usage = VKG_MEMORY_READBACK,
+                                                               .sharing = VKG_SHARING_CONCURRENT},
+                                       &dst),
+                     VKG_SUCCESS);
+    vkg_buffer_info si;
+    assert_int_equal(vkg_buffer_get_info(dev, src, &si), VKG_SUCCESS);
+    for (uint32_t i = 0; i < WORDS; i++) ((uint32_t *)si.mapped)[i] = 5;
+    assert_int_equal(vkg_buffer_flush(dev, src, 0, VK_WHOLE_SIZE), VKG_SUCCESS);
+    vkg_uploader *up = NULL;
+    assert_int_equal(vkg_uploader_create(dev, &(vkg_uploader_desc){.ring_size = 8192}, &up), VKG_SUCCESS);
+    vkg_executor *ex = NULL;
+    assert_int_equal(vkg_executor_create(dev, &(vkg_executor_desc){.name = "gated", .frames_in_flight = 2},
+                                         &ex),
+                     VKG_SUCCESS);
+    vkg_binding binds[2] = {{gc.c.src, .buffer = src}, {gc.c.dst, .buffer = dst}};
+    for (uint32_t f = 0; f < 6; f++) execute_copy(dev, plan, ex, binds, 2);
+    assert_int_equal(checked_last(ex), 0);
+    assert_int_equal(vk.device_table->vkResetEvent(vk.device, gc.event), VK_SUCCESS);
+    vkg_ticket last, upload;
+    assert_int_equal(vkg_execute(plan, &(vkg_execute_desc){.executor = ex, .bindings = binds,
+                                                           .binding_count = 2},
+                                 &last),
+                     VKG_SUCCESS);
+    uint32_t word = 77;
+    assert_int_equal(vkg_upload_buffer(up, &(vkg_upload_buffer_desc){.buffer = dst,
+                                                                     .offset = (WORDS - 1) * 4,
+                                                                     .data = &word,
+                                                                     .size = sizeof word},
+                                       &upload),
+                     VKG_SUCCESS);
+    assert_int_equal(vk.device_table->vkSetEvent(vk.device, gc.event), VK_SUCCESS);
+    assert_int_equal(vkg_ticket_wait(dev, last, UINT64_MAX), VKG_SUCCESS);
+    assert_int_equal(vkg_ticket_wait(dev, upload, UINT64_MAX), VKG_SUCCESS);
+    assert_int_equal(first_word(dev, dst), 77); /* the upload came after the copy (5) */
+    vkg_executor_destroy(ex);
+    vkg_uploader_destroy(up);
+    vkg_buffer_destroy(dev, src);
+    vkg_buffer_destroy(dev, dst);
+    vk.device_table->vkDestroyEvent(vk.device, gc.event, NULL);
+    vkg_plan_destroy(plan);
+    vkg_graph_destroy(g);
+    vkgt_device_close(dev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1309,6 +1462,8 @@ int main(void)
         cmocka_unit_test(test_imported_reads_need_no_barrier),
         cmocka_unit_test(test_bindings_checked_again_only_when_changed),
         cmocka_unit_test(test_kept_barriers_follow_other_writers),
+        cmocka_unit_test(test_deferred_tickets_hold_destruction),
+        cmocka_unit_test(test_deferred_tickets_order_uploads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

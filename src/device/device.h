@@ -20,6 +20,25 @@ typedef struct vkg__track {
     uint64_t used[VKG_QUEUE_ROLE_COUNT]; /* last use per device queue (destruction waits) */
 } vkg__track;
 
+/* Tracked-state writes left for later (settle.c). An executor whose plan runs again with the
+ * same objects in the same tracked states (nothing but its own tickets would change) does
+ * not write each imported resource's last-use ticket: it queues itself, and whoever reads
+ * tracked state (ticket or used[]) settles the queue first, under dev->lock: the uploader
+ * and readbacks (vkg__piece_target), destruction (vkg__fold_used), vkg__track_use, and
+ * executors that look at tracked states. `flush` writes what was left; the entry is off the
+ * queue when it is called. */
+typedef struct vkg__deferred {
+    struct vkg__deferred *prev, *next;
+    bool pending;
+    void (*flush)(struct vkg__deferred *d);
+} vkg__deferred;
+
+/* Under dev->lock: queues `d` last (moving it there if queued); flushes `d` now if queued;
+ * flushes every queued entry, oldest first. */
+void vkg__defer(vkg_device *dev, vkg__deferred *d);
+void vkg__settle_one(vkg_device *dev, vkg__deferred *d);
+void vkg__tracks_settle(vkg_device *dev);
+
 /* exec/ownership.c, under dev->lock: records on a track that `a` was made by the submission `ticket`
  * on queue family `family` (the executor after each submission, the uploader after a copy),
  * bumping dev->track_changes where that changes what barriers are built from. */
@@ -151,6 +170,7 @@ struct vkg_device {
      * executor builds barriers from (vkg__track_use): while it is unchanged, barriers built
      * from tracked states stand. Read without the lock. */
     _Atomic uint64_t track_changes;
+    vkg__deferred *deferred_first, *deferred_last; /* settle.c, under `lock` */
 
     /* lifetime.c, under `lock`: the deletion queue, open scopes, device frames */
     struct vkg__doom *doomed;
@@ -232,7 +252,7 @@ vkg_result vkg__scope_add(vkg_device *dev, struct vkg_scope *scope, uint8_t kind
 void vkg__scope_remove(vkg_device *dev, vkg__scoped *where);
 /* Under dev->lock. The per-queue maximum of the tracks' last uses, into after[] (max with
  * what after[] holds). */
-void vkg__fold_used(const vkg__track *tracks, uint32_t count, uint64_t *after);
+void vkg__fold_used(vkg_device *dev, const vkg__track *tracks, uint32_t count, uint64_t *after);
 /* Under dev->lock. Destroys (now, or once `after` completes) a record's Vulkan objects: the
  * record itself is already freed. */
 typedef struct vkg__doom {

@@ -96,8 +96,9 @@ void vkg__doom_push(vkg_device *dev, const vkg__doom *doom)
     dev->deferred++;
 }
 
-void vkg__fold_used(const vkg__track *tracks, uint32_t count, uint64_t *after)
+void vkg__fold_used(vkg_device *dev, const vkg__track *tracks, uint32_t count, uint64_t *after)
 {
+    vkg__tracks_settle(dev); /* (tickets an executor left unwritten) */
     for (uint32_t i = 0; i < count; i++)
         for (uint32_t q = 0; q < VKG_QUEUE_ROLE_COUNT; q++)
             if (tracks[i].used[q] > after[q]) after[q] = tracks[i].used[q];

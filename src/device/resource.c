@@ -268,7 +268,7 @@ bool vkg__buffer_doom_locked(vkg_device *dev, uint32_t id, const uint64_t *extra
                    .buffer = b->buffer,
                    .allocation = b->allocation,
                    .owns_allocation = b->owns_allocation};
-    vkg__fold_used(&b->track, 1, d.after);
+    vkg__fold_used(dev, &b->track, 1, d.after);
     return vkg__doom_retire(dev, &dev->buffers, id, &b->scoped, &d, extra);
 }
 
@@ -624,7 +624,7 @@ bool vkg__image_doom_locked(vkg_device *dev, uint32_t id, const uint64_t *extra)
                    .view = im->view,
                    .allocation = im->allocation,
                    .owns_allocation = im->owns_allocation};
-    vkg__fold_used(im->track, vkg__image_subresources(im), d.after);
+    vkg__fold_used(dev, im->track, vkg__image_subresources(im), d.after);
     vkg__free(&dev->host, im->track);
     return vkg__doom_retire(dev, &dev->images, id, &im->scoped, &d, extra);
 }
@@ -752,7 +752,7 @@ bool vkg__view_doom_locked(vkg_device *dev, uint32_t id, const uint64_t *extra)
     if (im) {
         im->view_count--;
         /* the view was used whenever its image was, as far as vkgraph knows */
-        vkg__fold_used(im->track, vkg__image_subresources(im), d.after);
+        vkg__fold_used(dev, im->track, vkg__image_subresources(im), d.after);
     }
     return vkg__doom_retire(dev, &dev->views, id, &v->scoped, &d, extra);
 }

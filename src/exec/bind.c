@@ -138,6 +138,7 @@ static vkg_result vkg__bind_object(vkg_executor *ex, vkg__real *x, uint32_t ri, 
 {
     const vkg_plan_resource *r = &x->in.resources[ri];
     vkg__xres *xr = &x->res[ri];
+    vkg__settle_one(ex->dev, &x->deferred); /* (written to the objects it bound before) */
     xr->bind_id = id;
     xr->bound_at = x->execution;
     if (!r->history) x->rebound_at = x->execution;

@@ -237,6 +237,10 @@ typedef struct vkg__real {
     uint64_t changes_seen;
     bool patched;
     bool trusted; /* this execution's patch found nothing changed (vkg__patch) */
+    /* the tickets an execution in the steady state left unwritten (vkg__update_tracks),
+     * per plan submission, and its entry in the device's queue of them */
+    uint64_t *deferred_values;
+    vkg__deferred deferred;
     uint32_t checked; /* imported subresources it looked at (vkg_executor_stats) */
     /* per plan submission and device queue: the last ticket value of that queue the
      * submission's imported resources were used by (vkg__patch); it waits for it */
@@ -452,6 +456,8 @@ vkg_result vkg__fixups_submit(vkg_executor *ex, vkg__real *x, uint64_t *next,
 vkg_result vkg__join(vkg_executor *ex, vkg__real *x, const bool *used, vkg__slot *slot,
                             vkg_ticket *last);
 void vkg__update_tracks(vkg_device *dev, vkg__real *x);
+/* (the realisation's vkg__deferred.flush) */
+void vkg__flush_tickets(vkg__deferred *d);
 vkg_result vkg__real_timings(vkg_executor *ex, vkg__real *x);
 void vkg__timings_destroy(vkg_executor *ex, vkg__real *x);
 void vkg__timings_reset(vkg_executor *ex, vkg__real *x);

@@ -4,6 +4,7 @@
  * tracked state after a submission. */
 #include "internal.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -163,18 +164,19 @@ static inline void vkg__tracks_changed(vkg_device *dev)
 void vkg__track_use(vkg_device *dev, vkg__track *t, const vkg_access_info *a, bool is_image,
                     uint32_t family, vkg_ticket ticket)
 {
+    vkg__tracks_settle(dev);
     if (vkg__track_use_inline(t, a, is_image, family, ticket)) vkg__tracks_changed(dev);
 }
 
-/* `fn` on the tracked state of each subresource imported use `iu` made in this execution,
- * with its ticket; true where one changed. (Always inlined, so that `fn` is: this runs for
- * every imported use every execution.) */
+/* `fn` on the tracked state of each subresource imported use `iu` made, with its ticket
+ * from `values` (per plan submission); true where one changed. (Always inlined, so that `fn`
+ * is: this runs for every imported use every execution.) */
 typedef bool (*vkg__use_fn)(vkg__track *t, const vkg__iuse *iu, bool is_image, vkg_ticket ticket);
 
 __attribute__((always_inline)) static inline bool vkg__each_use_track(vkg__real *x, const vkg__iuse *iu,
-                                                                   vkg__use_fn fn)
+                                                                   const uint64_t *values, vkg__use_fn fn)
 {
-    vkg_ticket t = {iu->dq, x->values[iu->submission]};
+    vkg_ticket t = {iu->dq, values[iu->submission]};
     if (!iu->is_image) return fn(x->track[iu->res], iu, false, t);
     const vkg__xres *xr = &x->res[iu->res];
     const vkg_plan_use *u = &x->in.uses[iu->use];
@@ -200,23 +202,41 @@ static inline bool vkg__use_ticket(vkg__track *t, const vkg__iuse *iu, bool is_i
     return false;
 }
 
-/* Every imported use of the execution just submitted, on its resources' tracked states (the
- * records are scattered: each is asked for a few uses ahead). When this execution's patch
- * found every state as the last one did, and none changed since (the last update changed
- * none, and the same uses on the same states change none again), only the tickets are
- * written. Under dev->lock. */
-void vkg__update_tracks(vkg_device *dev, vkg__real *x)
+/* `fn` on every imported use's tracked states (the records are scattered: each is asked for
+ * a few uses ahead); whether one changed. */
+__attribute__((always_inline)) static inline bool vkg__each_import_use(vkg__real *x, const uint64_t *values,
+                                                                    vkg__use_fn fn)
 {
     enum { AHEAD = 8 };
-    bool steady = x->trusted &&
-                  atomic_load_explicit(&dev->track_changes, memory_order_relaxed) == x->changes_seen;
     bool changed = false;
     for (uint32_t j = 0; j < x->import_use_count; j++) {
         if (j + AHEAD < x->import_use_count)
             __builtin_prefetch(x->track[x->import_uses[j + AHEAD].res], 1);
-        const vkg__iuse *iu = &x->import_uses[j];
-        changed |= steady ? vkg__each_use_track(x, iu, vkg__use_ticket)
-                          : vkg__each_use_track(x, iu, vkg__use_track);
+        changed |= vkg__each_use_track(x, &x->import_uses[j], values, fn);
     }
-    if (changed) vkg__tracks_changed(dev);
+    return changed;
+}
+
+void vkg__flush_tickets(vkg__deferred *d)
+{
+    vkg__real *x = (vkg__real *)((char *)d - offsetof(vkg__real, deferred));
+    vkg__each_import_use(x, x->deferred_values, vkg__use_ticket);
+}
+
+/* Every imported use of the execution just submitted, on its resources' tracked states. When
+ * this execution's patch found every state as the last one did, and none changed since (the
+ * last update changed none, and the same uses on the same states change none again), only
+ * the tickets would change: they are left for whoever reads tracked state next (vkg__defer),
+ * and the next execution in the same state replaces them. Under dev->lock. */
+void vkg__update_tracks(vkg_device *dev, vkg__real *x)
+{
+    bool steady = x->trusted &&
+                  atomic_load_explicit(&dev->track_changes, memory_order_relaxed) == x->changes_seen;
+    if (steady) {
+        memcpy(x->deferred_values, x->values, sizeof *x->values * x->in.submission_count);
+        vkg__defer(dev, &x->deferred);
+        return;
+    }
+    vkg__tracks_settle(dev); /* (the states are read below) */
+    if (vkg__each_import_use(x, x->values, vkg__use_track)) vkg__tracks_changed(dev);
 }

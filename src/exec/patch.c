@@ -284,6 +284,11 @@ static bool vkg__patch_trusted(vkg_executor *ex, vkg__real *x)
     bool trusted = x->patched && changes == x->changes_seen && x->rebound_at != x->execution;
     x->changes_seen = changes;
     x->patched = true;
+    if (!trusted) { /* tracked states are read: with every ticket written */
+        pthread_mutex_lock(&ex->dev->lock);
+        vkg__tracks_settle(ex->dev);
+        pthread_mutex_unlock(&ex->dev->lock);
+    }
     return x->trusted = trusted;
 }
 

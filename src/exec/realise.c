@@ -231,6 +231,9 @@ void vkg__real_destroy(vkg_executor *ex, vkg__real *x)
     if (!x) return;
     vkg_device *dev = ex->dev;
     const vkg_plan_info *in = &x->in;
+    pthread_mutex_lock(&dev->lock); /* the tickets it left unwritten, while its objects live */
+    vkg__settle_one(dev, &x->deferred);
+    pthread_mutex_unlock(&dev->lock);
     if (x->uses)
         for (uint32_t i = 0; i < in->use_count; i++) {
             if (x->uses[i].view.id) vkg_view_destroy(dev, x->uses[i].view);
@@ -290,6 +293,7 @@ void vkg__real_destroy(vkg_executor *ex, vkg__real *x)
     vkg__free(&ex->host, x->handoff);
     vkg__free(&ex->host, x->res);
     vkg__free(&ex->host, x->address);
+    vkg__free(&ex->host, x->deferred_values);
     vkg__free(&ex->host, x->track);
     vkg__free(&ex->host, x->uses);
     vkg__free(&ex->host, x->events);
@@ -690,6 +694,8 @@ vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_plan *p
     x->first_chunk = vkg__calloc(&ex->host, in->submission_count + 1, sizeof(uint32_t));
     x->scratch = vkg__calloc(&ex->host, ex->threads, sizeof *x->scratch);
     x->values = vkg__calloc(&ex->host, in->submission_count + 1, sizeof(uint64_t));
+    x->deferred_values = vkg__calloc(&ex->host, in->submission_count + 1, sizeof(uint64_t));
+    x->deferred.flush = vkg__flush_tickets;
     x->heaps = vkg__calloc(&ex->host, in->heap_count + 1, sizeof *x->heaps);
     x->res = vkg__calloc(&ex->host, in->resource_count + 1, sizeof(vkg__xres));
     x->address = vkg__calloc(&ex->host, in->resource_count + 1, sizeof(VkDeviceAddress));
@@ -697,7 +703,7 @@ vkg_result vkg__real_create(vkg_executor *ex, vkg__slot *slot, const vkg_plan *p
     x->uses = vkg__calloc(&ex->host, in->use_count + 1, sizeof(vkg__xuse));
     x->events = vkg__calloc(&ex->host, in->event_count + 1, sizeof(VkEvent));
     vkg_result r = VKG_SUCCESS;
-    if (!x->dq_of_queue || !x->submit_order || !x->first_chunk || !x->scratch || !x->values ||
+    if (!x->dq_of_queue || !x->submit_order || !x->first_chunk || !x->scratch || !x->values || !x->deferred_values ||
         !x->heaps || !x->res || !x->address || !x->track || !x->uses || !x->events)
         r = VKG__OOM(&ex->host, "a plan realisation");
     if (r == VKG_SUCCESS) r = vkg__real_queues(ex, x);

@@ -358,6 +358,7 @@ vkg_queue_role vkg__readback_role(vkg_uploader *up, const vkg__piece *p)
 /* Under dev->lock: the piece's destination, or VKG_ERROR_INVALID_HANDLE once destroyed. */
 vkg_result vkg__piece_target(vkg_uploader *up, const vkg__piece *p, vkg__target *out)
 {
+    vkg__tracks_settle(up->dev); /* its tracked state is read or written next */
     vkg_device *dev = up->dev;
     *out = (vkg__target){.layers = 1, .name = ""};
     if (p->buffer_id) {

@@ -1,0 +1,37 @@
+/* Deferred writes of tracked state (see device.h, vkg__defer): an executor whose plan runs
+ * again on the same objects in the same states leaves the last-use tickets of its imported
+ * resources unwritten, and whoever reads tracked state first settles them. */
+#include "device.h"
+
+static void vkg__unlink(vkg_device *dev, vkg__deferred *d)
+{
+    if (d->prev) d->prev->next = d->next;
+    else dev->deferred_first = d->next;
+    if (d->next) d->next->prev = d->prev;
+    else dev->deferred_last = d->prev;
+    d->prev = d->next = NULL;
+    d->pending = false;
+}
+
+void vkg__defer(vkg_device *dev, vkg__deferred *d)
+{
+    if (d->pending) vkg__unlink(dev, d);
+    d->prev = dev->deferred_last;
+    if (dev->deferred_last) dev->deferred_last->next = d;
+    else dev->deferred_first = d;
+    dev->deferred_last = d;
+    d->pending = true;
+}
+
+void vkg__settle_one(vkg_device *dev, vkg__deferred *d)
+{
+    if (!d->pending) return;
+    vkg__unlink(dev, d);
+    d->flush(d);
+}
+
+void vkg__tracks_settle(vkg_device *dev)
+{
+    /* oldest first: where two wrote the same track, the later submission's ticket stays */
+    while (dev->deferred_first) vkg__settle_one(dev, dev->deferred_first);
+}
