@@ -230,7 +230,8 @@ void vkg__flush_tickets(vkg__deferred *d)
  * and the next execution in the same state replaces them. Under dev->lock. */
 void vkg__update_tracks(vkg_device *dev, vkg__real *x)
 {
-    bool steady = x->trusted &&
+    /* (history resources swap objects each execution: their uses are never the same twice) */
+    bool steady = x->trusted && !x->history_count &&
                   atomic_load_explicit(&dev->track_changes, memory_order_relaxed) == x->changes_seen;
     if (steady) {
         memcpy(x->deferred_values, x->values, sizeof *x->values * x->in.submission_count);
