@@ -33,8 +33,9 @@ typedef struct vkg__deferred {
     void (*flush)(struct vkg__deferred *d);
 } vkg__deferred;
 
-/* Under dev->lock: queues `d` last (moving it there if queued); flushes `d` now if queued;
- * flushes every queued entry, oldest first. */
+/* Under dev->lock: queues `d` last (moving it there if queued); flushes `d` now if queued
+ * (with the entries queued before it, so that tickets never go back); flushes every queued
+ * entry, oldest first. */
 void vkg__defer(vkg_device *dev, vkg__deferred *d);
 void vkg__settle_one(vkg_device *dev, vkg__deferred *d);
 void vkg__tracks_settle(vkg_device *dev);

@@ -23,15 +23,21 @@ void vkg__defer(vkg_device *dev, vkg__deferred *d)
     d->pending = true;
 }
 
-void vkg__settle_one(vkg_device *dev, vkg__deferred *d)
+/* The oldest entry. Oldest first: where two left the same track, the later submission's
+ * ticket stays. */
+static void vkg__settle_first(vkg_device *dev)
 {
-    if (!d->pending) return;
+    vkg__deferred *d = dev->deferred_first;
     vkg__unlink(dev, d);
     d->flush(d);
 }
 
+void vkg__settle_one(vkg_device *dev, vkg__deferred *d)
+{
+    while (d->pending) vkg__settle_first(dev); /* (and the entries older than it) */
+}
+
 void vkg__tracks_settle(vkg_device *dev)
 {
-    /* oldest first: where two wrote the same track, the later submission's ticket stays */
-    while (dev->deferred_first) vkg__settle_one(dev, dev->deferred_first);
+    while (dev->deferred_first) vkg__settle_first(dev);
 }

@@ -458,7 +458,12 @@ static vkg_result vkg__execute(vkg_executor *ex, const vkg_plan *plan,
     vkg_ticket last;
     r = vkg__record_all(ex, x, used);
     if (r == VKG_SUCCESS) r = vkg__submit_all(ex, x, slot, used, &last);
-    if (r != VKG_SUCCESS) return r;
+    if (r != VKG_SUCCESS) {
+        /* the tracked states were not updated after this patch: the next one may not trust
+         * what it checked (vkg__patch_trusted assumes the last update changed nothing) */
+        x->patched = false;
+        return r;
+    }
     vkg__after_submit(ex, x);
     vkg__history_advance(x);
     x->ticket = last;

@@ -212,14 +212,10 @@ vkg__each_sub(vkg_executor *ex, vkg__real *x, vkg__patching *pt, const vkg__dyn 
 
 /* Whether what the last patch built for batch `p` stands: no resource of its dynamic
  * barriers bound anew, every imported subresource in the state it was built from (the
- * patched barriers are a function of those alone). Notes the waits as it goes. `trusted`:
- * no tracked state changed since the last patch checked the batch, nor was any resource bound
- * anew but history ones: a batch without those that waits for no other queue stands as is. */
-static bool vkg__batch_stands(vkg_executor *ex, vkg__real *x, vkg__patching *pt, const vkg__prep *p,
-                              bool trusted)
+ * patched barriers are a function of those alone). Notes the waits as it goes. */
+static bool vkg__batch_stands(vkg_executor *ex, vkg__real *x, vkg__patching *pt, const vkg__prep *p)
 {
     if (!p->kept) return false;
-    if (trusted && p->quiet && !p->history) return true;
     for (uint32_t i = 0; i < p->dynamic; i++) {
         const vkg__dyn *d = &x->dyn[p->dyn_first + i];
         if (x->res[d->res].bound_at == x->execution) return false;
@@ -230,14 +226,14 @@ static bool vkg__batch_stands(vkg_executor *ex, vkg__real *x, vkg__patching *pt,
 
 /* One batch's dynamic barriers, after its static ones: kept from the last execution where
  * nothing they depend on changed, else built. */
-static vkg_result vkg__patch_batch(vkg_executor *ex, vkg__real *x, vkg__prep *p, bool trusted)
+static vkg_result vkg__patch_batch(vkg_executor *ex, vkg__real *x, vkg__prep *p)
 {
     const vkg_plan_info *in = &x->in;
     uint32_t queue = in->submissions[p->submission].queue;
     vkg__patching pt = {.s = p->submission,
                         .dq = x->dq_of_queue[queue],
                         .seen = x->seen + p->seen_first};
-    if (vkg__batch_stands(ex, x, &pt, p, trusted)) {
+    if (vkg__batch_stands(ex, x, &pt, p)) {
         p->quiet = !pt.waited;
         return VKG_SUCCESS;
     }
@@ -284,18 +280,31 @@ static bool vkg__patch_trusted(vkg_executor *ex, vkg__real *x)
     bool trusted = x->patched && changes == x->changes_seen && x->rebound_at != x->execution;
     x->changes_seen = changes;
     x->patched = true;
-    if (!trusted) { /* tracked states are read: with every ticket written */
-        pthread_mutex_lock(&ex->dev->lock);
-        vkg__tracks_settle(ex->dev);
-        pthread_mutex_unlock(&ex->dev->lock);
-    }
     return x->trusted = trusted;
+}
+
+/* Whether batch `p` stands as is without a look: `trusted` (no tracked state changed since
+ * the last patch checked it, no resource bound anew but history ones), kept, waiting for no
+ * other queue, and without history resources. */
+static bool vkg__batch_trusted(const vkg__prep *p, bool trusted)
+{
+    return trusted && p->kept && p->quiet && !p->history;
+}
+
+/* Before the first tracked state is read: every ticket left unwritten is written. */
+static void vkg__patch_settle(vkg_executor *ex, bool *settled)
+{
+    if (*settled) return;
+    pthread_mutex_lock(&ex->dev->lock);
+    vkg__tracks_settle(ex->dev);
+    pthread_mutex_unlock(&ex->dev->lock);
+    *settled = true;
 }
 
 vkg_result vkg__patch(vkg_executor *ex, vkg__real *x)
 {
     const vkg_plan_info *in = &x->in;
-    bool trusted = vkg__patch_trusted(ex, x);
+    bool trusted = vkg__patch_trusted(ex, x), settled = false;
     x->checked = 0;
     x->fix_ni = x->fix_nb = 0;
     memset(x->fix_wait, 0, sizeof x->fix_wait);
@@ -303,8 +312,10 @@ vkg_result vkg__patch(vkg_executor *ex, vkg__real *x)
     memset(x->fix_need, 0, (size_t)in->submission_count * VKG_QUEUE_ROLE_COUNT);
     memset(x->import_wait, 0, sizeof *x->import_wait * in->submission_count * VKG_QUEUE_ROLE_COUNT);
     for (uint32_t i = 0; i < x->ndyn_preps; i++) {
-        if (!trusted && i + 2 < x->ndyn_preps) vkg__prefetch_batch(x, x->dyn_preps[i + 2]);
-        vkg_result res = vkg__patch_batch(ex, x, x->dyn_preps[i], trusted);
+        if (vkg__batch_trusted(x->dyn_preps[i], trusted)) continue;
+        vkg__patch_settle(ex, &settled);
+        if (i + 2 < x->ndyn_preps) vkg__prefetch_batch(x, x->dyn_preps[i + 2]);
+        vkg_result res = vkg__patch_batch(ex, x, x->dyn_preps[i]);
         if (res != VKG_SUCCESS) {
             x->patched = false; /* the batches after it were not checked: check all next time */
             return res;
