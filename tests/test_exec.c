@@ -1310,65 +1310,97 @@ static void rec_gated_copy(const vkg_pass_context *ctx, void *user)
     rec_copy(ctx, &g->c);
 }
 
+/* A plan copying S into D after a host-set event (D declared with `sharing`), on a
+ * two-frame executor. */
+typedef struct gated {
+    vkg_device *dev;
+    vkg_device_vk vk;
+    gated_ctx gc;
+    vkg_graph *g;
+    vkg_plan *plan;
+    vkg_executor *ex;
+} gated;
+
+static void gated_open(gated *t, vkg_sharing sharing)
+{
+    *t = (gated){.dev = vkgt_device_open(NULL)};
+    vkg_device_get_vk(t->dev, &t->vk);
+    VkEventCreateInfo eci = {.sType = VK_STRUCTURE_TYPE_EVENT_CREATE_INFO};
+    assert_int_equal(t->vk.device_table->vkCreateEvent(t->vk.device, &eci, NULL, &t->gc.event), VK_SUCCESS);
+    assert_int_equal(t->vk.device_table->vkSetEvent(t->vk.device, t->gc.event), VK_SUCCESS);
+    assert_int_equal(vkg_graph_create(&(vkg_graph_desc){.name = "gated", .logger = vkgt_logger()}, &t->g),
+                     VKG_SUCCESS);
+    vkg_graph_buffer_desc bd = {.name = "S", .size = WORDS * 4, .imported = true};
+    assert_int_equal(vkg_graph_buffer(t->g, &bd, &t->gc.c.src), VKG_SUCCESS);
+    bd.name = "D";
+    bd.sharing = sharing;
+    assert_int_equal(vkg_graph_buffer(t->g, &bd, &t->gc.c.dst), VKG_SUCCESS);
+    vkg_use uses[2] = {{.resource = t->gc.c.src, .access = VKG_ACCESS_TRANSFER_READ},
+                       {.resource = t->gc.c.dst, .access = VKG_ACCESS_TRANSFER_WRITE}};
+    assert_int_equal(vkg_graph_pass(t->g, &(vkg_pass_desc){.name = "gated copy", .uses = uses, .use_count = 2,
+                                                           .record = rec_gated_copy, .user = &t->gc},
+                                    NULL),
+                     VKG_SUCCESS);
+    assert_int_equal(vkg_compile(t->g, vkg_device_caps(t->dev), &t->plan), VKG_SUCCESS);
+    assert_int_equal(vkg_executor_create(t->dev, &(vkg_executor_desc){.name = "gated", .frames_in_flight = 2},
+                                         &t->ex),
+                     VKG_SUCCESS);
+}
+
+/* Executions until the steady state (tickets left unwritten), then one more that waits for
+ * the host (gated_release): its ticket. */
+static vkg_ticket gated_hold(gated *t, const vkg_binding binds[2])
+{
+    for (uint32_t f = 0; f < 6; f++) execute_copy(t->dev, t->plan, t->ex, binds, 2);
+    assert_int_equal(checked_last(t->ex), 0);
+    assert_int_equal(t->vk.device_table->vkResetEvent(t->vk.device, t->gc.event), VK_SUCCESS);
+    vkg_ticket held;
+    assert_int_equal(vkg_execute(t->plan, &(vkg_execute_desc){.executor = t->ex, .bindings = binds,
+                                                              .binding_count = 2},
+                                 &held),
+                     VKG_SUCCESS);
+    assert_int_equal(checked_last(t->ex), 0);
+    return held;
+}
+
+static void gated_release(gated *t)
+{
+    assert_int_equal(t->vk.device_table->vkSetEvent(t->vk.device, t->gc.event), VK_SUCCESS);
+}
+
+/* Everything but the device (closed by the caller, after its buffers). */
+static void gated_close(gated *t)
+{
+    vkg_executor_destroy(t->ex);
+    t->vk.device_table->vkDestroyEvent(t->vk.device, t->gc.event, NULL);
+    vkg_plan_destroy(t->plan);
+    vkg_graph_destroy(t->g);
+}
+
 /* Steady executions leave their last-use tickets unwritten until tracked state is read: a
  * buffer destroyed while the last execution still runs must wait for that execution, not
  * for the one before. */
 static void test_deferred_tickets_hold_destruction(void **state)
 {
     (void)state;
-    vkg_device *dev = vkgt_device_open(NULL);
-    vkg_device_vk vk;
-    vkg_device_get_vk(dev, &vk);
-    gated_ctx gc = {0};
-    VkEventCreateInfo eci = {.sType = VK_STRUCTURE_TYPE_EVENT_CREATE_INFO};
-    assert_int_equal(vk.device_table->vkCreateEvent(vk.device, &eci, NULL, &gc.event), VK_SUCCESS);
-    assert_int_equal(vk.device_table->vkSetEvent(vk.device, gc.event), VK_SUCCESS);
-    vkg_graph *g = NULL;
-    assert_int_equal(vkg_graph_create(&(vkg_graph_desc){.name = "gated", .logger = vkgt_logger()}, &g),
-                     VKG_SUCCESS);
-    vkg_graph_buffer_desc bd = {.name = "S", .size = WORDS * 4, .imported = true};
-    assert_int_equal(vkg_graph_buffer(g, &bd, &gc.c.src), VKG_SUCCESS);
-    bd.name = "D";
-    assert_int_equal(vkg_graph_buffer(g, &bd, &gc.c.dst), VKG_SUCCESS);
-    vkg_use uses[2] = {{.resource = gc.c.src, .access = VKG_ACCESS_TRANSFER_READ},
-                       {.resource = gc.c.dst, .access = VKG_ACCESS_TRANSFER_WRITE}};
-    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "gated copy", .uses = uses, .use_count = 2,
-                                                        .record = rec_gated_copy, .user = &gc},
-                                    NULL),
-                     VKG_SUCCESS);
-    vkg_plan *plan = NULL;
-    assert_int_equal(vkg_compile(g, vkg_device_caps(dev), &plan), VKG_SUCCESS);
+    gated t;
+    gated_open(&t, VKG_SHARING_DEFAULT);
+    vkg_device *dev = t.dev;
     vkg_buffer src = vkgt_readback_buffer(dev, "S", WORDS * 4), dst = vkgt_readback_buffer(dev, "D", WORDS * 4);
-    vkg_executor *ex = NULL;
-    assert_int_equal(vkg_executor_create(dev, &(vkg_executor_desc){.name = "gated", .frames_in_flight = 2},
-                                         &ex),
-                     VKG_SUCCESS);
-    vkg_binding binds[2] = {{gc.c.src, .buffer = src}, {gc.c.dst, .buffer = dst}};
-    for (uint32_t f = 0; f < 6; f++) execute_copy(dev, plan, ex, binds, 2);
-    assert_int_equal(checked_last(ex), 0); /* (the steady state: tickets left unwritten) */
-    /* the last execution waits for the host */
-    assert_int_equal(vk.device_table->vkResetEvent(vk.device, gc.event), VK_SUCCESS);
-    vkg_ticket last;
-    assert_int_equal(vkg_execute(plan, &(vkg_execute_desc){.executor = ex, .bindings = binds,
-                                                           .binding_count = 2},
-                                 &last),
-                     VKG_SUCCESS);
-    assert_int_equal(checked_last(ex), 0);
+    vkg_binding binds[2] = {{t.gc.c.src, .buffer = src}, {t.gc.c.dst, .buffer = dst}};
+    vkg_ticket last = gated_hold(&t, binds);
     vkg_buffer_destroy(dev, dst);
     vkg_device_poll(dev);
     vkg_lifetime_stats ls;
     vkg_device_get_lifetime_stats(dev, &ls);
     assert_int_equal(ls.pending, 1); /* held for the running execution */
-    assert_int_equal(vk.device_table->vkSetEvent(vk.device, gc.event), VK_SUCCESS);
+    gated_release(&t);
     assert_int_equal(vkg_ticket_wait(dev, last, UINT64_MAX), VKG_SUCCESS);
     vkg_device_poll(dev);
     vkg_device_get_lifetime_stats(dev, &ls);
     assert_int_equal(ls.pending, 0);
-    vkg_executor_destroy(ex);
+    gated_close(&t);
     vkg_buffer_destroy(dev, src);
-    vk.device_table->vkDestroyEvent(vk.device, gc.event, NULL);
-    vkg_plan_destroy(plan);
-    vkg_graph_destroy(g);
     vkgt_device_close(dev);
 }
 
@@ -1378,29 +1410,9 @@ static void test_deferred_tickets_hold_destruction(void **state)
 static void test_deferred_tickets_order_uploads(void **state)
 {
     (void)state;
-    vkg_device *dev = vkgt_device_open(NULL);
-    vkg_device_vk vk;
-    vkg_device_get_vk(dev, &vk);
-    gated_ctx gc = {0};
-    VkEventCreateInfo eci = {.sType = VK_STRUCTURE_TYPE_EVENT_CREATE_INFO};
-    assert_int_equal(vk.device_table->vkCreateEvent(vk.device, &eci, NULL, &gc.event), VK_SUCCESS);
-    assert_int_equal(vk.device_table->vkSetEvent(vk.device, gc.event), VK_SUCCESS);
-    vkg_graph *g = NULL;
-    assert_int_equal(vkg_graph_create(&(vkg_graph_desc){.name = "gated", .logger = vkgt_logger()}, &g),
-                     VKG_SUCCESS);
-    vkg_graph_buffer_desc bd = {.name = "S", .size = WORDS * 4, .imported = true};
-    assert_int_equal(vkg_graph_buffer(g, &bd, &gc.c.src), VKG_SUCCESS);
-    bd.name = "D";
-    bd.sharing = VKG_SHARING_CONCURRENT; /* (the uploader may write it from its own family) */
-    assert_int_equal(vkg_graph_buffer(g, &bd, &gc.c.dst), VKG_SUCCESS);
-    vkg_use uses[2] = {{.resource = gc.c.src, .access = VKG_ACCESS_TRANSFER_READ},
-                       {.resource = gc.c.dst, .access = VKG_ACCESS_TRANSFER_WRITE}};
-    assert_int_equal(vkg_graph_pass(g, &(vkg_pass_desc){.name = "gated copy", .uses = uses, .use_count = 2,
-                                                        .record = rec_gated_copy, .user = &gc},
-                                    NULL),
-                     VKG_SUCCESS);
-    vkg_plan *plan = NULL;
-    assert_int_equal(vkg_compile(g, vkg_device_caps(dev), &plan), VKG_SUCCESS);
+    gated t;
+    gated_open(&t, VKG_SHARING_CONCURRENT); /* (the uploader may write D from its own family) */
+    vkg_device *dev = t.dev;
     vkg_buffer src = vkgt_readback_buffer(dev, "S", WORDS * 4), dst;
     assert_int_equal(vkg_buffer_create(dev, &(vkg_buffer_desc){.name = "D", .size = WORDS * 4,
                                                                .memory_usage = VKG_MEMORY_READBACK,
@@ -1413,19 +1425,8 @@ static void test_deferred_tickets_order_uploads(void **state)
     assert_int_equal(vkg_buffer_flush(dev, src, 0, VK_WHOLE_SIZE), VKG_SUCCESS);
     vkg_uploader *up = NULL;
     assert_int_equal(vkg_uploader_create(dev, &(vkg_uploader_desc){.ring_size = 8192}, &up), VKG_SUCCESS);
-    vkg_executor *ex = NULL;
-    assert_int_equal(vkg_executor_create(dev, &(vkg_executor_desc){.name = "gated", .frames_in_flight = 2},
-                                         &ex),
-                     VKG_SUCCESS);
-    vkg_binding binds[2] = {{gc.c.src, .buffer = src}, {gc.c.dst, .buffer = dst}};
-    for (uint32_t f = 0; f < 6; f++) execute_copy(dev, plan, ex, binds, 2);
-    assert_int_equal(checked_last(ex), 0);
-    assert_int_equal(vk.device_table->vkResetEvent(vk.device, gc.event), VK_SUCCESS);
-    vkg_ticket last, upload;
-    assert_int_equal(vkg_execute(plan, &(vkg_execute_desc){.executor = ex, .bindings = binds,
-                                                           .binding_count = 2},
-                                 &last),
-                     VKG_SUCCESS);
+    vkg_binding binds[2] = {{t.gc.c.src, .buffer = src}, {t.gc.c.dst, .buffer = dst}};
+    vkg_ticket last = gated_hold(&t, binds), upload;
     uint32_t word = 77;
     assert_int_equal(vkg_upload_buffer(up, &(vkg_upload_buffer_desc){.buffer = dst,
                                                                      .offset = (WORDS - 1) * 4,
@@ -1433,17 +1434,14 @@ static void test_deferred_tickets_order_uploads(void **state)
                                                                      .size = sizeof word},
                                        &upload),
                      VKG_SUCCESS);
-    assert_int_equal(vk.device_table->vkSetEvent(vk.device, gc.event), VK_SUCCESS);
+    gated_release(&t);
     assert_int_equal(vkg_ticket_wait(dev, last, UINT64_MAX), VKG_SUCCESS);
     assert_int_equal(vkg_ticket_wait(dev, upload, UINT64_MAX), VKG_SUCCESS);
     assert_int_equal(first_word(dev, dst), 77); /* the upload came after the copy (5) */
-    vkg_executor_destroy(ex);
+    gated_close(&t);
     vkg_uploader_destroy(up);
     vkg_buffer_destroy(dev, src);
     vkg_buffer_destroy(dev, dst);
-    vk.device_table->vkDestroyEvent(vk.device, gc.event, NULL);
-    vkg_plan_destroy(plan);
-    vkg_graph_destroy(g);
     vkgt_device_close(dev);
 }
 
